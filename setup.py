@@ -1,0 +1,36 @@
+"""townflow: low-code forms and approval workflows for a township office, on Frappe."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="townflow",
+    version="0.1.0",
+    description="Low-code forms and approval workflows (YAML spec -> embedded runtime or a Frappe app)",
+    python_requires=">=3.10",
+    package_dir={"townflow": "apps/townflow"},
+    packages=["townflow"] + ["townflow." + p for p in find_packages("apps/townflow")],
+    include_package_data=True,
+    package_data={"townflow": ["web/templates/**/*", "web/static/**/*", "py.typed"]},
+    # The pure layer (spec, expr, rules) needs only these two, so a Frappe bench can install it.
+    install_requires=["pydantic>=2.7,<3", "PyYAML>=6"],
+    extras_require={
+        "web": [
+            "fastapi>=0.110",
+            "uvicorn>=0.29",
+            "jinja2>=3.1",
+            "python-multipart>=0.0.9",
+            "argon2-cffi>=23.1",
+            "itsdangerous>=2.1",
+            "requests>=2.31",
+        ],
+        "test": [
+            "pytest>=8",
+            "hypothesis>=6.100",
+            "httpx>=0.27",
+            "playwright>=1.44",
+            "schemathesis>=3.30",
+            "ruff>=0.6",
+        ],
+    },
+    entry_points={"console_scripts": ["townflow=townflow.cli:main"]},
+)

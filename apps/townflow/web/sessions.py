@@ -1,0 +1,135 @@
+"""Server-side login sessions and login rate limiting.
+
+Sessions live on the server (the cookie holds only a random `sid`), so logout and timeout take
+effect at once and nothing about the user can be read or forged from the cookie. Each session
+keeps its own CSRF token, which Frappe's pages and scripts send back as `X-Frappe-CSRF-Token`.
+
+Sessions are held in memory: one `townflow serve` process serves one site, and a restart asks
+people to log in again, which is acceptable for an office application and avoids keeping
+session secrets on disk.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+#: Frappe's default session expiry is 6 hours of inactivity ("session_expiry": "06:00").
+DEFAULT_SESSION_TTL_SECONDS = 6 * 3600
+
+
+@dataclass
+class WebSession:
+    sid: str
+    user: str
+    csrf_token: str
+    created: float
+    last_seen: float
+    data: dict = field(default_factory=dict)
+
+
+class SessionStore:
+    """Thread-safe map sid -> WebSession with idle timeout."""
+
+    def __init__(
+        self, ttl_seconds: float = DEFAULT_SESSION_TTL_SECONDS, clock: Callable[[], float] = time.time
+    ):
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._sessions: dict[str, WebSession] = {}
+        self._lock = threading.Lock()
+
+    def create(self, user: str) -> WebSession:
+        now = self._clock()
+        session = WebSession(
+            sid=secrets.token_urlsafe(32),
+            user=user,
+            csrf_token=secrets.token_urlsafe(32),
+            created=now,
+            last_seen=now,
+        )
+        with self._lock:
+            self._purge(now)
+            self._sessions[session.sid] = session
+        return session
+
+    def get(self, sid: str | None) -> WebSession | None:
+        """The live session for `sid`, touched; None if unknown or idle past the timeout."""
+        if not sid:
+            return None
+        now = self._clock()
+        with self._lock:
+            session = self._sessions.get(sid)
+            if session is None:
+                return None
+            if now - session.last_seen > self.ttl_seconds:
+                del self._sessions[sid]
+                return None
+            session.last_seen = now
+            return session
+
+    def delete(self, sid: str | None) -> None:
+        with self._lock:
+            self._sessions.pop(sid or "", None)
+
+    def delete_user(self, user: str) -> None:
+        """End every session of `user` (password changed, user disabled)."""
+        with self._lock:
+            for sid in [s for s, v in self._sessions.items() if v.user == user]:
+                del self._sessions[sid]
+
+    def _purge(self, now: float) -> None:
+        expired = [s for s, v in self._sessions.items() if now - v.last_seen > self.ttl_seconds]
+        for sid in expired:
+            del self._sessions[sid]
+
+
+class LoginRateLimiter:
+    """At most `max_failures` failed logins per (user, client address) in a sliding window.
+
+    Keyed by user and address together, so an attacker guessing one account is stopped while
+    the real user on another machine still gets in, and one office behind a NAT does not lock
+    out everybody else.
+    """
+
+    def __init__(
+        self, max_failures: int = 5, window_seconds: float = 60.0, clock: Callable[[], float] = time.time
+    ):
+        self.max_failures = max_failures
+        self.window_seconds = window_seconds
+        self._clock = clock
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and now - times[0] > self.window_seconds:
+            times.popleft()
+        return times
+
+    def retry_after(self, user: str, address: str) -> int:
+        """Seconds until another attempt is allowed; 0 if allowed now."""
+        now = self._clock()
+        key = (user.strip().lower(), address)
+        with self._lock:
+            times = self._recent(key, now)
+            if len(times) < self.max_failures:
+                return 0
+            return max(1, int(self.window_seconds - (now - times[0])) + 1)
+
+    def record_failure(self, user: str, address: str) -> None:
+        now = self._clock()
+        key = (user.strip().lower(), address)
+        with self._lock:
+            self._recent(key, now).append(now)
+            if len(self._failures) > 10_000:  # bound memory under a spray of user names
+                for k in [k for k, v in self._failures.items() if not v or now - v[-1] > self.window_seconds]:
+                    del self._failures[k]
+
+    def record_success(self, user: str, address: str) -> None:
+        with self._lock:
+            self._failures.pop((user.strip().lower(), address), None)

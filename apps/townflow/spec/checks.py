@@ -1,14 +1,332 @@
-"""Whole-project checks: what no single file can know (filled in below)."""
+"""Whole-project checks: what no single YAML file can know about itself.
+
+Each file is valid on its own once pydantic accepts it; these checks look across files: a Link
+names a DocType that exists, a permission names a role that exists, an expression reads fields
+the DocType has, a fixture record fills fields its DocType declares. Every error is located at
+the key that is wrong (file:line:col) through the `Where` the loader recorded for each model.
+Workflow checks live in `townflow.spec.workflow_checks`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import difflib
+import re
+from typing import TYPE_CHECKING, Any
 
+from townflow.expr import ExprError, parse
 from townflow.spec.errors import SpecError
+from townflow.spec.models import LINK_TYPES, NUMERIC_TYPES, SCOPE_DOCTYPE, TABLE_TYPES, DocType
 
 if TYPE_CHECKING:
-    from townflow.spec.project import Project
+    from townflow.spec.project import Project, Where
+
+#: DocTypes every Frappe site has, so a Link may name them without declaring them.
+BUILTIN_DOCTYPES = frozenset({"User", "Role", "DocType", "Workflow State"})
+#: Roles Frappe always has.
+BUILTIN_ROLES = frozenset({"Administrator", "Guest", "All"})
+#: Columns Frappe adds to every table (frappe.model.default_fields and child_table_fields).
+RESERVED_FIELDNAMES = frozenset(
+    {"doctype", "name", "owner", "creation", "modified", "modified_by", "docstatus", "idx"}
+    | {"parent", "parentfield", "parenttype"}
+)
+#: What sort_field / search may name besides declared fields.
+STANDARD_SORT_FIELDS = frozenset({"modified", "creation", "name", "idx"})
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
+
+
+class Checker:
+    """Collects located errors; `known_*` answer "may this name be used?" without double reports."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.errors: list[SpecError] = []
+
+    def add(self, where: Where, path: tuple, message: str, **kw: Any) -> None:
+        self.errors.append(where.error(path, message, **kw))
+
+    def known_doctype(self, name: str) -> bool:
+        p = self.project
+        return name in p.doctypes or name in BUILTIN_DOCTYPES or p.is_broken("doctype", name)
+
+    def known_role(self, name: str) -> bool:
+        return name in self.project.roles or name in BUILTIN_ROLES or self.project.is_broken("role", name)
+
+    def role(self, where: Where, path: tuple, name: str | None, what: str = "role") -> None:
+        if name is not None and not self.known_role(name):
+            self.add(
+                where,
+                path,
+                f"{what} {name!r} is not declared in fixtures/ roles:{_close(name, self.project.roles)}",
+            )
+
+    def expression(self, where: Where, path: tuple, source: str | None, doctype: DocType | None) -> None:
+        """The expression parses and every `doc.<field>` it reads is a field of `doctype`."""
+        if source is None:
+            return
+        try:
+            expr = parse(source)
+        except ExprError as exc:
+            self.add(where, path, f"expression does not parse: {exc.message}", offset=exc.offset)
+            return
+        if doctype is None:
+            return
+        for name in sorted(expr.fields_used):
+            if name not in STANDARD_SORT_FIELDS | {"docstatus", "owner"} and doctype.field(name) is None:
+                hint = _close(name, [f.fieldname for f in doctype.fields])
+                self.add(
+                    where, path, f"expression reads doc.{name}, which {doctype.name} does not have{hint}"
+                )
+
+
+def _close(name: str, candidates: Any) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def check_project(project: Project) -> list[SpecError]:
-    return []
+    """Every cross-file error of `project` (empty when the project is consistent)."""
+    from townflow.spec.workflow_checks import check_workflow
+
+    checker = Checker(project)
+    for doctype in project.doctypes.values():
+        check_doctype(checker, doctype, project.where[("doctype", doctype.name)])
+    for workflow in project.workflows.values():
+        check_workflow(checker, workflow, project.where[("workflow", workflow.document_type)])
+    check_records(checker)
+    return checker.errors
+
+
+# --- DocTypes ---------------------------------------------------------------------------------
+
+
+def check_doctype(c: Checker, doctype: DocType, where: Where) -> None:
+    seen: dict[str, int] = {}
+    for index, f in enumerate(doctype.fields):
+        at = ("fields", index)
+        if f.fieldname in seen:
+            c.add(
+                where,
+                (*at, "fieldname"),
+                f"duplicate fieldname {f.fieldname!r} (first at fields[{seen[f.fieldname]}])",
+            )
+        seen.setdefault(f.fieldname, index)
+        if f.fieldname in RESERVED_FIELDNAMES:
+            c.add(
+                where,
+                (*at, "fieldname"),
+                f"fieldname {f.fieldname!r} is a column Frappe adds to every DocType",
+            )
+        if f.fieldtype in LINK_TYPES and isinstance(f.options, str):
+            _check_link_target(c, where, at, f.fieldtype, f.options)
+        if f.fieldtype == "Dynamic Link" and isinstance(f.options, str):
+            source = doctype.field(f.options)
+            if source is None or source.fieldtype != "Link" or source.options != "DocType":
+                c.add(
+                    where,
+                    (*at, "options"),
+                    f"Dynamic Link options must name a Link to DocType field, not {f.options!r}",
+                )
+        if f.fieldtype == "Select" and f.default is not None:
+            values = [choice.value for choice in f.choices]
+            if str(f.default) not in values:
+                c.add(
+                    where,
+                    (*at, "default"),
+                    f"default {f.default!r} is not one of the options: {', '.join(values)}",
+                )
+        if f.fieldtype == "Select":
+            values = [choice.value for choice in f.choices]
+            for dup in sorted({v for v in values if values.count(v) > 1}):
+                c.add(where, (*at, "options"), f"option {dup!r} appears more than once")
+        if f.fieldtype == "Check" and f.default not in (None, 0, 1, True, False):
+            c.add(where, (*at, "default"), "a Check default is 0 or 1")
+        if f.fetch_from is not None:
+            _check_fetch_from(c, doctype, where, at, f.fetch_from)
+        for key in ("depends_on", "mandatory_depends_on", "read_only_depends_on"):
+            c.expression(where, (*at, key), getattr(f, key), doctype)
+    _check_named_fields(c, doctype, where)
+    for index, rule in enumerate(doctype.rules):
+        at = ("rules", index)
+        c.expression(where, (*at, "condition"), rule.condition, doctype)
+        c.expression(where, (*at, "when"), rule.when, doctype)
+        for n, name in enumerate(rule.fields):
+            if doctype.field(name) is None:
+                c.add(where, (*at, "fields", n), f"{doctype.name} has no field {name!r}")
+    rule_names = [r.name for r in doctype.rules]
+    for index, name in enumerate(rule_names):
+        if name in rule_names[:index]:
+            c.add(where, ("rules", index, "name"), f"duplicate rule name {name!r}")
+    for index, perm in enumerate(doctype.permissions):
+        c.role(where, ("permissions", index, "role"), perm.role)
+        target = SCOPE_DOCTYPE.get(perm.scope)
+        if target and doctype.name != target and not _links_to(doctype, target):
+            c.add(
+                where,
+                ("permissions", index, "scope"),
+                f"scope {perm.scope!r} needs a Link field to {target} on {doctype.name}, and there is none",
+            )
+
+
+def _links_to(doctype: DocType, target: str) -> bool:
+    return any(f.fieldtype == "Link" and f.options == target for f in doctype.fields)
+
+
+def _check_link_target(c: Checker, where: Where, at: tuple, fieldtype: str, target: str) -> None:
+    if not c.known_doctype(target):
+        hint = _close(target, c.project.doctypes)
+        c.add(where, (*at, "options"), f"{fieldtype} target {target!r} is not a declared DocType{hint}")
+        return
+    child = c.project.doctypes.get(target)
+    if child is None:
+        return
+    if fieldtype in TABLE_TYPES and not child.istable:
+        c.add(where, (*at, "options"), f"{fieldtype} target {target!r} must be a child table (istable: true)")
+    if fieldtype == "Link" and child.istable:
+        c.add(where, (*at, "options"), f"Link target {target!r} is a child table; use a Table field")
+
+
+def _check_fetch_from(c: Checker, doctype: DocType, where: Where, at: tuple, fetch_from: str) -> None:
+    link_name, _, target_name = fetch_from.partition(".")
+    link = doctype.field(link_name)
+    if not target_name:
+        c.add(where, (*at, "fetch_from"), "fetch_from is written link_field.target_field")
+    elif link is None or link.fieldtype != "Link":
+        c.add(where, (*at, "fetch_from"), f"fetch_from: {link_name!r} is not a Link field of {doctype.name}")
+    elif isinstance(link.options, str) and link.options in c.project.doctypes:
+        target = c.project.doctypes[link.options]
+        if target.field(target_name) is None and target_name != "name":
+            c.add(where, (*at, "fetch_from"), f"fetch_from: {link.options} has no field {target_name!r}")
+
+
+def _check_named_fields(c: Checker, doctype: DocType, where: Where) -> None:
+    def need(path: tuple, name: str, *, standard: frozenset[str] = frozenset()) -> None:
+        if name not in standard and doctype.field(name) is None:
+            c.add(
+                where,
+                path,
+                f"{doctype.name} has no field {name!r}{_close(name, [f.fieldname for f in doctype.fields])}",
+            )
+
+    if doctype.title_field:
+        need(("title_field",), doctype.title_field)
+    for index, name in enumerate(doctype.search_fields):
+        need(("search_fields", index), name)
+    need(("sort_field",), doctype.sort_field, standard=STANDARD_SORT_FIELDS)
+    for index, columns in enumerate(doctype.indexes):
+        for n, name in enumerate(columns):
+            need(("indexes", index, n), name, standard=STANDARD_SORT_FIELDS | {"docstatus", "owner"})
+    if doctype.autoname and doctype.autoname.startswith("field:"):
+        need(("autoname",), doctype.autoname.removeprefix("field:").strip())
+
+
+# --- fixture records ----------------------------------------------------------------------------
+
+
+def record_name(record: Any, doctype: DocType | None) -> str | None:
+    """A fixture record's name: `name:` if written, else the field its DocType is named by."""
+    if record.name is not None:
+        return record.name
+    if doctype is not None and doctype.autoname and doctype.autoname.startswith("field:"):
+        value = (record.model_extra or {}).get(doctype.autoname.removeprefix("field:").strip())
+        return value if isinstance(value, str) else None
+    return None
+
+
+def check_records(c: Checker) -> None:
+    p = c.project
+    names: dict[str, dict[str, int]] = {}
+    for index, record in enumerate(p.records):
+        doctype = p.doctypes.get(record.doctype)
+        name = record_name(record, doctype)
+        if name is not None:
+            first = names.setdefault(record.doctype, {}).setdefault(name, index)
+            if first != index:
+                c.add(
+                    p.where[("record", index)],
+                    ("name",),
+                    f"a {record.doctype} record named {name!r} is already declared",
+                )
+    for index, record in enumerate(p.records):
+        where = p.where[("record", index)]
+        doctype = p.doctypes.get(record.doctype)
+        if doctype is None:
+            if not c.known_doctype(record.doctype):
+                c.add(
+                    where,
+                    ("doctype",),
+                    f"{record.doctype!r} is not a declared DocType{_close(record.doctype, p.doctypes)}",
+                )
+            continue
+        if doctype.issingle and len(p.records_of(doctype.name)) > 1:
+            c.add(where, ("doctype",), f"{doctype.name} is a single DocType: only one record may be given")
+        _check_values(c, where, (), doctype, dict(record.model_extra or {}), names)
+
+
+def _check_values(c: Checker, where: Where, at: tuple, doctype: DocType, values: dict, names: dict) -> None:
+    """The fields of one record (or child row) exist, hold values of their type, and Links resolve."""
+    for key, value in values.items():
+        f = doctype.field(key)
+        if f is None or not (f.has_value or f.fieldtype in TABLE_TYPES):
+            hint = _close(key, [x.fieldname for x in doctype.data_fields])
+            c.add(where, (*at, key), f"{doctype.name} has no field {key!r}{hint}", at_key=True)
+            continue
+        problem = _value_problem(f, value)
+        if problem:
+            c.add(where, (*at, key), problem)
+            continue
+        if f.fieldtype in TABLE_TYPES:
+            child = c.project.doctypes.get(f.options) if isinstance(f.options, str) else None
+            for row_index, row in enumerate(value):
+                if child is not None:
+                    _check_values(c, where, (*at, key, row_index), child, row, names)
+        elif f.fieldtype == "Link" and value not in (None, "") and isinstance(f.options, str):
+            _check_link_value(c, where, (*at, key), f.options, value, names)
+    for f in doctype.data_fields:
+        if (
+            f.reqd
+            and f.default is None
+            and f.fieldtype not in TABLE_TYPES
+            and values.get(f.fieldname) in (None, "")
+        ):
+            c.add(where, at, f"required field {f.fieldname!r} of {doctype.name} has no value")
+
+
+def _check_link_value(c: Checker, where: Where, path: tuple, target: str, value: Any, names: dict) -> None:
+    p = c.project
+    if target == "Role":
+        if not c.known_role(str(value)):
+            c.add(where, path, f"role {value!r} is not declared in fixtures/ roles:")
+    elif p.records_of(target) and str(value) not in names.get(target, {}):
+        c.add(
+            where,
+            path,
+            f"no {target} fixture record is named {value!r}{_close(str(value), names.get(target, {}))}",
+        )
+
+
+def _value_problem(f: Any, value: Any) -> str | None:
+    t = f.fieldtype
+    if value is None:
+        return None
+    if t in TABLE_TYPES:
+        ok = isinstance(value, list) and all(isinstance(row, dict) for row in value)
+        return None if ok else f"{t} field {f.fieldname!r} takes a list of rows (mappings)"
+    if t == "Check":
+        return None if value in (0, 1) else f"Check field {f.fieldname!r} takes 0 or 1"
+    if t == "Int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else f"Int field {f.fieldname!r} takes a whole number"
+    if t in NUMERIC_TYPES:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return None if ok else f"{t} field {f.fieldname!r} takes a number"
+    if not isinstance(value, str):
+        return f"{t} field {f.fieldname!r} takes text (quote it)"
+    options = [choice.value for choice in f.choices]
+    if t == "Select" and value not in options:
+        return f"{value!r} is not one of the options of {f.fieldname!r}: {', '.join(options)}"
+    if t == "Date" and value and not _DATE.match(value):
+        return f"Date field {f.fieldname!r} takes YYYY-MM-DD"
+    if t == "Datetime" and value and not _DATETIME.match(value):
+        return f"Datetime field {f.fieldname!r} takes YYYY-MM-DD HH:MM:SS"
+    return None

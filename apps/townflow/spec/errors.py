@@ -8,6 +8,7 @@ error of one run so a person fixes them all at once instead of one per `townflow
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,11 @@ def format_path(path: Sequence[str | int]) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
+
+
+def _display_width(text: str) -> int:
+    """Columns a terminal uses for `text`: Chinese characters take two, so the caret lines up."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class SpecError:
         )
         if not self.snippet:
             return head
-        caret = " " * max(self.col - 1, 0) + "^"
+        caret = " " * _display_width(self.snippet[: max(self.col - 1, 0)]) + "^"
         return f"{head}\n    {self.snippet}\n    {caret}"
 
 

@@ -90,11 +90,14 @@ def _raw_name(data: Any, key: str) -> str | None:
 
 
 def _load_doctype(project: Project, data: Any, source: Source, errors: list[SpecError]) -> None:
+    if data is None:
+        project.broken.add(("doctype", "*"))
+        errors.append(source.error((), "the file is empty: a doctypes/ file holds one DocType"))
+        return
     doctype, found = validate(DocType, data, source)
     errors.extend(found)
     if doctype is None:
-        if name := _raw_name(data, "name"):
-            project.broken.add(("doctype", name))
+        project.broken.add(("doctype", _raw_name(data, "name") or "*"))
         return
     if doctype.name in project.doctypes:
         first = project.where[("doctype", doctype.name)].source.file
@@ -105,11 +108,14 @@ def _load_doctype(project: Project, data: Any, source: Source, errors: list[Spec
 
 
 def _load_workflow(project: Project, data: Any, source: Source, errors: list[SpecError]) -> None:
+    if data is None:
+        project.broken.add(("workflow", "*"))
+        errors.append(source.error((), "the file is empty: a workflows/ file holds one Workflow"))
+        return
     workflow, found = validate(Workflow, data, source)
     errors.extend(found)
     if workflow is None:
-        if name := _raw_name(data, "document_type"):
-            project.broken.add(("workflow", name))
+        project.broken.add(("workflow", _raw_name(data, "document_type") or "*"))
         return
     if workflow.document_type in project.workflows:
         first = project.where[("workflow", workflow.document_type)].source.file

@@ -149,3 +149,24 @@ def may_edit(workflow: Workflow, doc: Mapping[str, Any], roles: Iterable[str]) -
 def is_final_state(workflow: Workflow, state: str) -> bool:
     """A state with no transition leaving it."""
     return not any(t.state == state for t in workflow.transitions)
+
+
+def expression_check(context: Mapping[str, Any]) -> ConditionCheck:
+    """A ConditionCheck evaluating conditions with townflow.expr; `context` gives user, roles,
+    today, now and settings (the document is added per call as `doc`)."""
+    from townflow.expr import parse  # the expression language is part of the pure layer too
+
+    def check(source: str, doc: Mapping[str, Any]) -> bool:
+        return bool(_parsed(source, parse).evaluate({**context, "doc": dict(doc)}))
+
+    return check
+
+
+_PARSED: dict[str, Any] = {}
+
+
+def _parsed(source: str, parse: Callable[[str], Any]) -> Any:
+    expr = _PARSED.get(source)
+    if expr is None:
+        expr = _PARSED[source] = parse(source)
+    return expr

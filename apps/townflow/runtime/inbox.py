@@ -1,0 +1,101 @@
+"""The approver's inbox: to do for me, done by me, CC to me, overdue — a page and all four counts.
+
+Each tab is one range of the `workflow_action_inbox` index (user, kind, status, modified, scope
+columns, role), so a page and a count cost the size of the user's own inbox, never the size of
+the document tables. The permission check is applied inside that range: a row counts only if the
+user still holds the role it was assigned through and still reaches its scope (the same rule
+`townflow.rules.scope` gives documents). The page's documents are then checked once more
+against the data plane's record permission, so nothing unreadable is ever shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from townflow.runtime import workflow_io
+from townflow.runtime.errors import QueryError
+from townflow.runtime.workflow_store import ACTION
+from townflow.spec.models import SCOPE_DOCTYPE
+
+TABS = ("todo", "done", "cc", "overdue")
+MAX_PAGE = 500
+
+_TAB_WHERE = {
+    "todo": "kind = 'todo' AND status = 'Open'",
+    "done": "kind = 'done' AND status = 'Completed'",
+    "cc": "kind = 'cc' AND status = 'Open'",
+    "overdue": "kind = 'todo' AND status = 'Open' AND due_at < ?",
+}
+
+
+def _visibility(ctx) -> tuple[str, list[Any]]:
+    """SQL over the row's role and scope columns: the user's roles, and their scope values."""
+    roles = sorted(ctx.roles)
+    terms = ["scope_kind = 'township'"]
+    params: list[Any] = []
+    for kind in SCOPE_DOCTYPE:
+        values = sorted(ctx.allowed(kind))
+        if values:
+            terms.append(f"(scope_kind = ? AND scope_value IN ({', '.join('?' for _ in values)}))")
+            params += [kind, *values]
+    role_sql = f"(role IS NULL OR role IN ({', '.join('?' for _ in roles)}))"
+    return f"({' OR '.join(terms)}) AND {role_sql}", [*params, *roles]
+
+
+def _where(ctx, tab: str, doctype: str | None, now: str) -> tuple[str, list[Any]]:
+    params: list[Any] = [ctx.user]
+    sql = f"user = ? AND {_TAB_WHERE[tab]}"
+    if tab == "overdue":
+        params.append(now)
+    if doctype:
+        sql += " AND reference_doctype = ?"
+        params.append(doctype)
+    if ctx.is_administrator:
+        return sql, params
+    visible, visible_params = _visibility(ctx)
+    return f"{sql} AND {visible}", [*params, *visible_params]
+
+
+def counts(session, doctype: str | None = None, now: str | None = None) -> dict[str, int]:
+    ctx = workflow_io.context_of(session)
+    now = now or workflow_io.now(session)
+    result = {}
+    for tab in TABS:
+        sql, params = _where(ctx, tab, doctype, now)
+        result[tab] = int(session.site.db.scalar(f"SELECT count(*) FROM {ACTION} WHERE {sql}", params) or 0)
+    return result
+
+
+def inbox(
+    session,
+    tab: str = "todo",
+    doctype: str | None = None,
+    limit_start: int = 0,
+    limit_page_length: int = 20,
+    now: str | None = None,
+) -> dict[str, Any]:
+    """One page of a tab, newest first, plus the counts of every tab."""
+    if tab not in TABS:
+        raise QueryError(f"Unknown inbox tab {tab!r}; use one of {', '.join(TABS)}", f"未知的待办分类 {tab}")
+    limit_start, limit_page_length = max(0, int(limit_start)), max(1, min(int(limit_page_length), MAX_PAGE))
+    ctx = workflow_io.context_of(session)
+    now = now or workflow_io.now(session)
+    sql, params = _where(ctx, tab, doctype, now)
+    order = "due_at" if tab == "overdue" else "modified DESC"
+    rows = session.site.db.fetchall(
+        f"""SELECT name, reference_doctype, reference_name, workflow_state, title, role, creation, modified,
+            due_at, source FROM {ACTION} WHERE {sql} ORDER BY {order} LIMIT ? OFFSET ?""",
+        [*params, limit_page_length, limit_start],
+    )
+    items = [dict(r) for r in rows if _readable(session, ctx, r)]
+    for item in items:
+        item["overdue"] = bool(item["due_at"] and item["due_at"] < now and tab in {"todo", "overdue"})
+    return {"tab": tab, "items": items, "counts": counts(session, doctype, now)}
+
+
+def _readable(session, ctx, row) -> bool:
+    site = session.site
+    if not site.metas.exists(row["reference_doctype"]):
+        return False
+    meta = site.metas.get(row["reference_doctype"])
+    return site.permissions.record_allowed(site.db, meta, ctx, "read", row["reference_name"])

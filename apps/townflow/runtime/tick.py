@@ -1,0 +1,153 @@
+"""The scheduler call: due-time reminders and escalation, and expiry of unused certificates.
+
+`run(site, now)` is what `site.tick(now)` and `townflow tick --site DIR` do. It is idempotent:
+a reminder or an escalation is marked on the to-do when taken, and an expired certificate leaves
+the Issued state, so calling it twice (or every minute from cron) does nothing new the second time.
+The clock is a parameter so tests can move time instead of waiting for it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from townflow.rules import steps as step_rules
+from townflow.runtime import campaign, workflow_io
+from townflow.runtime import workflow_store as store
+from townflow.runtime.permissions import UserContext
+from townflow.runtime.system_doctypes import ADMINISTRATOR
+from townflow.runtime.workflow_store import ACTION
+
+
+class SystemSession:
+    """The scheduler acts as Administrator at a given moment."""
+
+    def __init__(self, site, now: datetime):
+        self.site = site
+        self.ctx = UserContext(user=ADMINISTRATOR, roles=frozenset({"Administrator", "System Manager"}))
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+
+def run(site, now: datetime | None = None) -> dict[str, int]:
+    """Take every overdue action due at `now` and expire certificates; returns what was done."""
+    session = SystemSession(site, now or datetime.now())
+    stamp = workflow_io.now(session)
+    done = {"reminded": 0, "escalated": 0, "expired": 0}
+    with site.db.transaction():
+        rows = site.db.fetchall(
+            f"SELECT * FROM {ACTION} WHERE kind = 'todo' AND status = 'Open' AND due_at <= ? ORDER BY name",
+            (stamp,),
+        )
+        groups: dict[tuple[str, str, int], list[dict]] = defaultdict(list)
+        for row in rows:
+            groups[(row["reference_doctype"], row["reference_name"], row["step_id"])].append(dict(row))
+        for (doctype, name, _step_id), todos in groups.items():
+            taken = _overdue(session, doctype, name, todos, stamp)
+            done["reminded"] += "remind" in taken
+            done["escalated"] += "escalate" in taken
+        done["expired"] = _expire_certificates(session, stamp)
+    return done
+
+
+def _overdue(session, doctype: str, name: str, todos: list[dict], stamp: str) -> list[str]:
+    site = session.site
+    workflow = site.project.workflow_for(doctype)
+    if workflow is None:
+        return []
+    state = todos[0]["workflow_state"]
+    step = step_rules.step_of(workflow, state)
+    already = {"remind"} if any(t["reminded_at"] for t in todos) else set()
+    already |= {"escalate"} if any(t["escalated_at"] for t in todos) else set()
+    due = datetime.strptime(min(t["due_at"] for t in todos), workflow_io.TIMESTAMP)
+    actions = step_rules.overdue_actions(step, due, session.now(), already)
+    ids = [t["name"] for t in todos]
+    marks = ", ".join("?" for _ in ids)
+    for action in actions:
+        if action == "remind":
+            site.db.execute(f"UPDATE {ACTION} SET reminded_at = ? WHERE name IN ({marks})", (stamp, *ids))
+            users = ", ".join(sorted({t["user"] for t in todos}))
+            store.log(
+                site.db,
+                doctype,
+                name,
+                "Remind",
+                "remind",
+                state,
+                state,
+                ADMINISTRATOR,
+                stamp,
+                comment=f"Overdue since {due:%Y-%m-%d %H:%M}: reminded {users}",
+            )
+        elif action == "escalate" and step.escalate_to:
+            _escalate(session, workflow, doctype, name, todos, step.escalate_to, stamp)
+            site.db.execute(f"UPDATE {ACTION} SET escalated_at = ? WHERE name IN ({marks})", (stamp, *ids))
+    return actions
+
+
+def _escalate(session, workflow, doctype: str, name: str, todos: list[dict], role: str, stamp: str) -> None:
+    site = session.site
+    meta = site.metas.get(doctype)
+    row = dict(site.db.fetchone(f"SELECT * FROM {meta.table} WHERE name = ?", (name,)))
+    loaded = workflow_io.Loaded(meta, workflow, row, check=lambda source, doc: False)
+    kind = workflow_io.role_scope(session, role)
+    value = workflow_io.scope_value(session, loaded, row, kind)
+    users = workflow_io.users_with_role(session, role, kind, value, doctype)
+    have = {t["user"] for t in todos}
+    state = todos[0]["workflow_state"]
+    store.add_rows(
+        site.db,
+        [
+            {
+                **workflow_io.assignment_base(session, loaded, row, user, role, stamp),
+                "kind": "todo",
+                "status": "Open",
+                "step_id": todos[0]["step_id"],
+                "source": "escalate",
+            }
+            for user in users
+            if user not in have
+        ],
+    )
+    store.log(
+        site.db,
+        doctype,
+        name,
+        f"Escalate to {role}",
+        "escalate",
+        state,
+        state,
+        ADMINISTRATOR,
+        stamp,
+        comment=f"Overdue step escalated to {', '.join(users) or role}",
+    )
+
+
+def _expire_certificates(session, stamp: str) -> int:
+    site = session.site
+    names = campaign.expired_certificates(site, session.now().date())
+    workflow = site.project.workflow_for(campaign.CERTIFICATE)
+    if not names or workflow is None or workflow.state(campaign.EXPIRED_STATE) is None:
+        return 0
+    meta = site.metas.get(campaign.CERTIFICATE)
+    for name in names:
+        site.db.execute(
+            f"UPDATE {meta.table} SET workflow_state = ?, modified = ?, modified_by = ? WHERE name = ?",
+            (campaign.EXPIRED_STATE, stamp, ADMINISTRATOR, name),
+        )
+        store.complete_todos(site.db, campaign.CERTIFICATE, name, stamp, ADMINISTRATOR, None)
+        store.log(
+            site.db,
+            campaign.CERTIFICATE,
+            name,
+            "Expire",
+            "transition",
+            campaign.ISSUED_STATE,
+            campaign.EXPIRED_STATE,
+            ADMINISTRATOR,
+            stamp,
+            comment="Certificate validity ended unused",
+        )
+    return len(names)

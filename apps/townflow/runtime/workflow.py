@@ -1,0 +1,267 @@
+"""The embedded workflow engine: Frappe's get_transitions/apply_workflow, plus 会签, 退回, 撤回, 转交.
+
+Every function takes a `Session` and answers as Frappe's `frappe.model.workflow` does. The rules
+themselves live in `townflow.rules` (shared with the Frappe app); this module loads the facts,
+asks the rules, and writes the outcome. A transition writes, in ONE transaction: the document
+(state, update_field, docstatus via the data plane's save/submit/cancel), the campaign's domain
+effects, the action log row, the audit row, and the step assignments of the next state — or
+nothing at all, when anything fails or the caller's `modified` is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from townflow.rules import steps as step_rules
+from townflow.rules.workflow import (
+    WorkflowRuleError,
+    available_transitions,
+    current_state,
+    docstatus_operation,
+    find_transition,
+    require_comment,
+    state_field_updates,
+    state_row,
+)
+from townflow.runtime import campaign, workflow_io
+from townflow.runtime import workflow_store as store
+from townflow.runtime.errors import ValidationError
+from townflow.runtime.workflow_io import Loaded, fail
+from townflow.spec.models import WorkflowTransition
+
+
+def get_transitions(session, doc: Mapping[str, Any] | str, doctype: str | None = None) -> list[dict]:
+    """The transitions the session's user may take now, as Frappe lists them (dicts of the row)."""
+    loaded = workflow_io.load(session, doc, doctype, check_modified=False)
+    if not loaded.row.get("name"):
+        return []
+    try:
+        found = available_transitions(loaded.workflow, loaded.row, session_roles(session), loaded.check)
+    except WorkflowRuleError as error:
+        raise fail(error) from None
+    return [_transition_dict(t) for t in found]
+
+
+def apply_workflow(session, doc: Mapping[str, Any], action: str, comment: str | None = None) -> dict:
+    """Take `action` on `doc`; returns the updated document. Refusals raise the runtime's errors."""
+    with session.site.db.transaction():
+        loaded = workflow_io.load(session, doc)
+        wf, row = loaded.workflow, loaded.row
+        user = session_user(session)
+        try:
+            transition = find_transition(wf, row, user, session_roles(session), action, loaded.check)
+            require_comment(transition, comment)
+            history = store.history(session.site.db, wf.document_type, row["name"])
+            step_id = store.current_step_id(session.site.db, wf.document_type, row["name"])
+            required = store.step_assignees(session.site.db, wf.document_type, row["name"], step_id)
+            tally = step_rules.countersign_outcome(wf, row, transition, user, required, history)
+        except WorkflowRuleError as error:
+            raise fail(error) from None
+        campaign.check_transition(session, loaded, transition)
+        if tally.status == "pending":
+            return _vote(session, loaded, transition, comment)
+        target = transition.next_state
+        if transition.kind in step_rules.FORWARD_KINDS:
+            target = step_rules.resubmission_target(history, current_state(wf, row)) or target
+        return _move(session, loaded, target, transition.action, "transition", comment, transition)
+
+
+def return_to(session, doc: Mapping[str, Any], target_state: str, comment: str | None = None) -> dict:
+    """退回: send the document back to an earlier state (or the applicant); it returns here after."""
+    with session.site.db.transaction():
+        loaded = workflow_io.load(session, doc)
+        history = store.history(session.site.db, loaded.workflow.document_type, loaded.row["name"])
+        try:
+            step_rules.check_return(
+                loaded.workflow, loaded.row, session_roles(session), target_state, comment, history
+            )
+        except WorkflowRuleError as error:
+            raise fail(error) from None
+        return _move(session, loaded, target_state, "Return", "return", comment, None)
+
+
+def withdraw(session, doc: Mapping[str, Any], comment: str | None = None) -> dict:
+    """撤回: the applicant pulls the document back, as long as the next step has not acted."""
+    with session.site.db.transaction():
+        loaded = workflow_io.load(session, doc)
+        history = store.history(session.site.db, loaded.workflow.document_type, loaded.row["name"])
+        try:
+            target = step_rules.check_withdraw(loaded.workflow, loaded.row, session_user(session), history)
+        except WorkflowRuleError as error:
+            raise fail(error) from None
+        return _move(session, loaded, target, "Withdraw", "withdraw", comment, None)
+
+
+def delegate(session, doc: Mapping[str, Any], to_user: str, comment: str | None = None) -> dict:
+    """转交: hand my to-do on this step to a colleague who holds the role and reaches the document."""
+    db = session.site.db
+    with db.transaction():
+        loaded = workflow_io.load(session, doc)
+        wf, row, user = loaded.workflow, loaded.row, session_user(session)
+        todos = store.open_todos(db, wf.document_type, row["name"])
+        target_ctx = workflow_io.user_context(session, to_user)
+        try:
+            if target_ctx is None:
+                raise WorkflowRuleError(f"User {to_user} does not exist or is disabled", "rule")
+            step_rules.check_delegate(
+                wf,
+                row,
+                user,
+                [t["user"] for t in todos],
+                to_user,
+                target_ctx.roles,
+                workflow_io.reaches(session, loaded, target_ctx, "write"),
+            )
+        except WorkflowRuleError as error:
+            raise fail(error) from None
+        mine = next(t for t in todos if t["user"] == user)
+        at = workflow_io.now(session)
+        store.hand_over(db, mine["name"], at)
+        store.add_rows(db, [{**mine, "user": to_user, "source": "delegate", "creation": at, "modified": at}])
+        state = current_state(wf, row)
+        store.log(
+            db,
+            wf.document_type,
+            row["name"],
+            f"Delegate to {to_user}",
+            "delegate",
+            state,
+            state,
+            user,
+            at,
+            comment=comment,
+        )
+        workflow_io.audit(session, "delegate", loaded, {"to_user": to_user, "comment": comment})
+        return workflow_io.touch(session, loaded)
+
+
+def add_comment(session, doc: Mapping[str, Any], comment: str) -> dict:
+    """A comment on the document's timeline, by anyone who may read it."""
+    if not (comment or "").strip():
+        raise ValidationError("A comment cannot be empty", "评论不能为空")
+    db = session.site.db
+    with db.transaction():
+        loaded = workflow_io.load(session, doc, check_modified=False)
+        state = current_state(loaded.workflow, loaded.row)
+        at = workflow_io.now(session)
+        entry_id = store.log(
+            db,
+            loaded.workflow.document_type,
+            loaded.row["name"],
+            "Comment",
+            "comment",
+            state,
+            state,
+            session_user(session),
+            at,
+            comment=comment.strip(),
+        )
+        return {"name": entry_id, "comment": comment.strip(), "user": session_user(session), "creation": at}
+
+
+def timeline(session, doctype: str, name: str) -> dict:
+    """Versions, workflow actions with comments, and who is expected to act next."""
+    loaded = workflow_io.load(session, {"doctype": doctype, "name": name}, check_modified=False)
+    db = session.site.db
+    return {
+        "state": current_state(loaded.workflow, loaded.row),
+        "actions": store.history_rows(db, doctype, name),
+        "versions": workflow_io.versions(session, doctype, name),
+        "expected": store.expected_actors(db, doctype, name),
+        "return_targets": step_rules.return_targets(
+            loaded.workflow, loaded.row, store.history(db, doctype, name)
+        ),
+    }
+
+
+# --- writing a step -----------------------------------------------------------------------
+
+
+def _vote(session, loaded: Loaded, transition: WorkflowTransition, comment: str | None) -> dict:
+    """A countersign approval that does not complete the step: logged, my to-do closed, doc touched."""
+    db, wf, row, user = session.site.db, loaded.workflow, loaded.row, session_user(session)
+    at = workflow_io.now(session)
+    state = current_state(wf, row)
+    store.log(
+        db,
+        wf.document_type,
+        row["name"],
+        transition.action,
+        "vote",
+        state,
+        state,
+        user,
+        at,
+        role=transition.allowed,
+        comment=comment,
+    )
+    store.complete_todos(db, wf.document_type, row["name"], at, user, transition.allowed, users=[user])
+    updated = workflow_io.touch(session, loaded)
+    store.mark_done(db, workflow_io.assignment_base(session, loaded, updated, user, transition.allowed, at))
+    workflow_io.audit(session, "workflow_vote", loaded, {"action": transition.action, "state": state})
+    return updated
+
+
+def _move(
+    session,
+    loaded: Loaded,
+    target: str,
+    action: str,
+    kind: str,
+    comment: str | None,
+    transition: WorkflowTransition | None,
+) -> dict:
+    db, wf, row, user = session.site.db, loaded.workflow, loaded.row, session_user(session)
+    from_state = current_state(wf, row)
+    try:
+        next_state = state_row(wf, target)
+        operation = docstatus_operation(row.get("docstatus") or 0, next_state)
+    except WorkflowRuleError as error:
+        raise fail(error) from None
+    at = workflow_io.now(session)
+    updates = {**state_field_updates(wf, next_state), **campaign.entering(session, loaded, target, at)}
+    updated = workflow_io.write(session, loaded, updates, operation)
+    role = transition.allowed if transition else workflow_io.acting_role(session, wf, from_state)
+    step_id = store.log(
+        db,
+        wf.document_type,
+        row["name"],
+        action,
+        kind,
+        from_state,
+        target,
+        user,
+        at,
+        role=role,
+        comment=comment,
+    )
+    store.complete_todos(db, wf.document_type, row["name"], at, user, role)
+    store.mark_done(db, workflow_io.assignment_base(session, loaded, updated, user, role, at))
+    workflow_io.assign_step(session, loaded, updated, target, step_id, at)
+    campaign.entered(session, loaded, updated, target, at)
+    workflow_io.audit(
+        session, "workflow", loaded, {"action": action, "from": from_state, "to": target, "comment": comment}
+    )
+    return updated
+
+
+def _transition_dict(t: WorkflowTransition) -> dict:
+    return {
+        "state": t.state,
+        "action": t.action,
+        "next_state": t.next_state,
+        "allowed": t.allowed,
+        "allow_self_approval": int(t.allow_self_approval),
+        "condition": t.condition,
+        "kind": t.kind,
+        "comment_required": int(t.comment_required),
+    }
+
+
+def session_user(session) -> str:
+    return workflow_io.user_of(session)
+
+
+def session_roles(session) -> frozenset[str]:
+    return workflow_io.roles_of(session)

@@ -1,0 +1,299 @@
+"""Where the workflow engine meets the data plane: loading, writing, approvers, audit, clock.
+
+Kept apart from `workflow.py` so the engine reads as the rules it applies, and so that every
+contact with documents, permissions and users goes through one small surface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from townflow.rules import steps as step_rules
+from townflow.rules.scope import value_in_scope
+from townflow.rules.workflow import ConditionCheck, WorkflowRuleError, expression_check
+from townflow.runtime import errors
+from townflow.runtime import workflow_store as store
+from townflow.runtime.db import quote
+from townflow.runtime.permissions import UserContext, load_user_context
+from townflow.spec.models import SCOPE_DOCTYPE, Workflow
+
+TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
+
+_ERRORS = {
+    "permission": errors.PermissionError,
+    "state": errors.ValidationError,
+    "docstatus": errors.DocstatusTransitionError,
+    "comment": errors.MandatoryError,
+}
+
+
+class WorkflowTransitionError(errors.ValidationError):
+    """Frappe's frappe.model.workflow.WorkflowTransitionError."""
+
+    exc_type = "WorkflowTransitionError"
+
+
+class WorkflowStateError(errors.ValidationError):
+    exc_type = "WorkflowStateError"
+
+
+def fail(error: WorkflowRuleError) -> errors.TownflowError:
+    """The runtime error for a rule's refusal (raise it `from None`)."""
+    cls = _ERRORS.get(error.kind, WorkflowTransitionError)
+    if error.fields:
+        return cls(
+            error.message,
+            messages=[errors.FieldMessage(f, error.message, error.message) for f in error.fields],
+        )
+    return cls(error.message)
+
+
+@dataclass
+class Loaded:
+    """A document as stored, with its meta, workflow and the condition evaluator for this user."""
+
+    meta: Any
+    workflow: Workflow
+    row: dict[str, Any]
+    check: ConditionCheck
+
+
+# --- who and when -------------------------------------------------------------------------
+
+
+def context_of(session) -> UserContext:
+    return session.ctx
+
+
+def user_of(session) -> str:
+    return context_of(session).user
+
+
+def roles_of(session) -> frozenset[str]:
+    return context_of(session).roles
+
+
+def now(session) -> str:
+    clock = getattr(session, "now", None) or getattr(session.site, "now", None)
+    moment = clock() if callable(clock) else datetime.now()
+    return moment.strftime(TIMESTAMP) if isinstance(moment, datetime) else str(moment)
+
+
+def user_context(session, user: str) -> UserContext | None:
+    enabled = session.site.db.scalar('SELECT enabled FROM "tabUser" WHERE name = ?', (user,))
+    if not enabled:
+        return None
+    return load_user_context(session.site.db, user)
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def load(
+    session, doc: Mapping[str, Any] | str, doctype: str | None = None, *, check_modified: bool = True
+) -> Loaded:
+    """The stored document `doc` names, if the user may read it; stale `modified` is a conflict."""
+    if isinstance(doc, str):
+        doc = {"doctype": doctype, "name": doc}
+    doctype = doc.get("doctype") or doctype
+    name = doc.get("name")
+    site = session.site
+    workflow = site.project.workflow_for(doctype) if doctype else None
+    if workflow is None or not workflow.is_active:
+        raise WorkflowStateError(f"No active workflow for {doctype}")
+    meta = site.metas.get(doctype)
+    ctx = context_of(session)
+    if not name or not site.permissions.record_allowed(site.db, meta, ctx, "read", name):
+        raise errors.DoesNotExistError.of(doctype, name or "")
+    row = dict(site.db.fetchone(f"SELECT * FROM {meta.table} WHERE name = ?", (name,)))
+    row["doctype"] = doctype
+    if check_modified and doc.get("modified") and str(doc["modified"]) != str(row["modified"]):
+        raise errors.TimestampMismatchError(
+            "Document has been modified after you have opened it. Please refresh to get the latest document.",
+            "单据在您打开后已被他人修改，请刷新后重试。",
+        )
+    check = expression_check(
+        {
+            "user": ctx.user,
+            "roles": sorted(ctx.roles),
+            "settings": site.project.settings,
+            "today": now(session)[:10],
+            "now": now(session)[:19],
+        }
+    )
+    return Loaded(meta, workflow, row, check)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _next_modified(session, previous: str | None) -> str:
+    """A `modified` later than the previous one even within one microsecond: conflicts stay detectable."""
+    stamp = now(session)
+    if previous and stamp <= str(previous):
+        stamp = (datetime.strptime(str(previous), TIMESTAMP) + timedelta(microseconds=1)).strftime(TIMESTAMP)
+    return stamp
+
+
+def write(session, loaded: Loaded, updates: dict[str, Any], operation: str) -> dict:
+    """Write the state change through the data plane (save / submit / cancel) in this transaction."""
+    hook = getattr(session, "apply_workflow_write", None)
+    if hook is not None:
+        return hook(loaded.meta.name, loaded.row["name"], updates, operation)
+    return _direct_write(session, loaded, updates, operation)
+
+
+def _direct_write(session, loaded: Loaded, updates: dict[str, Any], operation: str) -> dict:
+    docstatus = {"submit": 1, "cancel": 2}.get(operation, loaded.row.get("docstatus") or 0)
+    values = {
+        **updates,
+        "docstatus": docstatus,
+        "modified": _next_modified(session, loaded.row.get("modified")),
+        "modified_by": user_of(session),
+    }
+    columns = [c for c in values if c in loaded.meta.column_set]
+    session.site.db.execute(
+        f"UPDATE {loaded.meta.table} SET {', '.join(quote(c) + ' = ?' for c in columns)} WHERE name = ?",
+        (*[values[c] for c in columns], loaded.row["name"]),
+    )
+    return {**loaded.row, **{c: values[c] for c in columns}}
+
+
+def touch(session, loaded: Loaded) -> dict:
+    """Bump `modified` (a vote or delegation changes the step, so stale copies must conflict)."""
+    return write(session, loaded, {}, "save" if not loaded.row.get("docstatus") else "update_after_submit")
+
+
+def versions(session, doctype: str, name: str) -> list[dict]:
+    reader = getattr(session, "versions", None)
+    return list(reader(doctype, name)) if reader else []
+
+
+def audit(session, event: str, loaded: Loaded, data: dict[str, Any]) -> None:
+    """One hash-chained audit row per workflow action, in the action's transaction."""
+    log = getattr(session.site, "audit", None)
+    if log is not None:
+        log.record("transition", user_of(session), loaded.meta.name, loaded.row["name"], {"event": event, **data})
+
+
+# --- who acts next ------------------------------------------------------------------------
+
+
+def role_scope(session, role: str) -> str:
+    spec_role = session.site.project.roles.get(role)
+    return spec_role.scope if spec_role is not None else "township"
+
+
+def scope_value(session, loaded: Loaded, row: Mapping[str, Any], kind: str) -> str | None:
+    """The document's village / department / facility (directly or through a Link), for `kind`."""
+    if kind == "township":
+        return None
+    path = session.site.permissions.scope_path(loaded.meta, kind)
+    if path is None:
+        return None
+    fieldname, target, target_field = path
+    value = row.get(fieldname)
+    if target is not None and value:
+        value = session.site.db.scalar(
+            f"SELECT {quote(target_field)} FROM {target.table} WHERE name = ?", (value,)
+        )
+    return value
+
+
+def users_with_role(session, role: str, kind: str, value: str | None, doctype: str) -> list[str]:
+    """Enabled users holding `role` who reach `value` in `kind` (deny by default)."""
+    sql = """SELECT DISTINCT u.name FROM "tabUser" u JOIN "tabHas Role" r ON r.parent = u.name
+             WHERE r.role = ? AND u.enabled = 1"""
+    params: list[Any] = [role]
+    if kind != "township":
+        if not value:
+            return []
+        sql += """ AND EXISTS (SELECT 1 FROM "tabUser Permission" p WHERE p.user = u.name AND p.allow = ?
+                   AND p.for_value = ?
+                   AND (p.apply_to_all_doctypes = 1 OR ifnull(p.applicable_for, '') IN ('', ?)))"""
+        params += [SCOPE_DOCTYPE[kind], value, doctype]
+    return sorted(r[0] for r in session.site.db.fetchall(sql + " ORDER BY u.name", params))
+
+
+def reaches(session, loaded: Loaded, ctx: UserContext, ptype: str) -> bool:
+    site = session.site
+    return site.permissions.record_allowed(site.db, loaded.meta, ctx, ptype, loaded.row["name"])
+
+
+def acting_role(session, workflow: Workflow, state: str) -> str | None:
+    held = roles_of(session)
+    return next((r for r in step_rules.step_roles(workflow, state) if r in held), None)
+
+
+def assignment_base(
+    session, loaded: Loaded, row: Mapping[str, Any], user: str, role: str | None, at: str
+) -> dict:
+    kind = role_scope(session, role) if role else "township"
+    title_field = loaded.meta.title_field
+    return {
+        "reference_doctype": loaded.meta.name,
+        "reference_name": row["name"],
+        "workflow_state": row.get(loaded.workflow.workflow_state_field),
+        "user": user,
+        "role": role,
+        "scope_kind": kind,
+        "scope_value": scope_value(session, loaded, row, kind),
+        "title": row.get(title_field) if title_field else None,
+        "creation": at,
+        "modified": at,
+    }
+
+
+def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, step_id: int, at: str) -> None:
+    """Open the to-dos of the state the document entered, and send its CCs."""
+    wf = loaded.workflow
+    rows: list[dict[str, Any]] = []
+    roles = step_rules.step_roles(wf, state)
+    step = step_rules.step_of(wf, state)
+    due = step_rules.due_at(step, datetime.strptime(at, TIMESTAMP))
+    due_text = due.strftime(TIMESTAMP) if due else None
+    if state == step_rules.applicant_state(wf) and row.get("owner"):
+        owner_ctx = user_context(session, row["owner"])
+        role = next((r for r in roles if owner_ctx and r in owner_ctx.roles), roles[0] if roles else None)
+        targets = [(row["owner"], role)]
+    else:
+        targets = []
+        for role in roles:
+            kind = role_scope(session, role)
+            value = scope_value(session, loaded, row, kind)
+            targets += [(u, role) for u in users_with_role(session, role, kind, value, loaded.meta.name)]
+    for user, role in targets:
+        rows.append(
+            {
+                **assignment_base(session, loaded, row, user, role, at),
+                "kind": "todo",
+                "status": "Open",
+                "step_id": step_id,
+                "source": "step",
+                "due_at": due_text,
+            }
+        )
+    for role in step_rules.cc_roles(wf, state):
+        kind = role_scope(session, role)
+        value = scope_value(session, loaded, row, kind)
+        for user in users_with_role(session, role, kind, value, loaded.meta.name):
+            rows.append(
+                {
+                    **assignment_base(session, loaded, row, user, role, at),
+                    "kind": "cc",
+                    "status": "Open",
+                    "step_id": step_id,
+                    "source": "cc",
+                }
+            )
+    store.add_rows(session.site.db, rows)
+
+
+def row_visible(ctx: UserContext, scope_kind: str, value: str | None) -> bool:
+    """The inbox's per-row permission check: the same scope rule as documents (rules.scope)."""
+    return value_in_scope(
+        scope_kind, value, ctx.allowed(scope_kind) if scope_kind != "township" else frozenset()
+    )

@@ -1,0 +1,248 @@
+"""The workflow engine's two tables: step assignments (`tabWorkflow Action`) and the action log.
+
+`tabWorkflow Action` keeps Frappe's name and columns (reference_doctype, reference_name,
+workflow_state, status Open/Completed, user, completed_by, completed_by_role) so a Frappe
+developer recognises it, plus what the inbox needs: `kind` (todo: waiting for this user; cc: sent
+for information; done: this user acted on the document — one row per user and document, kept up
+to date), the step it belongs to, the due time, and the document's scope (the role it was
+assigned through, the scope kind and value) so that counts can apply the permission check in
+the index itself instead of touching a million documents.
+
+Why these indexes:
+- `(user, kind, status, modified)` plus scope columns: every inbox tab is one range of it, newest
+  first, and its counts are counted from the index alone (a covering index);
+- `(user, kind, status, due_at)`: the overdue tab;
+- `(status, due_at)` for open to-dos: what `tick` scans;
+- `(reference_name, reference_doctype, status)`: Frappe's own index, for "who must act on this".
+
+`tabWorkflow Action Log` is append-only: one row per thing that happened (transition, countersign
+vote, return, withdraw, delegate, comment, remind, escalate) with who, when, from, to and comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from townflow.rules.steps import ActionEntry
+from townflow.runtime.db import Database
+
+ACTION = '"tabWorkflow Action"'
+LOG = '"tabWorkflow Action Log"'
+
+SCHEMA = [
+    f"""CREATE TABLE IF NOT EXISTS {ACTION} (
+        name INTEGER PRIMARY KEY,
+        reference_doctype TEXT NOT NULL,
+        reference_name TEXT NOT NULL,
+        workflow_state TEXT NOT NULL,
+        step_id INTEGER NOT NULL DEFAULT 0,
+        kind TEXT NOT NULL CHECK (kind IN ('todo', 'cc', 'done')),
+        status TEXT NOT NULL CHECK (status IN ('Open', 'Completed', 'Delegated', 'Cancelled')),
+        user TEXT NOT NULL,
+        role TEXT,
+        source TEXT NOT NULL DEFAULT 'step',
+        scope_kind TEXT NOT NULL DEFAULT 'township',
+        scope_value TEXT,
+        title TEXT,
+        creation TEXT NOT NULL,
+        modified TEXT NOT NULL,
+        due_at TEXT,
+        reminded_at TEXT,
+        escalated_at TEXT,
+        completed_by TEXT,
+        completed_by_role TEXT
+    )""",
+    f"""CREATE INDEX IF NOT EXISTS workflow_action_inbox ON {ACTION}
+        (user, kind, status, modified, scope_kind, scope_value, role)""",
+    f"CREATE INDEX IF NOT EXISTS workflow_action_overdue ON {ACTION} (user, kind, status, due_at)",
+    f"""CREATE INDEX IF NOT EXISTS workflow_action_due ON {ACTION} (status, due_at)
+        WHERE kind = 'todo' AND status = 'Open'""",
+    f"""CREATE INDEX IF NOT EXISTS workflow_action_reference ON {ACTION}
+        (reference_name, reference_doctype, status)""",
+    f"""CREATE UNIQUE INDEX IF NOT EXISTS workflow_action_done ON {ACTION}
+        (user, reference_doctype, reference_name) WHERE kind = 'done'""",
+    f"""CREATE TABLE IF NOT EXISTS {LOG} (
+        name INTEGER PRIMARY KEY,
+        reference_doctype TEXT NOT NULL,
+        reference_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        from_state TEXT NOT NULL,
+        to_state TEXT NOT NULL,
+        user TEXT NOT NULL,
+        role TEXT,
+        comment TEXT,
+        creation TEXT NOT NULL
+    )""",
+    f"""CREATE INDEX IF NOT EXISTS workflow_action_log_reference ON {LOG}
+        (reference_doctype, reference_name, name)""",
+]
+
+ACTION_COLUMNS = (
+    "reference_doctype",
+    "reference_name",
+    "workflow_state",
+    "step_id",
+    "kind",
+    "status",
+    "user",
+    "role",
+    "source",
+    "scope_kind",
+    "scope_value",
+    "title",
+    "creation",
+    "modified",
+    "due_at",
+)
+
+
+def create_tables(db: Database) -> None:
+    for statement in SCHEMA:
+        db.execute(statement)
+
+
+# --- the action log -----------------------------------------------------------------------
+
+
+def log(
+    db: Database,
+    doctype: str,
+    name: str,
+    action: str,
+    kind: str,
+    from_state: str,
+    to_state: str,
+    user: str,
+    at: str,
+    *,
+    role: str | None = None,
+    comment: str | None = None,
+) -> int:
+    """Append one row; its id doubles as the id of the step it opens."""
+    cursor = db.execute(
+        f"""INSERT INTO {LOG} (reference_doctype, reference_name, action, kind, from_state, to_state,
+            user, role, comment, creation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (doctype, name, action, kind, from_state, to_state, user, role, comment, at),
+    )
+    return int(cursor.lastrowid)
+
+
+def history_rows(db: Database, doctype: str, name: str) -> list[dict[str, Any]]:
+    rows = db.fetchall(
+        f"SELECT * FROM {LOG} WHERE reference_doctype = ? AND reference_name = ? ORDER BY name",
+        (doctype, name),
+    )
+    return [dict(r) for r in rows]
+
+
+def history(db: Database, doctype: str, name: str) -> list[ActionEntry]:
+    return [
+        ActionEntry(
+            action=r["action"],
+            kind=r["kind"],
+            from_state=r["from_state"],
+            to_state=r["to_state"],
+            user=r["user"],
+            at=r["creation"],
+            comment=r["comment"],
+        )
+        for r in history_rows(db, doctype, name)
+    ]
+
+
+def current_step_id(db: Database, doctype: str, name: str) -> int:
+    """The log id of the entry that moved the document into its current state (0: never moved)."""
+    return int(
+        db.scalar(
+            f"""SELECT max(name) FROM {LOG} WHERE reference_doctype = ? AND reference_name = ?
+                AND kind IN ('transition', 'return', 'withdraw')""",
+            (doctype, name),
+        )
+        or 0
+    )
+
+
+# --- assignments --------------------------------------------------------------------------
+
+
+def add_rows(db: Database, rows: Iterable[dict[str, Any]]) -> None:
+    placeholders = ", ".join("?" for _ in ACTION_COLUMNS)
+    db.conn.executemany(
+        f"INSERT INTO {ACTION} ({', '.join(ACTION_COLUMNS)}) VALUES ({placeholders})",
+        [tuple(row.get(c) for c in ACTION_COLUMNS) for row in rows],
+    )
+
+
+def open_todos(db: Database, doctype: str, name: str) -> list[dict[str, Any]]:
+    rows = db.fetchall(
+        f"""SELECT * FROM {ACTION} WHERE reference_name = ? AND reference_doctype = ? AND status = 'Open'
+            AND kind = 'todo' ORDER BY name""",
+        (name, doctype),
+    )
+    return [dict(r) for r in rows]
+
+
+def step_assignees(db: Database, doctype: str, name: str, step_id: int) -> list[str]:
+    """The approvers a countersign step waits for: its step and delegate to-dos, not escalations."""
+    rows = db.fetchall(
+        f"""SELECT user FROM {ACTION} WHERE reference_name = ? AND reference_doctype = ? AND kind = 'todo'
+            AND step_id = ? AND source IN ('step', 'delegate') AND status IN ('Open', 'Completed')
+            ORDER BY name""",
+        (name, doctype, step_id),
+    )
+    return [r["user"] for r in rows]
+
+
+def complete_todos(
+    db: Database,
+    doctype: str,
+    name: str,
+    at: str,
+    by: str,
+    role: str | None,
+    users: Sequence[str] | None = None,
+) -> None:
+    """Close open to-dos of a document: all of them (the step moved on) or only `users`' (a vote)."""
+    sql = f"""UPDATE {ACTION} SET status = 'Completed', modified = ?, completed_by = ?, completed_by_role = ?
+              WHERE reference_name = ? AND reference_doctype = ? AND kind = 'todo' AND status = 'Open'"""
+    params: list[Any] = [at, by, role, name, doctype]
+    if users is not None:
+        sql += f" AND user IN ({', '.join('?' for _ in users)})"
+        params += list(users)
+    db.execute(sql, params)
+
+
+def hand_over(db: Database, row_id: int, at: str) -> None:
+    db.execute(f"UPDATE {ACTION} SET status = 'Delegated', modified = ? WHERE name = ?", (at, row_id))
+
+
+def mark_done(db: Database, row: dict[str, Any]) -> None:
+    """Record that `user` acted on the document: one `done` row per user and document, kept fresh."""
+    updated = db.execute(
+        f"""UPDATE {ACTION} SET modified = ?, workflow_state = ?, role = ?, scope_kind = ?, scope_value = ?,
+            title = ? WHERE kind = 'done' AND user = ? AND reference_doctype = ? AND reference_name = ?""",
+        (
+            row["modified"],
+            row["workflow_state"],
+            row["role"],
+            row["scope_kind"],
+            row["scope_value"],
+            row["title"],
+            row["user"],
+            row["reference_doctype"],
+            row["reference_name"],
+        ),
+    )
+    if updated.rowcount == 0:
+        add_rows(db, [{**row, "kind": "done", "status": "Completed", "creation": row["modified"]}])
+
+
+def expected_actors(db: Database, doctype: str, name: str) -> list[dict[str, Any]]:
+    rows = db.fetchall(
+        f"""SELECT user, role, workflow_state, due_at, source FROM {ACTION} WHERE reference_name = ?
+            AND reference_doctype = ? AND status = 'Open' AND kind = 'todo' ORDER BY name""",
+        (name, doctype),
+    )
+    return [dict(r) for r in rows]

@@ -22,6 +22,41 @@ def summary_counts(project: Project) -> dict[str, int]:
     }
 
 
+def project_summary(project: Project) -> str:
+    """A deterministic text picture of the spec, for `townflow check --summary` and the golden test.
+
+    Sorted by name everywhere, so it changes only when the spec does.
+    """
+    out = [f"roles ({len(project.roles)}): " + ", ".join(sorted(project.roles))]
+    out.append(f"doctypes ({len(project.doctypes)}):")
+    for name in sorted(project.doctypes):
+        d = project.doctypes[name]
+        kind = [
+            k
+            for k, on in (("submittable", d.is_submittable), ("child", d.istable), ("single", d.issingle))
+            if on
+        ]
+        flags = f" [{', '.join(kind)}]" if kind else ""
+        records = len(project.records_of(name))
+        out.append(
+            f"  {name}{flags}: {len(d.fields)} fields ({len(d.data_fields)} with values), "
+            f"{len(d.permissions)} permissions, {len(d.rules)} rules, {records} fixture records"
+        )
+    out.append(f"workflows ({len(project.workflows)}):")
+    for doctype in sorted(project.workflows):
+        w = project.workflows[doctype]
+        out.append(
+            f"  {w.workflow_name} on {doctype}: {len(w.states)} states, {len(w.transitions)} transitions"
+        )
+        for s in w.states:
+            step = f" step={s.step.mode}:{s.step.assignee_role}" if s.step else ""
+            out.append(f"    state {s.state} (doc_status {s.doc_status}, edit {s.allow_edit}){step}")
+        for t in w.transitions:
+            cond = f" if {t.condition}" if t.condition else ""
+            out.append(f"    {t.state} --{t.action}--> {t.next_state} by {t.allowed}{cond}")
+    return "\n".join(out) + "\n"
+
+
 def run_check(args: argparse.Namespace) -> int:
     try:
         project = load_project(args.project)
@@ -30,6 +65,8 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     counts = ", ".join(f"{count} {kind}" for kind, count in summary_counts(project).items())
     print(f"townflow check: {project.root.resolve()} is valid: {counts}")
+    if args.summary:
+        print(project_summary(project), end="")
     return 0
 
 
@@ -37,4 +74,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check", help="validate doctypes/, workflows/ and fixtures/ and report every error"
     )
+    parser.add_argument("--summary", action="store_true", help="also print every doctype, workflow and role")
     parser.set_defaults(func=run_check)

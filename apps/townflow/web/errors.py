@@ -130,6 +130,9 @@ def is_frappe_error(exc: BaseException) -> bool:
 
 def error_response(exc: Exception, *, headers: dict[str, str] | None = None) -> JSONResponse:
     status = int(exc.http_status)  # type: ignore[attr-defined]
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        headers = {**(headers or {}), "Retry-After": str(int(retry_after))}
     return FrappeJSONResponse(
         error_body(exc),
         status_code=status,

@@ -1,0 +1,84 @@
+"""The FastAPI application for one site: `create_app(site)`.
+
+Layout of the app (each a router or installer in its own module):
+- `api_auth`      login, logout, logged user, CSRF token, API keys (Frappe's method names)
+- `api_resource`  `/api/resource/<DocType>[/<name>]` (Frappe's v1 REST)
+- `api_methods`   `/api/method/frappe.*` workflow and count calls, `/api/method/townflow.api.*`
+- `pages`         the HTML pages (`townflow.web.pages.install(app)`), included when present
+
+Shared state on `app.state`: `site` (the runtime `Site`), `settings` (`WebSettings`),
+`sessions` (`SessionStore`), `login_limiter` (`LoginRateLimiter`). Pages use the same auth
+dependencies (`townflow.web.auth.current_session`, `csrf_token`) as the API.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+
+from townflow.web import api_auth, api_methods, api_resource
+from townflow.web.errors import install_error_handlers
+from townflow.web.jsonutil import FrappeJSONResponse
+from townflow.web.openapi import install_openapi
+from townflow.web.security import SecurityHeadersMiddleware, WebSettings
+from townflow.web.sessions import LoginRateLimiter, SessionStore
+
+log = logging.getLogger("townflow.web")
+
+#: Module that, when importable, adds the HTML pages: it must offer `install(app)`.
+PAGES_MODULE = "townflow.web.pages"
+
+
+def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = True) -> FastAPI:
+    """Build the web app serving `site` (a `townflow.runtime.Site`).
+
+    `pages=False` serves the REST API only (used by API tests and schemathesis).
+    """
+    settings = settings or WebSettings()
+    app = FastAPI(
+        title="townflow",
+        version="0.1.0",
+        description=(
+            "Frappe-compatible REST API of a townflow site: `/api/resource/<DocType>`, "
+            "`/api/method/frappe.*` and `/api/method/townflow.api.*`. Authenticate with "
+            "`Authorization: token <api_key>:<api_secret>` or a `sid` cookie from "
+            "`/api/method/login` (then send `X-Frappe-CSRF-Token` on changes)."
+        ),
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=FrappeJSONResponse,
+    )
+    app.state.site = site
+    app.state.settings = settings
+    app.state.sessions = SessionStore(ttl_seconds=settings.session_ttl_seconds)
+    app.state.login_limiter = LoginRateLimiter(
+        max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+    )
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.include_router(api_auth.router)
+    app.include_router(api_methods.router)
+    app.include_router(api_resource.router)
+    if pages:
+        _install_pages(app)
+    install_openapi(app)
+    return app
+
+
+def _install_pages(app: FastAPI) -> None:
+    try:
+        module = importlib.import_module(PAGES_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name == PAGES_MODULE:
+            log.info("no %s module: serving the REST API only", PAGES_MODULE)
+            return
+        raise
+    install = getattr(module, "install", None)
+    if install is None:
+        log.warning("%s has no install(app): pages not served", PAGES_MODULE)
+        return
+    install(app)

@@ -87,6 +87,10 @@ class FrappeClient:
         self.csrf_token = None
         self.user = None
 
+    def ping(self) -> str:
+        """"pong" from any Frappe site; raises SiteUnreachableError / NotAFrappeSiteError otherwise."""
+        return self.call("ping", _http_method="GET")
+
     def get_logged_user(self) -> str:
         return self.call("frappe.auth.get_logged_user", _http_method="GET")
 

@@ -114,3 +114,8 @@ def generate_keys(session: Any, args: dict[str, Any]) -> dict[str, str]:
         user = str(user)
     secret = identity.generate_keys(session, user)
     return {"api_secret": secret}
+
+
+@router.get("/api/method/ping", summary="Liveness check (no login needed)")
+async def ping() -> dict[str, str]:
+    return {"message": "pong"}

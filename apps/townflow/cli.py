@@ -10,6 +10,7 @@ import sys
 # `func(args)` returns the exit status.
 COMMAND_MODULES = [
     "townflow.spec.commands",  # check
+    "townflow.compile.commands",  # build, deploy, push, pull
 ]
 
 

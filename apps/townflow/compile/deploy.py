@@ -1,0 +1,152 @@
+"""`townflow deploy --bench PATH --site SITE`: install or update the app on an existing bench.
+
+What `bench get-app` + `bench install-app` do, from this repository instead of a git remote,
+each step reported and the first failure shown with its output:
+
+1. check the bench (apps/frappe, env/, sites/SITE) and find the `bench` command;
+2. `pip install -e <townflow repository>` into the bench's env (no extras: the pure layer needs
+   only pydantic and PyYAML, which Frappe already ships), so the app's extension code can
+   import `townflow`;
+3. link apps/care_for_girls into the bench's apps/ (a symlink: the committed tree is the app),
+   `pip install -e` it, and list it in sites/apps.txt as get-app does;
+4. `bench --site SITE install-app care_for_girls`, or `migrate` when it is installed already;
+5. `bench --site SITE clear-cache`;
+6. the restart command, if given: running web workers import the new package only after a
+   restart (a Frappe site whose hooks cannot be imported answers 500 to everything).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from townflow.compile.templates import APP_NAME
+
+
+class DeployError(Exception):
+    pass
+
+
+def engine_root() -> Path:
+    """The townflow repository this command runs from (where setup.py is)."""
+    import townflow
+
+    root = Path(townflow.__file__).resolve().parents[2]
+    if not (root / "setup.py").is_file():
+        raise DeployError(f"cannot find townflow's setup.py above {townflow.__file__}; pass --engine")
+    return root
+
+
+def find_bench_command(bench: Path, given: str | None) -> str:
+    for candidate in (given, shutil.which("bench"), str(Path(sys.executable).with_name("bench"))):
+        if candidate and (shutil.which(candidate) or Path(candidate).is_file()):
+            return candidate
+    raise DeployError("the `bench` command (frappe-bench) is not on PATH; pass --bench-cmd /path/to/bench")
+
+
+class Deployer:
+    def __init__(self, bench: Path, site: str, bench_cmd: str, app_dir: Path, engine: Path, verbose: bool):
+        self.bench, self.site, self.bench_cmd = bench, site, bench_cmd
+        self.app_dir, self.engine, self.verbose = app_dir, engine, verbose
+        self.python = bench / "env" / "bin" / "python"
+        self.step_no = 0
+
+    def say(self, text: str) -> None:
+        print(f"[deploy] {text}", flush=True)
+
+    def run(self, title: str, argv: list[str], cwd: Path) -> str:
+        self.step_no += 1
+        self.say(f"{self.step_no}. {title}: {shlex.join(argv)}")
+        env = {**os.environ, "PATH": f"{Path(self.bench_cmd).parent}:{os.environ.get('PATH', '')}"}
+        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+        output = (proc.stdout or "") + (proc.stderr or "")
+        if self.verbose and output.strip():
+            print(output.rstrip())
+        if proc.returncode != 0:
+            tail = "\n".join(output.strip().splitlines()[-25:])
+            raise DeployError(f"step {self.step_no} ({title}) failed with exit status {proc.returncode}:\n{tail}")
+        self.say(f"{self.step_no}. {title}: ok")
+        return output
+
+    def bench_site(self, title: str, *args: str) -> str:
+        return self.run(title, [self.bench_cmd, "--site", self.site, *args], cwd=self.bench)
+
+    def check_bench(self) -> None:
+        if not (self.bench / "apps" / "frappe").is_dir() or not self.python.is_file():
+            raise DeployError(f"{self.bench} is not a bench (no apps/frappe or env/bin/python)")
+        if not (self.bench / "sites" / self.site / "site_config.json").is_file():
+            raise DeployError(f"site {self.site!r} does not exist in {self.bench}/sites")
+        if not (self.app_dir / APP_NAME / "hooks.py").is_file():
+            raise DeployError(f"{self.app_dir} holds no built app: run `townflow build` first")
+        self.say(f"bench {self.bench}, site {self.site}, app {self.app_dir}")
+
+    def link_app(self) -> None:
+        target = self.bench / "apps" / APP_NAME
+        if target.is_symlink():
+            if target.resolve() != self.app_dir.resolve():
+                raise DeployError(f"{target} links to {target.resolve()}, not {self.app_dir}")
+            self.say(f"{target} already links to {self.app_dir}")
+        elif target.exists():
+            raise DeployError(f"{target} exists and is not a link to {self.app_dir}; remove it first")
+        else:
+            target.symlink_to(self.app_dir.resolve(), target_is_directory=True)
+            self.say(f"linked {target} -> {self.app_dir.resolve()}")
+        apps_txt = self.bench / "sites" / "apps.txt"
+        listed = apps_txt.read_text().split() if apps_txt.is_file() else []
+        if APP_NAME not in listed:
+            text = apps_txt.read_text() if apps_txt.is_file() else ""
+            apps_txt.write_text(text.rstrip("\n") + ("\n" if text.strip() else "") + APP_NAME + "\n")
+            self.say(f"added {APP_NAME} to {apps_txt}")
+
+    def installed(self) -> bool:
+        out = self.bench_site("list the site's apps", "list-apps")
+        return any(line.split()[0] == APP_NAME for line in out.splitlines() if line.split())
+
+    def deploy(self, restart_cmd: str | None) -> None:
+        self.check_bench()
+        pip = [str(self.python), "-m", "pip", "install", "--quiet", "--no-build-isolation"]
+        self.run("install the townflow engine into the bench env", [*pip, "-e", str(self.engine)], self.bench)
+        self.link_app()
+        self.run("install the app package", [*pip, "-e", str(self.bench / "apps" / APP_NAME)], self.bench)
+        if self.installed():
+            self.bench_site("migrate the site (app already installed)", "migrate")
+        else:
+            self.bench_site("install the app on the site", "install-app", APP_NAME)
+        self.bench_site("clear the cache", "clear-cache")
+        if restart_cmd:
+            self.run("restart the web workers", ["sh", "-c", restart_cmd], self.bench)
+        else:
+            self.say("no --restart-cmd: restart the bench's web workers so they import the app")
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    try:
+        bench = Path(args.bench).resolve()
+        app_dir = Path(args.app).resolve() if args.app else (Path(args.project) / "apps" / APP_NAME).resolve()
+        engine = Path(args.engine).resolve() if args.engine else engine_root()
+        deployer = Deployer(
+            bench, args.site, find_bench_command(bench, args.bench_cmd), app_dir, engine, args.verbose
+        )
+        deployer.deploy(args.restart_cmd)
+    except DeployError as exc:
+        print(f"townflow deploy: {exc}", file=sys.stderr)
+        return 1
+    print(f"townflow deploy: {APP_NAME} is installed on {args.site}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("deploy", help="install or update apps/care_for_girls on a Frappe bench")
+    p.add_argument("--bench", required=True, help="the bench folder (holding apps/, env/, sites/)")
+    p.add_argument("--site", required=True, help="the site to install the app on")
+    p.add_argument("--bench-cmd", help="the frappe-bench `bench` command (default: from PATH)")
+    p.add_argument("--app", help=f"the built app folder (default: apps/{APP_NAME} under --project)")
+    p.add_argument("--engine", help="the townflow repository to pip-install (default: this one)")
+    p.add_argument("--restart-cmd", help="shell command that restarts the bench's web workers afterwards")
+    p.add_argument("--verbose", action="store_true", help="show each command's output")
+    p.set_defaults(func=run_deploy)

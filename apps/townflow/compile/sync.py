@@ -1,0 +1,1 @@
+"""`townflow push` / `townflow pull`: placeholder replaced below."""

@@ -30,6 +30,8 @@ from townflow.spec.errors import SpecError, format_path
 Path_ = Sequence[str | int]
 
 _TAG = "tag:yaml.org,2002:"
+#: The line breaks YAML counts (so our line numbers match PyYAML's marks).
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 class SpecLoader(yaml.SafeLoader):
@@ -192,9 +194,10 @@ def read_yaml(path: Path, display: str) -> tuple[Any, Source, list[SpecError]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, source, [SpecError(display, 0, 0, "", f"cannot read file: {exc}")]
-    source.lines = text.splitlines()
-    loader = SpecLoader(text)
+    source.lines = _LINE_BREAK.split(text)
+    loader = None
     try:
+        loader = SpecLoader(text)
         source.root = loader.get_single_node()
         errors = _structural_errors(source)
         if any("alias" in e.message for e in errors) or source.root is None:
@@ -206,12 +209,19 @@ def read_yaml(path: Path, display: str) -> tuple[Any, Source, list[SpecError]]:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         return None, source, [source.at_mark(mark, f"invalid YAML: {problem}")]
-    except yaml.YAMLError as exc:  # ReaderError: characters YAML does not allow
-        return None, source, [source.at_mark(None, f"invalid YAML: {exc}")]
+    except yaml.reader.ReaderError as exc:  # characters YAML does not allow, found before parsing
+        before = _LINE_BREAK.split(text[: exc.position])
+        mark = yaml.Mark(display, exc.position, len(before) - 1, len(before[-1]), None, None)
+        return (
+            None,
+            source,
+            [source.at_mark(mark, f"invalid YAML: character {exc.character:#06x} is not allowed")],
+        )
     except RecursionError:
         return None, source, [source.at_mark(None, "invalid YAML: nested too deeply")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # --- pydantic errors -> located spec errors -----------------------------------------------------

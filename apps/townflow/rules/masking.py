@@ -1,0 +1,40 @@
+"""How a sensitive value is shown to someone who may not read it in full. Pure functions.
+
+Styles (DocField.mask): `id_number` keeps the first 4 and last 4 characters
+(370102199001011234 -> 3701**********1234), `phone` keeps the first 3 and last 4
+(13812345678 -> 138****5678), `full` hides everything (****). The masked text keeps the
+original length for ID numbers and phones so a clerk can still recognise the shape.
+"""
+
+from __future__ import annotations
+
+FULL_MASK = "****"
+
+
+def mask_id_number(value: str) -> str:
+    if len(value) <= 8:
+        return FULL_MASK
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    if len(value) <= 7:
+        return FULL_MASK
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask(value, style: str | None):
+    """The masked form of `value`; None and empty strings stay as they are (nothing to hide)."""
+    if value is None or value == "":
+        return value
+    text = str(value)
+    if style == "id_number":
+        return mask_id_number(text)
+    if style == "phone":
+        return mask_phone(text)
+    return FULL_MASK
+
+
+def looks_masked(value, original, style: str | None) -> bool:
+    """True when a client sent back the masked text it was shown instead of a new value."""
+    return original not in (None, "") and value == mask(original, style)

@@ -1,0 +1,56 @@
+"""Record scope: which villages, departments or facilities a user's roles reach. Pure functions.
+
+A DocPerm row carries a `scope`. `township` reaches every record. `village` reaches a record
+whose Link to Village is one of the user's allowed villages (their User Permissions with
+allow = "Village"); `department` and `facility` likewise with Department and Designated
+Facility. A record whose scope field is empty is reached by nobody scoped (strict, unlike
+Frappe's default, which shows such records to everyone). A user with several roles reaches the
+union of what each role reaches; several User Permissions give several villages.
+
+The embedded runtime turns the same facts into a SQL WHERE (townflow.runtime.permissions); the
+Frappe app uses them in `has_permission` and `permission_query_conditions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from townflow.spec.models import SCOPE_DOCTYPE
+
+SCOPED = tuple(SCOPE_DOCTYPE)  # ("village", "department", "facility")
+
+
+def allowed_values(
+    user_permissions: Iterable[Mapping], scope: str, doctype: str | None = None
+) -> frozenset[str]:
+    """The values a user may reach in `scope`, from their User Permission records.
+
+    A User Permission applies to `doctype` when apply_to_all_doctypes is set, or when its
+    applicable_for names that DocType (Frappe's rule).
+    """
+    target = SCOPE_DOCTYPE[scope]
+    values = set()
+    for up in user_permissions:
+        if up.get("allow") != target:
+            continue
+        applicable = up.get("applicable_for")
+        if up.get("apply_to_all_doctypes", 1) or not applicable or doctype is None or applicable == doctype:
+            values.add(up.get("for_value"))
+    values.discard(None)
+    return frozenset(values)
+
+
+def value_in_scope(scope: str, value, allowed: frozenset[str]) -> bool:
+    """Whether a record whose scope field holds `value` is reached by a holder of `allowed`."""
+    if scope == "township":
+        return True
+    return value not in (None, "") and value in allowed
+
+
+def doc_in_scope(scope: str, doc: Mapping, scope_field: str | None, allowed: frozenset[str]) -> bool:
+    """Whether a document (a dict of field values) is reached; no scope field means not reached."""
+    if scope == "township":
+        return True
+    if scope_field is None:
+        return False
+    return value_in_scope(scope, doc.get(scope_field), allowed)

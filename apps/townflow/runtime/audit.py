@@ -1,0 +1,147 @@
+"""The audit log: append-only, hash-chained, verifiable.
+
+Every write (insert, update, delete, submit, cancel), every workflow transition (the workflow
+engine calls `record`), every permission denial and every read of a sensitive field in full is a
+row of `__audit_log`. Each row's `hash` is SHA-256 over the previous row's hash and the row's own
+content, so changing, inserting or deleting any row breaks the chain from that row on;
+`verify()` (and `townflow audit verify --site DIR`) reports the first broken row.
+Triggers refuse UPDATE and DELETE through SQL, so only someone editing the file can tamper, and
+then the chain shows it.
+
+Rows are written in the caller's transaction: an insert that rolls back leaves no audit row
+claiming it happened. Denials are the exception: they are written again after the rollback
+(`Database.after_rollback`), because the refusal did happen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from townflow.runtime.db import Database
+
+GENESIS = "0" * 64
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS __audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, "
+    "user TEXT, action TEXT NOT NULL, ref_doctype TEXT, ref_name TEXT, data TEXT, "
+    "prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS idx_audit_ref ON __audit_log (ref_doctype, ref_name)",
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON __audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON __audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+]
+
+#: The actions this module and the workflow engine write.
+ACTIONS = (
+    "insert",
+    "update",
+    "delete",
+    "submit",
+    "cancel",
+    "transition",
+    "denied",
+    "sensitive_read",
+    "login",
+    "login_failed",
+)
+
+
+def row_hash(prev_hash: str, row_id: int, ts: str, user, action, ref_doctype, ref_name, data) -> str:
+    content = json.dumps([row_id, ts, user, action, ref_doctype, ref_name, data], ensure_ascii=False)
+    return hashlib.sha256((prev_hash + "\n" + content).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    rows: int
+    first_broken_id: int | None = None
+    reason: str = ""
+
+
+class AuditLog:
+    def __init__(self, db: Database, now):
+        self.db = db
+        self.now = now
+
+    def ensure_schema(self) -> None:
+        with self.db.transaction():
+            for statement in SCHEMA:
+                self.db.execute(statement)
+
+    def record(
+        self,
+        action: str,
+        user: str | None,
+        ref_doctype: str | None = None,
+        ref_name: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> int:
+        """Append one row in the current transaction (or its own); returns the row id."""
+        with self.db.transaction():
+            last = self.db.fetchone("SELECT id, hash FROM __audit_log ORDER BY id DESC LIMIT 1")
+            prev_hash = last["hash"] if last else GENESIS
+            row_id = (last["id"] if last else 0) + 1
+            ts = self.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+            payload = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str) if data else None
+            digest = row_hash(prev_hash, row_id, ts, user, action, ref_doctype, ref_name, payload)
+            self.db.execute(
+                "INSERT INTO __audit_log (id, ts, user, action, ref_doctype, ref_name, data, prev_hash, hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (row_id, ts, user, action, ref_doctype, ref_name, payload, prev_hash, digest),
+            )
+            return row_id
+
+    def record_denial(self, user: str, ref_doctype: str, ref_name: str | None, ptype: str) -> None:
+        """A refused operation: kept even when the surrounding transaction rolls back."""
+        data = {"ptype": ptype}
+
+        def write() -> None:
+            self.record("denied", user, ref_doctype, ref_name, data)
+
+        write()
+        if self.db.in_transaction:
+            self.db.after_rollback(write)
+
+    def entries(
+        self, ref_doctype: str | None = None, ref_name: str | None = None, limit: int = 100
+    ) -> list[dict]:
+        """Newest first, optionally for one document."""
+        sql = "SELECT * FROM __audit_log"
+        params: list = []
+        if ref_doctype:
+            sql += " WHERE ref_doctype = ?" + (" AND ref_name = ?" if ref_name else "")
+            params = [ref_doctype] + ([ref_name] if ref_name else [])
+        rows = self.db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, int(limit)))
+        return [{**dict(r), "data": json.loads(r["data"]) if r["data"] else None} for r in rows]
+
+    def verify(self) -> VerifyResult:
+        """Walk the chain from the first row; report the first row whose hash does not follow."""
+        prev_hash = GENESIS
+        expected_id = 1
+        count = 0
+        for r in self.db.fetchall("SELECT * FROM __audit_log ORDER BY id"):
+            count += 1
+            if r["id"] != expected_id:
+                return VerifyResult(False, count, r["id"], f"row {expected_id} is missing")
+            if r["prev_hash"] != prev_hash:
+                return VerifyResult(False, count, r["id"], "prev_hash does not match the previous row")
+            digest = row_hash(
+                prev_hash,
+                r["id"],
+                r["ts"],
+                r["user"],
+                r["action"],
+                r["ref_doctype"],
+                r["ref_name"],
+                r["data"],
+            )
+            if digest != r["hash"]:
+                return VerifyResult(False, count, r["id"], "the row's content does not match its hash")
+            prev_hash = r["hash"]
+            expected_id += 1
+        return VerifyResult(True, count)

@@ -1,0 +1,267 @@
+"""The Session: every read and write of documents, as one user, through one permission check.
+
+    site = Site.open("sites/demo", project)
+    s = site.session("clerk01@v01")
+    doc = s.insert({"doctype": "Person", "household": "HH-0001", "full_name": "王芳", ...})
+    doc["mobile"] = "13812345678"
+    doc = s.save(doc)                       # needs doc["modified"] as read; stale -> 409
+    s.get_list("Person", fields=["name", "full_name"], filters={"village": "V01"},
+               order_by="modified desc", limit_start=0, limit_page_length=20)
+    s.get_count("Person", filters=[["gender", "=", "Female"]])
+    s.submit(doc); s.cancel("Doc", name); s.amend("Doc", name)   # submittable DocTypes
+    s.versions("Person", name); s.search_link("Household", "王")
+
+Documents are dicts like Frappe's `doc.as_dict()` (see townflow.runtime.store). Reads return
+what the user may see: fields at permlevels they cannot read are None, sensitive ones masked
+(townflow.rules.masking); a sensitive field read in full is audited. A record outside the user's
+scope is a DoesNotExistError (404) on every path — get, save, delete, Link checks — so its
+existence does not leak; a DocType the user has no role for is a PermissionError (403).
+
+Writes (townflow.runtime.writes) run in one transaction each. Inside an open
+`site.transaction()` they join it (SAVEPOINT), which is how the workflow engine saves a state
+change and its action log atomically. `site.session(user, ignore_permissions=True)` skips the
+permission check for engine-internal writes (Frappe's `flags.ignore_permissions`); the user is
+still recorded as modified_by and in the audit log.
+"""
+
+from __future__ import annotations
+
+from townflow.rules.masking import mask
+from townflow.runtime import query, store, versions
+from townflow.runtime.errors import DoesNotExistError, PermissionError
+from townflow.runtime.meta import Meta
+from townflow.runtime.permissions import UserContext
+from townflow.runtime.writes import WriteMixin
+
+DEFAULT_PAGE_LENGTH = 20
+MAX_PAGE_LENGTH = 10_000
+
+
+class Session(WriteMixin):
+    def __init__(self, site, ctx: UserContext, *, ignore_permissions: bool = False):
+        self.site = site
+        self.ctx = ctx
+        self.ignore_permissions = ignore_permissions
+
+    @property
+    def user(self) -> str:
+        return self.ctx.user
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.ctx.roles
+
+    def __repr__(self) -> str:
+        return f"Session({self.user!r}, roles={sorted(self.roles)})"
+
+    # -- permission helpers (used by writes, validation and the workflow engine) -------------
+
+    def meta(self, doctype: str) -> Meta:
+        if not self.site.metas.exists(doctype):
+            raise DoesNotExistError(f"DocType {doctype} not found", f"单据类型 {doctype} 不存在")
+        return self.site.metas.get(doctype)
+
+    def has_permission(self, doctype: str, ptype: str = "read", name: str | None = None) -> bool:
+        """Frappe's `frappe.has_permission(doctype, ptype, doc)`: the role check, and for a
+        named record, also whether it is in the user's scope."""
+        meta = self.meta(doctype)
+        if self.ignore_permissions:
+            return True
+        if not self.site.perms.has(meta, self.ctx, ptype):
+            return False
+        if name is None or meta.issingle:
+            return True
+        return self.site.perms.record_allowed(self.site.db, meta, self.ctx, ptype, name)
+
+    def can_see(self, meta: Meta, name: str, ptype: str = "read") -> bool:
+        """Whether the record exists and is visible (Link checks use ptype "select")."""
+        if self.ignore_permissions or self.ctx.is_administrator:
+            return store.exists(self.site.db, meta, name)
+        if not self.site.perms.has(meta, self.ctx, ptype):
+            return False
+        return self.site.perms.record_allowed(self.site.db, meta, self.ctx, ptype, name)
+
+    def where(self, doctype: str, ptype: str = "read") -> tuple[str, list]:
+        """The SQL condition selecting the records this user may `ptype` (for inbox queries)."""
+        if self.ignore_permissions:
+            return "1=1", []
+        return self.site.perms.where(self.meta(doctype), self.ctx, ptype)
+
+    def require_doctype(self, meta: Meta, ptype: str, name: str | None = None) -> None:
+        if self.ignore_permissions or self.site.perms.has(meta, self.ctx, ptype):
+            return
+        self.site.audit.record_denial(self.user, meta.name, name, ptype)
+        raise PermissionError(
+            f"No permission to {ptype} {meta.name}", f"没有{meta.doctype.label.zh}的{ptype}权限"
+        )
+
+    def require_record(self, meta: Meta, ptype: str, name: str) -> None:
+        """The record must exist and be reachable for `ptype`: unseen -> 404, seen -> 403."""
+        if not store.exists(self.site.db, meta, name):
+            raise DoesNotExistError.of(meta.name, name)
+        if self.ignore_permissions:
+            return
+        if meta.issingle:
+            self.require_doctype(meta, ptype, name)
+            return
+        if self.site.perms.record_allowed(self.site.db, meta, self.ctx, ptype, name):
+            return
+        visible = ptype != "read" and self.site.perms.record_allowed(
+            self.site.db, meta, self.ctx, "read", name
+        )
+        self.site.audit.record_denial(self.user, meta.name, name, ptype)
+        if not visible:
+            raise DoesNotExistError.of(meta.name, name)
+        raise PermissionError(
+            f"No permission to {ptype} {meta.name} {name}", f"没有操作 {name} 的{ptype}权限"
+        )
+
+    # -- shaping what a user sees ----------------------------------------------------------
+
+    def readable(self, meta: Meta, fieldname: str) -> bool:
+        return self.ignore_permissions or self.site.perms.can_read_field(meta, self.ctx, fieldname)
+
+    def present(self, meta: Meta, doc: dict, sensitive_seen: list[str] | None = None) -> dict:
+        """`doc` as this user may see it: unreadable fields None or masked, passwords hidden."""
+        levels = None if self.ignore_permissions else self.site.perms.readable_levels(meta, self.ctx)
+        out = dict(doc)
+        for f in meta.value_fields:
+            if f.fieldname not in out:
+                continue
+            if f.fieldtype == "Password":
+                out[f.fieldname] = "*****" if out[f.fieldname] else None
+            elif levels is not None and f.permlevel not in levels:
+                out[f.fieldname] = mask(out[f.fieldname], f.mask) if f.sensitive else None
+            elif f.sensitive and out[f.fieldname] not in (None, "") and sensitive_seen is not None:
+                sensitive_seen.append(f.fieldname)
+        for tf in meta.table_fields:
+            if tf.fieldname in out:
+                child = self.site.metas.get(tf.options)
+                out[tf.fieldname] = [self.present(child, row, sensitive_seen) for row in out[tf.fieldname]]
+        return out
+
+    def _audit_sensitive(self, doctype: str, names: list[str], fields: list[str]) -> None:
+        if fields and names:
+            data = {"fields": sorted(set(fields))}
+            for name in names[:1] if len(names) == 1 else []:
+                self.site.audit.record("sensitive_read", self.user, doctype, name, data)
+            if len(names) > 1:
+                self.site.audit.record("sensitive_read", self.user, doctype, None, {**data, "names": names})
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, doctype: str, name: str | None = None) -> dict:
+        """One document with its child rows (Frappe's `frappe.client.get`)."""
+        meta = self.meta(doctype)
+        self.require_doctype(meta, "read", name)
+        name = meta.name if meta.issingle else name
+        if meta.istable:
+            raise PermissionError(f"{doctype} rows are read with their parent", f"{doctype} 随上级单据读取")
+        self.require_record(meta, "read", name)
+        doc = store.load(self.site.db, self.site.metas, meta, name)
+        seen: list[str] = []
+        shown = self.present(meta, doc, seen)
+        self._audit_sensitive(meta.name, [name], seen)
+        return shown
+
+    def get_list(
+        self,
+        doctype: str,
+        fields=None,
+        filters=None,
+        or_filters=None,
+        order_by: str | None = None,
+        limit_start: int = 0,
+        limit_page_length: int | None = DEFAULT_PAGE_LENGTH,
+        *,
+        ptype: str = "read",
+    ) -> list[dict]:
+        """Frappe's `frappe.get_list`: rows as dicts of the requested fields, permission-scoped.
+
+        `ptype` is "read" for lists, "report" for report views, "export" for exports; each needs
+        its own DocPerm right and uses the same record scope.
+        """
+        meta = self.meta(doctype)
+        self.require_doctype(meta, ptype)
+        if meta.issingle:
+            raise PermissionError(f"{doctype} is a single DocType", f"{doctype} 是单例")
+        columns = query.parse_fields(meta, fields)
+        sql, params = self._where_sql(meta, filters, or_filters, ptype)
+        order = query.compile_order_by(meta, order_by)
+        limit = MAX_PAGE_LENGTH if not limit_page_length else min(int(limit_page_length), MAX_PAGE_LENGTH)
+        select = ", ".join(query.quote(c) for c in columns)
+        rows = self.site.db.fetchall(
+            f"SELECT {select} FROM {meta.table} WHERE {sql} ORDER BY {order} LIMIT ? OFFSET ?",
+            (*params, limit, max(0, int(limit_start or 0))),
+        )
+        seen: list[str] = []
+        out = [self.present(meta, dict(r), seen) for r in rows]
+        self._audit_sensitive(meta.name, [r["name"] for r in out if "name" in r], seen)
+        return out
+
+    def get_count(self, doctype: str, filters=None, or_filters=None) -> int:
+        """Like Frappe's `frappe.desk.reportview.get_count`: scoped as the list is."""
+        meta = self.meta(doctype)
+        self.require_doctype(meta, "read")
+        sql, params = self._where_sql(meta, filters, or_filters, "read")
+        return int(self.site.db.scalar(f"SELECT COUNT(*) FROM {meta.table} WHERE {sql}", params))
+
+    def _where_sql(self, meta: Meta, filters, or_filters, ptype: str) -> tuple[str, list]:
+        where = query.Where()
+        perm_sql, perm_params = self.where(meta.name, ptype)
+        where.add(perm_sql, perm_params)
+        readable = self.readable
+        and_sql, and_params = query.compile_filters(meta, filters, self.site.metas.get, readable)
+        if and_sql:
+            where.add(and_sql, and_params)
+        or_sql, or_params = query.compile_filters(
+            meta, or_filters, self.site.metas.get, readable, joiner="OR"
+        )
+        if or_sql:
+            where.add(or_sql, or_params)
+        return where.sql, where.params
+
+    def search_link(self, doctype: str, txt: str = "", filters=None, page_length: int = 20) -> list[dict]:
+        """Frappe's `search_link`: [{"value": name, "description": title}] the user may select."""
+        meta = self.meta(doctype)
+        if not (self.ignore_permissions or self.site.perms.has(meta, self.ctx, "select")):
+            self.require_doctype(meta, "select")
+        perm_sql, perm_params = (
+            ("1=1", []) if self.ignore_permissions else self.site.perms.where(meta, self.ctx, "select")
+        )
+        where = query.Where()
+        where.add(perm_sql, perm_params)
+        sql, params = query.compile_filters(meta, filters, self.site.metas.get, self.readable)
+        if sql:
+            where.add(sql, params)
+        title = meta.title_field
+        search_cols = ["name"] + [
+            c for c in [title, *meta.doctype.search_fields] if c and c in meta.column_set
+        ]
+        search_cols = [c for c in dict.fromkeys(search_cols) if self.readable(meta, c)]
+        if txt:
+            like = f"%{txt}%"
+            where.add(" OR ".join(f"{query.quote(c)} LIKE ?" for c in search_cols), [like] * len(search_cols))
+        title_sql = query.quote(title) if title and self.readable(meta, title) else "NULL"
+        rows = self.site.db.fetchall(
+            f"SELECT name, {title_sql} AS title FROM {meta.table} WHERE {where.sql} "
+            f"ORDER BY {query.compile_order_by(meta, None)} LIMIT ?",
+            (*where.params, int(page_length)),
+        )
+        return [{"value": r["name"], "description": r["title"] or ""} for r in rows]
+
+    def versions(self, doctype: str, name: str) -> list[dict]:
+        """The Version history of a document the user may read, oldest first."""
+        meta = self.meta(doctype)
+        self.require_doctype(meta, "read", name)
+        self.require_record(meta, "read", name)
+        history = versions.history(self.site.db, meta.name, name)
+        levels = None if self.ignore_permissions else self.site.perms.readable_levels(meta, self.ctx)
+        if levels is not None:
+            for entry in history:
+                for change in entry["data"].get("changed", []):
+                    f = meta.get_field(change[0])
+                    if f is not None and f.permlevel not in levels:
+                        change[1] = mask(change[1], f.mask) if f.sensitive else None
+                        change[2] = mask(change[2], f.mask) if f.sensitive else None
+        return history

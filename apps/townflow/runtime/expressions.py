@@ -1,0 +1,71 @@
+"""Evaluating spec expressions (townflow.expr) against a document, with the runtime functions.
+
+`exists(doctype, **filters)` and `count(doctype, **filters)` look up the registries without
+permission checks (eligibility must see every household, not just the clerk's) and leave out the
+document being validated, so "a household cannot receive a one-time reward twice" reads
+`not exists("Subsidy Application", household=doc.household, benefit_type="One-time Reward")`.
+A filter value may be a plain value (equality), a list (in) or [operator, value].
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from townflow.expr import Expr, parse
+from townflow.runtime import query
+from townflow.runtime.db import quote
+
+
+@lru_cache(maxsize=2048)
+def compiled(source: str) -> Expr:
+    return parse(source)
+
+
+def context(site, ctx, doc: dict) -> dict[str, Any]:
+    """The names an expression may read: doc, user, roles, today, now, settings."""
+    now = site.now()
+    return {
+        "doc": doc,
+        "user": ctx.user,
+        "roles": sorted(ctx.roles),
+        "today": now.date().isoformat(),
+        "now": now.strftime("%Y-%m-%d %H:%M:%S"),
+        "settings": site.settings(),
+    }
+
+
+def runtime_functions(site, current: dict | None) -> dict[str, Any]:
+    """exists/count over the site's tables, excluding `current` (the document being validated)."""
+
+    def _where(doctype: str, filters: dict) -> tuple[str, list, Any]:
+        meta = site.metas.get(doctype)
+        normalized = {
+            k: (
+                ["in", v]
+                if isinstance(v, (list, tuple)) and (not v or str(v[0]).lower() not in query.OPERATORS)
+                else v
+            )
+            for k, v in filters.items()
+        }
+        sql, params = query.compile_filters(meta, normalized, site.metas.get, lambda _m, _f: True)
+        parts = [sql] if sql else []
+        if current is not None and current.get("doctype") == doctype and current.get("name"):
+            parts.append(f"{quote('name')} != ?")
+            params.append(current["name"])
+        return (" AND ".join(f"({p})" for p in parts) or "1=1"), params, meta
+
+    def exists(doctype: str, **filters) -> bool:
+        sql, params, meta = _where(doctype, filters)
+        return site.db.fetchone(f"SELECT 1 FROM {meta.table} WHERE {sql} LIMIT 1", params) is not None
+
+    def count(doctype: str, **filters) -> int:
+        sql, params, meta = _where(doctype, filters)
+        return int(site.db.scalar(f"SELECT COUNT(*) FROM {meta.table} WHERE {sql}", params))
+
+    return {"exists": exists, "count": count}
+
+
+def evaluate(site, ctx, source: str, doc: dict) -> Any:
+    """The value of `source` for `doc` as `ctx`'s user sees it (raises ExprError)."""
+    return compiled(source).evaluate(context(site, ctx, doc), runtime_functions(site, doc))

@@ -1,0 +1,230 @@
+"""Permissions: the ONE place every read and write path asks.
+
+Model (Frappe's, plus scope):
+- A user holds roles (Has Role rows, plus the automatic "All") and User Permissions.
+- The spec's DocPerm rows at permlevel 0 whose role the user holds decide the operations
+  (read, write, create, delete, submit, cancel, amend, report, export, print, select).
+  No row → no access (deny by default). Administrator passes every check, as in Frappe.
+- Each granting row reaches records through its `scope` (see townflow.rules.scope) and, with
+  `if_owner`, only records the user owns. The rows are OR-ed: a Township Clerk who is also a
+  Village Clerk of V01 reaches everything.
+- A child DocType takes its parent's permissions; a DocType without its own Link to Village
+  but with a Link to a DocType that has one (Person -> Household) is scoped through that Link.
+- Rows at higher permlevels grant field access only: `readable_levels` / `writable_levels`.
+
+`where()` compiles the record check to one parameterized SQL condition used by get, get_list,
+get_count, report, export, Link search and the workflow engine's inbox; `doc_allowed()` checks
+a document that is not in the database yet (insert, or the new values of a save) with the same
+rules in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from townflow.rules.scope import allowed_values, value_in_scope
+from townflow.runtime.db import quote
+from townflow.runtime.meta import Meta
+from townflow.runtime.system_doctypes import ADMINISTRATOR, AUTOMATIC_ROLES
+from townflow.spec.models import SCOPE_DOCTYPE, DocPerm
+
+PTYPES = (
+    "select",
+    "read",
+    "write",
+    "create",
+    "delete",
+    "submit",
+    "cancel",
+    "amend",
+    "report",
+    "export",
+    "print",
+)
+
+
+@dataclass
+class UserContext:
+    """Who is acting: the user, their roles and their User Permission records."""
+
+    user: str
+    roles: frozenset[str]
+    user_permissions: list[dict] = field(default_factory=list)
+    full_name: str | None = None
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.user == ADMINISTRATOR
+
+    def allowed(self, scope: str, doctype: str | None = None) -> frozenset[str]:
+        return allowed_values(self.user_permissions, scope, doctype)
+
+
+def load_user_context(db, user: str) -> UserContext:
+    """Roles and User Permissions of `user`, read from the site's tables."""
+    roles = {r["role"] for r in db.fetchall('SELECT role FROM "tabHas Role" WHERE parent = ?', (user,))}
+    roles.update(AUTOMATIC_ROLES)
+    ups = [dict(r) for r in db.fetchall('SELECT * FROM "tabUser Permission" WHERE user = ?', (user,))]
+    full_name = db.scalar('SELECT full_name FROM "tabUser" WHERE name = ?', (user,))
+    return UserContext(user=user, roles=frozenset(roles), user_permissions=ups, full_name=full_name)
+
+
+class Permissions:
+    """Permission checks for one site; `metas` resolves DocTypes (and children to parents)."""
+
+    def __init__(self, metas):
+        self.metas = metas
+
+    # -- which rows apply --------------------------------------------------------------------
+
+    def perm_meta(self, meta: Meta) -> Meta:
+        """The meta whose DocPerms govern `meta` (a child table's parent)."""
+        if not meta.istable:
+            return meta
+        parent = self.metas.parent_of(meta.name)
+        return self.metas.get(parent) if parent else meta
+
+    def rows(self, meta: Meta, ctx: UserContext, permlevel: int | None = 0) -> list[DocPerm]:
+        governing = self.perm_meta(meta)
+        return [
+            p
+            for p in governing.doctype.permissions
+            if p.role in ctx.roles and (permlevel is None or p.permlevel == permlevel)
+        ]
+
+    def has(self, meta: Meta, ctx: UserContext, ptype: str) -> bool:
+        """Whether the user may do `ptype` on some record of the DocType (no record check)."""
+        if ctx.is_administrator:
+            return True
+        if ptype == "select":
+            return any(p.select or p.read for p in self.rows(meta, ctx))
+        return any(getattr(p, ptype) for p in self.rows(meta, ctx))
+
+    def readable_levels(self, meta: Meta, ctx: UserContext) -> set[int]:
+        if ctx.is_administrator:
+            return set(range(10))
+        return {p.permlevel for p in self.rows(meta, ctx, None) if p.read or p.write}
+
+    def writable_levels(self, meta: Meta, ctx: UserContext) -> set[int]:
+        if ctx.is_administrator:
+            return set(range(10))
+        return {p.permlevel for p in self.rows(meta, ctx, None) if p.write}
+
+    def can_read_field(self, meta: Meta, ctx: UserContext, fieldname: str) -> bool:
+        f = meta.get_field(fieldname)
+        return f is None or f.permlevel in self.readable_levels(meta, ctx)
+
+    # -- record scope ----------------------------------------------------------------------
+
+    def scope_path(self, meta: Meta, scope: str) -> tuple[str, Meta | None, str | None] | None:
+        """How a record of `meta` reaches its scope value.
+
+        (field, None, None): its own Link field; (link, target_meta, target_field): through a Link
+        to a DocType that has the scope field; None: the DocType cannot be scoped (nothing reached).
+        """
+        if meta.name == SCOPE_DOCTYPE.get(scope):
+            return "name", None, None  # a Village reaches itself
+        own = meta.scope_fields.get(scope)
+        if own:
+            return own, None, None
+        for f in meta.value_fields:
+            if (
+                f.fieldtype != "Link"
+                or not f.options
+                or not self.metas.exists(f.options)
+                or f.options == meta.name
+            ):
+                continue
+            target = self.metas.get(f.options)
+            target_field = target.scope_fields.get(scope)
+            if target_field:
+                return f.fieldname, target, target_field
+        return None
+
+    def _scope_sql(self, meta: Meta, scope: str, ctx: UserContext, alias: str) -> tuple[str, list] | None:
+        path = self.scope_path(meta, scope)
+        if path is None:
+            return None
+        allowed = sorted(ctx.allowed(scope, meta.name))
+        if not allowed:
+            return "0", []
+        marks = ", ".join("?" * len(allowed))
+        fieldname, target, target_field = path
+        if target is None:
+            return f"{alias}{quote(fieldname)} IN ({marks})", allowed
+        sub = f"SELECT name FROM {target.table} WHERE {quote(target_field)} IN ({marks})"
+        return f"{alias}{quote(fieldname)} IN ({sub})", allowed
+
+    def where(
+        self, meta: Meta, ctx: UserContext, ptype: str = "read", *, alias: str = ""
+    ) -> tuple[str, list]:
+        """SQL condition selecting the records of `meta` the user may `ptype`; "0" when none.
+
+        For a child table the condition applies to its parent (`parent IN (...)`).
+        """
+        if ctx.is_administrator:
+            return "1=1", []
+        if meta.istable:
+            parent = self.perm_meta(meta)
+            if parent is meta:
+                return "0", []
+            sql, params = self.where(parent, ctx, ptype)
+            return f"{alias}parent IN (SELECT name FROM {parent.table} WHERE {sql})", params
+        terms: list[str] = []
+        params: list = []
+        for row in self.rows(meta, ctx):
+            granted = (row.read or row.select) if ptype == "select" else getattr(row, ptype)
+            if not granted:
+                continue
+            conds: list[str] = []
+            cond_params: list = []
+            if row.scope != "township":
+                scoped = self._scope_sql(meta, row.scope, ctx, alias)
+                if scoped is None:
+                    continue
+                conds.append(scoped[0])
+                cond_params.extend(scoped[1])
+            if row.if_owner:
+                conds.append(f"{alias}owner = ?")
+                cond_params.append(ctx.user)
+            if not conds:
+                return "1=1", []
+            terms.append(" AND ".join(f"({c})" for c in conds))
+            params.extend(cond_params)
+        if not terms:
+            return "0", []
+        return " OR ".join(f"({t})" for t in terms), params
+
+    def record_allowed(self, db, meta: Meta, ctx: UserContext, ptype: str, name: str) -> bool:
+        """Whether the stored record `name` is reached for `ptype` (same SQL as lists)."""
+        sql, params = self.where(meta, ctx, ptype)
+        if sql == "0":
+            return False
+        row = db.fetchone(f"SELECT 1 FROM {meta.table} WHERE name = ? AND ({sql})", (name, *params))
+        return row is not None
+
+    def doc_allowed(self, db, meta: Meta, ctx: UserContext, ptype: str, doc: dict) -> bool:
+        """Whether a document given as values (not yet stored) is reached for `ptype`."""
+        if ctx.is_administrator:
+            return True
+        if meta.istable:
+            return False
+        for row in self.rows(meta, ctx):
+            if not getattr(row, ptype):
+                continue
+            if row.if_owner and doc.get("owner", ctx.user) != ctx.user:
+                continue
+            if row.scope == "township":
+                return True
+            path = self.scope_path(meta, row.scope)
+            if path is None:
+                continue
+            fieldname, target, target_field = path
+            value = doc.get(fieldname)
+            if target is not None and value:
+                value = db.scalar(
+                    f"SELECT {quote(target_field)} FROM {target.table} WHERE name = ?", (value,)
+                )
+            if value_in_scope(row.scope, value, ctx.allowed(row.scope, meta.name)):
+                return True
+        return False

@@ -1,0 +1,214 @@
+"""Frappe's list-query language (fields, filters, or_filters, order_by) compiled to parameterized SQL.
+
+Accepted filter forms, as `frappe.get_list` accepts them:
+- a dict: `{"village": "V01", "amount": [">", 1000], "status": ["in", ["A", "B"]]}`
+- a list of `[field, op, value]` or `[doctype, field, op, value]` (a child DocType of the listed
+  one filters parents having such a row), or a JSON string of either.
+Operators: = != < > <= >= like, not like, in, not in, is ("set" / "not set"), between.
+Empty values follow Frappe (`ifnull(col, '')`): `!=`/`not in` match NULLs, `= ""` matches NULLs.
+
+Every column name is checked against the effective meta before it reaches SQL; values are
+always bound parameters. Unknown fields or operators are a `QueryError` (417), fields the user
+may not read are a `PermissionError` (filtering on them would leak them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from townflow.runtime.db import quote, table
+from townflow.runtime.errors import PermissionError, QueryError
+from townflow.runtime.meta import Meta
+
+OPERATORS = {"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in", "is", "between"}
+_ORDER = re.compile(r"^\s*(?:`?tab[\w ]+`?\.)?`?(\w+)`?(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NUMERIC = {"Int", "Check", "Float", "Currency", "Percent", "Rating", "Duration"}
+
+
+@dataclass
+class Where:
+    """A SQL condition and its parameters, combined with AND."""
+
+    parts: list[str] = field(default_factory=list)
+    params: list = field(default_factory=list)
+
+    def add(self, sql: str, params: list | tuple = ()) -> None:
+        self.parts.append(sql)
+        self.params.extend(params)
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(f"({p})" for p in self.parts) if self.parts else "1=1"
+
+
+def parse_filters(filters) -> list[list]:
+    """Normalize any accepted filter form to a list of [doctype|None, field, op, value]."""
+    if filters is None or filters == "":
+        return []
+    if isinstance(filters, str):
+        try:
+            filters = json.loads(filters)
+        except json.JSONDecodeError as exc:
+            raise QueryError(f"filters are not valid JSON: {exc}", "筛选条件不是有效的 JSON") from None
+    out: list[list] = []
+    if isinstance(filters, dict):
+        for key, value in filters.items():
+            if isinstance(value, (list, tuple)) and len(value) == 2 and str(value[0]).lower() in OPERATORS:
+                out.append([None, key, str(value[0]).lower(), value[1]])
+            else:
+                out.append([None, key, "=", value])
+        return out
+    if not isinstance(filters, (list, tuple)):
+        raise QueryError("filters must be a dict or a list", "筛选条件应为字典或列表")
+    for item in filters:
+        if not isinstance(item, (list, tuple)):
+            raise QueryError(f"filter {item!r} must be a list", "筛选条件格式错误")
+        if len(item) == 4:
+            out.append([item[0], item[1], str(item[2]).lower(), item[3]])
+        elif len(item) == 3:
+            out.append([None, item[0], str(item[1]).lower(), item[2]])
+        elif len(item) == 2:
+            out.append([None, item[0], "=", item[1]])
+        else:
+            raise QueryError(f"filter {item!r} must have 3 or 4 parts", "筛选条件格式错误")
+    return out
+
+
+def _coerce(meta: Meta, fieldname: str, value):
+    f = meta.get_field(fieldname)
+    if f is None or value is None or value == "":
+        return value
+    if f.fieldtype in _NUMERIC:
+        try:
+            if isinstance(value, bool):
+                return int(value)
+            return int(value) if f.fieldtype in ("Int", "Check") else float(value)
+        except (TypeError, ValueError):
+            raise QueryError(
+                f"{fieldname}: {value!r} is not a number", f"{fieldname}：{value!r} 不是数字"
+            ) from None
+    return value
+
+
+def _condition(meta: Meta, fieldname: str, op: str, value) -> tuple[str, list]:
+    col = quote(fieldname)
+    f = meta.get_field(fieldname)
+    if op not in OPERATORS:
+        raise QueryError(f"unknown filter operator {op!r}", f"未知的筛选运算符 {op!r}")
+    if op == "is":
+        if str(value).lower() == "set":
+            return f"{col} IS NOT NULL AND {col} != ''", []
+        if str(value).lower() == "not set":
+            return f"{col} IS NULL OR {col} = ''", []
+        raise QueryError("the 'is' operator takes 'set' or 'not set'", "is 运算符只接受 set 或 not set")
+    if op in ("in", "not in"):
+        values = value.split(",") if isinstance(value, str) else list(value or [])
+        values = [_coerce(meta, fieldname, v.strip() if isinstance(v, str) else v) for v in values]
+        if not values:
+            return ("0", []) if op == "in" else ("1", [])
+        marks = ", ".join("?" * len(values))
+        if op == "in":
+            return f"{col} IN ({marks})", values
+        return f"{col} IS NULL OR {col} NOT IN ({marks})", values
+    if op == "between":
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise QueryError("between takes [from, to]", "between 需要 [起, 止]")
+        low, high = value
+        if (f is not None and f.fieldtype == "Datetime") or fieldname in ("creation", "modified"):
+            if isinstance(low, str) and _DATE_ONLY.match(low):
+                low += " 00:00:00"
+            if isinstance(high, str) and _DATE_ONLY.match(high):
+                high += " 23:59:59.999999"
+        return f"{col} BETWEEN ? AND ?", [_coerce(meta, fieldname, low), _coerce(meta, fieldname, high)]
+    value = _coerce(meta, fieldname, value)
+    if op == "=":
+        if value is None or value == "":
+            return f"{col} IS NULL OR {col} = ''", []
+        return f"{col} = ?", [value]
+    if op == "!=":
+        if value is None or value == "":
+            return f"{col} IS NOT NULL AND {col} != ''", []
+        return f"{col} IS NULL OR {col} != ?", [value]
+    if op in ("like", "not like"):
+        return f"{col} {op.upper()} ?", [value]
+    return f"{col} {op} ?", [value]
+
+
+def compile_filters(
+    meta: Meta,
+    filters,
+    child_meta: Callable[[str], Meta],
+    readable: Callable[[Meta, str], bool],
+    *,
+    joiner: str = "AND",
+) -> tuple[str, list]:
+    """SQL for a filter list; child-table filters become `name IN (SELECT parent ...)`."""
+    parts: list[str] = []
+    params: list = []
+    for doctype, fieldname, op, value in parse_filters(filters):
+        target = meta
+        if doctype and doctype != meta.name:
+            parent_field = next((f for f in meta.table_fields if f.options == doctype), None)
+            if parent_field is None:
+                raise QueryError(f"{doctype} is not a child table of {meta.name}", f"{doctype} 不是子表")
+            target = child_meta(doctype)
+        check_field(target, fieldname)
+        if not readable(target, fieldname):
+            raise PermissionError(f"no permission to filter on {fieldname}", f"无权按 {fieldname} 筛选")
+        sql, values = _condition(target, fieldname, op, value)
+        if target is not meta:
+            child_table = table(target.name)
+            sql = f"{quote('name')} IN (SELECT parent FROM {child_table} WHERE parenttype = ? AND ({sql}))"
+            values = [meta.name, *values]
+        parts.append(f"({sql})")
+        params.extend(values)
+    if not parts:
+        return "", []
+    return f" {joiner} ".join(parts), params
+
+
+def check_field(meta: Meta, fieldname: str) -> None:
+    if fieldname not in meta.column_set:
+        raise QueryError(f"{meta.name} has no field {fieldname!r}", f"{meta.name} 没有字段 {fieldname!r}")
+
+
+def compile_order_by(meta: Meta, order_by: str | None) -> str:
+    """`"field desc, other asc"` checked against the meta; default is the DocType's sort."""
+    if not order_by:
+        sort_field = meta.doctype.sort_field if meta.doctype.sort_field in meta.column_set else "modified"
+        return f"{quote(sort_field)} {meta.doctype.sort_order}"
+    clauses = []
+    for part in order_by.split(","):
+        m = _ORDER.match(part)
+        if not m:
+            raise QueryError(f"order_by {part!r} is not 'field asc|desc'", "排序格式应为 '字段 asc|desc'")
+        check_field(meta, m.group(1))
+        clauses.append(f"{quote(m.group(1))} {(m.group(2) or 'asc').upper()}")
+    return ", ".join(clauses)
+
+
+def parse_fields(meta: Meta, fields) -> list[str]:
+    """The requested columns, checked; `None`/`["*"]` mean every column; `name` always comes first."""
+    if fields is None or fields == "":
+        return ["name"]
+    if isinstance(fields, str):
+        try:
+            fields = json.loads(fields)
+        except json.JSONDecodeError:
+            fields = [f.strip() for f in fields.split(",")]
+    out: list[str] = []
+    for f in fields:
+        name = str(f).strip().strip("`")
+        if name.startswith("tab") and "." in name:
+            name = name.split(".", 1)[1].strip("`")
+        if name == "*":
+            out.extend(c for c in meta.columns if c not in out)
+            continue
+        check_field(meta, name)
+        if name not in out:
+            out.append(name)
+    return out

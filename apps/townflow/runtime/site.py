@@ -1,0 +1,162 @@
+"""A Site: one folder, one SQLite file (`site.sqlite`), the project spec it runs.
+
+    from townflow.spec import load_project
+    from townflow.runtime import Site
+    site = Site.open("sites/demo", load_project("."))
+    session = site.session("Administrator")
+    site.authenticate("clerk@v01", "secret") -> "clerk@v01"     # AuthenticationError otherwise
+    site.authenticate_token(api_key, api_secret) -> user
+    site.generate_keys(user) -> api_secret
+    site.meta("Person") -> the effective DocType (spec + Custom Fields + Property Setters)
+    with site.transaction(): ...                                # one atomic unit of writes
+    site.hooks.register("Doc", "validate", fn)                  # see townflow.runtime.hooks
+    site.audit.record("transition", user, doctype, name, {...}) # see townflow.runtime.audit
+
+Opening a site syncs the schema (tables and columns follow the spec and its customizations).
+Creating one (no site.sqlite yet) also creates Administrator (password from
+TOWNFLOW_ADMIN_PASSWORD, or a random one) and loads the fixtures.
+`now` is injectable so tests and the scheduler (`site.tick(now)`) control time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from townflow.runtime import schema
+from townflow.runtime.audit import AuditLog
+from townflow.runtime.customize import register_customization_hooks
+from townflow.runtime.db import Database
+from townflow.runtime.documents import Session
+from townflow.runtime.fixtures import load_fixtures
+from townflow.runtime.hooks import Hooks
+from townflow.runtime.meta import Metas
+from townflow.runtime.permissions import Permissions, UserContext, load_user_context
+from townflow.runtime.store import load_single
+from townflow.runtime.system_doctypes import ADMINISTRATOR, AUTOMATIC_ROLES, SYSTEM_MANAGER
+from townflow.runtime.users import Users
+from townflow.spec.models import DocType
+
+DB_FILENAME = "site.sqlite"
+SETTINGS_DOCTYPE = "Campaign Settings"
+_META_DOCTYPES = {"Custom Field", "Property Setter"}
+
+
+class Site:
+    def __init__(self, path: Path, project, db: Database, now: Callable[[], datetime]):
+        self.path = path
+        self.project = project
+        self.db = db
+        self.now = now
+        self.metas = Metas(project, db)
+        self.perms = Permissions(self.metas)
+        self.hooks = Hooks()
+        self.audit = AuditLog(db, now)
+        self.users = Users(self)
+        self._settings: dict | None = None
+        register_customization_hooks(self)
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        project,
+        *,
+        synchronous: str = "FULL",
+        now: Callable[[], datetime] | None = None,
+        admin_password: str | None = None,
+        with_fixtures: bool = True,
+    ) -> Site:
+        """Open (or create) the site in folder `path` for `project` and sync its schema."""
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        creating = not (folder / DB_FILENAME).exists()
+        site = cls(
+            folder, project, Database(folder / DB_FILENAME, synchronous=synchronous), now or datetime.now
+        )
+        site.sync_schema()
+        if site.users.ensure_administrator(admin_password or os.environ.get("TOWNFLOW_ADMIN_PASSWORD")):
+            creating = True
+        if creating and with_fixtures:
+            site.load_fixtures()
+        return site
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Site:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema and meta -------------------------------------------------------------------
+
+    def sync_schema(self) -> dict[str, list[str]]:
+        """Create missing tables, add missing columns and indexes; returns the columns added."""
+        self.audit.ensure_schema()
+        self.metas.invalidate()
+        return schema.sync_all(self.db, self.metas)
+
+    def meta(self, doctype: str) -> DocType:
+        """The effective DocType: the spec with this site's customizations applied."""
+        return self.metas.get(doctype).doctype
+
+    def after_write(self, doctype: str) -> None:
+        """Called by every write: keeps caches in step with what was written."""
+        if doctype in _META_DOCTYPES:
+            self.metas.invalidate()
+            for meta in self.metas.all():
+                schema.sync_table(self.db, meta)
+            self.db.after_rollback(self.metas.invalidate)
+        elif doctype == SETTINGS_DOCTYPE:
+            self._settings = None
+            self.db.after_rollback(self._clear_settings)
+
+    def _clear_settings(self) -> None:
+        self._settings = None
+
+    def settings(self) -> dict:
+        """The Campaign Settings values (the stored single, else the fixture values)."""
+        if self._settings is None:
+            values: dict = dict(getattr(self.project, "settings", {}) or {})
+            if self.metas.exists(SETTINGS_DOCTYPE) and self.metas.get(SETTINGS_DOCTYPE).issingle:
+                stored = load_single(self.db, self.metas.get(SETTINGS_DOCTYPE))
+                if stored.get("modified"):
+                    values = {k: v for k, v in stored.items() if k != "doctype"}
+            self._settings = values
+        return self._settings
+
+    # -- sessions and users ----------------------------------------------------------------
+
+    def user_context(self, user: str) -> UserContext:
+        if user == ADMINISTRATOR:
+            return UserContext(user=user, roles=frozenset({SYSTEM_MANAGER, *AUTOMATIC_ROLES}))
+        return load_user_context(self.db, user)
+
+    def session(self, user: str, *, ignore_permissions: bool = False) -> Session:
+        """A Session acting as `user` (see townflow.runtime.documents)."""
+        return Session(self, self.user_context(user), ignore_permissions=ignore_permissions)
+
+    def transaction(self):
+        """One atomic unit: every Session write inside it commits or rolls back together."""
+        return self.db.transaction()
+
+    def authenticate(self, user: str, password: str) -> str:
+        return self.users.authenticate(user, password)
+
+    def authenticate_token(self, api_key: str, api_secret: str) -> str:
+        return self.users.authenticate_token(api_key, api_secret)
+
+    def generate_keys(self, user: str) -> str:
+        return self.users.generate_keys(user)
+
+    def set_passwords(self, doctype: str, name: str, passwords: dict[str, str]) -> None:
+        if passwords:
+            self.users.set_passwords(doctype, name, passwords)
+
+    def load_fixtures(self) -> dict[str, int]:
+        """Insert the project's roles and fixture records that are not there yet."""
+        return load_fixtures(self)

@@ -1,0 +1,132 @@
+"""Row-level storage of documents: one row per document, child rows beside it, Singles apart.
+
+No permission or validation happens here; `townflow.runtime.documents` decides what may be
+read or written and calls these. A document is a plain dict, as Frappe's `doc.as_dict()`:
+`doctype`, the standard fields, one key per value field, and for each Table field a list of
+child row dicts (each with its own name, idx, parent, parentfield, parenttype).
+"""
+
+from __future__ import annotations
+
+from townflow.runtime.db import Database, quote
+from townflow.runtime.meta import Meta, Metas
+
+SINGLE_STANDARD = ("name", "owner", "creation", "modified", "modified_by", "docstatus", "idx")
+
+
+def _row_dict(meta: Meta, row) -> dict:
+    doc = {"doctype": meta.name}
+    doc.update({k: row[k] for k in row.keys() if k in meta.column_set})  # noqa: SIM118 - a Row iterates values
+    return doc
+
+
+def load(db: Database, metas: Metas, meta: Meta, name: str, *, with_children: bool = True) -> dict | None:
+    """The stored document, or None."""
+    if meta.issingle:
+        return load_single(db, meta)
+    row = db.fetchone(f"SELECT * FROM {meta.table} WHERE name = ?", (name,))
+    if row is None:
+        return None
+    doc = _row_dict(meta, row)
+    if with_children:
+        for tf in meta.table_fields:
+            child = metas.get(tf.options)
+            rows = db.fetchall(
+                f"SELECT * FROM {child.table} WHERE parent = ? AND parenttype = ? AND parentfield = ? "
+                "ORDER BY idx",
+                (name, meta.name, tf.fieldname),
+            )
+            doc[tf.fieldname] = [_row_dict(child, r) for r in rows]
+    return doc
+
+
+def load_single(db: Database, meta: Meta) -> dict:
+    values = {
+        r["field"]: r["value"]
+        for r in db.fetchall('SELECT field, value FROM "tabSingles" WHERE doctype = ?', (meta.name,))
+    }
+    doc: dict = {"doctype": meta.name, "name": meta.name}
+    for key in SINGLE_STANDARD[1:]:
+        doc[key] = values.get(key)
+    doc["docstatus"] = int(doc.get("docstatus") or 0)
+    for f in meta.value_fields:
+        raw = values.get(f.fieldname)
+        if raw is not None and f.fieldtype in ("Int", "Check"):
+            raw = int(float(raw))
+        elif raw is not None and f.fieldtype in ("Float", "Currency", "Percent", "Rating", "Duration"):
+            raw = float(raw)
+        doc[f.fieldname] = raw
+    return doc
+
+
+def exists(db: Database, meta: Meta, name: str) -> bool:
+    if meta.issingle:
+        return True
+    return db.fetchone(f"SELECT 1 FROM {meta.table} WHERE name = ?", (name,)) is not None
+
+
+def insert_row(db: Database, meta: Meta, doc: dict) -> None:
+    columns = [c for c in meta.columns if c in doc]
+    marks = ", ".join("?" * len(columns))
+    db.execute(
+        f"INSERT INTO {meta.table} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})",
+        [doc[c] for c in columns],
+    )
+
+
+def update_row(db: Database, meta: Meta, doc: dict) -> None:
+    columns = [c for c in meta.columns if c in doc and c != "name"]
+    sets = ", ".join(f"{quote(c)} = ?" for c in columns)
+    db.execute(f"UPDATE {meta.table} SET {sets} WHERE name = ?", [doc[c] for c in columns] + [doc["name"]])
+
+
+def write_single(db: Database, meta: Meta, doc: dict) -> None:
+    db.execute('DELETE FROM "tabSingles" WHERE doctype = ?', (meta.name,))
+    keys = [k for k in SINGLE_STANDARD[1:]] + [f.fieldname for f in meta.value_fields]
+    db.conn.executemany(
+        'INSERT INTO "tabSingles" (doctype, field, value) VALUES (?, ?, ?)',
+        [(meta.name, k, None if doc.get(k) is None else str(doc.get(k))) for k in keys],
+    )
+
+
+def replace_children(db: Database, metas: Metas, meta: Meta, doc: dict, old: dict | None) -> None:
+    """Write the child tables of `doc`: rows kept by name are updated, new rows inserted, the
+    rest deleted. Rows get idx 1..n in list order and the parent's standard fields."""
+    for tf in meta.table_fields:
+        if tf.fieldname not in doc:
+            continue
+        child = metas.get(tf.options)
+        kept: set[str] = set()
+        old_names = {r["name"] for r in (old or {}).get(tf.fieldname) or []}
+        for i, row in enumerate(doc[tf.fieldname], start=1):
+            row.update(
+                doctype=child.name,
+                parent=doc["name"],
+                parentfield=tf.fieldname,
+                parenttype=meta.name,
+                idx=i,
+                docstatus=doc.get("docstatus", 0),
+                owner=row.get("owner") or doc.get("owner"),
+                creation=row.get("creation") or doc.get("modified"),
+                modified=doc.get("modified"),
+                modified_by=doc.get("modified_by"),
+            )
+            if row["name"] in old_names:
+                update_row(db, child, row)
+            else:
+                insert_row(db, child, row)
+            kept.add(row["name"])
+        gone = old_names - kept
+        if gone:
+            marks = ", ".join("?" * len(gone))
+            db.execute(
+                f"DELETE FROM {child.table} WHERE parent = ? AND parentfield = ? AND name IN ({marks})",
+                (doc["name"], tf.fieldname, *sorted(gone)),
+            )
+
+
+def delete(db: Database, metas: Metas, meta: Meta, name: str) -> None:
+    for tf in meta.table_fields:
+        child = metas.get(tf.options)
+        db.execute(f"DELETE FROM {child.table} WHERE parent = ? AND parenttype = ?", (name, meta.name))
+    db.execute(f"DELETE FROM {meta.table} WHERE name = ?", (name,))

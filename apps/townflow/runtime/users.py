@@ -1,0 +1,126 @@
+"""Users, passwords and API keys, kept as Frappe keeps them.
+
+- The User document (name = the login, Frappe's email) holds no secret: passwords live in
+  `__Auth` (doctype, name, fieldname, password) like Frappe's `__Auth` table. Login passwords
+  are argon2id hashes (argon2-cffi); API secrets are random 15-character tokens stored as SHA-256
+  (high-entropy secrets need no slow hash, and token auth runs on every API request).
+- `authenticate(user, password)` and `authenticate_token(api_key, api_secret)` return the user
+  name or raise AuthenticationError (401) with one message for every failure, so a caller
+  cannot tell a wrong user from a wrong password.
+- `generate_keys(user)` is frappe.core.doctype.user.user.generate_keys: it keeps an existing
+  api_key, makes a new api_secret and returns it (the only time it is visible).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from townflow.runtime.errors import AuthenticationError, DoesNotExistError
+from townflow.runtime.system_doctypes import ADMINISTRATOR, SYSTEM_MANAGER
+
+_HASHER = PasswordHasher()
+# Verifying against this keeps the time of "no such user" close to "wrong password".
+_DUMMY_HASH = _HASHER.hash(secrets.token_hex(8))
+LOGIN_PASSWORD = "password"  # noqa: S105 - the __Auth fieldname of the login password, as in Frappe
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class Users:
+    def __init__(self, site):
+        self.site = site
+
+    @property
+    def db(self):
+        return self.site.db
+
+    def set_passwords(self, doctype: str, name: str, passwords: dict[str, str]) -> None:
+        """Store secrets given in Password fields (inside the write transaction)."""
+        for fieldname, value in passwords.items():
+            if doctype == "User" and fieldname == "new_password":
+                stored, key = _HASHER.hash(value), LOGIN_PASSWORD
+            else:
+                stored, key = "sha256:" + _sha256(value), fieldname
+            self.db.execute(
+                'INSERT INTO "__Auth" (doctype, name, fieldname, password) VALUES (?, ?, ?, ?) '
+                "ON CONFLICT(doctype, name, fieldname) DO UPDATE SET password = excluded.password",
+                (doctype, name, key, stored),
+            )
+
+    def set_password(self, user: str, password: str) -> None:
+        with self.db.transaction():
+            self.set_passwords("User", user, {"new_password": password})
+
+    def _auth(self, name: str, fieldname: str) -> str | None:
+        return self.db.scalar(
+            'SELECT password FROM "__Auth" WHERE doctype = ? AND name = ? AND fieldname = ?',
+            ("User", name, fieldname),
+        )
+
+    def authenticate(self, user: str, password: str) -> str:
+        row = self.db.fetchone(
+            'SELECT name, enabled FROM "tabUser" WHERE name = ? OR email = ?', (user, user)
+        )
+        stored = self._auth(row["name"], LOGIN_PASSWORD) if row else None
+        try:
+            _HASHER.verify(stored or _DUMMY_HASH, password or "")
+            ok = stored is not None and bool(row["enabled"])
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            self.site.audit.record("login_failed", user)
+            raise AuthenticationError("Invalid login credentials", "用户名或密码错误")
+        self.site.audit.record("login", row["name"])
+        return row["name"]
+
+    def authenticate_token(self, api_key: str, api_secret: str) -> str:
+        row = self.db.fetchone('SELECT name, enabled FROM "tabUser" WHERE api_key = ?', (api_key or "",))
+        stored = self._auth(row["name"], "api_secret") if row else None
+        candidate = "sha256:" + _sha256(api_secret or "")
+        if not (row and stored and row["enabled"] and hmac.compare_digest(stored, candidate)):
+            raise AuthenticationError("Invalid API key or secret", "API 密钥无效")
+        return row["name"]
+
+    def generate_keys(self, user: str) -> str:
+        with self.db.transaction():
+            row = self.db.fetchone('SELECT name, api_key FROM "tabUser" WHERE name = ?', (user,))
+            if row is None:
+                raise DoesNotExistError.of("User", user)
+            api_key = row["api_key"] or secrets.token_hex(8)[:15]
+            api_secret = secrets.token_hex(8)[:15]
+            self.db.execute(
+                'UPDATE "tabUser" SET api_key = ?, api_secret = ? WHERE name = ?', (api_key, "*****", user)
+            )
+            self.set_passwords("User", user, {"api_secret": api_secret})
+            self.site.audit.record(
+                "update", ADMINISTRATOR, "User", user, {"fields": ["api_key", "api_secret"]}
+            )
+        return api_secret
+
+    def ensure_administrator(self, password: str | None) -> bool:
+        """Create Administrator (System Manager) if missing; returns whether it was created."""
+        if self.db.fetchone('SELECT 1 FROM "tabUser" WHERE name = ?', (ADMINISTRATOR,)):
+            return False
+        admin = self.site.session(ADMINISTRATOR, ignore_permissions=True)
+        with self.db.transaction():
+            if not self.db.fetchone('SELECT 1 FROM "tabRole" WHERE name = ?', (SYSTEM_MANAGER,)):
+                admin.insert({"doctype": "Role", "role_name": SYSTEM_MANAGER, "desk_access": 1})
+            admin.insert(
+                {
+                    "doctype": "User",
+                    "email": ADMINISTRATOR,
+                    "first_name": ADMINISTRATOR,
+                    "full_name": ADMINISTRATOR,
+                    "user_type": "System User",
+                    "new_password": password or secrets.token_urlsafe(16),
+                    "roles": [{"role": SYSTEM_MANAGER}],
+                }
+            )
+        return True

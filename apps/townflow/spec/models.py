@@ -68,7 +68,17 @@ TABLE_TYPES = frozenset({"Table", "Table MultiSelect"})
 LINK_TYPES = frozenset({"Link"}) | TABLE_TYPES
 NUMERIC_TYPES = frozenset({"Int", "Float", "Currency", "Percent", "Rating", "Duration"})
 TEXT_TYPES = frozenset(
-    {"Data", "Small Text", "Text", "Long Text", "Text Editor", "Markdown Editor", "HTML Editor", "Code", "Phone"}
+    {
+        "Data",
+        "Small Text",
+        "Text",
+        "Long Text",
+        "Text Editor",
+        "Markdown Editor",
+        "HTML Editor",
+        "Code",
+        "Phone",
+    }
 )
 #: Field types that hold no value and get no database column.
 NO_VALUE_TYPES = LAYOUT_TYPES | TABLE_TYPES
@@ -80,7 +90,11 @@ MaskStyle = Literal["id_number", "phone", "full"]
 #: Who sees which records: township-wide, or only records whose Link to Village / Department /
 #: Designated Facility matches the user's User Permissions (as Frappe's user permissions do).
 Scope = Literal["township", "village", "department", "facility"]
-SCOPE_DOCTYPE: dict[str, str] = {"village": "Village", "department": "Department", "facility": "Designated Facility"}
+SCOPE_DOCTYPE: dict[str, str] = {
+    "village": "Village",
+    "department": "Department",
+    "facility": "Designated Facility",
+}
 
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 _DOCTYPE_NAME = re.compile(r"^[A-Z][A-Za-z0-9 ]*[A-Za-z0-9]$")
@@ -167,15 +181,18 @@ class DocField(Model):
             raise ValueError(f"Select field {self.fieldname!r} needs options as a list of {{value, zh}}")
         if t in LINK_TYPES | {"Dynamic Link"} and not isinstance(self.options, str):
             raise ValueError(f"{t} field {self.fieldname!r} needs options naming the target DocType")
-        if t not in {"Select", "Link", "Dynamic Link", "Currency"} | TABLE_TYPES and self.options is not None:
-            if not (t in {"Data", "Code", "Text Editor"} and isinstance(self.options, str)):
-                raise ValueError(f"field {self.fieldname!r} of type {t} takes no options")
+        takes_options = {"Select", "Link", "Dynamic Link", "Currency"} | TABLE_TYPES
+        text_options = t in {"Data", "Code", "Text Editor"} and isinstance(self.options, str)
+        if t not in takes_options and self.options is not None and not text_options:
+            raise ValueError(f"field {self.fieldname!r} of type {t} takes no options")
         if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
             raise ValueError(f"field {self.fieldname!r}: min_value is greater than max_value")
         if (self.min_value is not None or self.max_value is not None) and t not in NUMERIC_TYPES:
             raise ValueError(f"min_value/max_value apply to numeric fields, not {t}")
         if t in NO_VALUE_TYPES and (self.reqd or self.unique or self.default is not None):
-            raise ValueError(f"{t} field {self.fieldname!r} holds no value: reqd, unique and default do not apply")
+            raise ValueError(
+                f"{t} field {self.fieldname!r} holds no value: reqd, unique and default do not apply"
+            )
         if self.mask is not None and not self.sensitive:
             raise ValueError(f"field {self.fieldname!r} has a mask but is not marked sensitive")
         return self

@@ -11,6 +11,7 @@ import sys
 COMMAND_MODULES = [
     "townflow.spec.commands",  # check
     "townflow.compile.commands",  # build, deploy, push, pull
+    "townflow.web.commands",  # serve, demo
 ]
 
 

@@ -119,9 +119,12 @@ async def update_doc(request: Request, doctype: str, name: str, session: Session
     data = await _document_body(request)
     data.pop("flags", None)
 
+    # Like Frappe's update_doc: only the keys sent change (the runtime merges them into the
+    # stored document); a `modified` sent along must match, else 409.
+    doc = {**data, "doctype": doctype, "name": name}
+
     def update() -> dict[str, Any]:
-        current = session.get(doctype, name)
-        return session.save({**current, **data, "doctype": doctype, "name": current.get("name", name)})
+        return session.save(doc, check_modified=bool(data.get("modified")))
 
     return {"data": await run_in_threadpool(update)}
 

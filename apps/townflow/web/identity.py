@@ -9,26 +9,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from townflow.runtime import users
+from townflow.runtime.errors import AuthenticationError as RuntimeAuthenticationError
+from townflow.runtime.system_doctypes import SYSTEM_MANAGER
+from townflow.web.errors import PermissionError
 
 
 def check_password(site: Any, usr: str, pwd: str) -> str | None:
     """The user's name if `usr`/`pwd` are right and the user is enabled, else None."""
-    return users.authenticate(site, usr, pwd)
+    try:
+        return site.authenticate(usr, pwd)
+    except RuntimeAuthenticationError:
+        return None
 
 
 def user_for_api_key(site: Any, api_key: str, api_secret: str) -> str | None:
     """The enabled user holding this key and secret, else None."""
-    return users.user_for_api_key(site, api_key, api_secret)
+    try:
+        return site.authenticate_token(api_key, api_secret)
+    except RuntimeAuthenticationError:
+        return None
 
 
 def generate_keys(session: Any, user: str) -> str:
-    """Frappe's generate_keys: System Manager only; answers the new secret."""
-    return users.generate_keys(session, user)
+    """Frappe's generate_keys: `frappe.only_for("System Manager")`, then a new secret."""
+    if SYSTEM_MANAGER not in session.roles:
+        raise PermissionError(
+            "Not permitted: only a System Manager may generate API keys", zh="仅系统管理员可生成密钥"
+        )
+    session.get("User", user)  # 404 for a user that does not exist
+    return session.site.generate_keys(user)
 
 
 def user_info(site: Any, user: str) -> dict[str, Any]:
-    """What the login answer shows: full name and home page."""
+    """What the login answer shows: the user's full name."""
     row = site.db.fetchone('SELECT full_name, first_name FROM "tabUser" WHERE name = ?', (user,))
     full_name = (row["full_name"] or row["first_name"]) if row else None
     return {"full_name": full_name or user}
@@ -36,4 +49,4 @@ def user_info(site: Any, user: str) -> dict[str, Any]:
 
 def doctype_names(site: Any) -> list[str]:
     """Every DocType the REST API serves on this site (the spec's and the system ones)."""
-    return list(site.metas.names())
+    return [name for name in site.metas.names() if not site.metas.get(name).istable]

@@ -81,6 +81,8 @@ def test_reports_what_an_expression_reads():
         ("doc.a == 1; import os", "syntax error", 11),
         ("doc.a ==", "syntax error", None),
         ("", "the expression is empty", 1),
+        ("doc.a == 9007199254740993", "numbers beyond +-(2**53 - 1) are not allowed", 10),
+        ("doc.a < 1e999", "numbers beyond +-(2**53 - 1) are not allowed", 9),
         ("doc.a if doc.b", "syntax error", None),
     ],
 )

@@ -55,11 +55,13 @@ class Expr:
             offset = _node_offset(self.source, failed) if failed is not None else None
             raise ExprError(error.message, offset, self.source) from None
 
-    def to_js(self, field_types: Mapping[str, str] | None = None) -> str:
+    def to_js(
+        self, field_types: Mapping[str, str] | None = None, settings: Mapping[str, Any] | str | None = None
+    ) -> str:
         """JavaScript for Frappe's `depends_on` family (write it as "eval:" + this)."""
         from townflow.expr.to_js import expr_to_js
 
-        return expr_to_js(self, field_types)
+        return expr_to_js(self, field_types, settings)
 
     def to_frappe_python(self, settings_doctype: str = "Campaign Settings") -> str:
         """Python for a Frappe Workflow Transition `condition` (run by frappe.safe_eval)."""

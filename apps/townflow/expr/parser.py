@@ -11,6 +11,7 @@ import ast
 from collections.abc import Iterable
 
 from townflow.expr.errors import ExprError
+from townflow.expr.values import MAX_SAFE_NUMBER
 
 #: Names an expression may read; the caller supplies their values.
 ALLOWED_NAMES = frozenset({"doc", "user", "roles", "today", "now", "settings"})
@@ -138,6 +139,9 @@ class _Checker:
     def visit_Constant(self, node: ast.Constant) -> None:
         if node.value is not None and not isinstance(node.value, str | int | float):
             raise self.refuse(node, f"{type(node.value).__name__} literals are not allowed")
+        if isinstance(node.value, int | float) and not abs(node.value) <= MAX_SAFE_NUMBER:
+            # Beyond this, JavaScript numbers lose precision and the two runtimes would disagree.
+            raise self.refuse(node, "numbers beyond +-(2**53 - 1) are not allowed")
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in ALLOWED_NAMES and node.id not in RECORD_NAMES:

@@ -1,21 +1,23 @@
-"""The "Care for Girls" campaign's domain rules, as pure decisions both runtimes apply.
+"""The "Care for Girls" campaign's domain rules that need code, as pure decisions both runtimes apply.
 
 Each function takes plain values (a document as a dict, the Campaign Settings values, what the
-registries hold) and returns a decision: refusals to show on fields, or `FieldUpdate` effects the
-runtime writes in the same transaction as the workflow step that caused them. Nothing here reads
-a database, so the Frappe app's doc_events and the embedded engine give the same answers.
+registries hold) and returns a decision: field values, or `FieldUpdate` effects the runtime
+writes in the same transaction as the step that caused them. Nothing here reads a database, so
+the Frappe app's doc_events and the embedded engine give the same answers.
+
+Rules the spec can say as expressions live in the spec, not here, so each has one
+implementation: the health step is a transition condition (`doc.gestational_weeks >=
+settings.health_review_weeks`), and subsidy and student-aid eligibility (a one-time reward once
+per household, a loan within the policy range, aid for girls only) are DocType `rules:`, checked
+on every save — and so at every workflow step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-
-#: Benefit kinds a household may receive once only (the 1,000-yuan reward with the honour title).
-ONE_TIME_BENEFITS = frozenset({"One-time Reward"})
-LOAN_BENEFITS = frozenset({"Interest-subsidised Loan"})
 
 CERTIFICATE_PREFIX = "YC"  # 引产 (termination) certificate
 
@@ -28,15 +30,6 @@ class FieldUpdate:
     name: str | None
     field: str
     value: Any
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A rule that does not hold, naming the field it concerns, in both languages."""
-
-    field: str | None
-    en: str
-    zh: str
 
 
 def _as_date(value: Any) -> date | None:
@@ -71,45 +64,47 @@ def certificate_valid_until(issued_on: date, settings: Mapping[str, Any]) -> dat
 
 
 def certificate_issue(issued_on: date, sequence: int, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields an issued certificate gets: its serial number, issue date and validity."""
+    """The fields an issued certificate gets: its serial number and validity."""
+    prefix = setting(settings, "certificate_prefix", CERTIFICATE_PREFIX)
     return {
-        "certificate_no": certificate_serial(
-            issued_on, sequence, setting(settings, "certificate_prefix", "YC")
-        ),
-        "issued_on": issued_on.isoformat(),
+        "certificate_serial": certificate_serial(issued_on, sequence, prefix),
+        "valid_from": issued_on.isoformat(),
         "valid_until": certificate_valid_until(issued_on, settings).isoformat(),
     }
 
 
-def certificate_valid_on(
-    certificate: Mapping[str, Any] | None, on: date, issued_state: str = "Issued"
-) -> bool:
+def next_sequence(last_serial: str | None) -> int:
+    """The sequence after the year's highest serial (`YC-2026-00041` -> 42; none yet -> 1)."""
+    return int(last_serial.rsplit("-", 1)[1]) + 1 if last_serial else 1
+
+
+def certificate_valid_on(certificate: Mapping[str, Any] | None, on: date) -> bool:
     """A certificate covers a termination on `on` when it is issued, unused and within its validity."""
-    if not certificate or certificate.get("workflow_state") != issued_state:
+    if not certificate or certificate.get("certificate_status") != "Unused":
         return False
-    issued, until = _as_date(certificate.get("issued_on")), _as_date(certificate.get("valid_until"))
-    return issued is not None and until is not None and issued <= on <= until
+    start, until = _as_date(certificate.get("valid_from")), _as_date(certificate.get("valid_until"))
+    return start is not None and until is not None and start <= on <= until
 
 
-def certificate_expired(certificate: Mapping[str, Any], today: date, issued_state: str = "Issued") -> bool:
+def certificate_expired(certificate: Mapping[str, Any], today: date) -> bool:
     """An issued certificate nobody used is expired the day after its validity ends."""
     until = _as_date(certificate.get("valid_until"))
-    return certificate.get("workflow_state") == issued_state and until is not None and until < today
-
-
-# --- the health step -----------------------------------------------------------------------
-
-
-def needs_health_review(gestational_weeks: Any, settings: Mapping[str, Any]) -> bool:
-    """The health department reviews applications at or above the configured gestational week."""
-    threshold = int(setting(settings, "health_review_weeks", 14))
-    try:
-        return int(gestational_weeks or 0) >= threshold
-    except (TypeError, ValueError):
-        return False
+    return certificate.get("certificate_status") == "Unused" and until is not None and until < today
 
 
 # --- termination reports --------------------------------------------------------------------
+
+
+def termination_report_check(
+    report: Mapping[str, Any], certificate: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """What the system writes on a facility's termination report when it is submitted:
+    whether a valid certificate covered it, and whether the birth quota is suspended for it."""
+    on = _as_date(report.get("operation_date")) or date.today()
+    if certificate_valid_on(certificate, on):
+        return {"certificate_check": "Valid Certificate", "birth_quota_suspended": 0}
+    check = "Invalid Certificate" if report.get("certificate") else "No Certificate"
+    return {"certificate_check": check, "birth_quota_suspended": 1 if report.get("household") else 0}
 
 
 def termination_report_effects(
@@ -117,76 +112,22 @@ def termination_report_effects(
     certificate: Mapping[str, Any] | None,
     certificate_doctype: str = "Termination Certificate Application",
 ) -> list[FieldUpdate]:
-    """What a facility's termination report does to the registries.
+    """What a submitted termination report does to the registries.
 
-    With a certificate valid on the operation date, the certificate is used. Without one, the
-    household's birth quota is suspended (未经批准私自流引产的，不再安排生育指标).
+    With a certificate valid on the operation date, the certificate is marked used by this report.
+    Without one, the household's birth quota is suspended (未经批准私自流引产的，不再安排生育指标).
     """
     on = _as_date(report.get("operation_date")) or date.today()
-    household = report.get("household")
     if certificate_valid_on(certificate, on):
-        return [FieldUpdate(certificate_doctype, certificate["name"], "certificate_used", 1)]
+        return [
+            FieldUpdate(certificate_doctype, certificate["name"], "termination_report", report.get("name")),
+            FieldUpdate(certificate_doctype, certificate["name"], "used_on", on.isoformat()),
+        ]
+    household = report.get("household")
     if not household:
         return []
     return [
         FieldUpdate("Household", household, "birth_quota_status", "Suspended"),
+        FieldUpdate("Household", household, "quota_suspended_on", on.isoformat()),
         FieldUpdate("Household", household, "quota_suspended_by", report.get("name")),
     ]
-
-
-# --- subsidies (六位一体) -------------------------------------------------------------------
-
-
-def subsidy_refusals(
-    benefit_type: str | None,
-    amount: Any,
-    granted_before: Iterable[str],
-    settings: Mapping[str, Any],
-) -> list[Refusal]:
-    """Why a subsidy application may not go on: a one-time benefit twice, a loan out of range."""
-    refusals: list[Refusal] = []
-    if benefit_type in ONE_TIME_BENEFITS and benefit_type in set(granted_before):
-        refusals.append(
-            Refusal(
-                "benefit_type",
-                f"The household has already received the {benefit_type}; it is granted once only",
-                "该户已领取一次性奖励，不能重复领取",
-            )
-        )
-    if benefit_type in LOAN_BENEFITS:
-        low = float(setting(settings, "loan_min_amount", 1000))
-        high = float(setting(settings, "loan_max_amount", 5000))
-        try:
-            value = float(amount or 0)
-        except (TypeError, ValueError):
-            value = -1.0
-        if not low <= value <= high:
-            refusals.append(
-                Refusal(
-                    "amount",
-                    f"A subsidised loan must be between {low:,.0f} and {high:,.0f} yuan",
-                    f"贴息贷款金额须在 {low:,.0f} 至 {high:,.0f} 元之间",
-                )
-            )
-    return refusals
-
-
-def subsidy_amount(benefit_type: str | None, settings: Mapping[str, Any]) -> float | None:
-    """The fixed amount of a benefit, when the policy fixes it (the one-time reward)."""
-    if benefit_type in ONE_TIME_BENEFITS:
-        return float(setting(settings, "one_time_reward_amount", 1000))
-    return None
-
-
-# --- student aid ----------------------------------------------------------------------------
-
-
-def student_aid_refusals(aid_type: str | None, student: Mapping[str, Any] | None) -> list[Refusal]:
-    """Student aid is for girls: poor female university students, dropouts back to school, and
-    the +10 senior-high admission points for only children."""
-    refusals: list[Refusal] = []
-    if not student:
-        return [Refusal("student", "The student is not in the person registry", "学生不在人口档案中")]
-    if student.get("gender") not in {"Female", "女"}:
-        refusals.append(Refusal("student", "Student aid is for girls only", "助学仅面向女孩"))
-    return refusals

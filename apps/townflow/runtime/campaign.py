@@ -1,8 +1,13 @@
-"""The campaign's domain effects, applied by the embedded engine inside the transition's transaction.
+"""The campaign's domain effects in the embedded runtime, applied inside the step's transaction.
 
-The decisions come from `townflow.rules.campaign` (shared with the Frappe app); this module only
-reads the registries those decisions need and writes the effects they return. Each hook looks
-at the DocType and does nothing for others, and reads fields only when the DocType has them.
+The decisions come from `townflow.rules.campaign` (shared with the Frappe app); this module reads
+what those decisions need and writes what they return:
+- a certificate entering Issued gets its serial number (gap-free per year: the write lock is
+  held while the next number is read) and its validity;
+- a submitted Termination Report records whether a valid certificate covered it; with one, the
+  certificate is marked used by the report and moved to Used; without one, the household's
+  birth quota is suspended;
+- `tick` expires issued certificates nobody used.
 """
 
 from __future__ import annotations
@@ -11,111 +16,62 @@ from datetime import date
 from typing import Any
 
 from townflow.rules import campaign as rules
-from townflow.runtime import errors
-from townflow.runtime.db import quote, table
+from townflow.runtime import store
+from townflow.runtime.db import table
 
 CERTIFICATE = "Termination Certificate Application"
 REPORT = "Termination Report"
-SUBSIDY = "Subsidy Application"
-STUDENT_AID = "Student Aid Application"
-#: Subsidy states in which a benefit counts as granted to the household.
-GRANTED_STATES = ("Approved", "Disbursed")
 ISSUED_STATE = "Issued"
 EXPIRED_STATE = "Expired"
-SYSTEM_USER = "Administrator"
-
-
-def _has(loaded, fieldname: str) -> bool:
-    return fieldname in loaded.meta.column_set
-
-
-def _refuse(refusals: list[rules.Refusal]) -> None:
-    if refusals:
-        raise errors.ValidationError.from_messages(
-            [errors.FieldMessage(r.field, r.zh, r.en) for r in refusals]
-        )
-
-
-def check_transition(session, loaded, transition) -> None:
-    """Refuse a forward move whose application breaks a campaign rule (checked at every step)."""
-    if transition.kind not in {"submit", "resubmit", "approve"}:
-        return
-    doctype, row, db = loaded.meta.name, loaded.row, session.site.db
-    if doctype == SUBSIDY and _has(loaded, "benefit_type"):
-        granted = []
-        if row.get("household"):
-            granted = [
-                r[0]
-                for r in db.fetchall(
-                    f"""SELECT benefit_type FROM {table(SUBSIDY)} WHERE household = ? AND name != ?
-                        AND workflow_state IN ({", ".join("?" for _ in GRANTED_STATES)})""",
-                    (row["household"], row["name"], *GRANTED_STATES),
-                )
-            ]
-        _refuse(
-            rules.subsidy_refusals(
-                row.get("benefit_type"), row.get("amount"), granted, session.site.project.settings
-            )
-        )
-    elif doctype == STUDENT_AID and _has(loaded, "student"):
-        student = None
-        if row.get("student"):
-            found = db.fetchone(f"SELECT * FROM {table('Person')} WHERE name = ?", (row["student"],))
-            student = dict(found) if found else None
-        _refuse(rules.student_aid_refusals(row.get("aid_type"), student))
+USED_ACTION = "Record Use"
 
 
 def entering(session, loaded, target: str, at: str) -> dict[str, Any]:
-    """Field updates for the acted-on document as it enters `target` (certificate serial and validity)."""
-    if loaded.meta.name != CERTIFICATE or target != ISSUED_STATE or not _has(loaded, "certificate_no"):
+    """Field updates for the acted-on document as it enters `target` (certificate serial, validity)."""
+    if loaded.meta.name != CERTIFICATE or target != ISSUED_STATE:
         return {}
-    if loaded.row.get("certificate_no"):
+    if "certificate_serial" not in loaded.meta.column_set or loaded.row.get("certificate_serial"):
         return {}
     issued_on = date.fromisoformat(at[:10])
-    settings = session.site.project.settings
+    settings = session.site.settings()
     prefix = f"{rules.setting(settings, 'certificate_prefix', rules.CERTIFICATE_PREFIX)}-{issued_on.year}-"
     last = session.site.db.scalar(
-        f"SELECT max(certificate_no) FROM {table(CERTIFICATE)} WHERE certificate_no LIKE ?", (prefix + "%",)
+        f"SELECT max(certificate_serial) FROM {table(CERTIFICATE)} WHERE certificate_serial LIKE ?",
+        (prefix + "%",),
     )
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return rules.certificate_issue(issued_on, sequence, settings)
+    return rules.certificate_issue(issued_on, rules.next_sequence(last), settings)
 
 
-def entered(session, loaded, updated: dict, target: str, at: str) -> None:
-    """Effects on other documents once the acted-on document is in `target`."""
-    if (
-        loaded.meta.name == REPORT
-        and int(updated.get("docstatus") or 0) == 1
-        and int(loaded.row.get("docstatus") or 0) == 0
-    ):
-        certificate = None
-        if updated.get("certificate"):
-            found = session.site.db.fetchone(
-                f"SELECT * FROM {table(CERTIFICATE)} WHERE name = ?", (updated["certificate"],)
-            )
-            certificate = dict(found) if found else None
-        effects = rules.termination_report_effects(updated, certificate, CERTIFICATE)
-        if any(e.field == "birth_quota_status" for e in effects):
-            effects.append(
-                rules.FieldUpdate("Household", updated.get("household"), "quota_suspended_on", at[:10])
-            )
-        apply_effects(session, effects, at)
+def _certificate(site, name: str | None) -> dict | None:
+    if not name or not site.metas.exists(CERTIFICATE):
+        return None
+    return store.load(site.db, site.metas, site.metas.get(CERTIFICATE), name, with_children=False)
 
 
-def apply_effects(session, effects: list[rules.FieldUpdate], at: str) -> None:
-    """Write field updates on registry documents as the system (the rule, not the user, decided them)."""
-    metas = session.site.metas
+def before_report_submit(event) -> None:
+    """Hook (Termination Report, before_submit): record the certificate check on the report."""
+    certificate = _certificate(event.session.site, event.doc.get("certificate"))
+    event.doc.update(rules.termination_report_check(event.doc, certificate))
+
+
+def on_report_submit(event) -> None:
+    """Hook (Termination Report, on_submit): mark the certificate used, or suspend the quota."""
+    from townflow.runtime import workflow  # the engine moves the certificate to Used
+
+    session, report = event.session, event.doc
+    site = session.site
+    certificate = _certificate(site, report.get("certificate"))
+    effects = rules.termination_report_effects(report, certificate, CERTIFICATE)
+    system = site.session(session.user, ignore_permissions=True)
+    by_doc: dict[tuple[str, str], dict[str, Any]] = {}
     for effect in effects:
-        if effect.name is None or not metas.exists(effect.doctype):
-            continue
-        meta = metas.get(effect.doctype)
-        if effect.field not in meta.column_set:
-            continue
-        session.site.db.execute(
-            f"UPDATE {meta.table} SET {quote(effect.field)} = ?, modified = ?, modified_by = ?"
-            " WHERE name = ?",
-            (effect.value, at, SYSTEM_USER, effect.name),
-        )
+        if effect.name and site.metas.exists(effect.doctype):
+            by_doc.setdefault((effect.doctype, effect.name), {})[effect.field] = effect.value
+    for (doctype, name), values in by_doc.items():
+        known = site.metas.get(doctype).column_set
+        system.db_set(doctype, name, {k: v for k, v in values.items() if k in known})
+    if certificate is not None and (CERTIFICATE, certificate["name"]) in by_doc:
+        workflow.apply_system_move(system, CERTIFICATE, certificate["name"], "Used", USED_ACTION)
 
 
 def expired_certificates(site, today: date) -> list[str]:
@@ -123,8 +79,14 @@ def expired_certificates(site, today: date) -> list[str]:
     if not site.metas.exists(CERTIFICATE) or "valid_until" not in site.metas.get(CERTIFICATE).column_set:
         return []
     rows = site.db.fetchall(
-        f"""SELECT * FROM {table(CERTIFICATE)} WHERE workflow_state = ? AND valid_until < ?
-            AND ifnull(certificate_used, 0) = 0""",
+        f"SELECT * FROM {table(CERTIFICATE)} WHERE workflow_state = ? AND valid_until < ?",
         (ISSUED_STATE, today.isoformat()),
     )
     return [r["name"] for r in rows if rules.certificate_expired(dict(r), today)]
+
+
+def register(site) -> None:
+    """Wire the campaign hooks into a site (called by townflow.runtime.workflow_hooks)."""
+    if site.metas.exists(REPORT):
+        site.hooks.register(REPORT, "before_submit", before_report_submit)
+        site.hooks.register(REPORT, "on_submit", on_report_submit)

@@ -37,6 +37,7 @@ from townflow.runtime.permissions import Permissions, UserContext, load_user_con
 from townflow.runtime.store import load_single
 from townflow.runtime.system_doctypes import ADMINISTRATOR, AUTOMATIC_ROLES, SYSTEM_MANAGER
 from townflow.runtime.users import Users
+from townflow.runtime.workflow_hooks import register_workflow_hooks
 from townflow.spec.models import DocType
 
 DB_FILENAME = "site.sqlite"
@@ -57,6 +58,7 @@ class Site:
         self.users = Users(self)
         self._settings: dict | None = None
         register_customization_hooks(self)
+        register_workflow_hooks(self)  # the workflow engine's tables and state guards
 
     @classmethod
     def open(
@@ -156,6 +158,12 @@ class Site:
     def set_passwords(self, doctype: str, name: str, passwords: dict[str, str]) -> None:
         if passwords:
             self.users.set_passwords(doctype, name, passwords)
+
+    def tick(self, now: datetime | None = None) -> dict[str, int]:
+        """Run what is due at `now`: step reminders and escalations, certificate expiry."""
+        from townflow.runtime.tick import run
+
+        return run(self, now)
 
     def load_fixtures(self) -> dict[str, int]:
         """Insert the project's roles and fixture records that are not there yet."""

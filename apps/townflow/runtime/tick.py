@@ -14,18 +14,23 @@ from datetime import datetime
 from townflow.rules import steps as step_rules
 from townflow.runtime import campaign, workflow_io
 from townflow.runtime import workflow_store as store
-from townflow.runtime.permissions import UserContext
 from townflow.runtime.system_doctypes import ADMINISTRATOR
 from townflow.runtime.workflow_store import ACTION
 
 
 class SystemSession:
-    """The scheduler acts as Administrator at a given moment."""
+    """The scheduler acts as Administrator, at the moment it is given."""
 
     def __init__(self, site, now: datetime):
         self.site = site
-        self.ctx = UserContext(user=ADMINISTRATOR, roles=frozenset({"Administrator", "System Manager"}))
+        self.ctx = site.user_context(ADMINISTRATOR)
+        self.user = ADMINISTRATOR
+        self.roles = self.ctx.roles
+        self.ignore_permissions = False
         self._now = now
+
+    def clock(self) -> datetime:
+        return self._now
 
     def now(self) -> datetime:
         return self._now
@@ -126,28 +131,20 @@ def _escalate(session, workflow, doctype: str, name: str, todos: list[dict], rol
 
 
 def _expire_certificates(session, stamp: str) -> int:
+    from townflow.runtime.workflow import apply_system_move
+
     site = session.site
     names = campaign.expired_certificates(site, session.now().date())
     workflow = site.project.workflow_for(campaign.CERTIFICATE)
     if not names or workflow is None or workflow.state(campaign.EXPIRED_STATE) is None:
         return 0
-    meta = site.metas.get(campaign.CERTIFICATE)
     for name in names:
-        site.db.execute(
-            f"UPDATE {meta.table} SET workflow_state = ?, modified = ?, modified_by = ? WHERE name = ?",
-            (campaign.EXPIRED_STATE, stamp, ADMINISTRATOR, name),
-        )
-        store.complete_todos(site.db, campaign.CERTIFICATE, name, stamp, ADMINISTRATOR, None)
-        store.log(
-            site.db,
+        apply_system_move(
+            session,
             campaign.CERTIFICATE,
             name,
-            "Expire",
-            "transition",
-            campaign.ISSUED_STATE,
             campaign.EXPIRED_STATE,
-            ADMINISTRATOR,
-            stamp,
-            comment="Certificate validity ended unused",
+            "Mark Expired",
+            "Certificate validity ended unused",
         )
     return len(names)

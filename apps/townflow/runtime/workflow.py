@@ -27,6 +27,9 @@ from townflow.rules.workflow import (
 from townflow.runtime import campaign, workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.runtime.errors import ValidationError
+from townflow.runtime.inbox import counts as inbox_counts  # noqa: F401 - part of the engine's API
+from townflow.runtime.inbox import inbox  # noqa: F401 - part of the engine's API
+from townflow.runtime.system_doctypes import ADMINISTRATOR
 from townflow.runtime.workflow_io import Loaded, fail
 from townflow.spec.models import WorkflowTransition
 
@@ -58,7 +61,6 @@ def apply_workflow(session, doc: Mapping[str, Any], action: str, comment: str | 
             tally = step_rules.countersign_outcome(wf, row, transition, user, required, history)
         except WorkflowRuleError as error:
             raise fail(error) from None
-        campaign.check_transition(session, loaded, transition)
         if tally.status == "pending":
             return _vote(session, loaded, transition, comment)
         target = transition.next_state
@@ -133,7 +135,7 @@ def delegate(session, doc: Mapping[str, Any], to_user: str, comment: str | None 
             comment=comment,
         )
         workflow_io.audit(session, "delegate", loaded, {"to_user": to_user, "comment": comment})
-        return workflow_io.touch(session, loaded)
+        return session.get(wf.document_type, row["name"])
 
 
 def add_comment(session, doc: Mapping[str, Any], comment: str) -> dict:
@@ -197,10 +199,12 @@ def _vote(session, loaded: Loaded, transition: WorkflowTransition, comment: str 
         comment=comment,
     )
     store.complete_todos(db, wf.document_type, row["name"], at, user, transition.allowed, users=[user])
-    updated = workflow_io.touch(session, loaded)
-    store.mark_done(db, workflow_io.assignment_base(session, loaded, updated, user, transition.allowed, at))
+    shown = workflow_io.touch(session, loaded)
+    store.mark_done(
+        db, workflow_io.assignment_base(session, loaded, loaded.stored, user, transition.allowed, at)
+    )
     workflow_io.audit(session, "workflow_vote", loaded, {"action": transition.action, "state": state})
-    return updated
+    return shown
 
 
 def _move(
@@ -212,6 +216,7 @@ def _move(
     comment: str | None,
     transition: WorkflowTransition | None,
 ) -> dict:
+    """Move the document to `target` and write everything that goes with it (one transaction)."""
     db, wf, row, user = session.site.db, loaded.workflow, loaded.row, session_user(session)
     from_state = current_state(wf, row)
     try:
@@ -221,7 +226,8 @@ def _move(
         raise fail(error) from None
     at = workflow_io.now(session)
     updates = {**state_field_updates(wf, next_state), **campaign.entering(session, loaded, target, at)}
-    updated = workflow_io.write(session, loaded, updates, operation)
+    shown = workflow_io.write(session, loaded, updates, operation)
+    stored = loaded.stored
     role = transition.allowed if transition else workflow_io.acting_role(session, wf, from_state)
     step_id = store.log(
         db,
@@ -237,13 +243,24 @@ def _move(
         comment=comment,
     )
     store.complete_todos(db, wf.document_type, row["name"], at, user, role)
-    store.mark_done(db, workflow_io.assignment_base(session, loaded, updated, user, role, at))
-    workflow_io.assign_step(session, loaded, updated, target, step_id, at)
-    campaign.entered(session, loaded, updated, target, at)
+    store.mark_done(db, workflow_io.assignment_base(session, loaded, stored, user, role, at))
+    workflow_io.assign_step(session, loaded, stored, target, step_id, at)
     workflow_io.audit(
         session, "workflow", loaded, {"action": action, "from": from_state, "to": target, "comment": comment}
     )
-    return updated
+    return shown
+
+
+def apply_system_move(session, doctype: str, name: str, target: str, action: str, comment: str | None = None):
+    """A move the system makes on a rule's behalf (a certificate used by a report, or expired):
+    no role or condition is asked, but the docstatus rules, the log, the audit and the to-dos are."""
+    system = session.site.session(ADMINISTRATOR)
+    clock = getattr(session, "clock", None)
+    if clock is not None:
+        system.clock = clock
+    with session.site.db.transaction():
+        loaded = workflow_io.load(system, {"doctype": doctype, "name": name}, check_modified=False)
+        return _move(system, loaded, target, action, "transition", comment, None)
 
 
 def _transition_dict(t: WorkflowTransition) -> dict:

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from townflow.rules import steps as step_rules
 from townflow.rules.scope import value_in_scope
-from townflow.rules.workflow import ConditionCheck, WorkflowRuleError, expression_check
-from townflow.runtime import errors
+from townflow.rules.workflow import ConditionCheck, WorkflowRuleError
+from townflow.runtime import errors, expressions
+from townflow.runtime import store as store_rows
 from townflow.runtime import workflow_store as store
 from townflow.runtime.db import quote
+from townflow.runtime.documents import Session
 from townflow.runtime.permissions import UserContext, load_user_context
 from townflow.spec.models import SCOPE_DOCTYPE, Workflow
 
@@ -59,6 +61,8 @@ class Loaded:
     workflow: Workflow
     row: dict[str, Any]
     check: ConditionCheck
+    #: the stored values after this action's write (None until written)
+    stored: dict[str, Any] | None = None
 
 
 # --- who and when -------------------------------------------------------------------------
@@ -77,9 +81,9 @@ def roles_of(session) -> frozenset[str]:
 
 
 def now(session) -> str:
-    clock = getattr(session, "now", None) or getattr(session.site, "now", None)
-    moment = clock() if callable(clock) else datetime.now()
-    return moment.strftime(TIMESTAMP) if isinstance(moment, datetime) else str(moment)
+    """The site's clock (tests and tick inject their own), as Frappe writes timestamps."""
+    clock = getattr(session, "clock", None) or session.site.now
+    return clock().strftime(TIMESTAMP)
 
 
 def user_context(session, user: str) -> UserContext | None:
@@ -101,69 +105,54 @@ def load(
     doctype = doc.get("doctype") or doctype
     name = doc.get("name")
     site = session.site
-    workflow = site.project.workflow_for(doctype) if doctype else None
+    workflow = site.project.workflow_for(doctype) if doctype and site.metas.exists(doctype) else None
     if workflow is None or not workflow.is_active:
-        raise WorkflowStateError(f"No active workflow for {doctype}")
+        raise WorkflowStateError(f"No active workflow for {doctype}", f"{doctype} 没有启用的审批流程")
     meta = site.metas.get(doctype)
     ctx = context_of(session)
-    if not name or not site.permissions.record_allowed(site.db, meta, ctx, "read", name):
+    if not name or not site.perms.record_allowed(site.db, meta, ctx, "read", name):
         raise errors.DoesNotExistError.of(doctype, name or "")
-    row = dict(site.db.fetchone(f"SELECT * FROM {meta.table} WHERE name = ?", (name,)))
-    row["doctype"] = doctype
+    row = store_rows.load(site.db, site.metas, meta, name, with_children=False)
     if check_modified and doc.get("modified") and str(doc["modified"]) != str(row["modified"]):
         raise errors.TimestampMismatchError(
             "Document has been modified after you have opened it. Please refresh to get the latest document.",
             "单据在您打开后已被他人修改，请刷新后重试。",
         )
-    check = expression_check(
-        {
-            "user": ctx.user,
-            "roles": sorted(ctx.roles),
-            "settings": site.project.settings,
-            "today": now(session)[:10],
-            "now": now(session)[:19],
-        }
-    )
+
+    def check(source: str, values: Mapping[str, Any]) -> bool:
+        return bool(expressions.evaluate(site, ctx, source, dict(values)))
+
     return Loaded(meta, workflow, row, check)
 
 
 # --- writing ------------------------------------------------------------------------------
 
 
-def _next_modified(session, previous: str | None) -> str:
-    """A `modified` later than the previous one even within one microsecond: conflicts stay detectable."""
-    stamp = now(session)
-    if previous and stamp <= str(previous):
-        stamp = (datetime.strptime(str(previous), TIMESTAMP) + timedelta(microseconds=1)).strftime(TIMESTAMP)
-    return stamp
-
-
 def write(session, loaded: Loaded, updates: dict[str, Any], operation: str) -> dict:
-    """Write the state change through the data plane (save / submit / cancel) in this transaction."""
-    hook = getattr(session, "apply_workflow_write", None)
-    if hook is not None:
-        return hook(loaded.meta.name, loaded.row["name"], updates, operation)
-    return _direct_write(session, loaded, updates, operation)
-
-
-def _direct_write(session, loaded: Loaded, updates: dict[str, Any], operation: str) -> dict:
-    docstatus = {"submit": 1, "cancel": 2}.get(operation, loaded.row.get("docstatus") or 0)
-    values = {
-        **updates,
-        "docstatus": docstatus,
-        "modified": _next_modified(session, loaded.row.get("modified")),
-        "modified_by": user_of(session),
-    }
-    columns = [c for c in values if c in loaded.meta.column_set]
-    session.site.db.execute(
-        f"UPDATE {loaded.meta.table} SET {', '.join(quote(c) + ' = ?' for c in columns)} WHERE name = ?",
-        (*[values[c] for c in columns], loaded.row["name"]),
-    )
-    return {**loaded.row, **{c: values[c] for c in columns}}
+    """Write the state change as Frappe's apply_workflow does — save, submit or cancel through the
+    data plane, as the acting user and with their permissions — inside the open transaction.
+    Returns the document as the user sees it; `loaded.row` is refreshed with the stored values."""
+    writer = Session(session.site, context_of(session))
+    writer.in_workflow = True  # lets the workflow hooks tell the engine's saves from a user's
+    meta, name = loaded.meta, loaded.row["name"]
+    ref = {"doctype": meta.name, "name": name}
+    if operation in {"save", "update_after_submit"}:
+        shown = writer.save({**ref, **updates}, check_modified=False)
+    elif operation == "submit":
+        shown = writer.submit({**ref, **updates}, check_modified=False)
+    elif operation == "cancel":
+        if updates:
+            writer.db_set(meta.name, name, updates)
+        shown = writer.cancel(meta.name, name)
+    else:
+        raise ValueError(f"unknown docstatus operation {operation!r}")
+    loaded.stored = store_rows.load(session.site.db, session.site.metas, meta, name, with_children=False)
+    return shown
 
 
 def touch(session, loaded: Loaded) -> dict:
-    """Bump `modified` (a vote or delegation changes the step, so stale copies must conflict)."""
+    """Save without changes, bumping `modified`: a vote or delegation changes the step, so copies
+    read before it must conflict."""
     return write(session, loaded, {}, "save" if not loaded.row.get("docstatus") else "update_after_submit")
 
 
@@ -176,7 +165,9 @@ def audit(session, event: str, loaded: Loaded, data: dict[str, Any]) -> None:
     """One hash-chained audit row per workflow action, in the action's transaction."""
     log = getattr(session.site, "audit", None)
     if log is not None:
-        log.record("transition", user_of(session), loaded.meta.name, loaded.row["name"], {"event": event, **data})
+        log.record(
+            "transition", user_of(session), loaded.meta.name, loaded.row["name"], {"event": event, **data}
+        )
 
 
 # --- who acts next ------------------------------------------------------------------------
@@ -191,7 +182,7 @@ def scope_value(session, loaded: Loaded, row: Mapping[str, Any], kind: str) -> s
     """The document's village / department / facility (directly or through a Link), for `kind`."""
     if kind == "township":
         return None
-    path = session.site.permissions.scope_path(loaded.meta, kind)
+    path = session.site.perms.scope_path(loaded.meta, kind)
     if path is None:
         return None
     fieldname, target, target_field = path
@@ -220,7 +211,7 @@ def users_with_role(session, role: str, kind: str, value: str | None, doctype: s
 
 def reaches(session, loaded: Loaded, ctx: UserContext, ptype: str) -> bool:
     site = session.site
-    return site.permissions.record_allowed(site.db, loaded.meta, ctx, ptype, loaded.row["name"])
+    return site.perms.record_allowed(site.db, loaded.meta, ctx, ptype, loaded.row["name"])
 
 
 def acting_role(session, workflow: Workflow, state: str) -> str | None:

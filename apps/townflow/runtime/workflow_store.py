@@ -167,8 +167,12 @@ def current_step_id(db: Database, doctype: str, name: str) -> int:
 # --- assignments --------------------------------------------------------------------------
 
 
+_DEFAULTS = {"step_id": 0, "source": "step", "scope_kind": "township"}
+
+
 def add_rows(db: Database, rows: Iterable[dict[str, Any]]) -> None:
     placeholders = ", ".join("?" for _ in ACTION_COLUMNS)
+    rows = [{**_DEFAULTS, **{k: v for k, v in row.items() if v is not None}} for row in rows]
     db.conn.executemany(
         f"INSERT INTO {ACTION} ({', '.join(ACTION_COLUMNS)}) VALUES ({placeholders})",
         [tuple(row.get(c) for c in ACTION_COLUMNS) for row in rows],

@@ -1,0 +1,187 @@
+"""The real project (doctypes/, workflows/, fixtures/ at the repository root) on a fresh site, with
+the people who work the three processes: clerks and heads of two villages, township approvers and
+leaders, department officers and a facility officer — each bound to their village, department or
+facility by User Permissions, as in production.
+
+A template site is built once per test run and copied for each test (opening a site and loading
+45 villages' fixtures is the slow part).
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import argon2
+import pytest
+
+from townflow.runtime import workflow
+from townflow.runtime.site import Site
+from townflow.runtime.users import use_hasher
+from townflow.spec import load_project
+
+ROOT = Path(__file__).resolve().parents[2]
+use_hasher(argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST))
+
+EAST, WEST = "东关村", "西关村"
+FACILITY = "高新街道卫生院"
+
+#: user -> (roles, {allow doctype: [values]})
+PEOPLE: dict[str, tuple[list[str], dict[str, list[str]]]] = {
+    "clerk.east": (["Village Clerk"], {"Village": [EAST]}),
+    "head.east": (["Village Head"], {"Village": [EAST]}),
+    "deputy.east": (["Village Head"], {"Village": [EAST]}),
+    "clerk.west": (["Village Clerk"], {"Village": [WEST]}),
+    "head.west": (["Village Head"], {"Village": [WEST]}),
+    "tclerk": (["Township Clerk"], {}),
+    "approver1": (["Township Approver"], {}),
+    "approver2": (["Township Approver"], {}),
+    "leader1": (["Township Leader"], {}),
+    "leader2": (["Township Leader"], {}),
+    "health": (["Health Officer"], {"Department": ["卫生办"]}),
+    "finance": (["Finance Officer"], {"Department": ["财政所"]}),
+    "civil": (["Civil Affairs Officer"], {"Department": ["民政办"]}),
+    "education": (["Education Officer"], {"Department": ["教育办"]}),
+    "facility": (["Facility Officer"], {"Designated Facility": [FACILITY]}),
+}
+
+
+class Clock:
+    """A settable clock: tests move time instead of waiting for it."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(microseconds=10)
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+def _build_template(folder: Path, project) -> None:
+    site = Site.open(folder, project, admin_password="admin", now=lambda: datetime(2026, 3, 1, 8, 0))
+    admin = site.session("Administrator")
+    for user, (roles, permissions) in PEOPLE.items():
+        roles_rows = [{"role": r} for r in roles]
+        admin.insert({"doctype": "User", "email": user, "full_name": user, "roles": roles_rows})
+        for allow, values in permissions.items():
+            for value in values:
+                admin.insert({"doctype": "User Permission", "user": user, "allow": allow, "for_value": value})
+    site.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    site.close()
+
+
+@pytest.fixture(scope="session")
+def real_project():
+    return load_project(ROOT)
+
+
+@pytest.fixture(scope="session")
+def template_site(tmp_path_factory, real_project) -> Path:
+    folder = tmp_path_factory.mktemp("workflow-template") / "site"
+    _build_template(folder, real_project)
+    return folder
+
+
+@pytest.fixture
+def wclock() -> Clock:
+    return Clock(datetime(2026, 3, 2, 9, 0, 0))
+
+
+@pytest.fixture
+def wsite(tmp_path, template_site, real_project, wclock):
+    folder = tmp_path / "site"
+    shutil.copytree(template_site, folder)
+    site = Site.open(folder, real_project, now=wclock)
+    yield site
+    site.close()
+
+
+class World:
+    """Registry records the processes need, created as the village clerks would."""
+
+    def __init__(self, site: Site):
+        self.site = site
+
+    def as_(self, user: str):
+        return self.site.session(user)
+
+    def household(self, village: str = EAST, **values) -> dict:
+        clerk = "clerk.east" if village == EAST else "clerk.west"
+        doc = {
+            "doctype": "Household",
+            "village": village,
+            "head_name": "张建国",
+            "residence_type": "Rural",
+            "address": f"{village}一组",
+            "household_type": "One-girl",
+            "is_girl_household": 1,
+            "number_of_children": 1,
+            "number_of_daughters": 1,
+            "second_child_entitled": 1,
+            "income_status": "Normal",
+            **values,
+        }
+        return self.as_(clerk).insert(doc)
+
+    def person(self, household: dict, **values) -> dict:
+        clerk = "clerk.east" if household["village"] == EAST else "clerk.west"
+        doc = {
+            "doctype": "Person",
+            "household": household["name"],
+            "full_name": "李秀英",
+            "gender": "Female",
+            "date_of_birth": "1996-05-04",
+            "relationship": "Spouse",
+            **values,
+        }
+        return self.as_(clerk).insert(doc)
+
+    def pregnancy(self, person: dict) -> dict:
+        clerk = "clerk.east" if person["village"] == EAST else "clerk.west"
+        return self.as_(clerk).insert(
+            {
+                "doctype": "Pregnancy Record",
+                "person": person["name"],
+                "responsible_visitor": "王敏",
+                "registered_on": "2026-01-10",
+                "lmp_date": "2025-12-01",
+                "outcome": "Ongoing",
+            }
+        )
+
+    def certificate_application(self, village: str = EAST, weeks: int = 10) -> dict:
+        household = self.household(village)
+        person = self.person(household)
+        record = self.pregnancy(person)
+        clerk = "clerk.east" if village == EAST else "clerk.west"
+        return self.as_(clerk).insert(
+            {
+                "doctype": "Termination Certificate Application",
+                "person": person["name"],
+                "pregnancy_record": record["name"],
+                "gestational_weeks": weeks,
+                "reason_category": "Contraceptive Failure",
+                "reason": "避孕失败，本人自愿申请",
+                "facility": FACILITY,
+            }
+        )
+
+
+@pytest.fixture
+def world(wsite) -> World:
+    return World(wsite)
+
+
+def act(site: Site, user: str, doc: dict, action: str, comment: str | None = None) -> dict:
+    """`user` takes `action` on the latest version of `doc` (as a form would: read, then act)."""
+    session = site.session(user)
+    fresh = session.get(doc["doctype"], doc["name"])
+    return workflow.apply_workflow(session, fresh, action, comment)
+
+
+def state(site: Site, doc: dict) -> str:
+    return site.session("Administrator").get(doc["doctype"], doc["name"])["workflow_state"]

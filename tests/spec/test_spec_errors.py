@@ -39,7 +39,7 @@ CASES = [
         V,
         ("label: {zh: 村, en: Village}", "label: {zh: 村, en: Village"),
         "doctypes/village.yaml:4:9",
-        "invalid YAML: while parsing a flow mapping expected ',' or '}', but got ':'",
+        "invalid YAML: while parsing a flow mapping did not find expected ',' or '}'",
         ":",
     ),
     (

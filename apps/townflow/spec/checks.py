@@ -9,6 +9,7 @@ Workflow checks live in `townflow.spec.workflow_checks`.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,9 @@ RESERVED_FIELDNAMES = frozenset(
 )
 #: What sort_field / search may name besides declared fields.
 STANDARD_SORT_FIELDS = frozenset({"modified", "creation", "name", "idx"})
+#: Columns every document has, which expressions and filters may read.
+STANDARD_FIELDS = STANDARD_SORT_FIELDS | {"docstatus", "owner", "modified_by", "parent"}
+SETTINGS_DOCTYPE = "Campaign Settings"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
@@ -41,6 +45,7 @@ class Checker:
     def __init__(self, project: Project):
         self.project = project
         self.errors: list[SpecError] = []
+        self._record_names: dict[str, dict[str, int]] | None = None
 
     def add(self, where: Where, path: tuple, message: str, **kw: Any) -> None:
         self.errors.append(where.error(path, message, **kw))
@@ -61,7 +66,12 @@ class Checker:
             )
 
     def expression(self, where: Where, path: tuple, source: str | None, doctype: DocType | None) -> None:
-        """The expression parses and every `doc.<field>` it reads is a field of `doctype`."""
+        """The expression parses, and every field it names exists.
+
+        `doc.<field>` must be a field of `doctype`, `settings.<field>` a field of Campaign
+        Settings, and `exists("DocType", field=value)` / `count(...)` must name a DocType and
+        its fields. Each error points at the character where the name is written.
+        """
         if source is None:
             return
         try:
@@ -69,14 +79,77 @@ class Checker:
         except ExprError as exc:
             self.add(where, path, f"expression does not parse: {exc.message}", offset=exc.offset)
             return
-        if doctype is None:
-            return
-        for name in sorted(expr.fields_used):
-            if name not in STANDARD_SORT_FIELDS | {"docstatus", "owner"} and doctype.field(name) is None:
-                hint = _close(name, [f.fieldname for f in doctype.fields])
-                self.add(
-                    where, path, f"expression reads doc.{name}, which {doctype.name} does not have{hint}"
-                )
+        for problem, node in self._unknown_names(expr.tree, doctype):
+            self.add(where, path, problem, offset=expr.node_offset(node))
+
+    def value_problem(self, f: Any, value: Any) -> str | None:
+        """Why `value` cannot be stored in field `f` (type, Select option, Link to a fixture record)."""
+        problem = _value_problem(f, value)
+        if problem or f.fieldtype != "Link" or not isinstance(f.options, str) or value in (None, ""):
+            return problem
+        target = f.options
+        if target == "Role":
+            return (
+                None if self.known_role(str(value)) else f"role {value!r} is not declared in fixtures/ roles:"
+            )
+        names = self.record_names().get(target, {})
+        p = self.project
+        checkable = target in p.doctypes and p.records_of(target) and not p.is_broken("records", target)
+        if checkable and str(value) not in names:
+            return f"no {target} fixture record is named {value!r}{_close(str(value), names)}"
+        return None
+
+    def record_names(self) -> dict[str, dict[str, int]]:
+        """doctype -> {record name: index of its first record}, over the fixture records."""
+        if self._record_names is None:
+            self._record_names = {}
+            for index, record in enumerate(self.project.records):
+                name = record_name(record, self.project.doctypes.get(record.doctype))
+                if name is not None:
+                    self._record_names.setdefault(record.doctype, {}).setdefault(name, index)
+        return self._record_names
+
+    def _unknown_names(self, tree: ast.AST, doctype: DocType | None):
+        settings = self.project.doctypes.get(SETTINGS_DOCTYPE)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                owner, name = node.value.id, node.attr
+                if owner == "doc" and doctype is not None and not _has_field(doctype, name):
+                    hint = _close(name, [f.fieldname for f in doctype.fields])
+                    yield f"expression reads doc.{name}, which {doctype.name} does not have{hint}", node
+                elif owner == "settings" and settings is not None and not _has_field(settings, name):
+                    hint = _close(name, [f.fieldname for f in settings.fields])
+                    yield (
+                        f"expression reads settings.{name}, which {SETTINGS_DOCTYPE} does not have{hint}",
+                        node,
+                    )
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("exists", "count")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                target_name = node.args[0].value
+                target = self.project.doctypes.get(target_name)
+                if target is None:
+                    if not self.known_doctype(target_name):
+                        yield (
+                            f"{node.func.id}() names {target_name!r}, which is not a declared DocType",
+                            node.args[0],
+                        )
+                    continue
+                for keyword in node.keywords:
+                    if keyword.arg is not None and not _has_field(target, keyword.arg):
+                        yield (
+                            f"{node.func.id}() filters on {keyword.arg!r}, which {target_name} does not have",
+                            node,
+                        )
+
+
+def _has_field(doctype: DocType, name: str) -> bool:
+    return name in STANDARD_FIELDS or doctype.field(name) is not None
 
 
 def _close(name: str, candidates: Any) -> str:
@@ -235,35 +308,24 @@ def record_name(record: Any, doctype: DocType | None) -> str | None:
 
 def check_records(c: Checker) -> None:
     p = c.project
-    names: dict[str, dict[str, int]] = {}
-    for index, record in enumerate(p.records):
-        doctype = p.doctypes.get(record.doctype)
-        name = record_name(record, doctype)
-        if name is not None:
-            first = names.setdefault(record.doctype, {}).setdefault(name, index)
-            if first != index:
-                c.add(
-                    p.where[("record", index)],
-                    ("name",),
-                    f"a {record.doctype} record named {name!r} is already declared",
-                )
+    names = c.record_names()
     for index, record in enumerate(p.records):
         where = p.where[("record", index)]
         doctype = p.doctypes.get(record.doctype)
+        name = record_name(record, doctype)
+        if name is not None and names[record.doctype][name] != index:
+            c.add(where, ("name",), f"a {record.doctype} record named {name!r} is already declared")
         if doctype is None:
             if not c.known_doctype(record.doctype):
-                c.add(
-                    where,
-                    ("doctype",),
-                    f"{record.doctype!r} is not a declared DocType{_close(record.doctype, p.doctypes)}",
-                )
+                hint = _close(record.doctype, p.doctypes)
+                c.add(where, ("doctype",), f"{record.doctype!r} is not a declared DocType{hint}")
             continue
         if doctype.issingle and len(p.records_of(doctype.name)) > 1:
             c.add(where, ("doctype",), f"{doctype.name} is a single DocType: only one record may be given")
-        _check_values(c, where, (), doctype, dict(record.model_extra or {}), names)
+        _check_values(c, where, (), doctype, dict(record.model_extra or {}))
 
 
-def _check_values(c: Checker, where: Where, at: tuple, doctype: DocType, values: dict, names: dict) -> None:
+def _check_values(c: Checker, where: Where, at: tuple, doctype: DocType, values: dict) -> None:
     """The fields of one record (or child row) exist, hold values of their type, and Links resolve."""
     for key, value in values.items():
         f = doctype.field(key)
@@ -271,40 +333,16 @@ def _check_values(c: Checker, where: Where, at: tuple, doctype: DocType, values:
             hint = _close(key, [x.fieldname for x in doctype.data_fields])
             c.add(where, (*at, key), f"{doctype.name} has no field {key!r}{hint}", at_key=True)
             continue
-        problem = _value_problem(f, value)
+        problem = c.value_problem(f, value)
         if problem:
             c.add(where, (*at, key), problem)
-            continue
-        if f.fieldtype in TABLE_TYPES:
-            child = c.project.doctypes.get(f.options) if isinstance(f.options, str) else None
+        elif f.fieldtype in TABLE_TYPES and isinstance(f.options, str) and f.options in c.project.doctypes:
             for row_index, row in enumerate(value):
-                if child is not None:
-                    _check_values(c, where, (*at, key, row_index), child, row, names)
-        elif f.fieldtype == "Link" and value not in (None, "") and isinstance(f.options, str):
-            _check_link_value(c, where, (*at, key), f.options, value, names)
+                _check_values(c, where, (*at, key, row_index), c.project.doctypes[f.options], row)
     for f in doctype.data_fields:
-        if (
-            f.reqd
-            and f.default is None
-            and f.fieldtype not in TABLE_TYPES
-            and values.get(f.fieldname) in (None, "")
-        ):
+        missing = values.get(f.fieldname) in (None, "")
+        if f.reqd and f.default is None and f.fieldtype not in TABLE_TYPES and missing:
             c.add(where, at, f"required field {f.fieldname!r} of {doctype.name} has no value")
-
-
-def _check_link_value(c: Checker, where: Where, path: tuple, target: str, value: Any, names: dict) -> None:
-    p = c.project
-    if target == "Role":
-        if not c.known_role(str(value)):
-            c.add(where, path, f"role {value!r} is not declared in fixtures/ roles:")
-    elif target in p.doctypes and p.records_of(target) and not p.is_broken("records", target):
-        if str(value) in names.get(target, {}):
-            return
-        c.add(
-            where,
-            path,
-            f"no {target} fixture record is named {value!r}{_close(str(value), names.get(target, {}))}",
-        )
 
 
 def _value_problem(f: Any, value: Any) -> str | None:

@@ -34,7 +34,11 @@ _TAG = "tag:yaml.org,2002:"
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
-class SpecLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (about ten times faster; same marks).
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class SpecLoader(_BaseLoader):
     """A SafeLoader with the YAML 1.2 core schema for plain scalars (no 1.1 booleans, dates, octal)."""
 
     yaml_implicit_resolvers: dict = {}  # noqa: RUF012 - PyYAML's class-level registry, rebuilt below
@@ -134,7 +138,7 @@ class Source:
             return SpecError(self.file, 1, 1, format_path(path), message, self._line(1))
         line, col = target.start_mark.line + 1, target.start_mark.column + 1
         if offset is not None and isinstance(target, ScalarNode) and target is node and matched == len(path):
-            if target.style is None:
+            if not target.style:  # plain (PyYAML says None, libyaml says "")
                 col += offset
             elif target.style in ("'", '"'):
                 col += offset + 1

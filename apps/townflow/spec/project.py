@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from townflow.spec.checks import check_project
+from townflow.spec.checks import SETTINGS_DOCTYPE, check_project
 from townflow.spec.errors import SpecError, SpecErrors
 from townflow.spec.loader import Path_, Source, read_yaml, validate
 from townflow.spec.models import DocType, Record, Role, Workflow
 
-SETTINGS_DOCTYPE = "Campaign Settings"
 FOLDERS = ("doctypes", "workflows", "fixtures")
 BROKEN_KINDS = {"doctypes": ("doctype",), "workflows": ("workflow",), "fixtures": ("role", "records")}
 

@@ -94,6 +94,8 @@ def _check_states(c: Checker, wf: Workflow, where: Where, doctype) -> dict[str, 
                 c.add(
                     where, (*at, "update_field"), f"{doctype.name} has no field {s.update_field!r} to update"
                 )
+            elif s.update_value is not None and (problem := c.value_problem(target, s.update_value)):
+                c.add(where, (*at, "update_value"), problem)
         if s.update_value is not None and s.update_field is None:
             c.add(where, (*at, "update_value"), "update_value needs update_field")
         if s.step is not None:

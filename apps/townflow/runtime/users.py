@@ -23,9 +23,21 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from townflow.runtime.errors import AuthenticationError, DoesNotExistError
 from townflow.runtime.system_doctypes import ADMINISTRATOR, SYSTEM_MANAGER
 
+#: argon2id with argon2-cffi's RFC 9106 low-memory profile. Tests may swap in a cheaper hasher
+#: (`use_hasher(PasswordHasher.from_parameters(argon2.profiles.CHEAPEST))`); stored hashes carry
+#: their own parameters, so verification works whichever hasher wrote them.
 _HASHER = PasswordHasher()
 # Verifying against this keeps the time of "no such user" close to "wrong password".
 _DUMMY_HASH = _HASHER.hash(secrets.token_hex(8))
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Replace the password hasher (tests use a cheap one; production keeps the default)."""
+    global _HASHER, _DUMMY_HASH
+    _HASHER = hasher
+    _DUMMY_HASH = hasher.hash(secrets.token_hex(8))
+
+
 LOGIN_PASSWORD = "password"  # noqa: S105 - the __Auth fieldname of the login password, as in Frappe
 
 

@@ -258,7 +258,8 @@ class Validator:
                     continue
                 ok = bool(expressions.evaluate(self.site, self.session.ctx, rule.condition, doc))
             except ExprError as exc:
-                self.errors.add(None, f"{rule.message.en} ({exc})", rule.message.zh)
+                if not self.errors.messages:  # a rule over values already reported as wrong may fail
+                    self.errors.add(None, f"{rule.message.en} ({exc})", rule.message.zh)
                 continue
             if not ok:
                 for fieldname in rule.fields or [None]:
@@ -269,6 +270,5 @@ class Validator:
         self.coerce_doc(meta, doc)
         self.fetch_from(meta, doc)
         self.check_doc(meta, doc)
-        if not self.errors.messages:
-            self.check_rules(meta, doc)
+        self.check_rules(meta, doc)
         self.errors.raise_if_any()

@@ -269,7 +269,8 @@ class WriteMixin:
         validator = Validator(self.site, self)
         validator.coerce_doc(meta, new)
         validator.fetch_from(meta, new)
-        validator.errors.raise_if_any()
+        if validator.errors.messages:  # report the wrong types together with everything else
+            self._validate(meta, new, validator, coerced=True)
         if preset_name:
             new["name"] = incoming["name"]
         else:
@@ -278,7 +279,7 @@ class WriteMixin:
             raise DuplicateEntryError(
                 f"{meta.name} {new['name']} already exists", f"{meta.name} {new['name']} 已存在"
             )
-        self._validate(meta, new, validator)
+        self._validate(meta, new, validator, coerced=True)
         self.site.hooks.run("validate", meta.name, new, None, self)
         self.site.hooks.run("before_save", meta.name, new, None, self)
         if not self.ignore_permissions and not self.site.perms.doc_allowed(
@@ -305,10 +306,10 @@ class WriteMixin:
         self._write(meta, new, old, "on_submit", ("validate", "before_submit"), action="submit")
         return new
 
-    def _validate(self, meta: Meta, new: dict, validator: Validator | None = None) -> None:
+    def _validate(self, meta: Meta, new: dict, validator: Validator | None = None, *, coerced=False) -> None:
         validator = validator or Validator(self.site, self)
-        validator.coerce_doc(meta, new)
-        if not validator.errors.messages:
+        if not coerced:
+            validator.coerce_doc(meta, new)
             validator.fetch_from(meta, new)
         validator.check_doc(meta, new)
         validator.check_rules(meta, new)

@@ -109,9 +109,11 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def spec_errors(root: Path, file: str, *replacements: str) -> list[SpecError]:
-    """Write BASE with `old, new, old, new, ...` replaced in `file`; return the errors raised."""
-    files = dict(BASE)
+def spec_errors(
+    root: Path, file: str, *replacements: str, extra: dict[str, str] | None = None
+) -> list[SpecError]:
+    """Write BASE (plus `extra` files) with `old, new, ...` replaced in `file`; return the errors raised."""
+    files = {**BASE, **(extra or {})}
     for old, new in zip(replacements[::2], replacements[1::2], strict=True):
         assert old in files[file], f"test setup: {old!r} not in {file}"
         files[file] = files[file].replace(old, new, 1)

@@ -10,7 +10,7 @@ import pytest
 
 from townflow.spec import SpecErrors, load_project
 
-from .conftest import BASE, VILLAGE, spec_errors, write_project
+from .conftest import BASE, VILLAGE, WORKFLOW, spec_errors, write_project
 
 A = "doctypes/application.yaml"
 V = "doctypes/village.yaml"
@@ -331,6 +331,148 @@ CASES = [
         "action 'Reject' is not declared under actions: (which gives its label)",
         "Reject",
     ),
+    (
+        "dynamic_link_source",
+        A,
+        _add_field(
+            "  - fieldname: ref\n    fieldtype: Dynamic Link\n    options: kind\n    label: {zh: 引, en: Ref}\n"
+        ),
+        "doctypes/application.yaml:25:14",
+        "Dynamic Link options must name a Link to DocType field, not 'kind'",
+        "kind",
+    ),
+    (
+        "check_default",
+        A,
+        _add_field(
+            "  - fieldname: urgent\n    fieldtype: Check\n    default: 2\n    label: {zh: 急, en: Urgent}\n"
+        ),
+        "doctypes/application.yaml:25:14",
+        "a Check default is 0 or 1",
+        "2",
+    ),
+    (
+        "rule_field",
+        A,
+        (
+            "permissions:\n",
+            "rules:\n  - name: positive\n    condition: doc.amount > 0\n    fields: [amout]\n"
+            "    message: {zh: 金额须大于零, en: Amount must be positive}\npermissions:\n",
+        ),
+        "doctypes/application.yaml:31:14",
+        "Application has no field 'amout'",
+        "amout",
+    ),
+    (
+        "exists_doctype",
+        A,
+        ("depends_on: doc.kind == 'A'", "depends_on: exists('Vilage', village_name=doc.village)"),
+        "doctypes/application.yaml:17:24",
+        "exists() names 'Vilage', which is not a declared DocType",
+        "'Vilage'",
+    ),
+    (
+        "exists_filter_field",
+        A,
+        ("depends_on: doc.kind == 'A'", "depends_on: exists('Village', village=doc.village)"),
+        "doctypes/application.yaml:17:17",
+        "exists() filters on 'village', which Village does not have",
+        "exists(",
+    ),
+    (
+        "duplicate_state",
+        W,
+        (
+            "allow_edit: Approver}\ntransitions",
+            "allow_edit: Approver}\n  - {state: Draft, label: {zh: 草稿, en: Draft}, allow_edit: Clerk}\ntransitions",
+        ),
+        "workflows/application.yaml:11:13",
+        "duplicate state 'Draft' (first at states[0])",
+        "Draft",
+    ),
+    (
+        "duplicate_transition",
+        W,
+        _add_transition("{state: Draft, action: Submit, next_state: Rejected, allowed: Clerk}"),
+        "workflows/application.yaml:15:5",
+        "transition repeats transitions[0] (same state, action, allowed, condition)",
+        "{state: Draft",
+    ),
+    (
+        "escalation_role",
+        W,
+        (
+            "step: {assignee_role: Approver}",
+            "step: {assignee_role: Approver, due_hours: 24, on_overdue: [escalate], escalate_to: Leader}",
+        ),
+        "workflows/application.yaml:8:89",
+        "escalate_to role 'Leader' is not declared in fixtures/ roles:",
+        "Leader",
+    ),
+    (
+        "cc_role",
+        W,
+        ("step: {assignee_role: Approver}", "step: {assignee_role: Approver, cc: [Clerk, Clark]}"),
+        "workflows/application.yaml:8:49",
+        "cc role 'Clark' is not declared in fixtures/ roles: (did you mean 'Clerk'?)",
+        "Clark",
+    ),
+    (
+        "update_value_select",
+        W,
+        (
+            "allow_edit: Approver}\ntransitions",
+            "allow_edit: Approver, update_field: kind, update_value: D}\ntransitions",
+        ),
+        "workflows/application.yaml:10:111",
+        "'D' is not one of the options of 'kind': A, B",
+        "D",
+    ),
+    (
+        "update_value_link",
+        W,
+        (
+            "allow_edit: Approver}\ntransitions",
+            "allow_edit: Approver, update_field: village, update_value: 南关村}\ntransitions",
+        ),
+        "workflows/application.yaml:10:114",
+        "no Village fixture record is named '南关村' (did you mean '西关村'?)",
+        "南关村",
+    ),
+    (
+        "withdraw_to_state",
+        W,
+        ("applicant_state: Draft", "applicant_state: Draft\nwithdraw: {to_state: Draf}"),
+        "workflows/application.yaml:16:22",
+        "withdraw to_state 'Draf' is not a state of this workflow",
+        "Draf",
+    ),
+    (
+        "action_unused",
+        W,
+        (
+            "applicant_state: Draft",
+            "applicant_state: Draft\nactions:\n  - {action: Submit, label: {zh: 提交, en: Submit}}\n"
+            "  - {action: Approve, label: {zh: 同意, en: Approve}}\n  - {action: Reject, label: {zh: 驳回, en: Reject}}\n"
+            "  - {action: Return, label: {zh: 退回, en: Return}}",
+        ),
+        "workflows/application.yaml:20:14",
+        "action 'Return' is declared but no transition uses it",
+        "Return",
+    ),
+    (
+        "workflow_on_child_table",
+        A,
+        (
+            "is_submittable: true\n",
+            "istable: true\n",
+            "permissions:\n  - {role: Clerk, read: true, write: true, create: true, scope: village}\n  - {role: Approver, read: true, write: true, submit: true}\n",
+            "",
+        ),
+        "workflows/application.yaml:2:16",
+        "Application is a child table; workflows run on parent documents",
+        "Application",
+    ),
     # --- fixtures
     (
         "record_doctype",
@@ -371,6 +513,22 @@ CASES = [
         "fixtures/villages.yaml:4:74",
         "Currency field 'amount' takes a number",
         "'100'",
+    ),
+    (
+        "record_required_field",
+        F,
+        ("{doctype: Village, village_name: 西关村}", "{doctype: Village, name: 西关村}"),
+        "fixtures/villages.yaml:3:5",
+        "required field 'village_name' of Village has no value",
+        "{doctype",
+    ),
+    (
+        "fixtures_top_level_key",
+        F,
+        ("records:", "record:"),
+        "fixtures/villages.yaml:1:1",
+        "unknown key (a fixtures file has roles: and records:)",
+        "record:",
     ),
     (
         "duplicate_record",
@@ -456,5 +614,67 @@ def test_initial_state_must_be_a_draft(tmp_path):
         (
             "workflows/application.yaml:12:48",
             "a submitted document (doc_status 1) cannot go back to draft (doc_status 0)",
+        ),
+    ]
+
+
+def test_settings_fields_read_by_expressions_must_exist(tmp_path):
+    settings = (
+        "name: Campaign Settings\nmodule: Care\nlabel: {zh: 参数, en: Campaign Settings}\nissingle: true\n"
+        "fields:\n  - {fieldname: min_amount, fieldtype: Currency, label: {zh: 下限, en: Minimum}}\n"
+    )
+    errors = spec_errors(
+        tmp_path,
+        W,
+        "condition: doc.amount > 0",
+        "condition: doc.amount > settings.min_amout",
+        extra={"doctypes/campaign_settings.yaml": settings},
+    )
+    assert [(e.location, e.message) for e in errors] == [
+        (
+            "workflows/application.yaml:13:104",
+            "expression reads settings.min_amout, which Campaign Settings does not have (did you mean 'min_amount'?)",
+        )
+    ]
+    assert errors[0].snippet[errors[0].col - 1 :].startswith("settings.min_amout")
+
+
+def test_a_doctype_or_workflow_declared_twice_is_an_error_at_the_second(tmp_path):
+    errors = spec_errors(
+        tmp_path,
+        V,
+        "name: Village",
+        "name: Village",
+        extra={"doctypes/village_copy.yaml": VILLAGE, "workflows/second.yaml": WORKFLOW},
+    )
+    assert [(e.location, e.message) for e in errors] == [
+        ("doctypes/village_copy.yaml:1:7", "DocType 'Village' is already declared in doctypes/village.yaml"),
+        ("workflows/second.yaml:2:16", "'Application' already has a workflow in workflows/application.yaml"),
+    ]
+
+
+def test_a_single_doctype_takes_one_record(tmp_path):
+    settings = (
+        "name: Campaign Settings\nmodule: Care\nlabel: {zh: 参数, en: Campaign Settings}\nissingle: true\n"
+        "fields:\n  - {fieldname: reward, fieldtype: Currency, label: {zh: 奖励, en: Reward}}\n"
+    )
+    records = (
+        "records:\n  - {doctype: Campaign Settings, reward: 1}\n  - {doctype: Campaign Settings, reward: 2}\n"
+    )
+    errors = spec_errors(
+        tmp_path,
+        V,
+        "name: Village",
+        "name: Village",
+        extra={"doctypes/campaign_settings.yaml": settings, "fixtures/settings.yaml": records},
+    )
+    assert [(e.location, e.message) for e in errors] == [
+        (
+            "fixtures/settings.yaml:2:15",
+            "Campaign Settings is a single DocType: only one record may be given",
+        ),
+        (
+            "fixtures/settings.yaml:3:15",
+            "Campaign Settings is a single DocType: only one record may be given",
         ),
     ]

@@ -41,6 +41,7 @@ def check_workflow(c: Checker, wf: Workflow, where: Where) -> None:
         c.add(
             where, ("document_type",), f"{doctype.name} is a child table; workflows run on parent documents"
         )
+        doctype = None  # its fields say nothing about this workflow: no follow-on errors
     else:
         state_field = doctype.field(wf.workflow_state_field)
         if state_field is None:

@@ -21,7 +21,9 @@ EntryKind = Literal["transition", "vote", "return", "withdraw", "delegate", "com
 #: Entries that move the document to another state.
 STATE_CHANGES = frozenset({"transition", "return", "withdraw"})
 #: Transition kinds that carry the document forward (and so honour a pending return).
-FORWARD_KINDS = frozenset({"submit", "resubmit", "approve"})
+FORWARD_KINDS = frozenset({"submit", "resubmit", "approve", "issue"})
+#: Transition kinds that count as one approver's yes in a countersign (mode `all`) step.
+APPROVAL_KINDS = frozenset({"approve", "issue", "close"})
 
 
 @dataclass(frozen=True)
@@ -140,10 +142,11 @@ def countersign_outcome(
 ) -> Tally:
     """What `user` taking `transition` does to the step: move it (approved/rejected) or only vote.
 
-    Only approve-kind transitions out of a mode-`all` step are counted; anything else moves at once.
+    Only approving transitions (approve, issue, close) out of a mode-`all` step are counted as
+    votes; a reject ends the step at once, and anything else moves at once.
     """
     step = step_of(workflow, current_state(workflow, doc))
-    if step.mode != "all" or transition.kind != "approve":
+    if step.mode != "all" or transition.kind not in APPROVAL_KINDS:
         if transition.kind == "reject":
             return Tally("rejected", rejected_by=user)
         return Tally("approved", [user])

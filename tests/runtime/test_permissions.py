@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from site_support import make_user
 
-from conftest import make_user
 from townflow.runtime.errors import DoesNotExistError, LinkValidationError, PermissionError
 
 

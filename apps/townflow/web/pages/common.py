@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote as urlquote
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -36,7 +36,7 @@ env = Environment(
 
 
 def slug(doctype: str) -> str:
-    """URL form of a DocType name, as Frappe's desk writes it: "Subsidy Application" -> subsidy-application."""
+    """The URL form of a DocType name (as in Frappe's desk): "Subsidy Application" -> subsidy-application."""
     return doctype.strip().lower().replace(" ", "-")
 
 
@@ -125,6 +125,9 @@ def render(page: Page, template: str, status_code: int = 200, **context: Any) ->
 async def page_session(request: Request) -> Any:
     """Dependency: the runtime Session of the signed-in user (CSRF checked on POST)."""
     return await auth.current_session(request)
+
+
+SessionDep = Annotated[Any, Depends(page_session)]
 
 
 async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

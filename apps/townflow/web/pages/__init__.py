@@ -1,0 +1,32 @@
+"""The HTML pages of a townflow site (Jinja2, no build step), installed by `create_app`.
+
+    /login /logout                       sign in and out (same sessions as the REST API)
+    /app                                 home: what waits for me, forms I may create
+    /app/<doctype>                       list with standard filters, search, paging
+    /app/<doctype>/new, /app/<doctype>/<name>   the form (POST saves), timeline, actions
+    /app/<doctype>/<name>/action         approve / reject / return / withdraw / delegate / comment
+    /inbox, /inbox/bulk                  to do / done / CC / overdue, bulk action
+    /print/<doctype>/<name>              certificate / approval notice
+    /admin/users, /admin/customize/<doctype>, /admin/workflow/<doctype>
+    /files/upload, /files/<doctype>/<name>/<field>   attachments (permission-checked)
+    /form-rules/<doctype>.js             depends_on rules compiled from the spec
+    /static/...                          CSS and JS
+
+The pages call the runtime through the same `Session` as the REST API and add no rules: what a
+user may see, edit or do is whatever the runtime answers.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from townflow.web.pages import actions, admin, files, form_rules, forms, inbox, lists, login, printing
+from townflow.web.pages.common import STATIC_DIR
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    # Fixed paths first; the generic /app/<doctype>/<name> routes last.
+    for module in (login, inbox, admin, files, form_rules, printing, actions, lists, forms):
+        app.include_router(module.router, include_in_schema=False)

@@ -1,0 +1,124 @@
+"""Workflow actions taken from a page: approve/reject (any transition), return, withdraw, delegate, comment.
+
+One POST route per document; `op` says which runtime call to make. The runtime decides whether
+the user may (role, scope, state, self-approval, required comment, stale copy); a refusal is
+shown on the document's form with the runtime's own message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from townflow.runtime import workflow as runtime_workflow
+from townflow.runtime import workflow_io
+from townflow.runtime import workflow_store as store
+from townflow.web.pages.common import (
+    Page,
+    PageRoute,
+    SessionDep,
+    call,
+    doctype_from_slug,
+    message_of,
+    redirect,
+    safe_next,
+    slug,
+)
+from townflow.web.pages.forms import render_form
+from townflow.web.pages.layout import document_access
+
+router = APIRouter(route_class=PageRoute)
+
+OPS = ("apply", "return", "withdraw", "delegate", "comment")
+
+
+def _text(form: Any, key: str) -> str | None:
+    value = form.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def take_action(session: Any, doctype: str, name: str, form: Any) -> str:
+    """Make the runtime call the form asks for; answers the op done."""
+    op = _text(form, "op") or "apply"
+    doc: dict[str, Any] = {"doctype": doctype, "name": name}
+    modified = _text(form, "modified")
+    if modified:
+        doc["modified"] = modified
+    comment = _text(form, "comment")
+    if op == "apply":
+        runtime_workflow.apply_workflow(session, doc, _text(form, "action") or "", comment)
+    elif op == "return":
+        target = _text(form, "to_state") or ""
+        runtime_workflow.return_to(session, doc, target, comment)
+    elif op == "withdraw":
+        runtime_workflow.withdraw(session, doc, comment)
+    elif op == "delegate":
+        runtime_workflow.delegate(session, doc, _text(form, "to_user") or "", comment)
+    elif op == "comment":
+        runtime_workflow.add_comment(session, doc, comment or "")
+    else:
+        from townflow.runtime.errors import ValidationError
+
+        raise ValidationError(f"Unknown operation {op}", f"未知操作 {op}")
+    return op
+
+
+@router.post("/app/{dt}/{name}/action", response_class=HTMLResponse)
+async def document_action(request: Request, dt: str, name: str, session: SessionDep) -> Any:
+    page = Page(request, session)
+    doctype = doctype_from_slug(page.site, dt)
+    form = await request.form()
+    back = safe_next(_text(form, "next"), f"/app/{slug(doctype)}/{quote(name)}")
+
+    def act() -> Any:
+        try:
+            take_action(session, doctype, name, form)
+        except Exception as exc:
+            status = getattr(exc, "http_status", None)
+            if not isinstance(status, int) or status in (401, 403, 404) or status >= 500:
+                raise
+            doc = session.get(doctype, name)
+            access = document_access(page.site, session, doctype, doc)
+            return render_form(
+                page,
+                doctype,
+                doc,
+                access,
+                is_new=False,
+                general_errors=[message_of(exc, page.lang)],
+                status_code=status,
+            )
+        return redirect(back)
+
+    return await call(act)
+
+
+def delegate_candidates(session: Any, doctype: str, name: str) -> list[dict[str, str]]:
+    """Colleagues who hold my role on this step and reach the document (the runtime's resolver)."""
+    site = session.site
+    user = session.ctx.user
+    todos = [t for t in store.open_todos(site.db, doctype, name) if t["user"] == user]
+    if not todos:
+        return []
+    loaded = workflow_io.load(session, {"doctype": doctype, "name": name}, check_modified=False)
+    found: dict[str, str] = {}
+    for todo in todos:
+        role = todo.get("role")
+        if not role:
+            continue
+        kind = workflow_io.role_scope(session, role)
+        value = workflow_io.scope_value(session, loaded, loaded.row, kind)
+        for other in workflow_io.users_with_role(session, role, kind, value, doctype):
+            if other != user:
+                found[other] = other
+    names = sorted(found)
+    if not names:
+        return []
+    full = {}
+    for other in names:
+        row = site.db.fetchone('SELECT full_name FROM "tabUser" WHERE name = ?', (other,))
+        full[other] = (row["full_name"] if row else None) or other
+    return [{"user": n, "label": f"{full.get(n, n)} ({n})"} for n in names]

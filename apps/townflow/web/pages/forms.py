@@ -1,0 +1,228 @@
+"""The document form: new, view, save — generated from the effective DocType.
+
+Saving posts the whole form (it works without JavaScript); a refusal from the runtime is shown
+on the same form, each message next to the field it names, with the values the user typed kept.
+The form also shows the workflow actions the runtime offers now and the document's timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from townflow.runtime import workflow as runtime_workflow
+from townflow.web.pages.common import (
+    Page,
+    PageRoute,
+    SessionDep,
+    call,
+    doctype_from_slug,
+    message_of,
+    redirect,
+    render,
+    slug,
+)
+from townflow.web.pages.formdata import document_values, field_errors
+from townflow.web.pages.layout import Access, build_tabs, display_value, document_access
+from townflow.web.pages.timeline import timeline_view
+
+router = APIRouter(route_class=PageRoute)
+
+
+def child_meta_getter(site: Any):
+    def get(doctype: str | None) -> Any:
+        return site.metas.get(doctype) if doctype and site.metas.exists(doctype) else None
+
+    return get
+
+
+def _defaults(meta: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for df in meta.doctype.fields:
+        if df.has_value and df.default is not None:
+            doc[df.fieldname] = int(df.default) if isinstance(df.default, bool) else df.default
+    return doc
+
+
+def render_form(
+    page: Page,
+    doctype: str,
+    doc: dict[str, Any],
+    access: Access,
+    *,
+    is_new: bool,
+    errors: dict[str, list[str]] | None = None,
+    general_errors: list[str] | None = None,
+    status_code: int = 200,
+    notice: str | None = None,
+) -> HTMLResponse:
+    site = page.site
+    meta = site.metas.get(doctype)
+    tabs = build_tabs(page, meta, doc, access, errors, child_meta_getter(site))
+    transitions: list[dict] = []
+    timeline = None
+    delegates: list[dict] = []
+    can_withdraw = False
+    workflow = site.project.workflow_for(doctype)
+    if not is_new and workflow is not None and workflow.is_active:
+        from townflow.web.pages.actions import delegate_candidates
+
+        transitions = runtime_workflow.get_transitions(
+            page.session, {"doctype": doctype, "name": doc["name"]}
+        )
+        timeline = timeline_view(page, doctype, doc)
+        delegates = delegate_candidates(page.session, doctype, doc["name"])
+        withdraw = workflow.withdraw
+        can_withdraw = bool(
+            withdraw
+            and withdraw.enabled
+            and doc.get("owner") == page.user
+            and int(doc.get("docstatus") or 0) == 0
+            and doc.get(workflow.workflow_state_field) not in (withdraw.to_state, None)
+        )
+    state_field = workflow.workflow_state_field if workflow else None
+    return render(
+        page,
+        "form.html",
+        status_code=status_code,
+        doctype=doctype,
+        meta=meta,
+        doc=doc,
+        tabs=tabs,
+        access=access,
+        is_new=is_new,
+        general_errors=general_errors or [],
+        transitions=transitions,
+        timeline=timeline,
+        workflow=workflow,
+        state=doc.get(state_field) if state_field else None,
+        notice=notice,
+        delegates=delegates,
+        can_withdraw=can_withdraw,
+        display=lambda df, value: display_value(page, df, value),
+        printable=_printable(doctype, doc, workflow),
+    )
+
+
+def _printable(doctype: str, doc: dict, workflow: Any) -> bool:
+    from townflow.web.pages.printing import is_printable
+
+    return is_printable(doctype, doc, workflow)
+
+
+@router.get("/app/{dt}/new", response_class=HTMLResponse)
+async def new_form(request: Request, dt: str, session: SessionDep) -> HTMLResponse:
+    page = Page(request, session)
+    doctype = doctype_from_slug(page.site, dt)
+
+    def build() -> HTMLResponse:
+        meta = page.site.metas.get(doctype)
+        access = document_access(page.site, session, doctype, None)
+        if not access.can_edit:
+            from townflow.runtime.errors import PermissionError
+
+            raise PermissionError(
+                f"Not permitted to create {doctype}", f"无权新建{page.doctype_label(doctype)}"
+            )
+        doc = _defaults(meta)
+        for key, value in request.query_params.items():
+            df = meta.get_field(key)
+            if df is not None and df.has_value:
+                doc[key] = value
+        return render_form(page, doctype, doc, access, is_new=True)
+
+    return await call(build)
+
+
+@router.post("/app/{dt}/new", response_class=HTMLResponse)
+async def create(request: Request, dt: str, session: SessionDep) -> HTMLResponse:
+    page = Page(request, session)
+    doctype = doctype_from_slug(page.site, dt)
+    items = list((await request.form()).multi_items())
+
+    def save() -> Any:
+        meta = page.site.metas.get(doctype)
+        access = document_access(page.site, session, doctype, None)
+        values = document_values(items, meta, access, child_meta_getter(page.site))
+        try:
+            saved = session.insert({**values, "doctype": doctype})
+        except Exception as exc:
+            if not _is_user_error(exc):
+                raise
+            errors, general = field_errors(exc, page.lang)
+            return render_form(
+                page,
+                doctype,
+                values,
+                access,
+                is_new=True,
+                errors=errors,
+                general_errors=general,
+                status_code=exc.http_status,
+            )
+        return redirect(f"/app/{slug(doctype)}/{saved['name']}?saved=1")
+
+    return await call(save)
+
+
+@router.get("/app/{dt}/{name}", response_class=HTMLResponse)
+async def view_form(request: Request, dt: str, name: str, session: SessionDep) -> HTMLResponse:
+    page = Page(request, session)
+    doctype = doctype_from_slug(page.site, dt)
+
+    def build() -> HTMLResponse:
+        doc = session.get(doctype, name)
+        access = document_access(page.site, session, doctype, doc)
+        notice = page.t("saved") if request.query_params.get("saved") else None
+        if request.query_params.get("msg"):
+            notice = request.query_params["msg"][:200]
+        return render_form(page, doctype, doc, access, is_new=False, notice=notice)
+
+    return await call(build)
+
+
+@router.post("/app/{dt}/{name}", response_class=HTMLResponse)
+async def save_form(request: Request, dt: str, name: str, session: SessionDep) -> HTMLResponse:
+    page = Page(request, session)
+    doctype = doctype_from_slug(page.site, dt)
+    form = await request.form()
+    items = list(form.multi_items())
+    modified = form.get("modified")
+
+    def save() -> Any:
+        current = session.get(doctype, name)
+        meta = page.site.metas.get(doctype)
+        access = document_access(page.site, session, doctype, current)
+        values = document_values(items, meta, access, child_meta_getter(page.site))
+        doc = {**current, **values, "doctype": doctype, "name": current["name"]}
+        if isinstance(modified, str) and modified:
+            doc["modified"] = modified
+        try:
+            session.save(doc)
+        except Exception as exc:
+            if not _is_user_error(exc):
+                raise
+            errors, general = field_errors(exc, page.lang)
+            if getattr(exc, "exc_type", "") == "TimestampMismatchError":
+                general = [message_of(exc, page.lang)]
+            return render_form(
+                page,
+                doctype,
+                doc,
+                access,
+                is_new=False,
+                errors=errors,
+                general_errors=general,
+                status_code=exc.http_status,
+            )
+        return redirect(f"/app/{slug(doctype)}/{name}?saved=1")
+
+    return await call(save)
+
+
+def _is_user_error(exc: Exception) -> bool:
+    """A refusal the user can act on (validation, conflict), shown on the form, not an error page."""
+    status = getattr(exc, "http_status", None)
+    return isinstance(status, int) and status in (409, 417)

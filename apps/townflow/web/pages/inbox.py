@@ -1,0 +1,126 @@
+"""The approver's inbox: to do / done / CC / overdue tabs with counts, actions in place, bulk action.
+
+The runtime's `inbox()` answers the page and all four counts (already scoped to what the user
+may see). Each to-do row offers the transitions `get_transitions` gives for that document, with
+a comment box; the bulk form applies one action to the ticked documents one by one, so one
+refusal does not stop the others, and reports how many went through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from townflow.runtime import inbox as runtime_inbox
+from townflow.runtime import workflow as runtime_workflow
+from townflow.web.pages.common import Page, PageRoute, SessionDep, call, message_of, redirect, render, slug
+
+router = APIRouter(route_class=PageRoute)
+
+PAGE_LENGTH = 20
+TABS = ("todo", "done", "cc", "overdue")
+
+
+def _int(value: str | None, default: int = 0) -> int:
+    try:
+        return max(0, int(value or default))
+    except ValueError:
+        return default
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
+    page = Page(request, session)
+    tab = request.query_params.get("tab") or "todo"
+    if tab not in TABS:
+        tab = "todo"
+    doctype = request.query_params.get("doctype") or None
+    if doctype and not page.site.metas.exists(doctype):
+        doctype = None
+    start = _int(request.query_params.get("start"))
+
+    def build() -> HTMLResponse:
+        data = runtime_inbox.inbox(
+            session, tab=tab, doctype=doctype, limit_start=start, limit_page_length=PAGE_LENGTH
+        )
+        items = []
+        bulk_actions: dict[str, str] = {}
+        for item in data["items"]:
+            dt = item["reference_doctype"]
+            transitions = []
+            if tab in ("todo", "overdue"):
+                transitions = runtime_workflow.get_transitions(
+                    session, {"doctype": dt, "name": item["reference_name"]}
+                )
+                for tr in transitions:
+                    if not tr.get("comment_required"):
+                        bulk_actions.setdefault(tr["action"], page.action_label(dt, tr["action"]))
+            items.append(
+                {
+                    **item,
+                    "doctype_label": page.doctype_label(dt),
+                    "state_label": page.state_label(dt, item.get("workflow_state")),
+                    "state_style": page.state_style(dt, item.get("workflow_state")),
+                    "url": f"/app/{slug(dt)}/{quote(item['reference_name'])}",
+                    "action_url": f"/app/{slug(dt)}/{quote(item['reference_name'])}/action",
+                    "transitions": [
+                        {**tr, "label": page.action_label(dt, tr["action"])} for tr in transitions
+                    ],
+                    "role_label": page.role_label(item.get("role") or ""),
+                }
+            )
+        counts = data["counts"]
+        total = counts.get(tab, len(items))
+        return render(
+            page,
+            "inbox.html",
+            tab=tab,
+            tabs=TABS,
+            counts=counts,
+            items=items,
+            start=start,
+            total=total,
+            page_length=PAGE_LENGTH,
+            doctype=doctype,
+            bulk_actions=bulk_actions,
+            done=request.query_params.get("done"),
+            failed=request.query_params.get("failed"),
+            failures=request.query_params.getlist("error")[:20],
+            self_url=f"/inbox?tab={tab}" + (f"&doctype={quote(doctype)}" if doctype else ""),
+        )
+
+    return await call(build)
+
+
+@router.post("/inbox/bulk", response_class=HTMLResponse)
+async def bulk_action(request: Request, session: SessionDep) -> Any:
+    page = Page(request, session)
+    form = await request.form()
+    action = form.get("action") if isinstance(form.get("action"), str) else ""
+    comment = form.get("comment") if isinstance(form.get("comment"), str) else None
+    picked = [v for v in form.getlist("doc") if isinstance(v, str) and "::" in v][:200]
+    tab = form.get("tab") if form.get("tab") in TABS else "todo"
+
+    def run() -> Any:
+        done = 0
+        errors: list[str] = []
+        for value in picked:
+            doctype, _, name = value.partition("::")
+            try:
+                runtime_workflow.apply_workflow(
+                    session, {"doctype": doctype, "name": name}, action, comment or None
+                )
+                done += 1
+            except Exception as exc:
+                status = getattr(exc, "http_status", None)
+                if not isinstance(status, int) or status >= 500:
+                    raise
+                errors.append(f"{name}: {message_of(exc, page.lang)}")
+        query = f"/inbox?tab={tab}&done={done}&failed={len(errors)}"
+        query += "".join(f"&error={quote(e[:200])}" for e in errors[:20])
+        return redirect(query)
+
+    return await call(run)

@@ -1,0 +1,85 @@
+"""Printable documents: the termination certificate, and approval notices for subsidies and student aid.
+
+A print exists only once the workflow has given the document its serial number (the runtime
+sets it when the certificate is issued or the notice is given) and the document is submitted;
+before that the print page says so. The body lists the document's fields as the user may read
+them (masked values stay masked), without the fields marked `print_hide`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug, render
+from townflow.web.pages.layout import display_value
+
+router = APIRouter(route_class=PageRoute)
+
+#: DocType -> (title key in i18n, serial field, fields shown in the heading block)
+PRINTS: dict[str, tuple[str, str]] = {
+    "Termination Certificate Application": ("certificate_title", "certificate_serial"),
+    "Subsidy Application": ("notice_title", "approval_notice_serial"),
+    "Student Aid Application": ("notice_title", "approval_notice_serial"),
+}
+_SKIP = {"workflow_state", "amended_from"}
+
+
+def is_printable(doctype: str, doc: dict, workflow: Any = None) -> bool:
+    spec = PRINTS.get(doctype)
+    return bool(spec and doc.get(spec[1]) and int(doc.get("docstatus") or 0) == 1)
+
+
+@router.get("/print/{dt}/{name}", response_class=HTMLResponse)
+async def print_view(request: Request, dt: str, name: str, session: SessionDep) -> HTMLResponse:
+    page = Page(request, session)
+
+    def build() -> HTMLResponse:
+        doctype = doctype_from_slug(page.site, dt)
+        doc = session.get(doctype, name)
+        if not session.has_permission(doctype, "print", name) and not session.has_permission(
+            doctype, "read", name
+        ):
+            from townflow.runtime.errors import PermissionError
+
+            raise PermissionError("Not permitted to print", "无权打印")
+        meta = session.meta(doctype)
+        title_key, serial_field = PRINTS.get(doctype, ("notice_title", ""))
+        printable = is_printable(doctype, doc)
+        rows = []
+        levels = page.site.perms.readable_levels(meta, session.ctx)
+        for df in meta.doctype.fields:
+            if (
+                not df.has_value
+                or df.print_hide
+                or df.hidden
+                or df.fieldname in _SKIP
+                or df.fieldtype in ("Attach", "Attach Image")
+            ):
+                continue
+            if df.permlevel not in levels and not df.sensitive:
+                continue
+            shown = display_value(page, df, doc.get(df.fieldname))
+            if shown:
+                rows.append({"label": page.label(df.label, df.fieldname), "value": shown})
+        workflow = page.site.project.workflow_for(doctype)
+        state = doc.get(workflow.workflow_state_field) if workflow else None
+        return render(
+            page,
+            "print.html",
+            status_code=200 if printable else 409,
+            doctype=doctype,
+            doc=doc,
+            title=page.t(title_key),
+            doctype_label=page.doctype_label(doctype),
+            serial=doc.get(serial_field) if serial_field else "",
+            rows=rows,
+            printable=printable,
+            state_label=page.state_label(doctype, state),
+            issued_on=str(doc.get("valid_from") or doc.get("modified") or "")[:10],
+            valid_until=doc.get("valid_until"),
+        )
+
+    return await call(build)

@@ -1,0 +1,111 @@
+"""The document timeline, read from the runtime's `timeline()`: one list, oldest first.
+
+Workflow actions (who, when, from which state to which, with the comment) and versions (the
+field-level diff of each save, Frappe's Version `data`) are merged by time, so a reader sees
+"changed the amount, then submitted, then the village head approved with this comment". The
+open to-dos name who is expected to act next.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from townflow.runtime import workflow as runtime_workflow
+from townflow.web.pages.layout import display_value
+
+_KIND_KEYS = {"return": "return", "withdraw": "withdraw", "delegate": "delegate", "comment": "comment"}
+
+
+def _version_data(version: dict) -> dict:
+    data = version.get("data")
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _changes(page: Any, meta: Any, data: dict) -> list[dict[str, str]]:
+    rows = []
+    for change in data.get("changed") or []:
+        if not isinstance(change, list | tuple) or len(change) != 3:
+            continue
+        fieldname, old, new = change
+        df = meta.get_field(fieldname)
+        label = page.label(df.label, fieldname) if df is not None and df.label else fieldname
+        shown_old = display_value(page, df, old) if df is not None else str(old if old is not None else "")
+        shown_new = display_value(page, df, new) if df is not None else str(new if new is not None else "")
+        rows.append({"label": label, "old": shown_old, "new": shown_new})
+    for kind in ("added", "removed"):
+        for entry in data.get(kind) or []:
+            if isinstance(entry, list | tuple) and entry:
+                df = meta.get_field(entry[0])
+                label = page.label(df.label, entry[0]) if df is not None and df.label else str(entry[0])
+                sign = "+" if kind == "added" else "−"
+                rows.append({"label": f"{label} {sign}1", "old": "", "new": ""})
+    return rows
+
+
+def user_name(site: Any, user: str | None) -> str:
+    if not user:
+        return ""
+    row = site.db.fetchone('SELECT full_name FROM "tabUser" WHERE name = ?', (user,))
+    return (row["full_name"] if row and row["full_name"] else user) or user
+
+
+def timeline_view(page: Any, doctype: str, doc: dict) -> dict[str, Any]:
+    site = page.site
+    data = runtime_workflow.timeline(page.session, doctype, doc["name"])
+    meta = site.metas.get(doctype)
+    entries: list[dict[str, Any]] = []
+    for action in data.get("actions") or []:
+        kind = action.get("kind") or "transition"
+        if kind == "comment":
+            title = page.t("comment")
+        elif kind in _KIND_KEYS:
+            title = page.t(_KIND_KEYS[kind])
+        else:
+            title = page.action_label(doctype, action.get("action") or "")
+        entries.append(
+            {
+                "type": "comment" if kind == "comment" else "action",
+                "at": str(action.get("creation") or "")[:19],
+                "user": user_name(site, action.get("user")),
+                "title": title,
+                "from": page.state_label(doctype, action.get("from_state")),
+                "to": page.state_label(doctype, action.get("to_state")),
+                "moved": action.get("from_state") != action.get("to_state"),
+                "comment": action.get("comment") or "",
+            }
+        )
+    for version in data.get("versions") or []:
+        changes = _changes(page, meta, _version_data(version))
+        if changes:
+            entries.append(
+                {
+                    "type": "version",
+                    "at": str(version.get("creation") or "")[:19],
+                    "user": user_name(site, version.get("owner") or version.get("modified_by")),
+                    "title": page.t("versions"),
+                    "changes": changes,
+                }
+            )
+    entries.sort(key=lambda e: e["at"])
+    expected = [
+        {
+            "user": user_name(site, row.get("user")),
+            "role": page.role_label(row.get("role") or ""),
+            "due": str(row.get("due_at") or "")[:16],
+        }
+        for row in data.get("expected") or []
+    ]
+    return {
+        "entries": entries,
+        "expected": expected,
+        "state": data.get("state"),
+        "return_targets": [
+            {"state": s, "label": page.state_label(doctype, s)} for s in data.get("return_targets") or []
+        ],
+    }

@@ -30,6 +30,8 @@ setup(
             "playwright>=1.44",
             "schemathesis>=3.30",
             "ruff>=0.6",
+            # Frappe v15's sandbox for workflow conditions; tests run generated conditions through it.
+            "RestrictedPython~=7.0",
         ],
     },
     entry_points={"console_scripts": ["townflow=townflow.cli:main"]},

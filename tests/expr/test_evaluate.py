@@ -64,6 +64,7 @@ def value(source, context=CONTEXT, functions=None):
         ("str(doc.weeks) + '/' + str(2.0) + '/' + str(doc.empty) + str(0.5)", "30/2/0.5"),
         ("round(2.5)", 2),
         ("round(0.125, 2)", 0.12),
+        ("round(2.5, None)", 2),
         ("abs(-3)", 3),
         ("is_set(doc.status)", True),
         ("is_set(doc.blank) or is_set(doc.empty) or is_set(doc.no_items)", False),

@@ -63,11 +63,20 @@ class Expr:
 
         return expr_to_js(self, field_types, settings)
 
-    def to_frappe_python(self, settings_doctype: str = "Campaign Settings") -> str:
-        """Python for a Frappe Workflow Transition `condition` (run by frappe.safe_eval)."""
+    def to_frappe_python(
+        self,
+        field_types: Mapping[str, str] | None = None,
+        settings_types: Mapping[str, str] | None = None,
+        settings_doctype: str = "Campaign Settings",
+    ) -> str:
+        """Python for a Frappe Workflow Transition `condition` (run by frappe.safe_eval).
+
+        `field_types`/`settings_types` map fieldnames to Frappe fieldtypes: dates are read as ISO
+        text and numeric settings cast from the text Frappe stores for Single doctypes.
+        """
         from townflow.expr.to_frappe import expr_to_frappe_python
 
-        return expr_to_frappe_python(self, settings_doctype)
+        return expr_to_frappe_python(self, field_types, settings_types, settings_doctype)
 
     def node_offset(self, node: ast.AST) -> int:
         """Character offset of `node` in `self.source` (for error messages of the translators)."""

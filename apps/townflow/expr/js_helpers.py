@@ -149,7 +149,7 @@ HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
         "const round = (x, n) => {"
         f' if (!num(x)) {_THROW}"round() needs a number"); x = +x;'
         f' if (!Number.isFinite(x)) {_THROW}"round() cannot round " + x);'
-        " let d = 0; if (n !== undefined) { d = whole(n);"
+        " let d = 0; if (n != null) { d = whole(n);"
         f' if (d === null || d < 0 || d > 10) {_THROW}"round() takes 0 to 10 digits"); }}'
         " if (Number.isInteger(x)) return x;"
         ' const s = Math.abs(x).toFixed(100), dot = s.indexOf(".");'

@@ -98,4 +98,4 @@ def _readable(session, ctx, row) -> bool:
     if not site.metas.exists(row["reference_doctype"]):
         return False
     meta = site.metas.get(row["reference_doctype"])
-    return site.permissions.record_allowed(site.db, meta, ctx, "read", row["reference_name"])
+    return site.perms.record_allowed(site.db, meta, ctx, "read", row["reference_name"])

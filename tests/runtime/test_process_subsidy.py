@@ -1,0 +1,129 @@
+"""六位一体 subsidies end to end: village -> township -> the department that grants the kind ->
+approval notice -> Finance pays (Disbursement) -> Disbursed; the one-time reward once per household,
+the loan within the policy range, and routing so that only the granting department sees it."""
+
+from __future__ import annotations
+
+import pytest
+import workflow_support as support
+from workflow_support import EAST, act, state
+
+from townflow.runtime import errors, workflow
+
+real_project, template_site, wclock, wsite, world = (
+    support.real_project,
+    support.template_site,
+    support.wclock,
+    support.wsite,
+    support.world,
+)
+
+
+def reward_application(wsite, world, household=None) -> dict:
+    household = household or world.household(EAST)
+    person = world.person(household, relationship="Head")
+    return wsite.session("clerk.east").insert(
+        {
+            "doctype": "Subsidy Application",
+            "household": household["name"],
+            "applicant": person["name"],
+            "benefit_kind": "One-time Reward",
+            "amount": 1000,
+            "one_girl_pledge": 1,
+            "pledge_signed_on": "2026-02-01",
+        }
+    )
+
+
+def to_approved(wsite, app) -> dict:
+    for user, action in [
+        ("clerk.east", "Submit"),
+        ("head.east", "Verify"),
+        ("approver1", "Forward"),
+        ("finance", "Approve"),
+        ("approver2", "Issue Notice"),
+    ]:
+        act(wsite, user, app, action)
+    return wsite.session("Administrator").get(app["doctype"], app["name"])
+
+
+def test_a_one_time_reward_goes_to_finance_and_is_paid(wsite, world):
+    app = reward_application(wsite, world)
+    act(wsite, "clerk.east", app, "Submit")
+    act(wsite, "head.east", app, "Verify")
+    routed = act(wsite, "approver1", app, "Forward")
+    assert (routed["workflow_state"], routed["department"]) == ("Pending Finance Review", "财政所")
+    # civil affairs does not see what was routed to finance
+    with pytest.raises(errors.DoesNotExistError):
+        wsite.session("civil").get(app["doctype"], app["name"])
+    act(wsite, "finance", app, "Approve")
+    approved = act(wsite, "approver2", app, "Issue Notice")
+    assert (approved["workflow_state"], approved["docstatus"]) == ("Approved", 1)
+    # payment needs the Disbursement first: the condition hides Record Payment until then
+    finance = wsite.session("finance")
+    assert [t["action"] for t in workflow.get_transitions(finance, approved)] == []
+    paid = finance.insert(
+        {
+            "doctype": "Disbursement",
+            "subsidy_application": app["name"],
+            "department": "财政所",
+            "amount": 1000,
+            "approved_amount": 1000,
+            "payment_date": "2026-03-02",
+            "payment_method": "Bank Transfer",
+            "bank_reference": "BOC-0001",
+            "paid_by": "finance",
+        }
+    )
+    finance.submit(paid)
+    done = act(wsite, "finance", app, "Record Payment")
+    assert (done["workflow_state"], done["docstatus"]) == ("Disbursed", 1)
+
+
+def test_a_household_gets_the_one_time_reward_once(wsite, world):
+    household = world.household(EAST)
+    first = reward_application(wsite, world, household)
+    second = reward_application(wsite, world, household)  # both filed while neither is approved
+    for user, action in [
+        ("clerk.east", "Submit"),
+        ("head.east", "Verify"),
+        ("approver1", "Forward"),
+        ("finance", "Approve"),
+    ]:
+        act(wsite, user, second, action)
+    to_approved(wsite, first)
+    with pytest.raises(errors.ValidationError, match="already received the one-time reward") as refused:
+        act(wsite, "approver2", second, "Issue Notice")
+    assert "benefit_kind" in refused.value.fields
+    assert state(wsite, second) == "Pending Approval Notice"
+    # and a third cannot even be filed
+    with pytest.raises(errors.ValidationError, match="already received"):
+        reward_application(wsite, world, household)
+
+
+def test_a_loan_outside_the_policy_range_is_refused(wsite, world):
+    household = world.household(EAST)
+    person = world.person(household, relationship="Head")
+    loan = {
+        "doctype": "Subsidy Application",
+        "household": household["name"],
+        "applicant": person["name"],
+        "benefit_kind": "Interest-subsidised Loan",
+        "loan_purpose": "养殖",
+        "lending_bank": "农商行",
+        "loan_term_months": 24,
+    }
+    clerk = wsite.session("clerk.east")
+    with pytest.raises(errors.ValidationError, match="policy range") as refused:
+        clerk.insert({**loan, "amount": 6000})
+    assert refused.value.fields == ["amount"]
+    ok = clerk.insert({**loan, "amount": 5000})
+    assert act(wsite, "clerk.east", ok, "Submit")["workflow_state"] == "Pending Village Verification"
+
+
+def test_approval_copies_the_village_clerk_and_the_leaders(wsite, world):
+    app = to_approved(wsite, reward_application(wsite, world))
+    for user in ("clerk.east", "leader1", "leader2"):
+        page = workflow.inbox(wsite.session(user), "cc")
+        assert [i["reference_name"] for i in page["items"]] == [app["name"]]
+    assert workflow.inbox(wsite.session("clerk.west"), "cc")["counts"]["cc"] == 0

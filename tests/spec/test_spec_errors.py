@@ -134,6 +134,22 @@ CASES = [
         "owner",
     ),
     (
+        "fetal_sex_field",
+        A,
+        _add_field("  - fieldname: fetal_sex\n    fieldtype: Data\n    label: {zh: 性别, en: Sex}\n"),
+        "doctypes/application.yaml:23:16",
+        "no form may record fetal sex (the campaign forbids identifying it)",
+        "fetal_sex",
+    ),
+    (
+        "fetal_sex_label",
+        A,
+        _add_field("  - fieldname: result\n    fieldtype: Data\n    label: {zh: 胎儿性别, en: Result}\n"),
+        "doctypes/application.yaml:23:16",
+        "no form may record fetal sex (the campaign forbids identifying it)",
+        "result",
+    ),
+    (
         "link_target",
         A,
         _add_field(

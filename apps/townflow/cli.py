@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "townflow.spec.commands",  # check
     "townflow.compile.commands",  # build, deploy, push, pull
     "townflow.web.commands",  # serve, demo
+    "townflow.runtime.commands",  # audit verify, migrate, customizations export
 ]
 
 

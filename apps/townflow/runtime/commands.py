@@ -1,0 +1,104 @@
+"""Runtime subcommands: `townflow audit verify`, `townflow migrate`, `townflow customizations export`.
+
+townflow audit verify --site sites/demo        exit 0 if the hash chain holds, 1 at the first broken row
+townflow migrate --site sites/demo             sync tables/columns/indexes with the spec, load new fixtures
+townflow customizations export --site sites/demo [--out customizations]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from townflow.runtime.audit import AuditLog
+from townflow.runtime.db import Database
+from townflow.runtime.site import DB_FILENAME, Site
+
+
+def _site_db(site_dir: str) -> Database | None:
+    path = Path(site_dir) / DB_FILENAME
+    if not path.exists():
+        print(f"no site at {site_dir} ({path} is missing)", file=sys.stderr)
+        return None
+    return Database(path)
+
+
+def audit_verify(args: argparse.Namespace) -> int:
+    db = _site_db(args.site)
+    if db is None:
+        return 2
+    try:
+        result = AuditLog(db, now=None).verify()
+    finally:
+        db.close()
+    if result.ok:
+        print(f"audit chain intact: {result.rows} rows")
+        return 0
+    print(f"audit chain broken at row {result.first_broken_id}: {result.reason}")
+    return 1
+
+
+def _open(args: argparse.Namespace) -> Site:
+    from townflow.spec import load_project
+
+    return Site.open(args.site, load_project(args.project), with_fixtures=False)
+
+
+def migrate(args: argparse.Namespace) -> int:
+    if not (Path(args.site) / DB_FILENAME).exists():
+        print(f"no site at {args.site}", file=sys.stderr)
+        return 2
+    site = _open(args)
+    try:
+        added = site.sync_schema()
+        loaded = site.load_fixtures()
+    finally:
+        site.close()
+    for doctype, columns in sorted(added.items()):
+        print(f"{doctype}: added {', '.join(columns)}")
+    for doctype, count in sorted(loaded.items()):
+        print(f"{doctype}: {count} fixture records inserted")
+    print("migrated" if added or loaded else "already up to date")
+    return 0
+
+
+def customizations_export(args: argparse.Namespace) -> int:
+    from townflow.runtime.customize import export_customizations
+
+    if not (Path(args.site) / DB_FILENAME).exists():
+        print(f"no site at {args.site}", file=sys.stderr)
+        return 2
+    site = _open(args)
+    try:
+        written = export_customizations(
+            site, Path(args.project) / args.out if not Path(args.out).is_absolute() else args.out
+        )
+    finally:
+        site.close()
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print("no customizations")
+    return 0
+
+
+def register(subparsers) -> None:
+    audit = subparsers.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = audit_sub.add_parser("verify", help="check the hash chain; report the first broken row")
+    verify.add_argument("--site", required=True, help="site folder (holding site.sqlite)")
+    verify.set_defaults(func=audit_verify)
+
+    mig = subparsers.add_parser("migrate", help="sync the site's tables with the spec and load new fixtures")
+    mig.add_argument("--site", required=True)
+    mig.set_defaults(func=migrate)
+
+    custom = subparsers.add_parser("customizations", help="Custom Fields and Property Setters")
+    custom_sub = custom.add_subparsers(dest="customizations_command", required=True, metavar="ACTION")
+    export = custom_sub.add_parser("export", help="write them as YAML patches (Frappe custom/*.json shape)")
+    export.add_argument("--site", required=True)
+    export.add_argument(
+        "--out", default="customizations", help="folder, relative to --project (default: customizations)"
+    )
+    export.set_defaults(func=customizations_export)

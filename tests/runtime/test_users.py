@@ -1,0 +1,68 @@
+"""Users: passwords hashed and never returned, token auth, generate_keys, Administrator."""
+
+from __future__ import annotations
+
+import pytest
+from site_support import ADMIN_PASSWORD, make_user
+
+from townflow.runtime.errors import AuthenticationError
+
+
+def test_administrator_exists_with_the_configured_password(site):
+    assert site.authenticate("Administrator", ADMIN_PASSWORD) == "Administrator"
+    with pytest.raises(AuthenticationError) as err:
+        site.authenticate("Administrator", "wrong")
+    assert err.value.http_status == 401
+    with pytest.raises(AuthenticationError):
+        site.authenticate("nobody", "x")
+
+
+def test_password_is_hashed_and_never_returned(site):
+    make_user(site, "clerk", ["Village Clerk"])
+    assert site.authenticate("clerk", "pw-clerk") == "clerk"
+    user = site.session("Administrator").get("User", "clerk")
+    assert user["new_password"] is None
+    stored = site.db.scalar('SELECT password FROM "__Auth" WHERE name = ?', ("clerk",))
+    assert stored.startswith("$argon2") and "pw-clerk" not in stored
+    dump = "\n".join(site.db.conn.iterdump())
+    assert "pw-clerk" not in dump
+
+
+def test_changing_the_password_through_save(site):
+    make_user(site, "clerk", ["Village Clerk"])
+    admin = site.session("Administrator")
+    user = admin.get("User", "clerk")
+    admin.save({**user, "new_password": "new-secret"})
+    assert site.authenticate("clerk", "new-secret") == "clerk"
+    with pytest.raises(AuthenticationError):
+        site.authenticate("clerk", "pw-clerk")
+
+
+def test_disabled_user_cannot_log_in(site):
+    make_user(site, "clerk", ["Village Clerk"])
+    admin = site.session("Administrator")
+    admin.save({**admin.get("User", "clerk"), "enabled": 0})
+    with pytest.raises(AuthenticationError):
+        site.authenticate("clerk", "pw-clerk")
+
+
+def test_generate_keys_and_token_auth(site):
+    make_user(site, "script", ["Township Clerk"])
+    secret = site.generate_keys("script")
+    api_key = site.session("Administrator").get("User", "script")["api_key"]
+    assert site.authenticate_token(api_key, secret) == "script"
+    assert site.session("Administrator").get("User", "script")["api_secret"] == "*****"
+    with pytest.raises(AuthenticationError):
+        site.authenticate_token(api_key, "wrong")
+    newer = site.generate_keys("script")
+    assert site.session("Administrator").get("User", "script")["api_key"] == api_key  # key kept
+    with pytest.raises(AuthenticationError):
+        site.authenticate_token(api_key, secret)  # the old secret no longer works
+    assert site.authenticate_token(api_key, newer) == "script"
+
+
+def test_roles_and_user_permissions_are_what_sessions_use(site):
+    make_user(site, "clerk", ["Village Clerk"], Village=["V1"])
+    session = site.session("clerk")
+    assert {"Village Clerk", "All"} <= session.roles
+    assert session.ctx.allowed("village") == frozenset({"V1"})

@@ -88,7 +88,7 @@ class FrappeClient:
         self.user = None
 
     def ping(self) -> str:
-        """"pong" from any Frappe site; raises SiteUnreachableError / NotAFrappeSiteError otherwise."""
+        """ "pong" from any Frappe site; raises SiteUnreachableError / NotAFrappeSiteError otherwise."""
         return self.call("ping", _http_method="GET")
 
     def get_logged_user(self) -> str:
@@ -162,8 +162,11 @@ class FrappeClient:
     def get_transitions(self, doc: dict[str, Any]) -> list[dict[str, Any]]:
         return self.call("frappe.model.workflow.get_transitions", doc=_json_arg(doc))
 
-    def apply_workflow(self, doc: dict[str, Any], action: str) -> dict[str, Any]:
-        return self.call("frappe.model.workflow.apply_workflow", doc=_json_arg(doc), action=action)
+    def apply_workflow(self, doc: dict[str, Any], action: str, comment: str | None = None) -> dict[str, Any]:
+        """Frappe's apply_workflow; `comment` (required on reject/return here) is ignored by Frappe."""
+        return self.call(
+            "frappe.model.workflow.apply_workflow", doc=_json_arg(doc), action=action, comment=comment
+        )
 
     # -- townflow's approval calls (`townflow.api.*`, also in the Frappe app) ---------------
 

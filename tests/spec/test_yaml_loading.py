@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from townflow.spec import load_project
+from townflow.spec import SpecErrors, load_project
 from townflow.spec.loader import read_yaml
 
 from .conftest import BASE, write_project
@@ -76,3 +76,17 @@ def test_a_village_called_no_loads_as_text_through_the_whole_project(tmp_path):
     files["fixtures/villages.yaml"] = files["fixtures/villages.yaml"].replace("西关村", "No")
     project = load_project(write_project(tmp_path, files))
     assert [r.model_extra["village_name"] for r in project.records_of("Village")] == ["东关村", "No"]
+
+
+def test_keys_are_always_text(tmp_path):
+    assert _read(tmp_path, "1: a\nnull: b\ntrue: c\n") == {"1": "a", "null": "b", "true": "c"}
+
+
+def test_a_number_as_key_is_an_unknown_key_at_that_key(tmp_path):
+    files = dict(BASE)
+    files["doctypes/village.yaml"] = files["doctypes/village.yaml"].replace(
+        "module: Org", "module: Org\n1: x"
+    )
+    with pytest.raises(SpecErrors) as caught:
+        load_project(write_project(tmp_path, files))
+    assert [(e.location, e.path) for e in caught.value] == [("doctypes/village.yaml:3:1", "1")]

@@ -155,7 +155,10 @@ class Source:
 
 
 def _structural_errors(source: Source) -> list[SpecError]:
-    """Duplicate keys and aliases that contain themselves; each mapping node is checked once."""
+    """Duplicate keys and aliases that contain themselves; each mapping node is checked once.
+
+    Plain keys are also made text here (`1:`, `true:` and `null:` would be int, bool and None).
+    """
     errors: list[SpecError] = []
     done: set[int] = set()
     on_path: set[int] = set()
@@ -177,6 +180,8 @@ def _structural_errors(source: Source) -> list[SpecError]:
             seen: dict[str, Node] = {}
             for key, value in node.value:
                 if isinstance(key, ScalarNode):
+                    # every key of the spec is text: `1:` or `null:` is then an unknown key, at the key
+                    key.tag = _TAG + "str"
                     if key.value in seen:
                         first = seen[key.value].start_mark.line + 1
                         errors.append(

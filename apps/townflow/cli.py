@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "townflow.compile.commands",  # build, deploy, push, pull
     "townflow.web.commands",  # serve, demo
     "townflow.runtime.commands",  # audit verify, migrate, customizations export
+    "townflow.runtime.workflow_commands",  # tick
 ]
 
 

@@ -29,6 +29,13 @@ from townflow.runtime.db import Database
 
 ACTION = '"tabWorkflow Action"'
 LOG = '"tabWorkflow Action Log"'
+COUNT = '"tabWorkflow Action Count"'
+_GROUP = "user, kind, status, scope_kind, scope_value, role"
+_NEW = "NEW.user, NEW.kind, NEW.status, NEW.scope_kind, ifnull(NEW.scope_value, ''), ifnull(NEW.role, '')"
+_OLD_MATCH = (
+    "user = OLD.user AND kind = OLD.kind AND status = OLD.status AND scope_kind = OLD.scope_kind "
+    "AND scope_value = ifnull(OLD.scope_value, '') AND role = ifnull(OLD.role, '')"
+)
 
 SCHEMA = [
     f"""CREATE TABLE IF NOT EXISTS {ACTION} (
@@ -55,13 +62,33 @@ SCHEMA = [
     )""",
     f"""CREATE INDEX IF NOT EXISTS workflow_action_inbox ON {ACTION}
         (user, kind, status, modified, scope_kind, scope_value, role)""",
-    f"CREATE INDEX IF NOT EXISTS workflow_action_overdue ON {ACTION} (user, kind, status, due_at)",
+    f"CREATE INDEX IF NOT EXISTS workflow_action_overdue_scope ON {ACTION} (user, kind, status, due_at)",
     f"""CREATE INDEX IF NOT EXISTS workflow_action_due ON {ACTION} (status, due_at)
         WHERE kind = 'todo' AND status = 'Open'""",
     f"""CREATE INDEX IF NOT EXISTS workflow_action_reference ON {ACTION}
         (reference_name, reference_doctype, status)""",
     f"""CREATE UNIQUE INDEX IF NOT EXISTS workflow_action_done ON {ACTION}
         (user, reference_doctype, reference_name) WHERE kind = 'done'""",
+    # Inbox counts without counting: one row per (user, tab, scope, role) group, kept exact by
+    # triggers in the same transaction as the change; a count sums the few groups the user may see.
+    f"""CREATE TABLE IF NOT EXISTS {COUNT} (
+        user TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, scope_kind TEXT NOT NULL,
+        scope_value TEXT NOT NULL, role TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (user, kind, status, scope_kind, scope_value, role)
+    ) WITHOUT ROWID""",
+    f"""CREATE TRIGGER IF NOT EXISTS workflow_action_count_insert AFTER INSERT ON {ACTION} BEGIN
+        INSERT INTO {COUNT} ({_GROUP}, n) VALUES ({_NEW}, 1)
+        ON CONFLICT ({_GROUP}) DO UPDATE SET n = n + 1;
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS workflow_action_count_delete AFTER DELETE ON {ACTION} BEGIN
+        UPDATE {COUNT} SET n = n - 1 WHERE {_OLD_MATCH};
+    END""",
+    f"""CREATE TRIGGER IF NOT EXISTS workflow_action_count_update
+        AFTER UPDATE OF user, kind, status, scope_kind, scope_value, role ON {ACTION} BEGIN
+        UPDATE {COUNT} SET n = n - 1 WHERE {_OLD_MATCH};
+        INSERT INTO {COUNT} ({_GROUP}, n) VALUES ({_NEW}, 1)
+        ON CONFLICT ({_GROUP}) DO UPDATE SET n = n + 1;
+    END""",
     f"""CREATE TABLE IF NOT EXISTS {LOG} (
         name INTEGER PRIMARY KEY,
         reference_doctype TEXT NOT NULL,
@@ -99,8 +126,16 @@ ACTION_COLUMNS = (
 
 
 def create_tables(db: Database) -> None:
+    """Create what is missing; a count table added to an existing site is filled from its rows."""
+    had_counts = db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'tabWorkflow Action Count'")
+    db.execute("DROP INDEX IF EXISTS workflow_action_overdue")  # superseded by workflow_action_overdue_scope
     for statement in SCHEMA:
         db.execute(statement)
+    if not had_counts:
+        db.execute(
+            f"""INSERT INTO {COUNT} ({_GROUP}, n) SELECT user, kind, status, scope_kind, ifnull(scope_value, ''),
+                ifnull(role, ''), count(*) FROM {ACTION} GROUP BY 1, 2, 3, 4, 5, 6"""
+        )
 
 
 # --- the action log -----------------------------------------------------------------------

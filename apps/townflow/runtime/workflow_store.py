@@ -133,8 +133,8 @@ def create_tables(db: Database) -> None:
         db.execute(statement)
     if not had_counts:
         db.execute(
-            f"""INSERT INTO {COUNT} ({_GROUP}, n) SELECT user, kind, status, scope_kind, ifnull(scope_value, ''),
-                ifnull(role, ''), count(*) FROM {ACTION} GROUP BY 1, 2, 3, 4, 5, 6"""
+            f"""INSERT INTO {COUNT} ({_GROUP}, n) SELECT user, kind, status, scope_kind,
+                ifnull(scope_value, ''), ifnull(role, ''), count(*) FROM {ACTION} GROUP BY 1, 2, 3, 4, 5, 6"""
         )
 
 

@@ -121,6 +121,8 @@ class WriteMixin:
     def delete(self, doctype: str, name: str) -> None:
         """Delete a draft or cancelled document (Frappe's `frappe.delete_doc`)."""
         meta = self.meta(doctype)
+        if meta.issingle or meta.istable:
+            raise PermissionError(f"{doctype} records cannot be deleted", f"{doctype} 不能删除")
         with self.site.db.transaction():
             self.require_doctype(meta, "delete", name)
             self.require_record(meta, "delete", name)

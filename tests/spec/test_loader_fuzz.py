@@ -102,7 +102,7 @@ def _mutate(data: Any, path: tuple, kind: str, value: Any, key: str) -> Any:
     return data
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_malformed_but_parseable_specs_give_located_errors(data):
     files = dict(BASE)
@@ -119,7 +119,7 @@ def test_malformed_but_parseable_specs_give_located_errors(data):
     _assert_clean_outcome(_load(files))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_malformed_yaml_text_gives_located_errors(data):
     name = data.draw(st.sampled_from(FILES), label="file")

@@ -112,9 +112,28 @@ CASES = [
         "select_needs_choices",
         A,
         ("options: [{value: A, zh: 甲}, {value: B, zh: 乙}]", "options: A"),
-        "doctypes/application.yaml:18:5",
+        "doctypes/application.yaml:20:14",
         "Select field 'kind' needs options as a list of {value, zh}",
-        "fieldname: kind",
+        "A",
+    ),
+    (
+        "model_rule_naming_no_single_key",
+        A,
+        _add_field(
+            "  - fieldname: n\n    fieldtype: Int\n    min_value: 5\n    max_value: 1\n"
+            "    label: {zh: 数, en: N}\n"
+        ),
+        "doctypes/application.yaml:23:5",
+        "field 'n': min_value is greater than max_value",
+        "fieldname: n",
+    ),
+    (
+        "step_rule",
+        W,
+        ("step: {assignee_role: Approver}", "step: {assignee_role: Approver, on_overdue: [remind]}"),
+        "workflows/application.yaml:8:49",
+        "on_overdue needs due_hours",
+        "[remind]",
     ),
     # --- DocTypes across the project
     (

@@ -144,6 +144,19 @@ class Source:
                 col += offset + 1
         return SpecError(self.file, line, col, format_path(path), message, self._line(line))
 
+    def key_named_in(self, path: Path_, message: str) -> tuple[str, ...]:
+        """The key of the mapping at `path` that `message` names (outside quotes), if exactly one.
+
+        A model validator's error belongs to the whole mapping (`fields[3]`), but its message
+        usually names the key at fault ("needs options as a list"): point there instead.
+        """
+        node, _key, matched = self._walk(path)
+        if matched != len(path) or not isinstance(node, MappingNode):
+            return ()
+        words = set(re.findall(r"[a-z_]+", re.sub(r"'[^']*'|\{[^}]*\}", "", message)))
+        keys = [k.value for k, _v in node.value if isinstance(k, ScalarNode) and k.value in words]
+        return (keys[0],) if len(keys) == 1 else ()
+
     def _line(self, line: int) -> str:
         return self.lines[line - 1].rstrip() if 0 < line <= len(self.lines) else ""
 
@@ -268,6 +281,8 @@ def validation_errors(exc: ValidationError, source: Source, base: Path_ = ()) ->
     grouped: dict[tuple[tuple[str | int, ...], bool], list[str]] = {}
     for err in exc.errors(include_url=False):
         loc = (*base, *_clean_loc(tuple(err["loc"])))
+        if err["type"] == "value_error":  # a model validator: point at the key its message names
+            loc = (*loc, *source.key_named_in(loc, err["msg"]))
         messages = grouped.setdefault((loc, err["type"] == "extra_forbidden"), [])
         message = _message(err)
         if message not in messages:

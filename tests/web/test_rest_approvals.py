@@ -1,0 +1,122 @@
+"""townflow's approval calls over HTTP (`/api/method/townflow.api.*`): what Frappe has no call for.
+
+Withdraw (撤回), return (退回) with a required comment, delegate (转交), comments, bulk approve, and
+the inbox with its four tabs, each as the user who would do it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from townflow.client import FrappeError
+
+from .scenario import VILLAGE_A, act, create_users, new_family
+
+
+@pytest.fixture(scope="module")
+def users(live_site):
+    create_users(live_site)
+    return live_site
+
+
+def _relief(users) -> dict:
+    clerk = users.login("clerk.a@rest")
+    family = new_family(clerk, VILLAGE_A)
+    return clerk.insert(
+        {
+            "doctype": "Subsidy Application",
+            "household": family["name"],
+            "applicant": family["people"]["Head"]["name"],
+            "benefit_kind": "Low-income Relief",
+            "amount": 500,
+            "hardship_description": "因病致贫",
+            "monthly_household_income": 600,
+        }
+    )
+
+
+def test_applicant_withdraws_before_the_next_step_acts(users):
+    clerk, head = users.login("clerk.a@rest"), users.login("head.a@rest")
+    app = _relief(users)
+    act(clerk, app, "Submit")
+    withdrawn = clerk.withdraw(clerk.get_doc(app["doctype"], app["name"]), comment="材料有误，撤回修改")
+    assert withdrawn["workflow_state"] == "Draft"
+    # once the head has verified, it is too late to withdraw
+    act(clerk, app, "Submit")
+    act(head, app, "Verify")
+    with pytest.raises(FrappeError) as late:
+        clerk.withdraw(clerk.get_doc(app["doctype"], app["name"]))
+    assert 400 <= late.value.status < 500
+
+
+def test_return_needs_a_comment_and_comes_back_to_the_returner(users):
+    clerk, head, approver = (
+        users.login("clerk.a@rest"),
+        users.login("head.a@rest"),
+        users.login("approver@rest"),
+    )
+    app = _relief(users)
+    act(clerk, app, "Submit")
+    act(head, app, "Verify")
+    doc = approver.get_doc(app["doctype"], app["name"])
+    assert "Draft" in approver.timeline(app["doctype"], app["name"])["return_targets"]
+    with pytest.raises(FrappeError) as no_comment:
+        approver.return_to(doc, "Draft")
+    assert no_comment.value.status == 417
+    returned = approver.return_to(doc, "Draft", comment="请补充低保证明")
+    assert returned["workflow_state"] == "Draft"
+    # after resubmission the document comes straight back to the approver who returned it
+    resubmitted = act(clerk, app, "Submit")
+    assert resubmitted["workflow_state"] == "Pending Township Review"
+    comments = [a.get("comment") for a in clerk.timeline(app["doctype"], app["name"])["actions"]]
+    assert "请补充低保证明" in comments
+
+
+def test_delegate_hands_the_todo_to_a_colleague(users):
+    clerk, head = users.login("clerk.a@rest"), users.login("head.a@rest")
+    app = _relief(users)
+    act(clerk, app, "Submit")
+    # a deputy head joins the village after the application reached the head's step
+    users.add_user("deputy.a@rest", ["Village Head"], villages=(VILLAGE_A,))
+    deputy = users.login("deputy.a@rest")
+    assert app["name"] not in {
+        i["reference_name"] for i in deputy.inbox("todo", limit_page_length=500)["items"]
+    }
+    with pytest.raises(FrappeError):  # a clerk does not hold the head's role
+        head.delegate(head.get_doc(app["doctype"], app["name"]), "clerk.b@rest")
+    head.delegate(head.get_doc(app["doctype"], app["name"]), "deputy.a@rest", comment="外出，请代办")
+    assert app["name"] in {i["reference_name"] for i in deputy.inbox("todo", limit_page_length=500)["items"]}
+    assert app["name"] not in {
+        i["reference_name"] for i in head.inbox("todo", limit_page_length=500)["items"]
+    }
+    assert act(deputy, app, "Verify")["workflow_state"] == "Pending Township Review"
+
+
+def test_comment_and_bulk_approve(users):
+    clerk, head = users.login("clerk.a@rest"), users.login("head.a@rest")
+    apps = [_relief(users) for _ in range(3)]
+    for app in apps:
+        act(clerk, app, "Submit")
+    head.comment(apps[0]["doctype"], apps[0]["name"], "已入户核实")
+    assert "已入户核实" in [
+        a.get("comment") for a in head.timeline(apps[0]["doctype"], apps[0]["name"])["actions"]
+    ]
+    names = [a["name"] for a in apps]
+    result = head.bulk_apply("Subsidy Application", [*names, "LYDX-0000-99999"], "Verify", comment="批量核实")
+    assert sorted(result["done"]) == sorted(names)
+    assert [f["name"] for f in result["failed"]] == ["LYDX-0000-99999"]
+    assert result["failed"][0]["http_status"] == 404
+    for name in names:
+        assert clerk.get_doc("Subsidy Application", name)["workflow_state"] == "Pending Township Review"
+
+
+def test_inbox_tabs_and_counts(users):
+    head = users.login("head.a@rest")
+    inbox = head.inbox("todo", limit_page_length=2)
+    assert inbox["tab"] == "todo"
+    assert set(inbox["counts"]) == {"todo", "done", "cc", "overdue"}
+    assert len(inbox["items"]) <= 2
+    assert head.inbox("done")["counts"]["done"] >= 1
+    with pytest.raises(FrappeError) as bad_tab:
+        head.inbox("someday")
+    assert bad_tab.value.status == 417

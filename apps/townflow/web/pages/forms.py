@@ -101,7 +101,11 @@ def render_form(
         notice=notice,
         delegates=delegates,
         can_withdraw=can_withdraw,
-        display=lambda df, value: display_value(page, df, value),
+        display=lambda df, value: (
+            page.state_label(doctype, value)
+            if df.fieldname == state_field
+            else display_value(page, df, value)
+        ),
         printable=_printable(doctype, doc, workflow),
     )
 

@@ -1,9 +1,10 @@
 """Printable documents: the termination certificate, and approval notices for subsidies and student aid.
 
-A print exists only once the workflow has given the document its serial number (the runtime
-sets it when the certificate is issued or the notice is given) and the document is submitted;
-before that the print page says so. The body lists the document's fields as the user may read
-them (masked values stay masked), without the fields marked `print_hide`.
+A print exists once the document is approved (submitted by the workflow): a certificate also
+needs the serial number the runtime gives it on issue; a notice shows its approval_notice_serial,
+or the document's own gap-free number when none was set. Before that the print page says so.
+The body lists the document's fields as the user may read them (masked values stay masked),
+without the fields marked `print_hide` or hidden by their depends_on.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from townflow.expr import ExprError, parse
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug, render
 from townflow.web.pages.layout import display_value
 
 router = APIRouter(route_class=PageRoute)
 
-#: DocType -> (title key in i18n, serial field, fields shown in the heading block)
+#: DocType -> (title key in i18n, serial field)
 PRINTS: dict[str, tuple[str, str]] = {
     "Termination Certificate Application": ("certificate_title", "certificate_serial"),
     "Subsidy Application": ("notice_title", "approval_notice_serial"),
@@ -28,8 +30,36 @@ _SKIP = {"workflow_state", "amended_from"}
 
 
 def is_printable(doctype: str, doc: dict, workflow: Any = None) -> bool:
+    """Approved or issued: the document is submitted (docstatus 1). A certificate also needs its serial."""
     spec = PRINTS.get(doctype)
-    return bool(spec and doc.get(spec[1]) and int(doc.get("docstatus") or 0) == 1)
+    if not spec or int(doc.get("docstatus") or 0) != 1:
+        return False
+    return bool(doc.get(spec[1])) or spec[0] == "notice_title"
+
+
+def _shown(source: str, doc: dict, page: Page) -> bool:
+    """A field's depends_on, read as the form reads it: a field hidden on the form is not printed."""
+    try:
+        return bool(
+            parse(source).evaluate(
+                {
+                    "doc": doc,
+                    "settings": page.site.settings(),
+                    "user": page.user,
+                    "roles": sorted(page.roles),
+                    "today": "",
+                    "now": "",
+                }
+            )
+        )
+    except ExprError:
+        return True
+
+
+def serial_of(doctype: str, doc: dict) -> str:
+    """The notice's serial field when the runtime set one, else the document's own gap-free number."""
+    spec = PRINTS.get(doctype)
+    return str((doc.get(spec[1]) if spec else None) or doc.get("name") or "")
 
 
 @router.get("/print/{dt}/{name}", response_class=HTMLResponse)
@@ -46,7 +76,7 @@ async def print_view(request: Request, dt: str, name: str, session: SessionDep) 
 
             raise PermissionError("Not permitted to print", "无权打印")
         meta = session.meta(doctype)
-        title_key, serial_field = PRINTS.get(doctype, ("notice_title", ""))
+        title_key = PRINTS.get(doctype, ("notice_title", ""))[0]
         printable = is_printable(doctype, doc)
         rows = []
         levels = page.site.perms.readable_levels(meta, session.ctx)
@@ -61,6 +91,8 @@ async def print_view(request: Request, dt: str, name: str, session: SessionDep) 
                 continue
             if df.permlevel not in levels and not df.sensitive:
                 continue
+            if df.depends_on and not _shown(df.depends_on, doc, page):
+                continue
             shown = display_value(page, df, doc.get(df.fieldname))
             if shown:
                 rows.append({"label": page.label(df.label, df.fieldname), "value": shown})
@@ -74,7 +106,7 @@ async def print_view(request: Request, dt: str, name: str, session: SessionDep) 
             doc=doc,
             title=page.t(title_key),
             doctype_label=page.doctype_label(doctype),
-            serial=doc.get(serial_field) if serial_field else "",
+            serial=serial_of(doctype, doc),
             rows=rows,
             printable=printable,
             state_label=page.state_label(doctype, state),

@@ -14,6 +14,8 @@ from typing import Any
 from townflow.runtime import workflow as runtime_workflow
 from townflow.web.pages.layout import display_value
 
+#: Fields the workflow engine sets on every move; their diffs repeat what the action entry says.
+WORKFLOW_FIELDS = frozenset({"workflow_state", "docstatus"})
 _KIND_KEYS = {"return": "return", "withdraw": "withdraw", "delegate": "delegate", "comment": "comment"}
 
 
@@ -33,6 +35,8 @@ def _changes(page: Any, meta: Any, data: dict) -> list[dict[str, str]]:
         if not isinstance(change, list | tuple) or len(change) != 3:
             continue
         fieldname, old, new = change
+        if fieldname in WORKFLOW_FIELDS:
+            continue  # the workflow action entry already shows the move
         df = meta.get_field(fieldname)
         label = page.label(df.label, fieldname) if df is not None and df.label else fieldname
         shown_old = display_value(page, df, old) if df is not None else str(old if old is not None else "")

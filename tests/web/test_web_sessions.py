@@ -1,0 +1,94 @@
+"""Login sessions end when they should: after the idle timeout, at logout, and never by guessing.
+
+These run the app in-process with a controllable clock for the session store, so the timeout
+is tested without waiting for it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from townflow.runtime.site import Site
+from townflow.spec.project import load_project
+from townflow.web.app import create_app
+from townflow.web.security import WebSettings
+from townflow.web.sessions import SessionStore
+
+from .conftest import ADMIN_PASSWORD, ROOT
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    site = Site.open(
+        tmp_path_factory.mktemp("sessions") / "site", load_project(ROOT), admin_password=ADMIN_PASSWORD
+    )
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def http(site, clock):
+    app = create_app(site, settings=WebSettings(session_ttl_seconds=900), pages=False)
+    app.state.sessions = SessionStore(ttl_seconds=900, clock=clock)
+    with TestClient(app) as client:
+        yield client
+
+
+def _login(http) -> str:
+    answer = http.post("/api/method/login", data={"usr": "Administrator", "pwd": ADMIN_PASSWORD})
+    assert answer.status_code == 200
+    return answer.json()["csrf_token"]
+
+
+def test_idle_session_times_out(http, clock):
+    _login(http)
+    clock.now += 899
+    assert http.get("/api/method/frappe.auth.get_logged_user").json() == {"message": "Administrator"}
+    clock.now += 899  # activity keeps it alive: 899 s since the last request
+    assert http.get("/api/method/frappe.auth.get_logged_user").status_code == 200
+    clock.now += 901
+    expired = http.get("/api/method/frappe.auth.get_logged_user")
+    assert expired.status_code == 403
+    assert expired.json()["exc_type"] == "PermissionError"
+
+
+def test_csrf_token_is_accepted_as_a_form_field(http):
+    token = _login(http)
+    answer = http.post(
+        "/api/method/townflow.api.comment",
+        data={"doctype": "Household", "name": "HH-00001", "content": "x"},
+    )
+    assert answer.json()["exc_type"] == "CSRFTokenError"
+    answer = http.post(
+        "/api/method/townflow.api.comment",
+        data={"doctype": "Household", "name": "HH-00001", "content": "x", "csrf_token": token},
+    )
+    assert answer.json().get("exc_type") != "CSRFTokenError"
+
+
+def test_a_made_up_session_id_is_a_guest(http):
+    http.cookies.set("sid", "made-up")
+    assert http.get("/api/resource/Village").status_code == 403
+
+
+def test_unknown_routes_and_methods_answer_frappe_json(http):
+    answer = http.get("/api/method/no.such.method")
+    assert answer.status_code == 404
+    assert answer.json()["exc_type"] == "DoesNotExistError"
+    assert http.patch("/api/method/login").status_code == 405

@@ -20,6 +20,7 @@ from townflow.runtime import workflow_store as store
 from townflow.runtime.db import quote
 from townflow.runtime.documents import Session
 from townflow.runtime.permissions import UserContext, load_user_context
+from townflow.runtime.workflow_write import save_state
 from townflow.spec.models import SCOPE_DOCTYPE, Workflow
 
 TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
@@ -136,9 +137,12 @@ def write(session, loaded: Loaded, updates: dict[str, Any], operation: str) -> d
     writer.in_workflow = True  # lets the workflow hooks tell the engine's saves from a user's
     meta, name = loaded.meta, loaded.row["name"]
     ref = {"doctype": meta.name, "name": name}
+    db, metas = session.site.db, session.site.metas
     if operation in {"save", "update_after_submit"}:
-        shown = writer.save({**ref, **updates}, check_modified=False)
-    elif operation == "submit":
+        save_state(session, writer, loaded, updates)
+        loaded.stored = store_rows.load(db, metas, meta, name)
+        return writer.present(meta, loaded.stored)
+    if operation == "submit":
         shown = writer.submit({**ref, **updates}, check_modified=False)
     elif operation == "cancel":
         if updates:
@@ -146,7 +150,7 @@ def write(session, loaded: Loaded, updates: dict[str, Any], operation: str) -> d
         shown = writer.cancel(meta.name, name)
     else:
         raise ValueError(f"unknown docstatus operation {operation!r}")
-    loaded.stored = store_rows.load(session.site.db, session.site.metas, meta, name, with_children=False)
+    loaded.stored = store_rows.load(db, metas, meta, name, with_children=False)
     return shown
 
 

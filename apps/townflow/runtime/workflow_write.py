@@ -1,0 +1,85 @@
+"""The write a state change needs when docstatus does not move (0→0 save, 1→1 update after submit).
+
+Frappe's apply_workflow calls `doc.save()`, re-validating every field although a transition
+changes only the state field and the state's update_field. Here the transition re-checks exactly
+what a state change can change the answer of, and writes only what it changes:
+- write permission on the record (as `save` asks) and, after submit, only allow_on_submit fields;
+- the DocType's rules (`rules:`), all of them: they read other documents (one reward per
+  household) that may have changed since the last save;
+- mandatory fields whose `mandatory_depends_on` reads a field the transition sets (a payment
+  date that becomes mandatory in state Paid);
+- the row update with a strictly later `modified`, a Version with the field diff.
+The audit row is the engine's own transition row. Submit and cancel go through the data plane's
+full `submit`/`cancel`, hooks included (workflow_io.write).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from townflow.runtime import errors, expressions, store, versions
+from townflow.runtime.validation import Validator, is_empty, label
+
+TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _later(now: str, previous: str | None) -> str:
+    if previous and now <= str(previous):
+        return (datetime.strptime(str(previous), TIMESTAMP) + timedelta(microseconds=1)).strftime(TIMESTAMP)
+    return now
+
+
+def _check(session, writer, meta, old: dict, new: dict, updates: dict[str, Any]) -> None:
+    site = session.site
+    if not writer.ctx.is_administrator and not site.perms.record_allowed(
+        site.db, meta, writer.ctx, "write", old["name"]
+    ):
+        site.audit.record_denial(writer.user, meta.name, old["name"], "write")
+        raise errors.PermissionError(
+            f"No permission to write {meta.name} {old['name']}", f"没有修改 {old['name']} 的权限"
+        )
+    if int(old.get("docstatus") or 0) == 1:
+        frozen = [
+            k
+            for k in updates
+            if k in meta.column_set and not getattr(meta.get_field(k), "allow_on_submit", False)
+        ]
+        if frozen:
+            raise errors.UpdateAfterSubmitError(
+                f"Not allowed to change {', '.join(frozen)} after submission",
+                f"提交后不能修改 {', '.join(frozen)}",
+            )
+    validator = Validator(site, writer)
+    changed = set(updates)
+    for f in meta.value_fields:
+        source = f.mandatory_depends_on
+        if not source or not is_empty(new.get(f.fieldname)):
+            continue
+        if not (expressions.compiled(source).fields_used & changed):
+            continue  # unchanged inputs: the last save already answered this one
+        if expressions.evaluate(site, writer.ctx, source, new):
+            en, zh = label(f)
+            validator.errors.add(
+                f.fieldname, f"{en} is mandatory", f"{zh}为必填项", kind=errors.MandatoryError
+            )
+    validator.check_rules(meta, new)
+    validator.errors.raise_if_any()
+
+
+def save_state(session, writer, loaded, updates: dict[str, Any]) -> dict:
+    """Write `updates` on the stored document as a transition does; returns the new stored row."""
+    site, meta = session.site, loaded.meta
+    old = loaded.row
+    new = {**old, **{k: v for k, v in updates.items() if k in meta.column_set}}
+    _check(session, writer, meta, old, new, updates)
+    new["modified"] = _later(site.now().strftime(TIMESTAMP), old.get("modified"))
+    new["modified_by"] = writer.user
+    store.update_row(
+        site.db, meta, {k: new[k] for k in (*updates, "name", "modified", "modified_by") if k in new}
+    )
+    if meta.doctype.track_changes:
+        data = versions.diff(site.metas, meta, old, new)
+        if versions.has_changes(data):
+            versions.record(site.db, site.metas, meta.name, new["name"], data, writer.user, new["modified"])
+    return new

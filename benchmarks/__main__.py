@@ -1,0 +1,73 @@
+"""`python -m benchmarks --sizes 10000,100000,1000000` (what `make bench` runs): seeds a site per
+size, measures durable transitions, inbox latency and (when the data plane's bench_documents is
+present) lists with filters, each beside a baseline measured in the same process; prints a table."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import bench_inbox, bench_workflow, seeding
+
+COLUMNS = ("benchmark", "size", "value", "baseline", "ratio")
+
+
+def _documents(size: int) -> list[dict]:
+    try:
+        module = importlib.import_module("benchmarks.bench_documents")
+    except ImportError:
+        return []
+    rows = []
+    for r in module.run(size):
+        if "value" not in r:  # the data plane's own row shape: timings in ms
+            r = {
+                "benchmark": r["benchmark"],
+                "size": r["size"],
+                "value": f"median {r['median_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms",
+                "baseline": f"raw SQL median {r['baseline_median_ms']:.2f} ms",
+                "ratio": r["ratio"],
+            }
+        rows.append(r)
+    return rows
+
+
+def run_size(size: int) -> list[dict]:
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        site = seeding.open_site(Path(folder) / "site", seeding.Clock(seeding.START))
+        try:
+            seeding.seed(site, size)
+            print(f"  seeded {size:,} documents in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            rows = bench_inbox.rows_for(size, bench_inbox.measure(site), Path(folder))
+            rows += bench_workflow.rows_for(size, bench_workflow.measure(site), Path(folder))
+        finally:
+            site.close()
+    return rows + _documents(size)
+
+
+def table(rows: list[dict]) -> str:
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in COLUMNS}
+    line = " | ".join(c.ljust(widths[c]) for c in COLUMNS)
+    out = [line, "-+-".join("-" * widths[c] for c in COLUMNS)]
+    out += [" | ".join(str(r.get(c, "")).ljust(widths[c]) for c in COLUMNS) for r in rows]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
+    args = parser.parse_args(argv)
+    rows: list[dict] = []
+    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+        print(f"size {size:,}:", file=sys.stderr)
+        rows += run_size(size)
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,10 +3,12 @@
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from townflow.expr import ExprError, parse
 
 from .frappe_safe_eval import FakeDatabase, run_condition
+from .strategies import CONTEXT, FIELD_TYPES, documents, expressions, normalize, same
 
 FIELDS = {
     "weeks": "Int",
@@ -99,6 +101,8 @@ def runtime_functions():
 def outcome(run):
     try:
         return "ok", run()
+    except ExprError as error:
+        return "error", error.message
     except Exception as error:  # the Frappe side raises whatever Python raises
         return "error", type(error).__name__
 
@@ -173,3 +177,45 @@ def test_what_frappe_cannot_express_is_refused(source, message, col):
         parse(source, runtime_functions={"exists", "count", "lookup"}).to_frappe_python()
     assert message in raised.value.message
     assert raised.value.col == col
+
+
+# --- property: random expressions over random documents -----------------------------------------
+
+PROPERTY_SETTINGS_TYPES = {"limit": "Int", "label": "Data", "rate": "Float"}
+PROPERTY_SINGLES = {"Campaign Settings": {"limit": "28", "label": "村", "rate": "0.5"}}
+PROPERTY_RECORDS = {
+    "Has Role": [
+        {"name": f"HR-{i}", "parent": CONTEXT["user"], "parenttype": "User", "role": role}
+        for i, role in enumerate(CONTEXT["roles"])
+    ]
+}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=expressions, doc=documents())
+def test_frappe_condition_never_contradicts_evaluate(source, doc):
+    """Same value when both succeed, and Frappe fails only where the expression is ill-typed.
+
+    Allowed, as documented in to_frappe.py: Frappe raising TypeError where evaluate gives a value
+    (ordering a number with text, `in` on a number). Where evaluate refuses the input (ExprError),
+    Frappe may refuse it too or be lenient (add_days(d, False), numbers beyond 2**53).
+    """
+    if doc.get("d") == "":
+        doc["d"] = None  # Frappe stores an empty Date as NULL
+    expr = parse(source)
+    try:
+        code = expr.to_frappe_python(FIELD_TYPES, PROPERTY_SETTINGS_TYPES)
+    except ExprError:
+        return  # refused with a message: tested above
+    frappe_doc = dict(doc)
+    if frappe_doc.get("d"):
+        frappe_doc["d"] = dt.date.fromisoformat(frappe_doc["d"])
+    database = FakeDatabase(PROPERTY_RECORDS, PROPERTY_SINGLES)
+    expected = outcome(lambda: expr.evaluate({**CONTEXT, "doc": doc}))
+    got = outcome(lambda: run_condition(code, frappe_doc, CONTEXT["user"], database))
+    if expected[0] == "ok" and got[0] == "ok":
+        assert same(normalize(expected[1]), normalize(got[1])), (
+            f"{source} on {doc}: {expected} vs {got}\n{code}"
+        )
+    elif expected[0] == "ok":
+        assert got == ("error", "TypeError"), f"{source} on {doc}: Frappe failed with {got}\n{code}"

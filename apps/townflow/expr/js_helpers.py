@@ -186,15 +186,16 @@ HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
     "days_between": (
         ("day",),
         "const days_between = (a, b) => {"
+        ' if (a == null || a === "" || b == null || b === "") return null;'
         ' const x = day("days_between", a), y = day("days_between", b);'
-        " return x === null || y === null ? null : Math.round((y - x) / 86400000); };",
+        " return Math.round((y - x) / 86400000); };",
     ),
     "add_days": (
         ("day", "whole"),
         "const add_days = (d, n) => {"
+        ' if (d == null || d === "") return null;'
         ' const t = day("add_days", d), k = whole(n);'
         f' if (k === null) {_THROW}"add_days() needs a whole number of days");'
-        " if (t === null) return null;"
         " const r = new Date(t.getTime() + k * 86400000), y = r.getUTCFullYear();"
         " if (Number.isNaN(r.getTime()) || y < 1 || y > 9999)"
         f' {_THROW}"add_days() goes beyond the years 1 to 9999");'

@@ -142,6 +142,9 @@ class _FrappeWriter:
         left, left_kinds, left_simple = self.operand(left_node)
         right, right_kinds, right_simple = self.operand(right_node)
         if isinstance(op, ast.Is | ast.IsNot):
+            if not isinstance(left_node, ast.Attribute | ast.Name | ast.Call):
+                # Python folds constants and warns on `<literal> is None`; `==` means the same here.
+                return f"{left} {'==' if isinstance(op, ast.Is) else '!='} None"
             return f"{left} {'is' if isinstance(op, ast.Is) else 'is not'} None"
         if isinstance(op, ast.Eq | ast.NotEq):
             return f"{left} {'==' if isinstance(op, ast.Eq) else '!='} {right}"

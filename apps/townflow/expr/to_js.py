@@ -189,11 +189,16 @@ class _JsWriter:
             inside = self.membership((left, left_kinds, left_node), (right, right_kinds, right_node))
             return (inside if isinstance(op, ast.In) else f"!{inside}"), isinstance(op, ast.In)
         helper, symbol = _ORDER_HELPERS[type(op)]
-        if left_kinds <= {"num", "none"} and right_kinds <= {"num", "none"}:
-            # Python: an empty value is not ordered (False); JS would read null as 0.
-            guards = [f"{code} != null" for code, kinds in ((left, left_kinds), (right, right_kinds))]
+        if left_kinds <= {"num"} and right_kinds <= {"num"}:
+            return f"{left} {symbol} {right}", False
+        plain = _cannot_throw(left_node) and _cannot_throw(right_node)
+        if plain and left_kinds <= {"num", "none"} and right_kinds <= {"num", "none"}:
+            # Python: an empty value is not ordered (False); JS would read null as 0. Both sides
+            # are plain reads, so a guard that skips evaluating one of them changes nothing else.
             guards = [
-                g for g, kinds in zip(guards, (left_kinds, right_kinds), strict=True) if "none" in kinds
+                f"{code} != null"
+                for code, kinds in ((left, left_kinds), (right, right_kinds))
+                if "none" in kinds
             ]
             return " && ".join([*guards, f"{left} {symbol} {right}"]), False
         return self.call(helper, left, right)
@@ -292,6 +297,13 @@ def _member(owner: str, field: str) -> str:
     if field in _OBJECT_PROTOTYPE_NAMES:  # doc.constructor must not read Object.prototype
         return f"(Object.prototype.hasOwnProperty.call({owner}, {js_literal(field)}) ? {access} : null)"
     return access
+
+
+def _cannot_throw(node: ast.AST) -> bool:
+    """Plain reads and literals: skipping their evaluation (a null guard) changes nothing."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        return isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, int | float)
+    return isinstance(node, ast.Constant | ast.Name | ast.Attribute)
 
 
 def _is_scalar(value: Any) -> bool:

@@ -238,8 +238,12 @@ def fn_is_set(value: Any) -> bool:
     return not (value is None or value == "" or (isinstance(value, list | tuple) and not value))
 
 
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value == "")
+
+
 def _to_date(name: str, value: Any) -> dt.date | None:
-    if value is None or value == "":
+    if _is_empty(value):
         return None
     match = _DATE_TEXT.fullmatch(value) if isinstance(value, str) else None
     if match is None:
@@ -257,19 +261,20 @@ def fn_date(value: Any) -> str | None:
 
 def fn_days_between(start: Any, end: Any) -> int | None:
     """Days from `start` to `end` (positive when `end` is later); None if either is empty."""
-    first, last = _to_date("days_between", start), _to_date("days_between", end)
-    if first is None or last is None:
+    if _is_empty(start) or _is_empty(end):
         return None
-    return (last - first).days
+    first, last = _to_date("days_between", start), _to_date("days_between", end)
+    return (last - first).days  # type: ignore[operator]  # neither is empty
 
 
 def fn_add_days(day: Any, days: Any) -> str | None:
+    """The date `days` after `day`; None if `day` is empty."""
+    if _is_empty(day):
+        return None
     start = _to_date("add_days", day)
     count = whole_number(days)
     if count is None:
         raise ExprError(f"add_days() needs a whole number of days, not {days!r}")
-    if start is None:
-        return None
     try:
         return (start + dt.timedelta(days=count)).isoformat()
     except OverflowError:

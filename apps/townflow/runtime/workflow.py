@@ -56,8 +56,10 @@ def apply_workflow(session, doc: Mapping[str, Any], action: str, comment: str | 
             transition = find_transition(wf, row, user, session_roles(session), action, loaded.check)
             require_comment(transition, comment)
             history = store.history(session.site.db, wf.document_type, row["name"])
-            step_id = store.current_step_id(session.site.db, wf.document_type, row["name"])
-            required = store.step_assignees(session.site.db, wf.document_type, row["name"], step_id)
+            required: list[str] = []
+            if step_rules.step_of(wf, current_state(wf, row)).mode == "all":  # only 会签 waits for a list
+                step_id = store.current_step_id(session.site.db, wf.document_type, row["name"])
+                required = store.step_assignees(session.site.db, wf.document_type, row["name"], step_id)
             tally = step_rules.countersign_outcome(wf, row, transition, user, required, history)
         except WorkflowRuleError as error:
             raise fail(error) from None

@@ -719,3 +719,27 @@ def test_a_single_doctype_takes_one_record(tmp_path):
             "Campaign Settings is a single DocType: only one record may be given",
         ),
     ]
+
+
+def test_spec_files_are_named_after_what_they_declare(tmp_path):
+    errors = spec_errors(
+        tmp_path,
+        V,
+        "name: Village",
+        "name: Village",
+        extra={"doctypes/villages.yml": "x: 1\n"},
+    )
+    files = dict(BASE)
+    assert [(e.location, e.message) for e in errors] == [
+        ("doctypes/villages.yml", "spec files end in .yaml; rename it")
+    ]
+    files["doctypes/hamlet.yaml"] = files.pop(V)
+    write_project(tmp_path / "renamed", files)
+    with pytest.raises(SpecErrors) as caught:
+        load_project(tmp_path / "renamed")
+    assert [(e.location, e.message) for e in caught.value] == [
+        (
+            "doctypes/hamlet.yaml:1:7",
+            "'Village' belongs in doctypes/village.yaml (the file is named after it)",
+        )
+    ]

@@ -88,6 +88,18 @@ def _raw_name(data: Any, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def snake_name(name: str) -> str:
+    """Frappe's `scrub`: `Pregnancy Record` -> `pregnancy_record` (file and module names)."""
+    return name.replace(" ", "_").replace("-", "_").lower()
+
+
+def _check_file_name(source: Source, path: Path_, folder: str, name: str, errors: list[SpecError]) -> None:
+    """`doctypes/<snake_name>.yaml`: one place to look for a DocType, and the name Frappe gives it."""
+    expected = f"{folder}/{snake_name(name)}.yaml"
+    if source.file != expected and source.file.startswith(f"{folder}/"):
+        errors.append(source.error(path, f"{name!r} belongs in {expected} (the file is named after it)"))
+
+
 def _load_doctype(project: Project, data: Any, source: Source, errors: list[SpecError]) -> None:
     if data is None:
         project.broken.add(("doctype", "*"))
@@ -104,6 +116,7 @@ def _load_doctype(project: Project, data: Any, source: Source, errors: list[Spec
         return
     project.doctypes[doctype.name] = doctype
     project.where[("doctype", doctype.name)] = Where(source)
+    _check_file_name(source, ("name",), "doctypes", doctype.name, errors)
 
 
 def _load_workflow(project: Project, data: Any, source: Source, errors: list[SpecError]) -> None:
@@ -124,6 +137,8 @@ def _load_workflow(project: Project, data: Any, source: Source, errors: list[Spe
         return
     project.workflows[workflow.document_type] = workflow
     project.where[("workflow", workflow.document_type)] = Where(source)
+    if workflow.document_type in project.doctypes:  # else the name is the error, not the file
+        _check_file_name(source, ("document_type",), "workflows", workflow.document_type, errors)
 
 
 def _load_fixtures(project: Project, data: Any, source: Source, errors: list[SpecError]) -> None:
@@ -187,6 +202,8 @@ def load_project(root: str | Path = ".") -> Project:
         )
     readers = {"doctypes": _load_doctype, "workflows": _load_workflow, "fixtures": _load_fixtures}
     for folder, read_into in readers.items():
+        for path in sorted((root / folder).glob("*.yml")):
+            errors.append(SpecError(_display(root, path), 0, 0, "", "spec files end in .yaml; rename it"))
         for path in _files(root, folder):
             data, source, found = read_yaml(path, _display(root, path))
             errors.extend(found)

@@ -14,6 +14,8 @@ setup(
     # The pure layer (spec, expr, rules) needs only these two, so a Frappe bench can install it.
     install_requires=["pydantic>=2.7,<3", "PyYAML>=6"],
     extras_require={
+        # the embedded runtime (townflow.runtime): password hashing
+        "runtime": ["argon2-cffi>=23.1"],
         "web": [
             "fastapi>=0.110",
             "uvicorn>=0.29",

@@ -167,6 +167,10 @@ class Validator:
             )
             if row is not None:
                 doc[f.fieldname] = row[0]
+        for tf in meta.table_fields:
+            child = self.site.metas.get(tf.options)
+            for row in doc.get(tf.fieldname) or []:
+                self.fetch_from(child, row)
 
     def check_doc(self, meta: Meta, doc: dict, prefix: str = "", parent: dict | None = None) -> None:
         for f in meta.value_fields:

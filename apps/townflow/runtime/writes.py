@@ -329,6 +329,8 @@ class WriteMixin:
             self.site.audit.record_denial(self.user, meta.name, new["name"], "write")
             raise PermissionError("the new values are outside your scope", "修改后的内容超出您的权限范围")
         self._stamp(new, old)
+        if meta.issingle and not new.get("creation"):
+            new.update(owner=self.user, creation=new["modified"])
         passwords = _pop_passwords(meta, new)
         if meta.issingle:
             store.write_single(self.site.db, meta, new)

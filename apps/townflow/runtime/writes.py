@@ -20,7 +20,7 @@ import copy
 from datetime import timedelta
 
 from townflow.rules.masking import looks_masked
-from townflow.runtime import naming, store, versions
+from townflow.runtime import doc_values, naming, store, versions
 from townflow.runtime.db import quote
 from townflow.runtime.errors import (
     DocstatusTransitionError,
@@ -28,7 +28,6 @@ from townflow.runtime.errors import (
     LinkExistsError,
     PermissionError,
     TimestampMismatchError,
-    UpdateAfterSubmitError,
     ValidationError,
 )
 from townflow.runtime.meta import Meta
@@ -113,7 +112,7 @@ class WriteMixin:
                 raise DocstatusTransitionError(
                     "only a cancelled document can be amended", "只有已取消的单据可以修订"
                 )
-            draft = _copy_for_amend(self.site.metas, meta, old)
+            draft = doc_values.copy_for_amend(self.site.metas, meta, old)
             draft["name"] = naming.amended_name(name, old.get("amended_from"))
             new = self._insert(meta, draft, preset_name=True)
         return self.present(meta, new)
@@ -291,7 +290,7 @@ class WriteMixin:
             raise PermissionError(
                 f"No permission to create this {meta.name}", f"无权在此范围创建{meta.doctype.label.zh}"
             )
-        passwords = _pop_passwords(meta, new)
+        passwords = doc_values.pop_passwords(meta, new)
         store.insert_row(self.site.db, meta, new)
         store.replace_children(self.site.db, self.site.metas, meta, new, None)
         self.site.set_passwords(meta.name, new["name"], passwords)
@@ -319,7 +318,7 @@ class WriteMixin:
 
     def _write(self, meta, new, old, after_event, before_events, *, validate=True, action=None) -> None:
         if old["docstatus"] == 1 and new["docstatus"] == 1:
-            _check_allow_on_submit(self.site.metas, meta, old, new)
+            doc_values.check_allow_on_submit(self.site.metas, meta, old, new)
         if validate:
             self._validate(meta, new)
         for event in before_events:
@@ -331,7 +330,7 @@ class WriteMixin:
         self._stamp(new, old)
         if meta.issingle and not new.get("creation"):
             new.update(owner=self.user, creation=new["modified"])
-        passwords = _pop_passwords(meta, new)
+        passwords = doc_values.pop_passwords(meta, new)
         if meta.issingle:
             store.write_single(self.site.db, meta, new)
         else:
@@ -374,52 +373,3 @@ class WriteMixin:
                         f"{meta.name} {name} is linked with {other.name} {row['owner_doc']}",
                         f"{name} 仍被 {other.name} {row['owner_doc']} 引用",
                     )
-
-
-def _check_allow_on_submit(metas, meta: Meta, old: dict, new: dict) -> None:
-    diff = versions.diff(metas, meta, old, new)
-    blocked = [c[0] for c in diff["changed"] if c[0] != "docstatus" and not _allowed_on_submit(meta, c[0])]
-    blocked += [
-        r[0]
-        for k in ("added", "removed", "row_changed")
-        for r in diff[k]
-        if not _allowed_on_submit(meta, r[0])
-    ]
-    if blocked:
-        names = ", ".join(dict.fromkeys(blocked))
-        raise UpdateAfterSubmitError(
-            f"Not allowed to change {names} after submission", f"提交后不允许修改：{names}"
-        )
-
-
-def _allowed_on_submit(meta: Meta, fieldname: str) -> bool:
-    f = meta.get_field(fieldname)
-    return bool(f and f.allow_on_submit)
-
-
-def _pop_passwords(meta: Meta, doc: dict) -> dict[str, str]:
-    """Password values go to `__Auth` hashed; the column only says whether one is set."""
-    out: dict[str, str] = {}
-    for f in meta.value_fields:
-        if f.fieldtype == "Password":
-            value = doc.get(f.fieldname)
-            if value and value != "*****":
-                out[f.fieldname] = str(value)
-            doc[f.fieldname] = "*****" if value else None
-            if f.fieldname == "new_password":
-                doc[f.fieldname] = None
-    return out
-
-
-def _copy_for_amend(metas, meta: Meta, old: dict) -> dict:
-    draft = {"doctype": meta.name, "amended_from": old["name"]}
-    for f in meta.value_fields:
-        if not f.no_copy and f.fieldname not in ("amended_from",):
-            draft[f.fieldname] = old.get(f.fieldname)
-    for tf in meta.table_fields:
-        child = metas.get(tf.options)
-        draft[tf.fieldname] = [
-            {f.fieldname: row.get(f.fieldname) for f in child.value_fields if not f.no_copy}
-            for row in old.get(tf.fieldname) or []
-        ]
-    return draft

@@ -237,8 +237,10 @@ def test_users_roles_and_villages_are_managed_as_on_frappe(users):
     # a clerk cannot manage users
     with pytest.raises(PermissionError):
         newclerk.get_list("User")
-    # disabling the user ends her access
+    # disabling the user ends her access, open sessions included
     admin.update({"doctype": "User", "name": "newclerk@rest", "enabled": 0})
+    with pytest.raises(PermissionError):
+        newclerk.get_list("Household")
     with pytest.raises(AuthenticationError):
         FrappeClient(users.url, usr="newclerk@rest", pwd=USER_PASSWORD)
 

@@ -79,9 +79,13 @@ async def _resolve(request: Request) -> Principal:
         if not user:
             raise AuthenticationError("Invalid API key or secret", zh="API 密钥无效")
         return Principal(user, "token")
-    web_session = _state(request).sessions.get(request.cookies.get(SID_COOKIE))
+    state = _state(request)
+    web_session = state.sessions.get(request.cookies.get(SID_COOKIE))
     if web_session is not None:
-        return Principal(web_session.user, "cookie", web_session)
+        # A user disabled (or deleted) by an admin loses her open sessions at once, as on Frappe.
+        if await run_in_threadpool(identity.is_enabled, state.site, web_session.user):
+            return Principal(web_session.user, "cookie", web_session)
+        state.sessions.delete_user(web_session.user)
     return Principal(GUEST, "guest")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from townflow.runtime.errors import AuthenticationError as RuntimeAuthenticationError
-from townflow.runtime.system_doctypes import SYSTEM_MANAGER
+from townflow.runtime.system_doctypes import ADMINISTRATOR, SYSTEM_MANAGER
 from townflow.web.errors import PermissionError
 
 
@@ -28,6 +28,14 @@ def user_for_api_key(site: Any, api_key: str, api_secret: str) -> str | None:
         return site.authenticate_token(api_key, api_secret)
     except RuntimeAuthenticationError:
         return None
+
+
+def is_enabled(site: Any, user: str) -> bool:
+    """Whether `user` exists and is enabled (checked on every cookie-session request)."""
+    if user == ADMINISTRATOR:
+        return True
+    row = site.db.fetchone('SELECT enabled FROM "tabUser" WHERE name = ?', (user,))
+    return bool(row and row["enabled"])
 
 
 def generate_keys(session: Any, user: str) -> str:

@@ -113,3 +113,26 @@ def test_runtime_function_names_are_a_parameter():
     assert parse("lookup('Village', name=doc.village)", runtime_functions={"lookup"})
     with pytest.raises(ExprError, match="calls to exists are not allowed"):
         parse("exists('Village')", runtime_functions={"lookup"})
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "1" + "+1" * 5000,
+        "-" * 100000 + "1",
+        "not " * 5000 + "doc.a",
+        "[" * 150 + "]" * 150,
+        "doc.a == 1 and " * 300 + "True",
+    ],
+)
+def test_hostile_sizes_are_refused_cleanly(source):
+    with pytest.raises(ExprError) as raised:
+        parse(source)
+    assert "longer than" in raised.value.message or "nested more than" in raised.value.message
+
+
+def test_long_flat_conditions_are_fine():
+    source = " and ".join(f"doc.f{i} == {i}" for i in range(100))
+    expr = parse(source)
+    assert expr.evaluate({"doc": {f"f{i}": i for i in range(100)}}) is True
+    assert len(expr.fields_used) == 100

@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from townflow.expr.errors import ExprError
 from townflow.expr.values import MAX_SAFE_NUMBER
 
+#: Spec expressions are one-liners; the limits keep hostile input from exhausting the recursion.
+MAX_SOURCE_LENGTH = 4000
+MAX_DEPTH = 60
 #: Names an expression may read; the caller supplies their values.
 ALLOWED_NAMES = frozenset({"doc", "user", "roles", "today", "now", "settings"})
 #: Names read only through one level of attribute access (`doc.<field>`, `settings.<field>`).
@@ -77,18 +80,36 @@ def check_source(source: str, runtime_functions: Iterable[str] = DEFAULT_RUNTIME
     shift = len(source) - len(stripped)
     if not stripped.strip():
         raise ExprError("the expression is empty", 0, source)
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise ExprError(f"the expression is longer than {MAX_SOURCE_LENGTH} characters", 0, source)
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as error:
         offset = _syntax_error_offset(stripped, error)
         message = error.msg or "invalid syntax"
         raise ExprError(f"syntax error: {message}", offset + shift, source) from None
+    except (RecursionError, MemoryError):
+        raise ExprError(f"the expression is nested more than {MAX_DEPTH} levels deep", 0, source) from None
+    _check_depth(tree, stripped, shift, source)
     checker = _Checker(stripped, frozenset(runtime_functions))
     try:
         checker.visit(tree.body)
     except ExprError as error:
         raise ExprError(error.message, (error.offset or 0) + shift, source) from None
     return ParsedTree(tree, checker.fields, checker.names, checker.functions)
+
+
+def _check_depth(tree: ast.Expression, text: str, shift: int, source: str) -> None:
+    """Refuse deep nesting before anything recursive walks the tree (iteratively, so it cannot fail)."""
+    stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            offset = _Checker(text, frozenset()).offset(node)
+            raise ExprError(
+                f"the expression is nested more than {MAX_DEPTH} levels deep", offset + shift, source
+            )
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _syntax_error_offset(text: str, error: SyntaxError) -> int:

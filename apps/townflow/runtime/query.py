@@ -94,11 +94,30 @@ def _coerce(meta: Meta, fieldname: str, value):
     return value
 
 
+_NOT_NULL = {"name", "owner", "creation", "modified", "modified_by", "docstatus", "idx"}
+
+
+def _fallback(meta: Meta, fieldname: str):
+    """What NULL counts as in a comparison (Frappe's `ifnull(col, fallback)`)."""
+    f = meta.get_field(fieldname)
+    if f is not None and f.fieldtype in _NUMERIC:
+        return 0
+    if f is not None and f.fieldtype == "Date":
+        return "0001-01-01"
+    if f is not None and f.fieldtype == "Datetime":
+        return "0001-01-01 00:00:00"
+    return ""
+
+
 def _condition(meta: Meta, fieldname: str, op: str, value) -> tuple[str, list]:
+    """One filter as SQL, with Frappe's NULL handling: `ifnull(col, fallback) <op> value`,
+    except `=`/`like`/`in` with real values, which compare the bare column so indexes serve them."""
     col = quote(fieldname)
     f = meta.get_field(fieldname)
     if op not in OPERATORS:
         raise QueryError(f"unknown filter operator {op!r}", f"未知的筛选运算符 {op!r}")
+    nullable = fieldname not in _NOT_NULL
+    lhs, lhs_params = (f"IFNULL({col}, ?)", [_fallback(meta, fieldname)]) if nullable else (col, [])
     if op == "is":
         if str(value).lower() == "set":
             return f"{col} IS NOT NULL AND {col} != ''", []
@@ -108,12 +127,13 @@ def _condition(meta: Meta, fieldname: str, op: str, value) -> tuple[str, list]:
     if op in ("in", "not in"):
         values = value.split(",") if isinstance(value, str) else list(value or [])
         values = [_coerce(meta, fieldname, v.strip() if isinstance(v, str) else v) for v in values]
+        values = ["" if v is None else v for v in values]
         if not values:
             return ("0", []) if op == "in" else ("1", [])
         marks = ", ".join("?" * len(values))
-        if op == "in":
+        if op == "in" and "" not in values:
             return f"{col} IN ({marks})", values
-        return f"{col} IS NULL OR {col} NOT IN ({marks})", values
+        return f"IFNULL({col}, '') {op.upper()} ({marks})", values
     if op == "between":
         if not isinstance(value, (list, tuple)) or len(value) != 2:
             raise QueryError("between takes [from, to]", "between 需要 [起, 止]")
@@ -123,19 +143,18 @@ def _condition(meta: Meta, fieldname: str, op: str, value) -> tuple[str, list]:
                 low += " 00:00:00"
             if isinstance(high, str) and _DATE_ONLY.match(high):
                 high += " 23:59:59.999999"
-        return f"{col} BETWEEN ? AND ?", [_coerce(meta, fieldname, low), _coerce(meta, fieldname, high)]
+        bounds = [_coerce(meta, fieldname, low), _coerce(meta, fieldname, high)]
+        return f"{lhs} BETWEEN ? AND ?", [*lhs_params, *bounds]
     value = _coerce(meta, fieldname, value)
-    if op == "=":
-        if value is None or value == "":
-            return f"{col} IS NULL OR {col} = ''", []
-        return f"{col} = ?", [value]
-    if op == "!=":
-        if value is None or value == "":
-            return f"{col} IS NOT NULL AND {col} != ''", []
-        return f"{col} IS NULL OR {col} != ?", [value]
-    if op in ("like", "not like"):
+    if value is None:
+        value = ""
+    if op == "=" and value == "":
+        return f"{col} IS NULL OR {col} = ''", []
+    if op in ("=", "like") and value != "":
         return f"{col} {op.upper()} ?", [value]
-    return f"{col} {op} ?", [value]
+    if op in ("like", "not like"):
+        return f"IFNULL({col}, '') {op.upper()} ?", [value]
+    return f"{lhs} {op} ?", [*lhs_params, value]
 
 
 def compile_filters(

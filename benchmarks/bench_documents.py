@@ -120,8 +120,16 @@ def _time(fn, repeats: int = REPEATS) -> list[float]:
 
 
 def run(size: int, folder: str | Path | None = None) -> list[dict]:
-    """Rows of {benchmark, size, median_ms, p95_ms, baseline_median_ms, baseline_p95_ms, ratio}."""
-    folder = Path(folder or tempfile.mkdtemp(prefix="townflow-bench-"))
+    """Rows of {benchmark, size, median_ms, p95_ms, baseline_median_ms, baseline_p95_ms, ratio}.
+
+    Without `folder` the generated site lives in a temporary folder removed afterwards."""
+    if folder is None:
+        with tempfile.TemporaryDirectory(prefix="townflow-bench-") as tmp:
+            return _measure(size, Path(tmp))
+    return _measure(size, Path(folder))
+
+
+def _measure(size: int, folder: Path) -> list[dict]:
     site = build_site(size, folder)
     try:
         clerk, head, township = (site.session(u) for u in ("bench.clerk", "bench.head", "bench.township"))

@@ -27,11 +27,25 @@ from townflow.rules.workflow import (
 from townflow.runtime import campaign, workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.runtime.errors import ValidationError
-from townflow.runtime.inbox import counts as inbox_counts  # noqa: F401 - part of the engine's API
-from townflow.runtime.inbox import inbox  # noqa: F401 - part of the engine's API
+from townflow.runtime.inbox import counts as inbox_counts
+from townflow.runtime.inbox import inbox
 from townflow.runtime.system_doctypes import ADMINISTRATOR
-from townflow.runtime.workflow_io import Loaded, fail
+from townflow.runtime.workflow_io import Loaded, WorkflowStateError, WorkflowTransitionError, fail
 from townflow.spec.models import WorkflowTransition
+
+__all__ = [
+    "WorkflowStateError",
+    "WorkflowTransitionError",
+    "add_comment",
+    "apply_workflow",
+    "delegate",
+    "get_transitions",
+    "inbox",
+    "inbox_counts",
+    "return_to",
+    "timeline",
+    "withdraw",
+]
 
 
 def get_transitions(session, doc: Mapping[str, Any] | str, doctype: str | None = None) -> list[dict]:

@@ -137,3 +137,35 @@ def test_the_timeline_shows_actions_comments_versions_and_who_is_next(wsite, wor
     assert shown["versions"]
     with pytest.raises(errors.DoesNotExistError):
         workflow.timeline(wsite.session("clerk.west"), app["doctype"], app["name"])
+
+
+def test_self_approval_is_refused_where_the_transition_forbids_it(wsite, world):
+    admin = wsite.session("Administrator")
+    admin.insert(
+        {
+            "doctype": "User",
+            "email": "both.east",
+            "full_name": "both.east",
+            "roles": [{"role": "Village Clerk"}, {"role": "Village Head"}],
+        }
+    )
+    admin.insert({"doctype": "User Permission", "user": "both.east", "allow": "Village", "for_value": EAST})
+    household = world.household(EAST)
+    person = world.person(household)
+    record = world.pregnancy(person)
+    mine = wsite.session("both.east").insert(
+        {
+            "doctype": "Termination Certificate Application",
+            "person": person["name"],
+            "pregnancy_record": record["name"],
+            "gestational_weeks": 9,
+            "reason_category": "Contraceptive Failure",
+            "reason": "本人申请",
+            "facility": support.FACILITY,
+        }
+    )
+    act(wsite, "both.east", mine, "Submit")
+    with pytest.raises(errors.ValidationError, match="Self approval is not allowed"):
+        act(wsite, "both.east", mine, "Verify")
+    act(wsite, "head.east", mine, "Verify")
+    assert state(wsite, mine) == "Pending Township Approval"

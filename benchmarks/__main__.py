@@ -35,18 +35,21 @@ def _documents(size: int) -> list[dict]:
     return rows
 
 
-def run_size(size: int) -> list[dict]:
+def run_size(size: int, suites: set[str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         site = seeding.open_site(Path(folder) / "site", seeding.Clock(seeding.START))
         try:
             seeding.seed(site, size)
             print(f"  seeded {size:,} documents in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            rows = bench_inbox.rows_for(size, bench_inbox.measure(site), Path(folder))
-            rows += bench_workflow.rows_for(size, bench_workflow.measure(site), Path(folder))
+            rows = []
+            if "inbox" in suites:
+                rows += bench_inbox.rows_for(size, bench_inbox.measure(site), Path(folder))
+            if "workflow" in suites:
+                rows += bench_workflow.rows_for(size, bench_workflow.measure(site), Path(folder))
         finally:
             site.close()
-    return rows + _documents(size)
+    return rows + (_documents(size) if "documents" in suites else [])
 
 
 def table(rows: list[dict]) -> str:
@@ -60,11 +63,17 @@ def table(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
+    parser.add_argument(
+        "--suites",
+        default="inbox,workflow,documents",
+        help="which to run (default: inbox,workflow,documents)",
+    )
     args = parser.parse_args(argv)
+    suites = {s.strip() for s in args.suites.split(",")}
     rows: list[dict] = []
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         print(f"size {size:,}:", file=sys.stderr)
-        rows += run_size(size)
+        rows += run_size(size, suites)
     print(table(rows))
     return 0
 

@@ -45,7 +45,7 @@ def measure(site, repeats: int = REPEATS) -> list[dict]:
 
 
 def rows_for(size: int, results: list[dict], folder: Path) -> list[dict]:
-    base_median, base_p95 = baselines.indexed_page_latency(folder, size)
+    _median, base_p95 = baselines.indexed_page_latency(folder, size)
     rows = []
     for r in results:
         for what in ("page", "counts"):

@@ -104,7 +104,7 @@ def _template(site: Site, village: str) -> tuple[dict, dict, dict]:
     return (
         dict(site.db.fetchone('SELECT * FROM "tabHousehold" WHERE name = ?', (household["name"],))),
         dict(site.db.fetchone('SELECT * FROM "tabPerson" WHERE name = ?', (person["name"],))),
-        dict(site.db.fetchone(f'SELECT * FROM "tab{DOCTYPE}" WHERE name = ?', (app["name"],))),
+        dict(site.db.fetchone('SELECT * FROM "tabSubsidy Application" WHERE name = ?', (app["name"],))),
     )
 
 
@@ -112,7 +112,7 @@ def _insert(site: Site, table: str, rows: list[dict]) -> None:
     if rows:
         columns = list(rows[0])
         site.db.conn.executemany(
-            f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+            f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 - quoted seed columns
             f"VALUES ({', '.join('?' for _ in columns)})",
             [tuple(r[c] for c in columns) for r in rows],
         )

@@ -218,6 +218,24 @@ def test_wrong_role_is_refused(users):
     assert not_offered.value.exc_type in {"WorkflowTransitionError", "PermissionError"}
 
 
+def test_a_clerk_cannot_skip_the_workflow_by_posting_a_submitted_document(users):
+    clerk = users.login("clerk.a@rest")
+    family = new_family(clerk, VILLAGE_A)
+    with pytest.raises(PermissionError):
+        clerk.insert(
+            {
+                "doctype": "Subsidy Application",
+                "household": family["name"],
+                "applicant": family["people"]["Head"]["name"],
+                "benefit_kind": "Low-income Relief",
+                "amount": 500,
+                "hardship_description": "因病致贫",
+                "monthly_household_income": 600,
+                "docstatus": 1,
+            }
+        )
+
+
 def test_token_auth_works_without_csrf(users):
     admin = users.admin
     secret = admin.generate_keys("clerk.a@rest")

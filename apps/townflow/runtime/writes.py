@@ -50,6 +50,8 @@ class WriteMixin:
         if meta.issingle:
             current = store.load_single(self.site.db, meta)
             return self.save({**doc, "modified": current.get("modified")}, check_modified=False)
+        if int(doc.get("docstatus") or 0) == 1:  # inserting submitted needs the submit right too
+            self.require_doctype(meta, "submit")
         with self.site.db.transaction():
             new = self._insert(meta, doc)
             if int(doc.get("docstatus") or 0) == 1:
@@ -148,10 +150,10 @@ class WriteMixin:
             unknown = [k for k in values if k not in meta.column_set or k in _STANDARD]
             if unknown:
                 raise ValidationError(f"cannot set {', '.join(unknown)}", f"不能设置 {', '.join(unknown)}")
-            new = copy.deepcopy(old)
+            new = dict(old)  # only scalar fields change: a shallow copy keeps `old` intact
             new.update(values)
             validator = Validator(self.site, self)
-            validator.coerce_doc(meta, new)
+            validator.coerce_doc(meta, new, only=values.keys())
             validator.errors.raise_if_any()
             self._stamp(new, old)
             store.update_row(

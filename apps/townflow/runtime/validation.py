@@ -135,15 +135,20 @@ class Validator:
 
     # -- the passes ------------------------------------------------------------------------
 
-    def coerce_doc(self, meta: Meta, doc: dict, prefix: str = "") -> None:
+    def coerce_doc(self, meta: Meta, doc: dict, prefix: str = "", only=None) -> None:
+        """Coerce every value (or the fields in `only`) to its stored type, noting failures."""
         for f in meta.value_fields:
-            if f.fieldname not in doc or f.fieldtype == "Password":
+            if (
+                f.fieldname not in doc
+                or f.fieldtype == "Password"
+                or (only is not None and f.fieldname not in only)
+            ):
                 continue
             try:
                 doc[f.fieldname] = coerce(f, doc[f.fieldname])
             except _Bad as bad:
                 self.add(prefix + f.fieldname, f, bad.en, bad.zh)
-        for tf in meta.table_fields:
+        for tf in meta.table_fields if only is None else ():
             for i, row in enumerate(doc.get(tf.fieldname) or [], start=1):
                 self.coerce_doc(self.site.metas.get(tf.options), row, f"{tf.fieldname}[{i}].")
 

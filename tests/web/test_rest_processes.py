@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from townflow.client import DoesNotExistError, FrappeClient, PermissionError
+from townflow.client import DoesNotExistError, FrappeClient, FrappeError, PermissionError
 
 from .scenario import FACILITY, VILLAGE_A, act, create_users, new_family, pregnancy
 
@@ -234,6 +234,27 @@ def test_a_clerk_cannot_skip_the_workflow_by_posting_a_submitted_document(users)
                 "docstatus": 1,
             }
         )
+
+
+def test_a_state_cannot_be_written_directly(users):
+    clerk = users.login("clerk.a@rest")
+    family = new_family(clerk, VILLAGE_A)
+    app = clerk.insert(
+        {
+            "doctype": "Subsidy Application",
+            "household": family["name"],
+            "applicant": family["people"]["Head"]["name"],
+            "benefit_kind": "Low-income Relief",
+            "amount": 500,
+            "hardship_description": "因病致贫",
+            "monthly_household_income": 600,
+        }
+    )
+    for change in [{"workflow_state": "Approved"}, {"docstatus": 1}]:
+        with pytest.raises(FrappeError) as refused:
+            clerk.update({"doctype": app["doctype"], "name": app["name"], **change})
+        assert refused.value.status == 417, change
+    assert clerk.get_doc(app["doctype"], app["name"])["workflow_state"] == "Draft"
 
 
 def test_token_auth_works_without_csrf(users):

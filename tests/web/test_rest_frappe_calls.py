@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 import requests
 
-from .scenario import VILLAGE_A, VILLAGE_B, create_users, new_family
+from .scenario import FACILITY, VILLAGE_A, VILLAGE_B, create_users, new_family
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +84,31 @@ def test_create_from_a_data_form_field_with_a_token(users):
         timeout=30,
     )
     assert (deleted.status_code, deleted.json()) == (202, {"data": "ok"})
+
+
+def test_submit_and_cancel_a_report_without_a_workflow(users):
+    clerk, facility = users.login("clerk.a@rest"), users.login("facility@rest")
+    family = new_family(clerk, VILLAGE_A)
+    report = facility.insert(
+        {
+            "doctype": "Termination Report",
+            "facility": FACILITY,
+            "person": family["people"]["Spouse"]["name"],
+            "operation_date": date.today().isoformat(),
+            "procedure": "Medical Abortion",
+            "gestational_weeks": 8,
+            "surgeon": "李医生",
+            "reason": "未持证",
+            "maternal_condition": "Good",
+        }
+    )
+    assert report["docstatus"] == 0
+    submitted = facility.submit(report)
+    assert submitted["docstatus"] == 1
+    assert submitted["certificate_check"] == "No Certificate"
+    # a termination without a certificate suspends the household's birth quota
+    assert clerk.get_doc("Household", family["name"])["birth_quota_status"] == "Suspended"
+    listed = facility.call(
+        "frappe.client.get_list", doctype="Termination Report", filters={"name": report["name"]}
+    )
+    assert listed == [{"name": report["name"]}]

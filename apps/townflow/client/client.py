@@ -142,6 +142,14 @@ class FrappeClient:
     def delete(self, doctype: str, name: str) -> None:
         self._request("DELETE", self._resource(doctype, name))
 
+    def submit(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Submit a draft without a workflow (Frappe's frappe.client.submit)."""
+        return self.call("frappe.client.submit", doc=_json_arg(doc))
+
+    def cancel(self, doctype: str, name: str) -> dict[str, Any]:
+        """Cancel a submitted document (Frappe's frappe.client.cancel)."""
+        return self.call("frappe.client.cancel", doctype=doctype, name=name)
+
     def get_count(self, doctype: str, filters: Any = None) -> int:
         """Count with the user's permissions applied (Frappe's `frappe.client.get_count` does not)."""
         return int(

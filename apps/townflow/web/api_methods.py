@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from townflow.runtime import workflow
+from townflow.web.api_resource import list_args
 from townflow.web.errors import ValidationError
 from townflow.web.requestdata import int_arg, parse_json_arg, require
 from townflow.web.whitelist import Param, whitelisted
@@ -118,6 +119,39 @@ def client_get_value(session: Any, args: dict[str, Any]) -> Any:
 def client_get(session: Any, args: dict[str, Any]) -> dict[str, Any]:
     """One document by name (the same as GET /api/resource/<doctype>/<name>)."""
     return session.get(_text(args, "doctype", required=True), _text(args, "name", required=True))
+
+
+@whitelisted(
+    router,
+    "frappe.client.get_list",
+    params=[
+        DOCTYPE,
+        Param("fields", {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}),
+        FILTERS,
+        Param("or_filters", {"oneOf": [{"type": "object"}, {"type": "array"}, {"type": "string"}]}),
+        Param("order_by"),
+        Param("limit_start", {"type": "integer", "minimum": 0}),
+        Param("limit_page_length", {"type": "integer", "minimum": 0}),
+    ],
+)
+def client_get_list(session: Any, args: dict[str, Any]) -> list[dict[str, Any]]:
+    """The same list as GET /api/resource/<doctype>, called as a method."""
+    return session.get_list(_text(args, "doctype", required=True), **list_args(args))
+
+
+@whitelisted(router, "frappe.client.submit", http_methods=("POST",), params=[DOC])
+def client_submit(session: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """Submit a draft (docstatus 0 -> 1); documents under a workflow move by apply_workflow."""
+    doc = _doc(args)
+    return session.submit(doc, check_modified=bool(doc.get("modified")))
+
+
+@whitelisted(
+    router, "frappe.client.cancel", http_methods=("POST",), params=[DOCTYPE, Param("name", required=True)]
+)
+def client_cancel(session: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """Cancel a submitted document (docstatus 1 -> 2)."""
+    return session.cancel(_text(args, "doctype", required=True), _text(args, "name", required=True))
 
 
 # -- townflow's approval calls -----------------------------------------------------------

@@ -37,7 +37,7 @@ DOC_BODY = {
 }
 
 
-def _list_args(args: dict[str, Any]) -> dict[str, Any]:
+def list_args(args: dict[str, Any]) -> dict[str, Any]:
     fields = parse_json_arg(args.get("fields"), "fields", default=None)
     if fields is not None:
         if isinstance(fields, str):
@@ -91,7 +91,7 @@ async def document_list(
     limit_page_length: Annotated[int | None, Query(ge=0, description="page size; 0 for all")] = None,
     limit: Annotated[int | None, Query(ge=0, description="alias of limit_page_length")] = None,
 ) -> dict[str, Any]:
-    args = _list_args(await form_dict(request))
+    args = list_args(await form_dict(request))
     rows = await run_in_threadpool(session.get_list, doctype, **args)
     return {"data": rows}
 

@@ -32,9 +32,7 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"townflow build --check: {out} matches the spec ({len(files)} files)")
         return 0
     written, removed = write_tree(out, files)
-    print(
-        f"townflow build: {out}: {len(files)} files, {len(written)} written, {len(removed)} stale removed"
-    )
+    print(f"townflow build: {out}: {len(files)} files, {len(written)} written, {len(removed)} stale removed")
     return 0
 
 

@@ -23,6 +23,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from townflow.compile.templates import APP_NAME
@@ -63,13 +64,19 @@ class Deployer:
         self.step_no += 1
         self.say(f"{self.step_no}. {title}: {shlex.join(argv)}")
         env = {**os.environ, "PATH": f"{Path(self.bench_cmd).parent}:{os.environ.get('PATH', '')}"}
-        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-        output = (proc.stdout or "") + (proc.stderr or "")
+        # Output goes to a file, not a pipe: a restart command leaves servers running that would
+        # hold a pipe open (and this command waiting) forever.
+        with tempfile.TemporaryFile(mode="w+") as log:
+            proc = subprocess.run(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+            log.seek(0)
+            output = log.read()
         if self.verbose and output.strip():
             print(output.rstrip())
         if proc.returncode != 0:
             tail = "\n".join(output.strip().splitlines()[-25:])
-            raise DeployError(f"step {self.step_no} ({title}) failed with exit status {proc.returncode}:\n{tail}")
+            raise DeployError(
+                f"step {self.step_no} ({title}) failed with exit status {proc.returncode}:\n{tail}"
+            )
         self.say(f"{self.step_no}. {title}: ok")
         return output
 
@@ -109,8 +116,11 @@ class Deployer:
 
     def deploy(self, restart_cmd: str | None) -> None:
         self.check_bench()
-        pip = [str(self.python), "-m", "pip", "install", "--quiet", "--no-build-isolation"]
-        self.run("install the townflow engine into the bench env", [*pip, "-e", str(self.engine)], self.bench)
+        pip = [str(self.python), "-m", "pip", "install", "--quiet"]
+        # The engine builds with the bench's own setuptools; the app with flit_core, fetched by pip
+        # into an isolated build environment as `bench get-app` does.
+        engine = [*pip, "--no-build-isolation", "-e", str(self.engine)]
+        self.run("install the townflow engine into the bench env", engine, self.bench)
         self.link_app()
         self.run("install the app package", [*pip, "-e", str(self.bench / "apps" / APP_NAME)], self.bench)
         if self.installed():

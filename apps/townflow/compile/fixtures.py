@@ -203,7 +203,11 @@ def record_fixture(record: Record, doctype: DocType, project_doctypes: dict[str,
             if child_type is not None:
                 values[f.fieldname] = [
                     _child_row(
-                        f.options, name, doctype.name, f.fieldname, _column_values(child_type, row, project_doctypes)
+                        f.options,
+                        name,
+                        doctype.name,
+                        f.fieldname,
+                        _column_values(child_type, row, project_doctypes),
                     )
                     for row in rows
                 ]

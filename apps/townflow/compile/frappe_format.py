@@ -23,9 +23,7 @@ OWNER = "Administrator"
 
 def as_json(obj: Any, ensure_ascii: bool = True) -> str:
     """frappe.as_json, plus the trailing newline of files in a Frappe repository."""
-    return (
-        json.dumps(obj, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=ensure_ascii) + "\n"
-    )
+    return json.dumps(obj, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=ensure_ascii) + "\n"
 
 
 def scrub(text: str) -> str:
@@ -46,7 +44,9 @@ def stamp(moment: datetime) -> str:
 def content_timestamps(payload: Any) -> tuple[str, str]:
     """(creation, modified) derived from `payload` (anything JSON-serialisable)."""
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-    offset = timedelta(seconds=int(digest[:8], 16) % (365 * 86400), microseconds=int(digest[8:13], 16) % 10**6)
+    offset = timedelta(
+        seconds=int(digest[:8], 16) % (365 * 86400), microseconds=int(digest[8:13], 16) % 10**6
+    )
     return stamp(EPOCH), stamp(EPOCH + offset)
 
 

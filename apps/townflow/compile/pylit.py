@@ -8,11 +8,17 @@ double-quoted. The output is stable under `ruff format` and deterministic.
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 INDENT = "    "
 #: Below the repository's line length (110), leaving room for the key and the trailing comma.
 WIDTH = 100
+
+
+def width(text: str) -> int:
+    """Display width as ruff measures line length: East Asian wide characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _inline(value: Any) -> str:
@@ -32,7 +38,7 @@ def literal(value: Any, level: int = 0, prefix_len: int = 0) -> str:
     flat = _inline(value)
     if not isinstance(value, dict | list | tuple) or not value:
         return flat
-    if len(INDENT * level) + prefix_len + len(flat) + 1 <= WIDTH:
+    if len(INDENT * level) + prefix_len + width(flat) + 1 <= WIDTH:
         return flat
     pad = INDENT * (level + 1)
     end = INDENT * level

@@ -103,7 +103,8 @@ def controller_py(doctype: str) -> str:
         _header("#")
         + "\n# import frappe\nfrom frappe.model.document import Document\n\n\n"
         + f"class {class_name(doctype)}(Document):\n"
-        + f'    """{GENERATED_NOTE}\n\n    Its rules run from hooks.py doc_events (care_for_girls.townflow_ext).\n    """\n'
+        + f'    """{GENERATED_NOTE}\n\n'
+        + '    Its rules run from hooks.py doc_events (care_for_girls.townflow_ext).\n    """\n'
     )
 
 
@@ -120,9 +121,7 @@ def controller_js(doctype: str, workflow: Workflow | None) -> str:
     head = _header("//") + "\n"
     needs_comment = sorted({t.action for t in workflow.transitions if t.comment_required}) if workflow else []
     if not needs_comment:
-        return (
-            head + f'// frappe.ui.form.on("{doctype}", {{\n// \trefresh(frm) {{\n\n// \t}},\n// }});\n'
-        )
+        return head + f'// frappe.ui.form.on("{doctype}", {{\n// \trefresh(frm) {{\n\n// \t}},\n// }});\n'
     actions = ", ".join(f'"{a}"' for a in needs_comment)
     return (
         head

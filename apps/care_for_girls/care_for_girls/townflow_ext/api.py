@@ -1,0 +1,274 @@
+"""Whitelisted methods: the embedded runtime's `townflow.api.*` names (hooks.py maps
+/api/method/townflow.api.<name> here) and Frappe's apply_workflow, wrapped.
+
+apply_workflow adds what Frappe lacks and delegates the rest to frappe.model.workflow:
+a required comment (reject, and transitions marked comment_required), countersign steps (an
+approval only records a vote until every approver of the step has approved), and the move back
+to the returner after a return. Arguments and answers follow townflow.web.api_methods.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import frappe
+from frappe.model import workflow as frappe_workflow
+from frappe.utils import cint, get_datetime, now_datetime
+
+from care_for_girls.townflow_ext import errors, events, log, spec
+from townflow.rules import steps
+from townflow.rules import workflow as rules
+from townflow.rules.workflow import WorkflowRuleError
+
+
+def _load(doc: Any):
+    """The stored document named by `doc` (a dict or its JSON), read-permission checked; a stale
+    `modified` in `doc` is a conflict, as Frappe's check_if_latest reports it."""
+    data = frappe.parse_json(doc) if isinstance(doc, str) else frappe._dict(doc or {})
+    if not isinstance(data, dict) or not data.get("doctype") or not data.get("name"):
+        frappe.throw("Argument doc must be a document with doctype and name", frappe.ValidationError)
+    stored = frappe.get_doc(data["doctype"], data["name"])
+    stored.check_permission("read")
+    if data.get("modified") and get_datetime(data["modified"]) != get_datetime(stored.modified):
+        frappe.throw(
+            errors.bilingual(
+                "Document has been modified after you have opened it", "单据已被他人修改，请刷新后重试"
+            ),
+            frappe.TimestampMismatchError,
+        )
+    return data, stored
+
+
+def _workflow(stored):
+    workflow = spec.workflow(stored.doctype)
+    if workflow is None:
+        frappe.throw(f"{stored.doctype} has no workflow", frappe.ValidationError)
+    return workflow
+
+
+def _plain(stored) -> dict[str, Any]:
+    return frappe.parse_json(frappe.as_json(stored.as_dict()))
+
+
+def _check():
+    return rules.expression_check({k: v for k, v in events.expression_context({}).items() if k != "doc"})
+
+
+def _move(stored, workflow, target: str, action: str, kind: str, comment: str | None) -> dict:
+    """A move Frappe has no transition for (return, withdraw, back to the returner): the rules
+    checked it; write the state (and the state's update_field) without Frappe's transition check."""
+    state_before = rules.current_state(workflow, _plain(stored))
+    updates = rules.state_field_updates(workflow, rules.state_row(workflow, target))
+    frappe.flags.townflow_system_write = True
+    for field, value in updates.items():
+        stored.db_set(field, value)
+    log.record(stored, action, kind, state_before, target, comment)
+    log.assign_state(stored, workflow, target)
+    return stored.as_dict()
+
+
+@frappe.whitelist()
+def apply_workflow(doc, action, comment=None):
+    data, stored = _load(doc)
+    comment = comment or data.get("__townflow_comment")
+    workflow = spec.workflow(stored.doctype)
+    if workflow is None:
+        return frappe_workflow.apply_workflow(stored.as_dict(), action)
+    plain, user = _plain(stored), frappe.session.user
+    try:
+        transition = rules.find_transition(workflow, plain, user, frappe.get_roles(), action, _check())
+        rules.require_comment(transition, comment)
+        history = log.history(stored.doctype, stored.name)
+        required = [t.user for t in log.open_tasks(stored.doctype, stored.name)]
+        tally = steps.countersign_outcome(workflow, plain, transition, user, required, history)
+    except WorkflowRuleError as exc:
+        errors.throw(exc)
+    state = rules.current_state(workflow, plain)
+    if tally.status == "pending":
+        log.record(stored, action, "vote", state, state, comment)
+        log.close_tasks(stored.doctype, stored.name, user=user)
+        return stored.as_dict()
+    back_to = steps.resubmission_target(history, state) if transition.kind in steps.FORWARD_KINDS else None
+    if back_to and back_to != transition.next_state:
+        return _move(stored, workflow, back_to, action, transition.kind, comment)
+    frappe.flags.townflow_action = {"action": action, "kind": "transition", "comment": comment}
+    frappe.flags.townflow_move_checked = True
+    return frappe_workflow.apply_workflow(stored.as_dict(), action).as_dict()
+
+
+@frappe.whitelist()
+def return_to(doc, to_state=None, comment=None, target_state=None):
+    _data, stored = _load(doc)
+    workflow = _workflow(stored)
+    target = to_state or target_state or steps.applicant_state(workflow)
+    stored.check_permission("write")
+    try:
+        history = log.history(stored.doctype, stored.name)
+        steps.check_return(workflow, _plain(stored), frappe.get_roles(), target, comment, history)
+    except WorkflowRuleError as exc:
+        errors.throw(exc)
+    return _move(stored, workflow, target, "Return", "return", comment)
+
+
+@frappe.whitelist()
+def withdraw(doc, comment=None):
+    _data, stored = _load(doc)
+    workflow = _workflow(stored)
+    try:
+        history = log.history(stored.doctype, stored.name)
+        target = steps.check_withdraw(workflow, _plain(stored), frappe.session.user, history)
+    except WorkflowRuleError as exc:
+        errors.throw(exc)
+    return _move(stored, workflow, target, "Withdraw", "withdraw", comment)
+
+
+@frappe.whitelist()
+def delegate(doc, to_user, comment=None):
+    _data, stored = _load(doc)
+    workflow = _workflow(stored)
+    me = frappe.session.user
+    tasks = log.open_tasks(stored.doctype, stored.name)
+    if not frappe.db.exists("User", {"name": to_user, "enabled": 1}):
+        frappe.throw(f"User {to_user} does not exist", frappe.DoesNotExistError)
+    to_roles = frappe.get_roles(to_user)
+    state = rules.current_state(workflow, _plain(stored))
+    reachable = any(to_user in log.approvers_for(stored, r) for r in steps.step_roles(workflow, state))
+    try:
+        steps.check_delegate(
+            workflow, _plain(stored), me, [t.user for t in tasks], to_user, to_roles, reachable
+        )
+    except WorkflowRuleError as exc:
+        errors.throw(exc)
+    mine = next(t for t in tasks if t.user == me)
+    log.close_tasks(stored.doctype, stored.name, user=me, status="Cancelled")
+    log.add_task(stored, to_user, state, log.APPROVAL, mine.due, delegated_from=me)
+    log.record(stored, f"Delegate to {to_user}", "delegate", state, state, comment)
+    return stored.as_dict()
+
+
+@frappe.whitelist()
+def comment(doctype, name, content):
+    stored = frappe.get_doc(doctype, name)
+    stored.check_permission("read")
+    if not (content or "").strip():
+        frappe.throw("A comment needs some text", frappe.MandatoryError)
+    workflow = spec.workflow(doctype)
+    state = rules.current_state(workflow, _plain(stored)) if workflow else ""
+    log.record(stored, "Comment", "comment", state, state, content)
+    return {"doctype": doctype, "name": name, "content": content, "user": frappe.session.user}
+
+
+@frappe.whitelist()
+def timeline(doctype, name):
+    stored = frappe.get_doc(doctype, name)
+    stored.check_permission("read")
+    actions = frappe.get_all(
+        log.ACTION,
+        filters={"reference_doctype": doctype, "reference_name": name},
+        fields=["user", "action", "kind", "from_state", "to_state", "comment", "creation"],
+        order_by="creation asc, step_round asc",
+    )
+    versions = frappe.get_all(
+        "Version",
+        filters={"ref_doctype": doctype, "docname": name},
+        fields=["owner", "creation", "data"],
+        order_by="creation asc",
+    )
+    expected = [t.user for t in log.open_tasks(doctype, name)]
+    return {"actions": actions, "versions": versions, "expected": expected}
+
+
+TABS = ("todo", "done", "cc", "overdue")
+
+
+def _task_filters(tab: str, doctype: str | None) -> tuple[str, dict[str, Any]]:
+    user = frappe.session.user
+    if tab == "done":
+        filters: dict[str, Any] = {"user": user, "kind": ["not in", ["comment"]]}
+        table = log.ACTION
+    else:
+        table = log.TASK
+        filters = {"user": user, "kind": log.CC if tab == "cc" else log.APPROVAL}
+        if tab != "cc":
+            filters["status"] = "Open"
+        if tab == "overdue":
+            filters["due"] = ["<", now_datetime()]
+    if doctype:
+        filters["reference_doctype"] = doctype
+    return table, filters
+
+
+def _visible(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only documents the user may read now (User Permissions applied by frappe.get_list)."""
+    by_doctype: dict[str, set[str]] = {}
+    for r in rows:
+        by_doctype.setdefault(r["reference_doctype"], set()).add(r["reference_name"])
+    readable = {
+        (dt, n)
+        for dt, names in by_doctype.items()
+        for n in frappe.get_list(dt, filters={"name": ["in", list(names)]}, pluck="name", limit_page_length=0)
+    }
+    return [r for r in rows if (r["reference_doctype"], r["reference_name"]) in readable]
+
+
+def _rows(tab: str, doctype: str | None) -> list[dict[str, Any]]:
+    table, filters = _task_filters(tab, doctype)
+    fields = ["reference_doctype", "reference_name", "creation", "modified"]
+    fields += ["to_state as workflow_state"] if table == log.ACTION else ["state as workflow_state", "due"]
+    rows = frappe.get_all(table, filters=filters, fields=fields, order_by="modified desc")
+    seen, unique = set(), []
+    for r in rows:
+        key = (r.reference_doctype, r.reference_name)
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return _visible(unique)
+
+
+@frappe.whitelist()
+def inbox(tab="todo", doctype=None, limit_start=0, limit_page_length=20):
+    if tab not in TABS:
+        frappe.throw("Argument tab must be todo, done, cc or overdue", frappe.ValidationError)
+    start, length = max(0, cint(limit_start)), max(1, min(cint(limit_page_length) or 20, 500))
+    now = now_datetime()
+    counts = {t: len(_rows(t, doctype)) for t in TABS}
+    items = []
+    for r in _rows(tab, doctype)[start : start + length]:
+        due = r.get("due")
+        items.append(
+            {
+                "reference_doctype": r.reference_doctype,
+                "reference_name": r.reference_name,
+                "workflow_state": r.workflow_state,
+                "creation": r.creation,
+                "modified": r.modified,
+                "due_at": due,
+                "overdue": bool(due and get_datetime(due) < now and tab in {"todo", "overdue"}),
+            }
+        )
+    return {"tab": tab, "items": items, "counts": counts}
+
+
+@frappe.whitelist()
+def bulk_apply(doctype, names, action, comment=None):
+    names = frappe.parse_json(names) if isinstance(names, str) and names.startswith("[") else names
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or len(names) > 500:
+        frappe.throw("Argument names must be a list of up to 500 names", frappe.ValidationError)
+    done, failed = [], []
+    for name in names:
+        savepoint = f"bulk_{len(done) + len(failed)}"
+        frappe.db.savepoint(savepoint)
+        try:
+            apply_workflow({"doctype": doctype, "name": name}, action, comment)
+            done.append(name)
+        except Exception as exc:
+            frappe.db.rollback(save_point=savepoint)
+            frappe.clear_messages()
+            failed.append({"name": name, "exc_type": type(exc).__name__, "message": str(exc)})
+        finally:
+            frappe.flags.townflow_action = None
+            frappe.flags.townflow_move_checked = False
+            frappe.flags.townflow_system_write = False
+    return {"done": done, "failed": failed}

@@ -1,0 +1,178 @@
+"""doc_events: the spec's validators and rules on save, workflow bookkeeping after it.
+
+validate   field validators (ID number checksum, mobile), min/max, regex, the DocType's rules
+           (expressions that may call exists/count), the campaign's eligibility rules, Frappe's
+           missing server-side allow_edit check, and the countersign guard.
+on_change  after a workflow move: log it, open the next step's tasks (approvers resolved by the
+           document's village), CC, certificate serial and validity, termination report effects.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import frappe
+from frappe.utils import now_datetime, nowdate
+
+from care_for_girls.townflow_ext import campaign, log, spec
+from care_for_girls.townflow_ext.errors import bilingual
+from townflow.expr import parse
+from townflow.rules import validators
+from townflow.rules import workflow as wf_rules
+from townflow.spec.models import DocType
+
+
+def expression_context(doc_values: dict[str, Any]) -> dict[str, Any]:
+    now = now_datetime()
+    return {
+        "doc": doc_values,
+        "user": frappe.session.user,
+        "roles": frappe.get_roles(),
+        "today": nowdate(),
+        "now": now.strftime("%Y-%m-%d %H:%M:%S"),
+        "settings": spec.settings(),
+    }
+
+
+def runtime_functions(current) -> dict[str, Any]:
+    """exists/count over the registries (no permission filter: eligibility sees every household),
+    leaving out the document being validated, as the embedded runtime does."""
+
+    def _filters(doctype: str, filters: dict[str, Any]) -> dict[str, Any]:
+        if spec.doctype(doctype) is None:
+            frappe.throw(f"exists/count: unknown DocType {doctype}")
+        out = {k: (["in", v] if isinstance(v, list | tuple) else v) for k, v in filters.items()}
+        if current is not None and current.doctype == doctype and current.name:
+            out["name"] = ["!=", current.name]
+        return out
+
+    def exists(doctype: str, **filters) -> bool:
+        return bool(frappe.get_all(doctype, filters=_filters(doctype, filters), limit=1, pluck="name"))
+
+    def count(doctype: str, **filters) -> int:
+        return frappe.db.count(doctype, _filters(doctype, filters))
+
+    return {"exists": exists, "count": count}
+
+
+def _plain(doc) -> dict[str, Any]:
+    return frappe.parse_json(frappe.as_json(doc.as_dict(no_default_fields=False)))
+
+
+def _field_errors(dt: DocType, row, prefix: str = "") -> list[str]:
+    errors = []
+    for f in dt.data_fields:
+        value = row.get(f.fieldname)
+        if value in (None, "") or f.fieldtype == "Check":
+            continue
+        label = prefix + (f.label.zh if (frappe.local.lang or "").startswith("zh") else f.label.en)
+        if f.validator:
+            problem = validators.check(f.validator, str(value))
+            if problem:
+                errors.append(f"{label}: {bilingual(*problem)}")
+            else:
+                row.set(f.fieldname, validators.normalize(f.validator, str(value)))
+        if f.regex and not re.search(f.regex, str(value)):
+            errors.append(f"{label}: " + bilingual("does not have the required format", "格式不正确"))
+        if f.min_value is not None and float(value) < f.min_value:
+            errors.append(
+                f"{label}: " + bilingual(f"must be at least {f.min_value:g}", f"不能小于 {f.min_value:g}")
+            )
+        if f.max_value is not None and float(value) > f.max_value:
+            errors.append(
+                f"{label}: " + bilingual(f"must be at most {f.max_value:g}", f"不能大于 {f.max_value:g}")
+            )
+    return errors
+
+
+def _rule_errors(dt: DocType, doc) -> list[str]:
+    errors = []
+    if not dt.rules:
+        return errors
+    context = expression_context(_plain(doc))
+    functions = runtime_functions(doc)
+    for rule in dt.rules:
+        if rule.when and not parse(rule.when).evaluate(context, functions):
+            continue
+        if not parse(rule.condition).evaluate(context, functions):
+            errors.append(bilingual(rule.message.en, rule.message.zh))
+    return errors
+
+
+def _state_change(doc) -> tuple[str | None, str | None]:
+    workflow = spec.workflow(doc.doctype)
+    before = doc.get_doc_before_save()
+    if workflow is None or before is None:
+        return None, None
+    return before.get(workflow.workflow_state_field), doc.get(workflow.workflow_state_field)
+
+
+def _check_workflow_edit(doc) -> None:
+    """Frappe's allow_edit is enforced only by the desk form; enforce it on the server too."""
+    workflow = spec.workflow(doc.doctype)
+    if workflow is None or doc.is_new() or frappe.flags.townflow_system_write:
+        return
+    old, new = _state_change(doc)
+    if old != new or frappe.session.user == "Administrator":
+        return  # a workflow move: Frappe's validate_workflow and our apply_workflow check it
+    if not wf_rules.may_edit(workflow, _plain(doc), frappe.get_roles()):
+        frappe.throw(
+            bilingual(f"You may not edit a document in state {new}", f"当前状态（{new}）下您无权修改此单据"),
+            frappe.PermissionError,
+        )
+
+
+def validate(doc, method: str | None = None) -> None:
+    dt = spec.doctype(doc.doctype)
+    if dt is None:
+        return
+    errors = _field_errors(dt, doc)
+    for f in dt.fields:
+        child = spec.doctype(f.options) if f.fieldtype in ("Table", "Table MultiSelect") else None
+        for row in (doc.get(f.fieldname) or []) if child else []:
+            errors.extend(_field_errors(child, row, prefix=f"#{row.idx} "))
+    errors.extend(_rule_errors(dt, doc))
+    errors.extend(campaign.refusals(doc))
+    if errors:
+        frappe.throw("<br>".join(errors), frappe.ValidationError, title=bilingual("Not valid", "校验未通过"))
+    _check_workflow_edit(doc)
+    old, new = _state_change(doc)
+    if old and new and old != new and not frappe.flags.townflow_move_checked:
+        _guard_countersign(doc, old, new)
+
+
+def _guard_countersign(doc, old: str, new: str) -> None:
+    """A move out of an all-must-approve step that did not come through the app's apply_workflow
+    (which tallies the votes) would let one approver decide for all: refuse it."""
+    workflow = spec.workflow(doc.doctype)
+    step = workflow.state(old).step if workflow.state(old) else None
+    moves = [t for t in workflow.transitions if t.state == old and t.next_state == new]
+    if step is not None and step.mode == "all" and any(t.kind == "approve" for t in moves):
+        frappe.throw(
+            bilingual("Every approver of this step must approve", "本环节为会签，需全部审批人同意"),
+            frappe.ValidationError,
+        )
+
+
+def on_change(doc, method: str | None = None) -> None:
+    # Submitting runs on_update and then on_submit: handle the move once.
+    if doc.flags.townflow_handled:
+        return
+    doc.flags.townflow_handled = True
+    workflow = spec.workflow(doc.doctype)
+    if workflow is None:
+        campaign.after_save(doc, None)
+        return
+    old, new = _state_change(doc)
+    if doc.get_doc_before_save() is None:  # inserted: the applicant's first state
+        new = doc.get(workflow.workflow_state_field)
+        old = None
+    if new and old != new:
+        pending = frappe.flags.townflow_action or {}
+        if old is not None:
+            action, kind = pending.get("action") or new, pending.get("kind") or "transition"
+            log.record(doc, action, kind, old, new, pending.get("comment"))
+        log.assign_state(doc, workflow, new)
+        campaign.entered(doc, new)
+    campaign.after_save(doc, new)

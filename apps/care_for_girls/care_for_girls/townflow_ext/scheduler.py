@@ -1,0 +1,61 @@
+"""scheduler_events: due times (hourly) and certificate expiry (daily)."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import now_datetime
+
+from care_for_girls.townflow_ext import campaign, log, spec
+from townflow.rules import steps
+
+
+def hourly() -> None:
+    """Overdue approval tasks: remind the approver once, escalate once to the step's escalate_to role."""
+    now = now_datetime()
+    overdue = frappe.get_all(
+        log.TASK,
+        filters={"status": "Open", "kind": log.APPROVAL, "due": ["<", now]},
+        fields=[
+            "name",
+            "reference_doctype",
+            "reference_name",
+            "user",
+            "state",
+            "due",
+            "reminded",
+            "escalated",
+        ],
+    )
+    for task in overdue:
+        workflow = spec.workflow(task.reference_doctype)
+        if workflow is None or workflow.state(task.state) is None:
+            continue
+        step = steps.step_of(workflow, task.state)
+        done = [a for a, flag in (("remind", task.reminded), ("escalate", task.escalated)) if flag]
+        doc = frappe.get_doc(task.reference_doctype, task.reference_name)
+        for action in steps.overdue_actions(step, task.due, now, done):
+            if action == "remind":
+                doc.add_comment(
+                    "Comment", f"Reminder: {task.user} is overdue on {task.state} (due {task.due})"
+                )
+                frappe.db.set_value(log.TASK, task.name, "reminded", 1)
+            elif action == "escalate" and step.escalate_to:
+                for user in log.approvers_for(doc, step.escalate_to):
+                    log.add_task(doc, user, task.state, log.APPROVAL, None, delegated_from=task.user)
+                doc.add_comment("Comment", f"Escalated to {step.escalate_to}: {task.state} overdue")
+                frappe.db.set_value(log.TASK, task.name, "escalated", 1)
+    frappe.db.commit()
+
+
+def daily() -> None:
+    """Issued certificates nobody used expire the day after their validity ends."""
+    workflow = spec.workflow(campaign.CERTIFICATE)
+    if workflow is None or workflow.state(campaign.EXPIRED_STATE) is None:
+        return
+    for row in campaign.expired_certificates():
+        doc = frappe.get_doc(campaign.CERTIFICATE, row["name"])
+        frappe.flags.townflow_system_write = True
+        doc.db_set(workflow.workflow_state_field, campaign.EXPIRED_STATE)
+        log.record(doc, "Expire", "transition", campaign.ISSUED_STATE, campaign.EXPIRED_STATE, None)
+        log.close_tasks(doc.doctype, doc.name, status="Cancelled")
+    frappe.db.commit()

@@ -89,6 +89,7 @@ async def document_action(request: Request, dt: str, name: str, session: Session
                 access,
                 is_new=False,
                 general_errors=[message_of(exc, page.lang)],
+                heading="action_failed",
                 status_code=status,
             )
         return redirect(back)

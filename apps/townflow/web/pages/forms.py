@@ -57,6 +57,7 @@ def render_form(
     general_errors: list[str] | None = None,
     status_code: int = 200,
     notice: str | None = None,
+    heading: str = "save_failed",
 ) -> HTMLResponse:
     site = page.site
     meta = site.metas.get(doctype)
@@ -94,6 +95,7 @@ def render_form(
         access=access,
         is_new=is_new,
         general_errors=general_errors or [],
+        error_heading=page.t(heading) if (errors or general_errors) else "",
         transitions=transitions,
         timeline=timeline,
         workflow=workflow,

@@ -92,3 +92,19 @@ def test_unknown_routes_and_methods_answer_frappe_json(http):
     assert answer.status_code == 404
     assert answer.json()["exc_type"] == "DoesNotExistError"
     assert http.patch("/api/method/login").status_code == 405
+
+
+def test_an_unexpected_error_is_a_bare_500_with_the_usual_headers(site):
+    app = create_app(site, pages=False)
+
+    def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/boom")
+    assert answer.status_code == 500
+    assert answer.json()["exc_type"] == "Exception"
+    assert "secret internal detail" not in answer.text
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"

@@ -20,7 +20,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from townflow.web import api_auth, api_methods, api_resource
-from townflow.web.errors import install_error_handlers
+from townflow.web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from townflow.web.jsonutil import FrappeJSONResponse
 from townflow.web.openapi import install_openapi
 from townflow.web.security import SecurityHeadersMiddleware, WebSettings
@@ -59,6 +59,7 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
         max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
     install_error_handlers(app)
+    app.add_middleware(UnexpectedErrorMiddleware)  # inner: its 500 answers get the headers below
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.include_router(api_auth.router)
     app.include_router(api_methods.router)

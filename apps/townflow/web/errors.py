@@ -141,6 +141,44 @@ def error_response(exc: Exception, *, headers: dict[str, str] | None = None) -> 
     )
 
 
+def _internal_error() -> WebError:
+    err = WebError("Internal server error", zh="服务器内部错误")
+    err.exc_type, err.http_status = "Exception", 500
+    return err
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an unexpected exception into Frappe's 500 answer *inside* the app's middleware.
+
+    Starlette answers unhandled exceptions in its outermost middleware, past every other one,
+    so the answer would miss the security and no-store headers; caught here, it gets them.
+    The traceback goes to the log, never to the client.
+    """
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await error_response(_internal_error())(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every failure to Frappe's answer. Called by `create_app`."""
 
@@ -171,9 +209,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if is_frappe_error(exc):
             return error_response(exc)
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        err = WebError("Internal server error")
-        err.exc_type, err.http_status = "Exception", 500
-        return error_response(err)
+        return error_response(_internal_error())
 
     app.add_exception_handler(WebError, on_frappe_error)
     try:  # the runtime's base error; absent only while the runtime is being written

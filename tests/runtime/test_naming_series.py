@@ -44,3 +44,22 @@ def test_series_by_year_prefix_and_format_counter(admin, people):
 def test_amended_names():
     assert amended_name("APP-1", None) == "APP-1-1"
     assert amended_name("APP-1-1", "APP-1") == "APP-1-2"
+
+
+def test_autoincrement_hash_and_prompt_rules(tmp_path, project):
+    from site_support import dt, f
+
+    from townflow.runtime import Site
+    from townflow.spec.models import DocPerm
+
+    perms = [DocPerm(role="System Manager", read=True, write=True, create=True)]
+    project.doctypes["Counter"] = dt("Counter", [f("label")], perms, autoname="autoincrement")
+    project.doctypes["Token"] = dt("Token", [f("label")], perms, autoname="hash")
+    project.doctypes["Named"] = dt("Named", [f("label")], perms, autoname="prompt")
+    site = Site.open(tmp_path / "naming", project, admin_password="x")
+    admin = site.session("Administrator")
+    assert [admin.insert({"doctype": "Counter"})["name"] for _ in range(3)] == ["1", "2", "3"]
+    token = admin.insert({"doctype": "Token"})["name"]
+    assert len(token) == 10 and token != admin.insert({"doctype": "Token"})["name"]
+    assert admin.insert({"doctype": "Named", "name": "chosen"})["name"] == "chosen"
+    site.close()

@@ -33,6 +33,10 @@ RECORDS = ("inside", "outside", "own_outside")
 def matrix_site(tmp_path_factory):
     project = load_project(ROOT)
     site = Site.open(tmp_path_factory.mktemp("matrix"), project, admin_password="x", with_fixtures=False)
+    with site.transaction():
+        for name in doctypes_under_test(project):
+            for kind in RECORDS:
+                store.insert_row(site.db, site.metas.get(name), raw_record(site, name, kind))
     roles = sorted(set(project.roles) | {"System Manager"})
     admin = site.session("Administrator")
     for role in roles:
@@ -49,10 +53,6 @@ def matrix_site(tmp_path_factory):
                     "for_value": value,
                 }
             )
-    with site.transaction():
-        for name in doctypes_under_test(project):
-            for kind in RECORDS:
-                store.insert_row(site.db, site.metas.get(name), raw_record(site, name, kind))
     yield site, project, roles
     site.close()
 

@@ -66,3 +66,18 @@ def test_roles_and_user_permissions_are_what_sessions_use(site):
     session = site.session("clerk")
     assert {"Village Clerk", "All"} <= session.roles
     assert session.ctx.allowed("village") == frozenset({"V1"})
+
+
+def test_user_permission_must_name_an_existing_record(site):
+    from townflow.runtime.errors import ValidationError
+
+    make_user(site, "clerk", ["Village Clerk"])
+    admin = site.session("Administrator")
+    with pytest.raises(ValidationError) as err:
+        admin.insert(
+            {"doctype": "User Permission", "user": "clerk", "allow": "Village", "for_value": "Atlantis"}
+        )
+    assert err.value.fields == ["for_value"]
+    with pytest.raises(ValidationError) as err:
+        admin.insert({"doctype": "User Permission", "user": "clerk", "allow": "Spaceship", "for_value": "x"})
+    assert err.value.fields == ["allow"]

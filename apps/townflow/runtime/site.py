@@ -36,7 +36,7 @@ from townflow.runtime.meta import Metas
 from townflow.runtime.permissions import Permissions, UserContext, load_user_context
 from townflow.runtime.store import load_single
 from townflow.runtime.system_doctypes import ADMINISTRATOR, AUTOMATIC_ROLES, SYSTEM_MANAGER
-from townflow.runtime.users import Users
+from townflow.runtime.users import Users, register_user_hooks
 from townflow.runtime.workflow_hooks import register_workflow_hooks
 from townflow.spec.models import DocType
 
@@ -58,6 +58,7 @@ class Site:
         self.users = Users(self)
         self._settings: dict | None = None
         register_customization_hooks(self)
+        register_user_hooks(self)
         register_workflow_hooks(self)  # the workflow engine's tables and state guards
 
     @classmethod

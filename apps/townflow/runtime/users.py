@@ -20,7 +20,8 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from townflow.runtime.errors import AuthenticationError, DoesNotExistError
+from townflow.runtime.errors import AuthenticationError, DoesNotExistError, FieldMessage, ValidationError
+from townflow.runtime.hooks import DocEvent
 from townflow.runtime.system_doctypes import ADMINISTRATOR, SYSTEM_MANAGER
 
 #: argon2id with argon2-cffi's RFC 9106 low-memory profile. Tests may swap in a cheaper hasher
@@ -136,3 +137,21 @@ class Users:
                 }
             )
         return True
+
+
+def register_user_hooks(site) -> None:
+    """A User Permission must name a DocType of the site and a record of it (Frappe checks both)."""
+
+    def check_user_permission(event: DocEvent) -> None:
+        allow, value = event.doc.get("allow"), event.doc.get("for_value")
+        problems = []
+        if not site.metas.exists(allow or ""):
+            problems.append(FieldMessage("allow", f"{allow}：不是单据类型", f"{allow} is not a DocType"))
+        elif not site.db.fetchone(f"SELECT 1 FROM {site.metas.get(allow).table} WHERE name = ?", (value,)):
+            problems.append(
+                FieldMessage("for_value", f"{allow} {value} 不存在", f"{allow} {value} does not exist")
+            )
+        if problems:
+            raise ValidationError.from_messages(problems)
+
+    site.hooks.register("User Permission", "validate", check_user_permission)

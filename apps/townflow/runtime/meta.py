@@ -14,6 +14,7 @@ when a Custom Field or Property Setter is written (`Metas.invalidate`).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -215,7 +216,7 @@ class Metas:
             rows = self.db.fetchall(
                 f"SELECT * FROM {table(doctype)} WHERE {key} = ? ORDER BY creation, name", (value,)
             )
-        except Exception:  # the table does not exist yet (first schema sync)
+        except sqlite3.OperationalError:  # the table does not exist yet (first schema sync)
             return []
         return [dict(r) for r in rows]
 

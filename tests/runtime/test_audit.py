@@ -75,3 +75,16 @@ def test_transitions_recorded_by_the_workflow_engine_join_the_chain(site, people
         site.audit.record("transition", "clerk1", "Household", people["h1"]["name"], {"from": "A", "to": "B"})
     assert site.audit.entries("Household", people["h1"]["name"])[0]["data"] == {"from": "A", "to": "B"}
     assert site.audit.verify().ok
+
+
+def test_a_recorded_head_detects_a_cut_off_tail(site, people, tmp_path, capsys):
+    result = site.audit.verify()
+    head = f"{result.rows}:{result.head_hash}"
+    site.close()
+    folder = str(tmp_path / "site")
+    assert main(["audit", "verify", "--site", folder, "--expect-head", head]) == 0
+    assert head in capsys.readouterr().out
+    _tamper(tmp_path / "site", f"DELETE FROM __audit_log WHERE id >= {result.rows - 1}")  # noqa: S608
+    assert main(["audit", "verify", "--site", folder]) == 0  # the chain alone cannot tell
+    assert main(["audit", "verify", "--site", folder, "--expect-head", head]) == 1
+    assert f"broken at row {result.rows - 1}" in capsys.readouterr().out

@@ -61,6 +61,7 @@ class VerifyResult:
     rows: int
     first_broken_id: int | None = None
     reason: str = ""
+    head_hash: str = GENESIS  # the last row's hash: keep it elsewhere to detect a cut-off tail
 
 
 class AuditLog:
@@ -119,8 +120,13 @@ class AuditLog:
         rows = self.db.fetchall(sql + " ORDER BY id DESC LIMIT ?", (*params, int(limit)))
         return [{**dict(r), "data": json.loads(r["data"]) if r["data"] else None} for r in rows]
 
-    def verify(self) -> VerifyResult:
-        """Walk the chain from the first row; report the first row whose hash does not follow."""
+    def verify(self, expect: tuple[int, str] | None = None) -> VerifyResult:
+        """Walk the chain from the first row; report the first row whose hash does not follow.
+
+        A chain checks itself but cannot tell that its newest rows were cut off. `expect`
+        (row id, hash), a head recorded earlier outside the database, closes that gap: the row
+        must still be there with that hash.
+        """
         prev_hash = GENESIS
         expected_id = 1
         count = 0
@@ -142,6 +148,10 @@ class AuditLog:
             )
             if digest != r["hash"]:
                 return VerifyResult(False, count, r["id"], "the row's content does not match its hash")
+            if expect is not None and r["id"] == expect[0] and r["hash"] != expect[1]:
+                return VerifyResult(False, count, r["id"], "the row differs from the recorded head")
             prev_hash = r["hash"]
             expected_id += 1
-        return VerifyResult(True, count)
+        if expect is not None and expect[0] >= expected_id:
+            return VerifyResult(False, count, expected_id, f"rows from {expected_id} on are missing")
+        return VerifyResult(True, count, head_hash=prev_hash)

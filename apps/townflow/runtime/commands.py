@@ -28,12 +28,16 @@ def audit_verify(args: argparse.Namespace) -> int:
     db = _site_db(args.site)
     if db is None:
         return 2
+    expect = None
+    if args.expect_head:
+        row_id, _, digest = args.expect_head.partition(":")
+        expect = (int(row_id), digest)
     try:
-        result = AuditLog(db, now=None).verify()
+        result = AuditLog(db, now=None).verify(expect)
     finally:
         db.close()
     if result.ok:
-        print(f"audit chain intact: {result.rows} rows")
+        print(f"audit chain intact: {result.rows} rows; head {result.rows}:{result.head_hash}")
         return 0
     print(f"audit chain broken at row {result.first_broken_id}: {result.reason}")
     return 1
@@ -88,6 +92,11 @@ def register(subparsers) -> None:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     verify = audit_sub.add_parser("verify", help="check the hash chain; report the first broken row")
     verify.add_argument("--site", required=True, help="site folder (holding site.sqlite)")
+    verify.add_argument(
+        "--expect-head",
+        metavar="ID:HASH",
+        help="a head printed by an earlier verify: that row must be intact",
+    )
     verify.set_defaults(func=audit_verify)
 
     mig = subparsers.add_parser("migrate", help="sync the site's tables with the spec and load new fixtures")

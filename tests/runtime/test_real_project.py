@@ -69,3 +69,30 @@ def test_cli_audit_verify_and_migrate(real_site, capsys):
     assert main(["audit", "verify", "--site", folder]) == 0
     assert main(["--project", str(ROOT), "migrate", "--site", folder]) == 0
     assert "already up to date" in capsys.readouterr().out
+
+
+def test_cli_exports_customizations(real_site, tmp_path, capsys):
+    admin = real_site.session("Administrator")
+    admin.insert(
+        {
+            "doctype": "Custom Field",
+            "dt": "Household",
+            "fieldname": "house_no",
+            "label": "门牌号",
+            "fieldtype": "Data",
+        }
+    )
+    assert real_site.meta("Household").field("house_no") is not None
+    out = tmp_path / "customizations"
+    args = [
+        "--project",
+        str(ROOT),
+        "customizations",
+        "export",
+        "--site",
+        str(real_site.path),
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0
+    assert (out / "household.yaml").read_text(encoding="utf-8").count("house_no") == 1

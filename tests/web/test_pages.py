@@ -356,3 +356,45 @@ def test_a_draft_has_no_print(app, site: Site) -> None:
     response = client.get(f"/print/subsidy-application/{draft}")
     assert response.status_code == 409
     assert "不能打印" in response.text
+
+
+def test_child_rows_are_added_and_their_errors_named_by_row(app, site: Site) -> None:
+    client = login(app, CLERK)
+    record = site.session(CLERK).get_list("Pregnancy Record", fields=["name"], limit_page_length=1)[0]["name"]
+    before = len(site.session("Administrator").get("Pregnancy Record", record)["visits"])
+    page = client.get(f"/app/pregnancy-record/{record}").text
+    assert "data-add-row" in page and "<template data-row-template>" in page
+    token = csrf(client)
+    modified = re.search(r'name="modified" value="([^"]+)"', page).group(1)
+    kept = {
+        key: value
+        for key, value in re.findall(r'name="(visits\.\d+\.[a-z_]+)" value="([^"]*)"', page)
+        if not key.endswith("family_signature")
+    }
+    row = before + 5  # the row number in the form only orders rows
+    new_row = {
+        f"visits.{row}.visit_date": "2026-11-25",
+        f"visits.{row}.visitor": "张三",
+        f"visits.{row}.findings": "正常",
+    }
+    data = {"csrf_token": token, "modified": modified, "visits.__table__": "1", **kept, **new_row}
+    refused = client.post(f"/app/pregnancy-record/{record}", data=data)
+    assert refused.status_code == 417
+    assert f"第 {before + 1} 行：随访方式" in refused.text
+    data[f"visits.{row}.visit_type"] = "Home Visit"
+    saved = client.post(f"/app/pregnancy-record/{record}", data=data, follow_redirects=False)
+    assert saved.status_code == 303, saved.text[:1000]
+    visits = site.session("Administrator").get("Pregnancy Record", record)["visits"]
+    assert len(visits) == before + 1
+    assert visits[-1]["visitor"] == "张三"
+
+
+def test_list_filters_by_standard_filter_and_state(app, site: Site) -> None:
+    client = login(app, CLERK)
+    page = client.get("/app/subsidy-application", params={"workflow_state": "Draft"}).text
+    assert '<option value="Draft" selected>草稿</option>' in page
+    states = set(re.findall(r'<span class="badge badge-[a-z]*">([^<]+)</span>', page))
+    assert states == {"草稿"}
+    fee = client.get("/app/subsidy-application", params={"benefit_kind": "Fee Waiver"}).text
+    kinds = set(re.findall(r"<td>(挂号费[^<]*|一次性奖励[^<]*|贴息贷款[^<]*|低保[^<]*)</td>", fee))
+    assert kinds == {"挂号费及检查治疗费减免"}

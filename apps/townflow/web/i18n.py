@@ -55,6 +55,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "add_row": ("添加行", "Add row"),
     "remove_row": ("删除", "Remove"),
     "no_rows": ("暂无数据", "No rows"),
+    "row_error": ("第 {row} 行：{message}", "Row {row}: {message}"),
     "save_failed": ("保存失败，请检查标出的字段", "Not saved: please check the marked fields"),
     "action_failed": ("操作未完成", "The action was not taken"),
     "actions": ("审批操作", "Actions"),

@@ -9,11 +9,14 @@ runtime does not decide again on save.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from townflow.spec.models import LAYOUT_TYPES, TABLE_TYPES, DocField
 
+#: How the runtime names a child-row field in its errors: `visits[1].visit_type` (row idx).
+_ROW_ERROR = re.compile(r"^([a-z][a-z0-9_]*)\[(\d+)\]\.")
 #: Field types drawn as a multi-line box.
 TEXTAREA_TYPES = frozenset(
     {"Small Text", "Text", "Long Text", "Text Editor", "Markdown Editor", "HTML Editor", "Code", "JSON"}
@@ -209,10 +212,11 @@ def fill_table(page: Any, view: FieldView, child: Any, doc: dict, access: Access
     view.columns = [field_view(page, f, None, access, []) for f in shown]
     rows = doc.get(view.fieldname) or []
     view.rows = [r for r in rows if isinstance(r, dict)]
-    prefix = f"{view.fieldname}."
     for key, messages in errors.items():
-        if key.startswith(prefix):
-            view.errors.extend(messages)
+        match = _ROW_ERROR.match(key)
+        if match and match.group(1) == view.fieldname:
+            row = int(match.group(2))  # the runtime counts rows from 1, like idx
+            view.errors.extend(page.t("row_error", row=row, message=m) for m in messages)
     if not view.editable:
         for col in view.columns:
             col.editable = False

@@ -174,6 +174,7 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
             chosen=chosen,
             filter_fields=filter_fields,
             state_field=state_field,
+            workflow=workflow,
             can_create=session.has_permission(doctype, "create"),
             display=lambda df, value: display_value(page, df, value),
             page_url=lambda s: f"/app/{slug(doctype)}?" + urlencode({**base, "start": s}),

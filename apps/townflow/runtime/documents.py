@@ -34,7 +34,6 @@ from townflow.runtime.permissions import UserContext
 from townflow.runtime.writes import WriteMixin
 
 DEFAULT_PAGE_LENGTH = 20
-MAX_PAGE_LENGTH = 10_000
 
 
 class Session(WriteMixin):
@@ -188,7 +187,7 @@ class Session(WriteMixin):
         columns = query.parse_fields(meta, fields)
         sql, params = self._where_sql(meta, filters, or_filters, ptype)
         order = query.compile_order_by(meta, order_by)
-        limit = MAX_PAGE_LENGTH if not limit_page_length else min(int(limit_page_length), MAX_PAGE_LENGTH)
+        limit = int(limit_page_length) if limit_page_length else -1  # 0/None: every row, as in Frappe
         select = ", ".join(query.quote(c) for c in columns)
         rows = self.site.db.fetchall(
             f"SELECT {select} FROM {meta.table} WHERE {sql} ORDER BY {order} LIMIT ? OFFSET ?",

@@ -173,3 +173,17 @@ def test_child_rows_follow_their_parent(site, people):
     clerk = site.session("clerk1")
     assert clerk.get_list("Application Item", fields=["item"]) == []
     assert clerk.get_list("Application", filters=[["Application Item", "item", "=", "v2 only"]]) == []
+
+
+def test_unchanged_links_need_not_be_visible_to_the_saver(site, people):
+    # The civil affairs officer may not browse Households, yet edits the application routed to
+    # them: the household link they did not touch is checked for existence only.
+    admin = site.session("Administrator")
+    app = admin.insert({"doctype": "Application", "household": people["h1"]["name"], "department": "Civil"})
+    make_user(site, "civil2", ["Civil Affairs Officer"], Department=["Civil"])
+    officer = site.session("civil2")
+    mine = officer.get("Application", app["name"])
+    saved = officer.save({**mine, "remark": "checked"})
+    assert saved["remark"] == "checked"
+    with pytest.raises(LinkValidationError):
+        officer.save({**saved, "household": people["h2"]["name"]})

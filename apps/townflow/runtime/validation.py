@@ -124,9 +124,12 @@ def is_empty(value) -> bool:
 class Validator:
     """Validates one document (and its child rows) as a given user, inside the write transaction."""
 
-    def __init__(self, site, session):
+    def __init__(self, site, session, old: dict | None = None):
         self.site = site
         self.session = session
+        #: the stored document before this write: a Link left unchanged is checked for existence
+        #: only, so an approver may save a record whose links they could not have chosen themselves
+        self.old = old
         self.errors = ErrorCollector()
 
     def add(self, where: str, f: DocField, en: str, zh: str, kind=ValidationError) -> None:
@@ -177,7 +180,10 @@ class Validator:
             for row in doc.get(tf.fieldname) or []:
                 self.fetch_from(child, row)
 
-    def check_doc(self, meta: Meta, doc: dict, prefix: str = "", parent: dict | None = None) -> None:
+    def check_doc(
+        self, meta: Meta, doc: dict, prefix: str = "", parent: dict | None = None, old: dict | None = None
+    ) -> None:
+        old = self.old if old is None and not prefix else old
         for f in meta.value_fields:
             where = prefix + f.fieldname
             if where in self.errors.fields:
@@ -187,14 +193,18 @@ class Validator:
                 if f.reqd or self._depends(f.mandatory_depends_on, parent or doc):
                     self.add(where, f, "is mandatory", " 为必填项", MandatoryError)
                 continue
-            self._check_value(meta, doc, f, value, where)
+            unchanged = old is not None and old.get(f.fieldname) == value
+            self._check_value(meta, doc, f, value, where, unchanged)
         for tf in meta.table_fields:
             rows = doc.get(tf.fieldname) or []
             if tf.reqd and not rows:
                 self.add(tf.fieldname, tf, "needs at least one row", " 至少需要一行", MandatoryError)
             child = self.site.metas.get(tf.options)
+            old_rows = {r.get("name"): r for r in (old or {}).get(tf.fieldname) or []}
             for i, row in enumerate(rows, start=1):
-                self.check_doc(child, row, f"{tf.fieldname}[{i}].", parent=doc)
+                self.check_doc(
+                    child, row, f"{tf.fieldname}[{i}].", parent=doc, old=old_rows.get(row.get("name"))
+                )
 
     def _depends(self, source: str | None, doc: dict) -> bool:
         if not source:
@@ -204,13 +214,13 @@ class Validator:
         except ExprError:
             return False
 
-    def _check_value(self, meta: Meta, doc: dict, f: DocField, value, where: str) -> None:
+    def _check_value(self, meta: Meta, doc: dict, f: DocField, value, where: str, unchanged: bool) -> None:
         t = f.fieldtype
         if t == "Select" and f.choices and value not in {c.value for c in f.choices}:
             allowed = ", ".join(c.value for c in f.choices)
             self.add(where, f, f"must be one of {allowed}", f" 应为以下之一：{allowed}")
         if t == "Link" and f.options:
-            self._check_link(f, value, where)
+            self._check_link(f, value, where, existence_only=unchanged)
         if f.validator:
             value = validators.normalize(f.validator, str(value))
             doc[f.fieldname] = value
@@ -244,13 +254,13 @@ class Validator:
                     UniqueValidationError,
                 )
 
-    def _check_link(self, f: DocField, value, where: str) -> None:
+    def _check_link(self, f: DocField, value, where: str, *, existence_only: bool = False) -> None:
         if not self.site.metas.exists(f.options):
             return
         target = self.site.metas.get(f.options)
         if target.issingle:
             return
-        if f.options in SYSTEM_DOCTYPES:
+        if f.options in SYSTEM_DOCTYPES or existence_only:
             # Users and roles are looked up, not browsed: existence is enough (as in Frappe).
             visible = (
                 self.site.db.fetchone(f"SELECT 1 FROM {target.table} WHERE name = ?", (value,)) is not None

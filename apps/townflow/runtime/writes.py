@@ -309,8 +309,10 @@ class WriteMixin:
         self._write(meta, new, old, "on_submit", ("validate", "before_submit"), action="submit")
         return new
 
-    def _validate(self, meta: Meta, new: dict, validator: Validator | None = None, *, coerced=False) -> None:
-        validator = validator or Validator(self.site, self)
+    def _validate(
+        self, meta: Meta, new: dict, validator: Validator | None = None, *, coerced=False, old=None
+    ) -> None:
+        validator = validator or Validator(self.site, self, old)
         if not coerced:
             validator.coerce_doc(meta, new)
             validator.fetch_from(meta, new)
@@ -322,7 +324,7 @@ class WriteMixin:
         if old["docstatus"] == 1 and new["docstatus"] == 1:
             doc_values.check_allow_on_submit(self.site.metas, meta, old, new)
         if validate:
-            self._validate(meta, new)
+            self._validate(meta, new, old=old)
         for event in before_events:
             self.site.hooks.run(event, meta.name, new, old, self)
         checks_scope = validate and not self.ignore_permissions and not meta.issingle

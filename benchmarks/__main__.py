@@ -46,7 +46,9 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
             if "inbox" in suites:
                 rows += bench_inbox.rows_for(size, bench_inbox.measure(site), Path(folder))
             if "workflow" in suites:
-                rows += bench_workflow.rows_for(size, bench_workflow.measure(site), Path(folder))
+                durable = bench_workflow.measure(site)
+                cpu = bench_workflow.measure_cpu(site)
+                rows += bench_workflow.rows_for(size, durable, Path(folder), cpu)
         finally:
             site.close()
     return rows + (_documents(size) if "documents" in suites else [])

@@ -81,3 +81,30 @@ def test_user_permission_must_name_an_existing_record(site):
     with pytest.raises(ValidationError) as err:
         admin.insert({"doctype": "User Permission", "user": "clerk", "allow": "Spaceship", "for_value": "x"})
     assert err.value.fields == ["allow"]
+
+
+def test_new_site_takes_the_admin_password_from_the_environment(tmp_path, project, monkeypatch):
+    from townflow.runtime import Site
+
+    monkeypatch.setenv("TOWNFLOW_ADMIN_PASSWORD", "from-env")
+    site = Site.open(tmp_path / "envsite", project)
+    assert site.authenticate("Administrator", "from-env") == "Administrator"
+    assert "System Manager" in site.session("Administrator").get("User", "Administrator")["roles"][0]["role"]
+    site.close()
+
+
+def test_system_doctypes_are_ordinary_documents_for_system_managers(site):
+    make_user(site, "sysman", ["System Manager"])
+    manager = site.session("sysman")
+    comment = manager.insert(
+        {
+            "doctype": "Comment",
+            "comment_type": "Comment",
+            "reference_doctype": "Village",
+            "reference_name": "V1",
+            "content": "核对完毕",
+        }
+    )
+    assert manager.get("Comment", comment["name"])["content"] == "核对完毕"
+    assert {r["name"] for r in manager.get_list("Role")} >= {"Village Clerk", "System Manager"}
+    assert manager.get_count("User") >= 2

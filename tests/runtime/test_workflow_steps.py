@@ -169,3 +169,13 @@ def test_self_approval_is_refused_where_the_transition_forbids_it(wsite, world):
         act(wsite, "both.east", mine, "Verify")
     act(wsite, "head.east", mine, "Verify")
     assert state(wsite, mine) == "Pending Township Approval"
+
+
+def test_a_new_document_has_no_transitions_and_frappe_shaped_ones_otherwise(wsite, world):
+    clerk = wsite.session("clerk.east")
+    assert workflow.get_transitions(clerk, {"doctype": "Subsidy Application"}) == []
+    app = world.certificate_application(EAST)
+    offered = workflow.get_transitions(clerk, clerk.get(app["doctype"], app["name"]))
+    assert [(t["state"], t["action"], t["next_state"], t["allowed"]) for t in offered] == [
+        ("Draft", "Submit", "Pending Village Verification", "Village Clerk")
+    ]

@@ -50,9 +50,9 @@ __all__ = [
 
 def get_transitions(session, doc: Mapping[str, Any] | str, doctype: str | None = None) -> list[dict]:
     """The transitions the session's user may take now, as Frappe lists them (dicts of the row)."""
+    if isinstance(doc, Mapping) and not doc.get("name"):
+        return []  # Frappe: a new document has no transitions yet
     loaded = workflow_io.load(session, doc, doctype, check_modified=False)
-    if not loaded.row.get("name"):
-        return []
     try:
         found = available_transitions(loaded.workflow, loaded.row, session_roles(session), loaded.check)
     except WorkflowRuleError as error:

@@ -66,7 +66,7 @@ def _overdue(session, doctype: str, name: str, todos: list[dict], stamp: str) ->
     step = step_rules.step_of(workflow, state)
     already = {"remind"} if any(t["reminded_at"] for t in todos) else set()
     already |= {"escalate"} if any(t["escalated_at"] for t in todos) else set()
-    due = datetime.strptime(min(t["due_at"] for t in todos), workflow_io.TIMESTAMP)
+    due = datetime.fromisoformat(min(t["due_at"] for t in todos))
     actions = step_rules.overdue_actions(step, due, session.now(), already)
     ids = [t["name"] for t in todos]
     marks = ", ".join("?" for _ in ids)

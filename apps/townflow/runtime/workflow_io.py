@@ -248,7 +248,7 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
     rows: list[dict[str, Any]] = []
     roles = step_rules.step_roles(wf, state)
     step = step_rules.step_of(wf, state)
-    due = step_rules.due_at(step, datetime.strptime(at, TIMESTAMP)) if step.due_hours else None
+    due = step_rules.due_at(step, datetime.fromisoformat(at)) if step.due_hours else None
     due_text = due.strftime(TIMESTAMP) if due else None
     if state == step_rules.applicant_state(wf) and row.get("owner"):
         owner_ctx = user_context(session, row["owner"])

@@ -26,7 +26,7 @@ TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
 
 def _later(now: str, previous: str | None) -> str:
     if previous and now <= str(previous):
-        return (datetime.strptime(str(previous), TIMESTAMP) + timedelta(microseconds=1)).strftime(TIMESTAMP)
+        return (datetime.fromisoformat(str(previous)) + timedelta(microseconds=1)).strftime(TIMESTAMP)
     return now
 
 

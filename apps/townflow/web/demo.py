@@ -199,7 +199,10 @@ def load_demo(site: Any, *, households_per_village: int = 4, out: TextIO | None 
     failures = ensure_applications(ctx)
     lines = ["", "Demo users (password: demo):"]
     lines += [f"  {u.email:<22} {', '.join(u.roles):<24} {u.full_name}" for u in users]
-    lines.append("  Administrator          System Manager           (password: TOWNFLOW_ADMIN_PASSWORD)")
+    lines.append(
+        "  Administrator          System Manager           password: TOWNFLOW_ADMIN_PASSWORD when the site "
+        "was created (`make run` uses admin)"
+    )
     if failures:
         lines += ["", f"{len(failures)} demo applications could not be completed:"] + [
             f"  {f}" for f in failures

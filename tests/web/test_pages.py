@@ -398,3 +398,80 @@ def test_list_filters_by_standard_filter_and_state(app, site: Site) -> None:
     fee = client.get("/app/subsidy-application", params={"benefit_kind": "Fee Waiver"}).text
     kinds = set(re.findall(r"<td>(挂号费[^<]*|一次性奖励[^<]*|贴息贷款[^<]*|低保[^<]*)</td>", fee))
     assert kinds == {"挂号费及检查治疗费减免"}
+
+
+def test_return_to_an_earlier_step_is_offered_and_taken(app, site: Site) -> None:
+    from townflow.runtime import workflow
+
+    name = pending_application(site)
+    workflow.apply_workflow(site.session(HEAD), {"doctype": "Subsidy Application", "name": name}, "Verify")
+    approver = login(app, "approver@demo")
+    form = approver.get(f"/app/subsidy-application/{name}").text
+    targets = re.findall(r'<select name="to_state">(.*?)</select>', form, re.S)[0]
+    assert 'value="Pending Village Verification"' in targets and 'value="Draft"' in targets
+    response = approver.post(
+        f"/app/subsidy-application/{name}/action",
+        data={
+            "csrf_token": csrf(approver),
+            "op": "return",
+            "to_state": "Pending Village Verification",
+            "comment": "请补充材料",
+        },
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert site.session("Administrator").get("Subsidy Application", name)["workflow_state"] == (
+        "Pending Village Verification"
+    )
+    assert "请补充材料" in response.text
+
+
+def test_admin_creates_a_user_who_can_log_in_and_take_delegated_work(app, site: Site) -> None:
+    village = village_of(site, HEAD)
+    name = pending_application(site)  # assigned to the village head before the colleague exists
+    admin = login(app, "sysadmin@demo")
+    response = admin.post(
+        "/admin/users/save",
+        data={
+            "csrf_token": csrf(admin, "/admin/users/new"),
+            "is_new": "1",
+            "email": "head2.v01@demo",
+            "full_name": "副主任",
+            "enabled": "1",
+            "new_password": "Second-head-2026",
+            "roles": ["Village Head"],
+            "villages": [village],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, re.findall(r'alert-danger" role="alert">([^<]+)', response.text)
+    user_page = admin.get("/admin/users/head2.v01@demo").text
+    assert re.search(r'name="roles" value="Village Head" checked', user_page)
+    assert re.search(rf'name="villages" value="{re.escape(village)}" checked', user_page)
+
+    head = login(app, HEAD)
+    form = head.get(f"/app/subsidy-application/{name}").text
+    assert 'value="head2.v01@demo"' in form, "the delegate list offers the new colleague"
+    delegated = head.post(
+        f"/app/subsidy-application/{name}/action",
+        data={
+            "csrf_token": csrf(head),
+            "op": "delegate",
+            "to_user": "head2.v01@demo",
+            "comment": "请代为审核",
+        },
+        follow_redirects=False,
+    )
+    assert delegated.status_code == 303, re.findall(r"<li>([^<]+)</li>", delegated.text)
+    second = login(app, "head2.v01@demo", "Second-head-2026")
+    assert f'data-name="{name}"' in second.get("/inbox").text
+    assert f'data-name="{name}"' not in head.get("/inbox").text
+
+
+def test_a_document_past_the_clerks_step_is_read_only_for_her(app, site: Site) -> None:
+    name = pending_application(site)
+    page = login(app, CLERK).get(f"/app/subsidy-application/{name}").text
+    assert 'id="save-button"' not in page
+    assert 'id="f-amount"' not in page, "no inputs where the workflow state does not allow the clerk to edit"
+    draft = login(app, CLERK).get("/app/subsidy-application/new").text
+    assert 'id="f-amount"' in draft and 'id="save-button"' in draft

@@ -101,9 +101,11 @@ def delegate_candidates(session: Any, doctype: str, name: str) -> list[dict[str,
     """Colleagues who hold my role on this step and reach the document (the runtime's resolver)."""
     site = session.site
     user = session.ctx.user
-    todos = [t for t in store.open_todos(site.db, doctype, name) if t["user"] == user]
+    open_todos = store.open_todos(site.db, doctype, name)
+    todos = [t for t in open_todos if t["user"] == user]
     if not todos:
         return []
+    assigned = {t["user"] for t in open_todos}
     loaded = workflow_io.load(session, {"doctype": doctype, "name": name}, check_modified=False)
     found: dict[str, str] = {}
     for todo in todos:
@@ -113,7 +115,7 @@ def delegate_candidates(session: Any, doctype: str, name: str) -> list[dict[str,
         kind = workflow_io.role_scope(session, role)
         value = workflow_io.scope_value(session, loaded, loaded.row, kind)
         for other in workflow_io.users_with_role(session, role, kind, value, doctype):
-            if other != user:
+            if other not in assigned:
                 found[other] = other
     names = sorted(found)
     if not names:

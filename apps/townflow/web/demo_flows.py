@@ -115,7 +115,9 @@ def _disburse(session: Any, name: str, ctx: Any) -> None:
 
 SUBSIDY_FLOWS = [
     Flow(SUBSIDY, "Draft", REWARD, [], _one_girl),
-    Flow(SUBSIDY, "Pending Village Verification", LOAN, FILE),
+    # filed three days ago: the head's 48-hour step is overdue, so the scheduler reminds her and
+    # escalates to the Township Clerk, whose inbox has work too
+    Flow(SUBSIDY, "Pending Village Verification", LOAN, FILE, days_ago=3),
     Flow(SUBSIDY, "Pending Township Review", FEE_WAIVER, VERIFIED),
     Flow(SUBSIDY, "Pending Civil Affairs Review", RELIEF, FORWARDED, _low_income),
     Flow(SUBSIDY, "Pending Finance Review", LOAN, FORWARDED),
@@ -362,7 +364,7 @@ def ensure_applications(ctx: Any) -> list[str]:
     failures: list[str] = []
     staffed = ctx.villages[:STAFFED_VILLAGES]
     # each flow takes its own family: a family's eligibility is used up by its application
-    expire = False
+    tick_needed = False
     processes = ((SUBSIDY, SUBSIDY_FLOWS), (STUDENT_AID, STUDENT_AID_FLOWS), (CERTIFICATE, CERTIFICATE_FLOWS))
     for offset, (doctype, flows) in enumerate(processes):
         if _already_loaded(ctx, doctype):
@@ -383,7 +385,7 @@ def ensure_applications(ctx: Any) -> list[str]:
             clock = ctx.site.now
             if flow.days_ago:
                 ctx.site.now = lambda back=flow.days_ago, real=clock: real() - timedelta(days=back)
-                expire = True
+                tick_needed = True
             try:
                 run_flow(ctx, flow, village_number, household)
                 done += 1
@@ -392,6 +394,7 @@ def ensure_applications(ctx: Any) -> list[str]:
             finally:
                 ctx.site.now = clock
         ctx.log(f"demo: {done} {doctype} in {len({f.target for f in flows})} workflow states")
-    if expire:
-        ctx.site.tick(datetime.now())  # the scheduler expires the certificate nobody used
+    if tick_needed:
+        # the scheduler: expires the certificate nobody used, reminds and escalates overdue steps
+        ctx.site.tick(datetime.now())
     return failures

@@ -13,7 +13,7 @@ string literals are written with ASCII escapes. The translation:
     doc.f (Date)        -> the ISO string of the date; (Datetime) "YYYY-MM-DD HH:MM:SS"
     user                -> frappe.session.user
     today / now         -> frappe.utils.now_datetime() formatted as ISO text
-    'R' in roles        -> Administrator, or a Has Role row for the user (frappe.get_roles is absent)
+    'R' in roles        -> what frappe.permissions.get_roles gives (it is not in the globals)
     settings.x          -> frappe.db.get_value(<settings doctype>, None, "x"), cast by its fieldtype
                            (Singles store text) when `settings_types` says it
     exists(dt, **f)     -> frappe.db.get_value(dt, {f}, "name", order_by=None) is not None
@@ -47,6 +47,16 @@ _TODAY = "frappe.utils.now_datetime().date().isoformat()"
 _NOW = "frappe.utils.now_datetime().isoformat(' ', 'seconds')"
 _AS_DATE = "frappe.utils.get_datetime({}).date()"
 _EMPTY = "{0} is None or {0} == ''"
+# frappe.permissions.get_roles: Guest has only Guest; Administrator every Role; others their Has Role
+# rows (without the automatic roles) plus All, Guest and, for system users, Desk User.
+_HAS_ROLE = (
+    "(r == 'Guest') if u == 'Guest' or not u"
+    " else (frappe.db.get_value('Role', {'name': r}, 'name') is not None) if u == 'Administrator'"
+    " else (r in ('All', 'Guest')"
+    " or (r == 'Desk User' and frappe.db.get_value('User', u, 'user_type') == 'System User')"
+    " or (r not in ('Guest', 'All', 'Desk User', 'Administrator') and frappe.db.get_value("
+    "'Has Role', {'parent': u, 'parenttype': 'User', 'role': r}, 'name') is not None))"
+)
 
 
 def py_literal(value: object) -> str:
@@ -167,11 +177,9 @@ class _FrappeWriter:
         return f"(lambda a, b: a is not None and b is not None and a {symbol} b)({left}, {right})"
 
     def role_test(self, role_node: ast.AST, negate: bool) -> str:
-        role = self.operand(role_node)[0]
-        has_role = (
-            '(frappe.session.user == "Administrator" or frappe.db.get_value("Has Role", '
-            f'{{"parent": frappe.session.user, "parenttype": "User", "role": {role}}}, "name") is not None)'
-        )
+        """`role in roles` as frappe.permissions.get_roles decides it (get_roles is not in the globals)."""
+        role = self.write(role_node)[0]
+        has_role = f"(lambda r, u: {_HAS_ROLE})({role}, frappe.session.user)"
         return f"not {has_role}" if negate else has_role
 
     def write_BoolOp(self, node: ast.BoolOp):

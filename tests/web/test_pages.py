@@ -475,3 +475,25 @@ def test_a_document_past_the_clerks_step_is_read_only_for_her(app, site: Site) -
     assert 'id="f-amount"' not in page, "no inputs where the workflow state does not allow the clerk to edit"
     draft = login(app, CLERK).get("/app/subsidy-application/new").text
     assert 'id="f-amount"' in draft and 'id="save-button"' in draft
+
+
+def test_timeline_shows_field_diffs_of_a_registry_record(app, site: Site) -> None:
+    client = login(app, CLERK)
+    household = site.session(CLERK).get_list("Household", fields=["name"], limit_page_length=1)[0]["name"]
+    page = client.get(f"/app/household/{household}").text
+    modified = re.search(r'name="modified" value="([^"]+)"', page).group(1)
+    saved = client.post(
+        f"/app/household/{household}",
+        data={"csrf_token": csrf(client), "modified": modified, "address": "东关村新址 8 号"},
+        follow_redirects=True,
+    )
+    assert saved.status_code == 200
+    timeline = saved.text[saved.text.index('id="timeline"') :]
+    assert "修改记录" in timeline and "家庭住址" in timeline
+    assert '<td class="new">东关村新址 8 号</td>' in timeline
+    stale = client.post(
+        f"/app/household/{household}",
+        data={"csrf_token": csrf(client), "modified": modified, "address": "旧页面的修改"},
+    )
+    assert stale.status_code == 409, "a save from a stale page is a conflict, shown on the form"
+    assert "alert-danger" in stale.text

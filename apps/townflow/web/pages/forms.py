@@ -83,6 +83,8 @@ def render_form(
             and int(doc.get("docstatus") or 0) == 0
             and doc.get(workflow.workflow_state_field) not in (withdraw.to_state, None)
         )
+    if not is_new and timeline is None:
+        timeline = timeline_view(page, doctype, doc)
     state_field = workflow.workflow_state_field if workflow else None
     return render(
         page,

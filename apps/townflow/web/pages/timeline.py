@@ -61,7 +61,11 @@ def user_name(site: Any, user: str | None) -> str:
 
 def timeline_view(page: Any, doctype: str, doc: dict) -> dict[str, Any]:
     site = page.site
-    data = runtime_workflow.timeline(page.session, doctype, doc["name"])
+    workflow = site.project.workflow_for(doctype)
+    if workflow is not None and workflow.is_active:
+        data = runtime_workflow.timeline(page.session, doctype, doc["name"])
+    else:  # no workflow: the timeline is the document's version history
+        data = {"versions": page.session.versions(doctype, doc["name"])}
     meta = site.metas.get(doctype)
     entries: list[dict[str, Any]] = []
     for action in data.get("actions") or []:

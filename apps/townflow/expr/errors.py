@@ -22,10 +22,6 @@ class ExprError(ValueError):
         where = f"{self.line}:{self.col}: " if offset is not None else ""
         super().__init__(f"{where}{message}")
 
-    def with_source(self, source: str) -> ExprError:
-        """The same error, positioned in `source` (used when the parser learns the source late)."""
-        return ExprError(self.message, self.offset, source)
-
 
 def _line_col(source: str | None, offset: int | None) -> tuple[int | None, int | None]:
     if offset is None:

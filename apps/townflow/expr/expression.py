@@ -8,7 +8,7 @@ from typing import Any
 
 from townflow.expr import values
 from townflow.expr.errors import ExprError
-from townflow.expr.parser import DEFAULT_RUNTIME_FUNCTIONS, check_source
+from townflow.expr.parser import DEFAULT_RUNTIME_FUNCTIONS, check_source, node_offset
 
 _ORDER_OPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 _ARITH_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
@@ -33,10 +33,14 @@ class Expr:
         return f"Expr({self.source!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Expr) and other.source == self.source
+        return (
+            isinstance(other, Expr)
+            and other.source == self.source
+            and other.runtime_functions == self.runtime_functions
+        )
 
     def __hash__(self) -> int:
-        return hash(self.source)
+        return hash((self.source, self.runtime_functions))
 
     def evaluate(
         self, context: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]] | None = None
@@ -47,12 +51,12 @@ class Expr:
         reads as None). `functions` supplies the runtime functions such as `exists` and `count`.
         Raises ExprError, positioned in the source, for a missing name or a failing operation.
         """
-        evaluator = _Evaluator(context, functions or {}, self.runtime_functions)
+        evaluator = _Evaluator(context, functions or {})
         try:
             return evaluator.eval(self.tree.body)
         except ExprError as error:
             failed = evaluator.failed_node
-            offset = _node_offset(self.source, failed) if failed is not None else None
+            offset = node_offset(self.source, failed) if failed is not None else None
             raise ExprError(error.message, offset, self.source) from None
 
     def to_js(
@@ -80,7 +84,7 @@ class Expr:
 
     def node_offset(self, node: ast.AST) -> int:
         """Character offset of `node` in `self.source` (for error messages of the translators)."""
-        return _node_offset(self.source, node)
+        return node_offset(self.source, node)
 
 
 def parse(source: str, runtime_functions: Iterable[str] = DEFAULT_RUNTIME_FUNCTIONS) -> Expr:
@@ -88,27 +92,14 @@ def parse(source: str, runtime_functions: Iterable[str] = DEFAULT_RUNTIME_FUNCTI
     return Expr(source, runtime_functions)
 
 
-def _node_offset(source: str, node: ast.AST) -> int:
-    stripped = source.lstrip()
-    shift = len(source) - len(stripped)
-    lines = stripped.split("\n")
-    line = getattr(node, "lineno", 1)
-    col_bytes = getattr(node, "col_offset", 0)
-    start = sum(len(text) + 1 for text in lines[: line - 1])
-    prefix = lines[line - 1].encode("utf-8")[:col_bytes].decode("utf-8", errors="ignore")
-    return shift + start + len(prefix)
-
-
 class _Evaluator:
     def __init__(
         self,
         context: Mapping[str, Any],
         functions: Mapping[str, Callable[..., Any]],
-        runtime_functions: frozenset[str],
     ):
         self.context = context
         self.functions = functions
-        self.runtime_functions = runtime_functions
         #: The innermost node whose evaluation failed, to position the error.
         self.failed_node: ast.AST | None = None
 

@@ -112,6 +112,12 @@ def _check_depth(tree: ast.Expression, text: str, shift: int, source: str) -> No
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
+def node_offset(source: str, node: ast.AST) -> int:
+    """Character offset of `node` in `source` (ast counts columns in UTF-8 bytes, after lstrip)."""
+    stripped = source.lstrip()
+    return len(source) - len(stripped) + _Checker(stripped, frozenset()).offset(node)
+
+
 def _syntax_error_offset(text: str, error: SyntaxError) -> int:
     line = max(error.lineno or 1, 1)
     col = max((error.offset or 1) - 1, 0)
@@ -172,8 +178,6 @@ class _Checker:
             raise self.refuse(node, f"{node.id} must be read field by field: {node.id}.<field>")
         if node.id in BUILTIN_ARITY or node.id in self.runtime_functions:
             raise self.refuse(node, f"{node.id} is a function: call it, {node.id}(...)")
-        if node.id in ("True", "False", "None"):  # pragma: no cover - ast makes these Constants
-            return
         allowed = ", ".join(sorted(ALLOWED_NAMES))
         raise self.refuse(node, f"unknown name {node.id!r}; the names are {allowed}")
 

@@ -191,6 +191,7 @@ doc_events = {
     "Designated Facility": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Disbursement": {
         "validate": "care_for_girls.townflow_ext.events.validate",
+        "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
@@ -202,6 +203,7 @@ doc_events = {
     "Pregnancy Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Student Aid Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
+        "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
@@ -209,6 +211,7 @@ doc_events = {
     },
     "Subsidy Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
+        "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
@@ -216,6 +219,7 @@ doc_events = {
     },
     "Termination Certificate Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
+        "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
@@ -223,6 +227,7 @@ doc_events = {
     },
     "Termination Report": {
         "validate": "care_for_girls.townflow_ext.events.validate",
+        "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",

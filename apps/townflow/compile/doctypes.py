@@ -79,9 +79,9 @@ def naming_rule(autoname: str | None) -> str:
     return "Expression (old style)"
 
 
-def js_condition(source: str) -> str:
+def js_condition(source: str, field_types: dict[str, str] | None = None) -> str:
     """A spec expression as Frappe's `depends_on` wants it: `eval:<javascript>`."""
-    return "eval:" + parse(source).to_js()
+    return "eval:" + parse(source).to_js(field_types)
 
 
 def frappe_default(value: str | int | float | bool) -> str:
@@ -91,7 +91,7 @@ def frappe_default(value: str | int | float | bool) -> str:
     return str(value)
 
 
-def docfield(field: DocField) -> dict[str, Any]:
+def docfield(field: DocField, field_types: dict[str, str] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {key: getattr(field, key) for key in _SHARED_FIELD_KEYS}
     for key in ("reqd", "unique", "read_only", "hidden", "fetch_if_empty", "in_list_view"):
         out[key] = int(out[key])
@@ -114,7 +114,7 @@ def docfield(field: DocField) -> dict[str, Any]:
     for key in _EXPRESSION_KEYS:
         source = getattr(field, key)
         if source:
-            out[key] = js_condition(source)
+            out[key] = js_condition(source, field_types)
     return out
 
 
@@ -169,7 +169,8 @@ def _nestedset_fields(doctype: str) -> list[dict[str, Any]]:
 
 def doctype_json(doctype: DocType, workflow_state_field: str | None = None) -> dict[str, Any]:
     """The exported DocType document (before `strip_falsy`, which `doctype_file` applies)."""
-    fields = [docfield(f) for f in doctype.fields]
+    types = {f.fieldname: f.fieldtype for f in doctype.data_fields}
+    fields = [docfield(f, types) for f in doctype.fields]
     names = {f["fieldname"] for f in fields}
     if workflow_state_field and workflow_state_field not in names:
         fields.append(_workflow_state_field(workflow_state_field))

@@ -62,6 +62,7 @@ FRAPPE_COLUMNS: dict[str, dict[str, Any]] = {
     },
 }
 
+SETTINGS_DOCTYPE = "Campaign Settings"
 #: Roles every Frappe site has; an app must not ship them as fixtures.
 STANDARD_ROLES = frozenset({"Administrator", "System Manager", "Guest", "All", "Desk User"})
 
@@ -105,13 +106,25 @@ def workflow_action_records(workflows: list[Workflow]) -> list[dict[str, Any]]:
     return [_parent_record("Workflow Action Master", a, {"workflow_action_name": a}) for a in actions]
 
 
-def frappe_condition(source: str | None) -> str | None:
-    """A transition condition as Python that frappe.safe_eval runs with `doc` (a frappe._dict)."""
-    return parse(source).to_frappe_python() if source else None
+def field_types(doctype: DocType | None) -> dict[str, str]:
+    return {f.fieldname: f.fieldtype for f in doctype.data_fields} if doctype is not None else {}
 
 
-def workflow_record(wf: Workflow) -> dict[str, Any]:
+def frappe_condition(
+    source: str | None, doc_types: dict[str, str] | None = None, settings_types: dict[str, str] | None = None
+) -> str | None:
+    """A transition condition as Python that frappe.safe_eval runs with `doc` (a frappe._dict);
+    the field types let dates be compared as text and numeric settings be cast from a Single's text."""
+    if not source:
+        return None
+    return parse(source).to_frappe_python(field_types=doc_types, settings_types=settings_types)
+
+
+def workflow_record(wf: Workflow, project_doctypes: dict[str, DocType] | None = None) -> dict[str, Any]:
     name = wf.workflow_name
+    doctypes = project_doctypes or {}
+    doc_types = field_types(doctypes.get(wf.document_type))
+    settings_types = field_types(doctypes.get(SETTINGS_DOCTYPE))
     states = [
         _child_row(
             "Workflow Document State",
@@ -139,7 +152,7 @@ def workflow_record(wf: Workflow) -> dict[str, Any]:
                 "action": t.action,
                 "allow_self_approval": int(t.allow_self_approval),
                 "allowed": t.allowed,
-                "condition": frappe_condition(t.condition),
+                "condition": frappe_condition(t.condition, doc_types, settings_types),
                 "next_state": t.next_state,
                 "state": t.state,
             },

@@ -124,7 +124,9 @@ def push_workflows(client: FrappeClient, project: Project) -> list[str]:
         for action in dict.fromkeys(t.action for t in wf.transitions):
             with contextlib.suppress(client_errors.DuplicateEntryError):
                 client.insert({"doctype": "Workflow Action Master", "workflow_action_name": action})
-        lines.append(f"Workflow {wf.workflow_name}: {_upsert(client, _clean(workflow_record(wf)))}")
+        lines.append(
+            f"Workflow {wf.workflow_name}: {_upsert(client, _clean(workflow_record(wf, project.doctypes)))}"
+        )
     return lines
 
 

@@ -64,7 +64,7 @@ def _fixtures(project: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
         "Role": role_records(roles),
         "Workflow State": workflow_state_records(workflows),
         "Workflow Action Master": workflow_action_records(workflows),
-        "Workflow": [workflow_record(wf) for wf in workflows],
+        "Workflow": [workflow_record(wf, project.doctypes) for wf in workflows],
     }
     for record in project.records:
         doctype = project.doctypes[record.doctype]
@@ -87,6 +87,8 @@ def _doc_events(project: Any) -> dict[str, dict[str, str]]:
         if dt.istable:
             continue
         handlers = {"validate": f"{EXT}.events.validate"}
+        if dt.is_submittable:
+            handlers["before_submit"] = f"{EXT}.events.before_submit"
         if name in project.workflows or dt.is_submittable:
             for event in ("on_update", "on_submit", "on_cancel", "on_update_after_submit"):
                 handlers[event] = f"{EXT}.events.on_change"

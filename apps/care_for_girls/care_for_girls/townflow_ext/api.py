@@ -67,6 +67,12 @@ def _move(stored, workflow, target: str, action: str, kind: str, comment: str | 
     return stored.as_dict()
 
 
+def system_move(stored, target: str, action: str, comment: str | None = None) -> dict:
+    """A move the system makes on a rule's behalf (a certificate used by a report, or expired)."""
+    workflow = _workflow(stored)
+    return _move(stored, workflow, target, action, "transition", comment)
+
+
 @frappe.whitelist()
 def apply_workflow(doc, action, comment=None):
     data, stored = _load(doc)

@@ -1,7 +1,14 @@
-"""The campaign's domain rules on Frappe: townflow.rules.campaign decides, this module reads the
-registries it needs and writes the effects (same DocType, state and field names as the embedded
-runtime's townflow.runtime.campaign). Each function does nothing for other DocTypes and reads a
-field only when the DocType has it.
+"""The campaign's domain effects on Frappe, as the embedded runtime applies them
+(townflow.runtime.campaign): townflow.rules.campaign decides, this module reads what the decision
+needs and writes what it returns. Eligibility (a one-time reward once per household, loans in
+range, aid for girls) is written in the spec as DocType `rules:` and checked by events.validate.
+
+- a certificate entering Issued gets its serial number (the year's highest serial is read with
+  a row lock, so two issues cannot take the same number) and its validity;
+- a Termination Report, when submitted, records whether a valid certificate covered it; with one,
+  the certificate is marked used by the report and moved to Used; without one, the household's
+  birth quota is suspended;
+- the daily job expires issued certificates nobody used.
 """
 
 from __future__ import annotations
@@ -12,16 +19,14 @@ import frappe
 from frappe.utils import getdate, nowdate
 
 from care_for_girls.townflow_ext import spec
-from care_for_girls.townflow_ext.errors import bilingual
 from townflow.rules import campaign as rules
 
 CERTIFICATE = "Termination Certificate Application"
 REPORT = "Termination Report"
-SUBSIDY = "Subsidy Application"
-STUDENT_AID = "Student Aid Application"
-GRANTED_STATES = ("Approved", "Disbursed")
 ISSUED_STATE = "Issued"
 EXPIRED_STATE = "Expired"
+USED_STATE = "Used"
+USED_ACTION = "Record Use"
 
 
 def _has(doctype: str, fieldname: str) -> bool:
@@ -29,78 +34,68 @@ def _has(doctype: str, fieldname: str) -> bool:
     return dt is not None and dt.field(fieldname) is not None
 
 
-def refusals(doc) -> list[str]:
-    """Eligibility: a one-time benefit once per household, loans within the policy range, student
-    aid for girls in the registry."""
-    found: list[rules.Refusal] = []
-    if doc.doctype == SUBSIDY and _has(SUBSIDY, "benefit_type"):
-        granted = []
-        if doc.get("household"):
-            granted = frappe.get_all(
-                SUBSIDY,
-                filters={
-                    "household": doc.household,
-                    "name": ["!=", doc.name or ""],
-                    "workflow_state": ["in", GRANTED_STATES],
-                },
-                pluck="benefit_type",
-            )
-        found = rules.subsidy_refusals(doc.get("benefit_type"), doc.get("amount"), granted, spec.settings())
-    elif doc.doctype == STUDENT_AID and _has(STUDENT_AID, "student") and doc.get("student"):
-        student = frappe.db.get_value("Person", doc.student, "*", as_dict=True)
-        found = rules.student_aid_refusals(doc.get("aid_type"), student)
-    return [bilingual(r.en, r.zh) for r in found]
-
-
 def entered(doc, state: str) -> None:
     """A certificate entering Issued gets its serial number and validity, in the same transaction."""
-    if doc.doctype != CERTIFICATE or state != ISSUED_STATE or not _has(CERTIFICATE, "certificate_no"):
+    if doc.doctype != CERTIFICATE or state != ISSUED_STATE or not _has(CERTIFICATE, "certificate_serial"):
         return
-    if doc.get("certificate_no"):
+    if doc.get("certificate_serial"):
         return
     issued_on = getdate(nowdate())
     settings = spec.settings()
     prefix = f"{rules.setting(settings, 'certificate_prefix', rules.CERTIFICATE_PREFIX)}-{issued_on.year}-"
-    # The DocType name is a constant of this module, the prefix a bound parameter.
+    # The DocType name is a constant of this module; the prefix is a bound parameter.
     last = frappe.db.sql(
-        f"select max(certificate_no) from `tab{CERTIFICATE}` where certificate_no like %s for update",  # noqa: S608
+        f"select max(certificate_serial) from `tab{CERTIFICATE}` where certificate_serial like %s for update",  # noqa: S608
         (prefix + "%",),
     )[0][0]
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    for field, value in rules.certificate_issue(issued_on, sequence, settings).items():
+    for field, value in rules.certificate_issue(issued_on, rules.next_sequence(last), settings).items():
         if _has(CERTIFICATE, field):
             doc.db_set(field, value, update_modified=False)
 
 
-def after_save(doc, state: str | None) -> None:
-    """A submitted termination report uses its certificate, or suspends the household's quota."""
-    if doc.doctype != REPORT or doc.docstatus != 1 or doc.flags.townflow_report_done:
+def _certificate(name: str | None) -> dict[str, Any] | None:
+    if not name or not frappe.db.exists(CERTIFICATE, name):
+        return None
+    return frappe.db.get_value(CERTIFICATE, name, "*", as_dict=True)
+
+
+def before_submit(doc) -> None:
+    """Termination Report: record the certificate check on the report itself."""
+    if doc.doctype != REPORT:
+        return
+    for field, value in rules.termination_report_check(
+        doc.as_dict(), _certificate(doc.get("certificate"))
+    ).items():
+        if _has(REPORT, field):
+            doc.set(field, value)
+
+
+def on_submit(doc) -> None:
+    """Termination Report: mark the certificate used and move it to Used, or suspend the quota."""
+    if doc.doctype != REPORT or doc.flags.townflow_report_done:
         return
     doc.flags.townflow_report_done = True
-    certificate = None
-    if doc.get("certificate"):
-        certificate = frappe.db.get_value(CERTIFICATE, doc.certificate, "*", as_dict=True)
+    certificate = _certificate(doc.get("certificate"))
     effects = rules.termination_report_effects(doc.as_dict(), certificate, CERTIFICATE)
-    if any(e.field == "birth_quota_status" for e in effects):
-        effects.append(rules.FieldUpdate("Household", doc.get("household"), "quota_suspended_on", nowdate()))
-    apply_effects(effects)
-
-
-def apply_effects(effects: list[rules.FieldUpdate]) -> None:
     for effect in effects:
         if effect.name and _has(effect.doctype, effect.field):
             frappe.db.set_value(effect.doctype, effect.name, effect.field, effect.value)
+    if certificate is not None and any(e.doctype == CERTIFICATE for e in effects):
+        from care_for_girls.townflow_ext import api
+
+        api.system_move(frappe.get_doc(CERTIFICATE, certificate["name"]), USED_STATE, USED_ACTION)
 
 
-def expired_certificates() -> list[dict[str, Any]]:
+def expired_certificates() -> list[str]:
     if not _has(CERTIFICATE, "valid_until"):
         return []
+    fields = ["name", "valid_until"] + (
+        ["certificate_status"] if _has(CERTIFICATE, "certificate_status") else []
+    )
     rows = frappe.get_all(
         CERTIFICATE,
         filters={"workflow_state": ISSUED_STATE, "valid_until": ["<", nowdate()]},
-        fields=["name", "workflow_state", "valid_until", "certificate_used"]
-        if _has(CERTIFICATE, "certificate_used")
-        else ["name", "workflow_state", "valid_until"],
+        fields=fields,
     )
     today = getdate(nowdate())
-    return [r for r in rows if not r.get("certificate_used") and rules.certificate_expired(r, today)]
+    return [r["name"] for r in rows if rules.certificate_expired(r, today)]

@@ -20,7 +20,7 @@ from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
 from townflow.rules import validators
 from townflow.rules import workflow as wf_rules
-from townflow.spec.models import DocType
+from townflow.spec.models import NUMERIC_TYPES, DocType
 
 
 def expression_context(doc_values: dict[str, Any]) -> dict[str, Any]:
@@ -65,6 +65,10 @@ def _field_errors(dt: DocType, row, prefix: str = "") -> list[str]:
     for f in dt.data_fields:
         value = row.get(f.fieldname)
         if value in (None, "") or f.fieldtype == "Check":
+            continue
+        if value == 0 and f.fieldtype in NUMERIC_TYPES and not f.reqd:
+            # Frappe stores an unset Int/Float/Currency as 0 (NOT NULL DEFAULT 0), where the embedded
+            # runtime keeps NULL: an optional number left at 0 counts as not entered.
             continue
         label = prefix + (f.label.zh if (frappe.local.lang or "").startswith("zh") else f.label.en)
         if f.validator:
@@ -133,7 +137,6 @@ def validate(doc, method: str | None = None) -> None:
         for row in (doc.get(f.fieldname) or []) if child else []:
             errors.extend(_field_errors(child, row, prefix=f"#{row.idx} "))
     errors.extend(_rule_errors(dt, doc))
-    errors.extend(campaign.refusals(doc))
     if errors:
         frappe.throw("<br>".join(errors), frappe.ValidationError, title=bilingual("Not valid", "校验未通过"))
     _check_workflow_edit(doc)
@@ -156,13 +159,14 @@ def _guard_countersign(doc, old: str, new: str) -> None:
 
 
 def on_change(doc, method: str | None = None) -> None:
+    if method == "on_submit":
+        campaign.on_submit(doc)
     # Submitting runs on_update and then on_submit: handle the move once.
     if doc.flags.townflow_handled:
         return
     doc.flags.townflow_handled = True
     workflow = spec.workflow(doc.doctype)
     if workflow is None:
-        campaign.after_save(doc, None)
         return
     old, new = _state_change(doc)
     if doc.get_doc_before_save() is None:  # inserted: the applicant's first state
@@ -175,4 +179,7 @@ def on_change(doc, method: str | None = None) -> None:
             log.record(doc, action, kind, old, new, pending.get("comment"))
         log.assign_state(doc, workflow, new)
         campaign.entered(doc, new)
-    campaign.after_save(doc, new)
+
+
+def before_submit(doc, method: str | None = None) -> None:
+    campaign.before_submit(doc)

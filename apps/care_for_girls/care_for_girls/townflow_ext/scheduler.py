@@ -52,10 +52,8 @@ def daily() -> None:
     workflow = spec.workflow(campaign.CERTIFICATE)
     if workflow is None or workflow.state(campaign.EXPIRED_STATE) is None:
         return
-    for row in campaign.expired_certificates():
-        doc = frappe.get_doc(campaign.CERTIFICATE, row["name"])
-        frappe.flags.townflow_system_write = True
-        doc.db_set(workflow.workflow_state_field, campaign.EXPIRED_STATE)
-        log.record(doc, "Expire", "transition", campaign.ISSUED_STATE, campaign.EXPIRED_STATE, None)
-        log.close_tasks(doc.doctype, doc.name, status="Cancelled")
+    from care_for_girls.townflow_ext import api
+
+    for name in campaign.expired_certificates():
+        api.system_move(frappe.get_doc(campaign.CERTIFICATE, name), campaign.EXPIRED_STATE, "Expire")
     frappe.db.commit()

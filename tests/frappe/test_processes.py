@@ -1,0 +1,260 @@
+"""The three processes walked over REST on a real Frappe v15 site, as the real roles.
+
+Each step is taken by the user whose role and village/department/facility the spec names; the
+refusals a wrong village, a wrong role or a missing comment must get are asserted on the way.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from townflow.client import errors
+
+pytestmark = pytest.mark.frappe
+
+REFUSED = (errors.PermissionError, errors.DoesNotExistError)
+
+
+@pytest.fixture(scope="module")
+def org(project):
+    villages = [r.name or r.model_extra["village_name"] for r in project.records_of("Village")]
+    departments = {r.model_extra["kind"]: r.name for r in project.records_of("Department")}
+    facilities = [r.name for r in project.records_of("Designated Facility") if r.model_extra.get("is_designated")]
+    return {"a": villages[0], "b": villages[1], "dept": departments, "facility": facilities[0]}
+
+
+@pytest.fixture(scope="module")
+def users(people, org):
+    d = org["dept"]
+    return {
+        "clerk_a": people.make("clerk-a", ["Village Clerk"], Village=org["a"]),
+        "clerk_b": people.make("clerk-b", ["Village Clerk"], Village=org["b"]),
+        "head_a": people.make("head-a", ["Village Head"], Village=org["a"]),
+        "head_b": people.make("head-b", ["Village Head"], Village=org["b"]),
+        "approver": people.make("approver", ["Township Approver"]),
+        "leader": people.make("leader", ["Township Leader"]),
+        "civil": people.make("civil", ["Civil Affairs Officer"], Department=d["Civil Affairs"]),
+        "edu": people.make("edu", ["Education Officer"], Department=d["Education"]),
+        "health": people.make("health", ["Health Officer"], Department=d["Health"]),
+        "facility": people.make("facility", ["Facility Officer"], Designated_Facility=org["facility"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def household(users, org):
+    clerk = users["clerk_a"]
+    hh = clerk.insert(
+        {
+            "doctype": "Household",
+            "village": org["a"],
+            "head_name": "王秀英",
+            "residence_type": "Rural",
+            "address": "东关村一组",
+            "household_type": "One-girl",
+            "is_girl_household": 1,
+            "income_status": "Low-income",
+            "low_income_certificate_no": "DB-0001",
+        }
+    )
+    mother = clerk.insert(
+        {
+            "doctype": "Person",
+            "household": hh["name"],
+            "village": org["a"],
+            "full_name": "王秀英",
+            "gender": "Female",
+            "date_of_birth": "1988-03-01",
+            "relationship": "Head",
+        }
+    )
+    daughter = clerk.insert(
+        {
+            "doctype": "Person",
+            "household": hh["name"],
+            "village": org["a"],
+            "full_name": "李小花",
+            "gender": "Female",
+            "date_of_birth": "2010-05-01",
+            "relationship": "Daughter",
+        }
+    )
+    return {"household": hh["name"], "mother": mother["name"], "daughter": daughter["name"]}
+
+
+def act(client, doc, action, comment=None):
+    return client.call(
+        "frappe.model.workflow.apply_workflow",
+        doc={"doctype": doc["doctype"], "name": doc["name"]},
+        action=action,
+        comment=comment,
+    )
+
+
+def state(admin, doc):
+    return admin.get_doc(doc["doctype"], doc["name"])["workflow_state"]
+
+
+def todo_names(client, doctype):
+    return [i["reference_name"] for i in client.inbox("todo", doctype=doctype)["items"]]
+
+
+def test_subsidy_application_village_township_department(admin, users, org, household):
+    clerk, head = users["clerk_a"], users["head_a"]
+    app = clerk.insert(
+        {
+            "doctype": "Subsidy Application",
+            "household": household["household"],
+            "village": org["a"],
+            "applicant": household["mother"],
+            "benefit_kind": "Low-income Relief",
+            "amount": 600,
+            "hardship_description": "丈夫病故，收入微薄",
+            "monthly_household_income": 800,
+        }
+    )
+    assert app["workflow_state"] == "Draft"
+    # Another village's clerk neither sees nor reaches it.
+    with pytest.raises(REFUSED):
+        users["clerk_b"].get_doc("Subsidy Application", app["name"])
+    assert app["name"] not in [r["name"] for r in users["clerk_b"].get_list("Subsidy Application")]
+
+    act(clerk, app, "Submit")
+    assert state(admin, app) == "Pending Village Verification"
+    # The village head of the document's own village gets the task, the other village's does not.
+    assert app["name"] in todo_names(head, "Subsidy Application")
+    assert app["name"] not in todo_names(users["head_b"], "Subsidy Application")
+    with pytest.raises((*REFUSED, errors.ValidationError)):
+        act(users["head_b"], app, "Verify")
+    # A clerk cannot take the head's action; a reject needs a comment.
+    with pytest.raises(errors.FrappeError):
+        act(clerk, app, "Verify")
+    with pytest.raises(errors.FrappeError) as refused:
+        act(head, app, "Reject")
+    assert "comment" in str(refused.value).lower()
+
+    act(head, app, "Verify")
+    assert state(admin, app) == "Pending Township Review"
+    act(users["approver"], app, "Forward")
+    routed = admin.get_doc("Subsidy Application", app["name"])
+    assert routed["workflow_state"] == "Pending Civil Affairs Review"
+    assert routed["department"] == org["dept"]["Civil Affairs"]
+    # Routed to Civil Affairs: the Education officer does not see it.
+    with pytest.raises(REFUSED):
+        users["edu"].get_doc("Subsidy Application", app["name"])
+    assert app["name"] in todo_names(users["civil"], "Subsidy Application")
+    act(users["civil"], app, "Approve")
+    act(users["approver"], app, "Issue Notice")
+    done = admin.get_doc("Subsidy Application", app["name"])
+    assert done["workflow_state"] == "Approved"
+    assert done["docstatus"] == 1
+    history = users["approver"].timeline("Subsidy Application", app["name"])
+    assert [a["action"] for a in history["actions"]] == ["Submit", "Verify", "Forward", "Approve", "Issue Notice"]
+    assert app["name"] in [i["reference_name"] for i in clerk.inbox("cc")["items"]]
+
+
+def test_student_aid_withdraw_and_education_approval(admin, users, org, household):
+    clerk = users["clerk_a"]
+    app = clerk.insert(
+        {
+            "doctype": "Student Aid Application",
+            "student": household["daughter"],
+            "household": household["household"],
+            "village": org["a"],
+            "guardian_name": "王秀英",
+            "aid_kind": "Dropout Girl Returning to School",
+            "academic_year": "2025-2026",
+            "school": "高新中学",
+            "grade": "初二",
+            "dropped_out_on": "2024-09-01",
+            "dropout_reason": "家庭困难",
+        }
+    )
+    act(clerk, app, "Submit")
+    # 撤回: the applicant pulls it back before the village head acts.
+    clerk.withdraw({"doctype": app["doctype"], "name": app["name"]}, comment="补充材料")
+    assert state(admin, app) == "Draft"
+    assert app["name"] not in todo_names(users["head_a"], "Student Aid Application")
+    act(clerk, app, "Submit")
+    act(users["head_a"], app, "Verify")
+    # Once the next step acted, withdrawing is refused.
+    with pytest.raises(errors.FrappeError):
+        clerk.withdraw({"doctype": app["doctype"], "name": app["name"]})
+    act(users["approver"], app, "Forward")
+    assert state(admin, app) == "Pending Education Review"
+    with pytest.raises(REFUSED):
+        users["civil"].get_doc("Student Aid Application", app["name"])
+    act(users["edu"], app, "Approve")
+    assert state(admin, app) == "Approved"
+
+
+def test_termination_certificate_return_issue_and_report(admin, users, org, household):
+    clerk = users["clerk_a"]
+    lmp = (date.today() - timedelta(weeks=8)).isoformat()
+    record = clerk.insert(
+        {
+            "doctype": "Pregnancy Record",
+            "person": household["mother"],
+            "household": household["household"],
+            "village": org["a"],
+            "responsible_visitor": "张医生",
+            "registered_on": date.today().isoformat(),
+            "lmp_date": lmp,
+            "outcome": "Ongoing",
+        }
+    )
+    app = clerk.insert(
+        {
+            "doctype": "Termination Certificate Application",
+            "person": household["mother"],
+            "household": household["household"],
+            "village": org["a"],
+            "pregnancy_record": record["name"],
+            "gestational_weeks": 8,
+            "reason_category": "Contraceptive Failure",
+            "reason": "避孕失败，本人申请",
+            "facility": org["facility"],
+        }
+    )
+    act(clerk, app, "Submit")
+    act(users["head_a"], app, "Verify")
+    assert state(admin, app) == "Pending Township Approval"
+    # 退回: the township sends it back to the village step with a reason; no reason, no return.
+    doc = {"doctype": app["doctype"], "name": app["name"]}
+    with pytest.raises(errors.FrappeError):
+        users["approver"].return_to(doc, "Pending Village Verification", comment="")
+    users["approver"].return_to(doc, "Pending Village Verification", comment="请核实孕周")
+    assert state(admin, app) == "Pending Village Verification"
+    act(users["head_a"], app, "Verify")
+    assert state(admin, app) == "Pending Township Approval"
+    act(users["approver"], app, "Approve")  # under the health threshold: issued at once
+    issued = admin.get_doc(app["doctype"], app["name"])
+    assert issued["workflow_state"] == "Issued"
+    assert issued["certificate_serial"].startswith(f"YC-{date.today().year}-")
+    assert issued["valid_from"] == date.today().isoformat()
+    assert issued["valid_until"] > date.today().isoformat()
+
+
+def test_termination_report_without_certificate_suspends_the_quota(admin, users, org, household):
+    facility = users["facility"]
+    report = facility.insert(
+        {
+            "doctype": "Termination Report",
+            "facility": org["facility"],
+            "person": household["mother"],
+            "household": household["household"],
+            "village": org["a"],
+            "operation_date": date.today().isoformat(),
+            "procedure": "Medical Abortion",
+            "gestational_weeks": 7,
+            "surgeon": "李医生",
+            "reason": "未持凭证",
+            "maternal_condition": "Good",
+            "docstatus": 1,
+        }
+    )
+    assert report["docstatus"] == 1
+    hh = admin.get_doc("Household", household["household"])
+    assert hh["birth_quota_status"] == "Suspended"
+    assert hh["quota_suspended_by"] == report["name"]

@@ -70,7 +70,8 @@ def url(deployed) -> str:
 
 @pytest.fixture(scope="session")
 def admin(url) -> FrappeClient:
-    return FrappeClient(url, usr="Administrator", pwd=os.environ.get("TOWNFLOW_FRAPPE_ADMIN_PASSWORD", "admin"))
+    password = os.environ.get("TOWNFLOW_FRAPPE_ADMIN_PASSWORD", "admin")
+    return FrappeClient(url, usr="Administrator", pwd=password)
 
 
 class People:
@@ -95,8 +96,9 @@ class People:
             }
         )
         for allow, value in scopes.items():
+            allowed = allow.replace("_", " ")
             self.admin.insert(
-                {"doctype": "User Permission", "user": email, "allow": allow.replace("_", " "), "for_value": value}
+                {"doctype": "User Permission", "user": email, "allow": allowed, "for_value": value}
             )
         client = FrappeClient(self.url, usr=email, pwd=PASSWORD)
         client.email = email

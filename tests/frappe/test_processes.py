@@ -21,7 +21,9 @@ REFUSED = (errors.PermissionError, errors.DoesNotExistError)
 def org(project):
     villages = [r.name or r.model_extra["village_name"] for r in project.records_of("Village")]
     departments = {r.model_extra["kind"]: r.name for r in project.records_of("Department")}
-    facilities = [r.name for r in project.records_of("Designated Facility") if r.model_extra.get("is_designated")]
+    facilities = [
+        r.name for r in project.records_of("Designated Facility") if r.model_extra.get("is_designated")
+    ]
     return {"a": villages[0], "b": villages[1], "dept": departments, "facility": facilities[0]}
 
 
@@ -150,7 +152,8 @@ def test_subsidy_application_village_township_department(admin, users, org, hous
     assert done["workflow_state"] == "Approved"
     assert done["docstatus"] == 1
     history = users["approver"].timeline("Subsidy Application", app["name"])
-    assert [a["action"] for a in history["actions"]] == ["Submit", "Verify", "Forward", "Approve", "Issue Notice"]
+    actions = [a["action"] for a in history["actions"]]
+    assert actions == ["Submit", "Verify", "Forward", "Approve", "Issue Notice"]
     assert app["name"] in [i["reference_name"] for i in clerk.inbox("cc")["items"]]
 
 

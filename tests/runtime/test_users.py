@@ -44,6 +44,7 @@ def test_disabled_user_cannot_log_in(site):
     admin.save({**admin.get("User", "clerk"), "enabled": 0})
     with pytest.raises(AuthenticationError):
         site.authenticate("clerk", "pw-clerk")
+    assert site.session("clerk").roles == frozenset()  # and an open session can do nothing
 
 
 def test_generate_keys_and_token_auth(site):

@@ -61,11 +61,17 @@ class UserContext:
 
 
 def load_user_context(db, user: str) -> UserContext:
-    """Roles and User Permissions of `user`, read from the site's tables."""
+    """Roles and User Permissions of `user`, read from the site's tables.
+
+    A disabled user holds no role at all, so a session opened before the account was disabled
+    can do nothing from then on."""
+    row = db.fetchone('SELECT full_name, enabled FROM "tabUser" WHERE name = ?', (user,))
+    if row is not None and not row["enabled"]:
+        return UserContext(user=user, roles=frozenset(), full_name=row["full_name"])
     roles = {r["role"] for r in db.fetchall('SELECT role FROM "tabHas Role" WHERE parent = ?', (user,))}
     roles.update(AUTOMATIC_ROLES)
     ups = [dict(r) for r in db.fetchall('SELECT * FROM "tabUser Permission" WHERE user = ?', (user,))]
-    full_name = db.scalar('SELECT full_name FROM "tabUser" WHERE name = ?', (user,))
+    full_name = row["full_name"] if row is not None else None
     return UserContext(user=user, roles=frozenset(roles), user_permissions=ups, full_name=full_name)
 
 

@@ -8,6 +8,7 @@ from townflow.runtime.errors import (
     DocstatusTransitionError,
     DoesNotExistError,
     LinkExistsError,
+    LinkValidationError,
     QueryError,
     TimestampMismatchError,
     UpdateAfterSubmitError,
@@ -208,3 +209,27 @@ def test_search_link_matches_name_and_title(admin, people):
     found = admin.search_link("Household", "张")
     assert found == [{"value": people["h1"]["name"], "description": "张三"}]
     assert {r["value"] for r in admin.search_link("Village", "")} == {"V1", "V2"}
+
+
+def test_a_cancelled_document_cannot_be_newly_linked(admin, people):
+    admin.insert(
+        {
+            "doctype": "Custom Field",
+            "dt": "Household",
+            "fieldname": "last_application",
+            "label": "最近申请",
+            "fieldtype": "Link",
+            "options": "Application",
+        }
+    )
+    app = new_application(admin, people["h1"]["name"], docstatus=1)
+    household = admin.get("Household", people["h1"]["name"])
+    household = admin.save({**household, "last_application": app["name"]})
+    admin.cancel("Application", app["name"])
+    household = admin.save({**household, "head_name": "unchanged link is fine"})
+    other = admin.get("Household", people["h2"]["name"])
+    with pytest.raises(LinkValidationError) as err:
+        admin.save({**other, "last_application": app["name"]})
+    assert "cancelled" in str(err.value)
+    amended = admin.amend("Application", app["name"])  # amended_from may point at it
+    assert amended["amended_from"] == app["name"]

@@ -269,6 +269,12 @@ class Validator:
             visible = self.session.can_see(target, str(value), "select")
         if not visible:
             self.add(where, f, f"{value}: no such {f.options}", f"：{value} 不存在", LinkValidationError)
+        elif target.doctype.is_submittable and not existence_only and f.fieldname != "amended_from":
+            status = self.site.db.scalar(f"SELECT docstatus FROM {target.table} WHERE name = ?", (value,))
+            if status == 2:  # Frappe's CancelledLinkError
+                self.add(
+                    where, f, f"{value} is cancelled", f"：{value} 已取消，不能引用", LinkValidationError
+                )
 
     def check_rules(self, meta: Meta, doc: dict) -> None:
         for rule in meta.doctype.rules:

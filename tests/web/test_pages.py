@@ -497,3 +497,32 @@ def test_timeline_shows_field_diffs_of_a_registry_record(app, site: Site) -> Non
     )
     assert stale.status_code == 409, "a save from a stale page is a conflict, shown on the form"
     assert "alert-danger" in stale.text
+
+
+def test_customize_hides_a_field_and_changes_options_at_once(app, site: Site) -> None:
+    admin = login(app, "sysadmin@demo")
+    clerk = login(app, CLERK)
+
+    def set_property(**values: str) -> None:
+        data = {"csrf_token": csrf(admin, "/admin/customize/household"), "op": "property", **values}
+        response = admin.post("/admin/customize/household", data=data, follow_redirects=False)
+        assert response.status_code == 303, response.text[:1000]
+
+    try:
+        set_property(field_name="phone", label="联系电话", hidden="1")
+        assert 'data-fieldname="phone"' not in clerk.get("/app/household/new").text
+        set_property(
+            field_name="residence_type", label="户口类型", reqd="1", options="Rural\nUrban\nCollective"
+        )
+        form = clerk.get("/app/household/new").text
+        assert "户口类型" in field_html(form, "residence_type")
+        assert '<option value="Collective"' in field_html(form, "residence_type")
+        assert '<option value="Rural" selected>农村户籍</option>' in form, (
+            "known options keep their zh labels"
+        )
+    finally:
+        for row in site.session("Administrator").get_list(
+            "Property Setter", fields=["name"], filters={"doc_type": "Household"}, limit_page_length=0
+        ):
+            site.session("Administrator").delete("Property Setter", row["name"])
+    assert 'data-fieldname="phone"' in clerk.get("/app/household/new").text

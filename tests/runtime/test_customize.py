@@ -115,3 +115,21 @@ def test_export_writes_frappe_shaped_yaml(admin, tmp_path, capsys):
         "property_type": "Data",
         "value": "户主姓名",
     }
+
+
+def test_a_second_process_sees_a_custom_field_added_by_the_first(admin, people, tmp_path, project):
+    other = Site.open(tmp_path / "site", project)  # another server on the same file
+    assert other.meta("Household").field("house_no") is None
+    admin.insert(
+        {
+            "doctype": "Custom Field",
+            "dt": "Household",
+            "fieldname": "house_no",
+            "label": "门牌号",
+            "fieldtype": "Data",
+        }
+    )
+    session = other.session("Administrator")
+    assert other.meta("Household").field("house_no") is not None
+    assert "house_no" in session.get("Household", people["h1"]["name"])
+    other.close()

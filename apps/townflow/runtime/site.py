@@ -43,6 +43,7 @@ from townflow.spec.models import DocType
 DB_FILENAME = "site.sqlite"
 SETTINGS_DOCTYPE = "Campaign Settings"
 _META_DOCTYPES = {"Custom Field", "Property Setter"}
+_META_VERSION_KEY = "__meta"  # a tabSingles row counting customization changes
 
 
 class Site:
@@ -57,6 +58,7 @@ class Site:
         self.audit = AuditLog(db, now)
         self.users = Users(self)
         self._settings: dict | None = None
+        self._meta_version: str | None = None
         register_customization_hooks(self)
         register_user_hooks(self)
         register_workflow_hooks(self)  # the workflow engine's tables and state guards
@@ -113,6 +115,12 @@ class Site:
             self.metas.invalidate()
             for meta in self.metas.all():
                 schema.sync_table(self.db, meta)
+            # other processes on this file (a second server, the CLI) see the counter move
+            self.db.execute(
+                'INSERT INTO "tabSingles" (doctype, field, value) VALUES (?, ?, 1) '
+                "ON CONFLICT(doctype, field) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                (_META_VERSION_KEY, "version"),
+            )
             self.db.after_rollback(self.metas.invalidate)
         elif doctype == SETTINGS_DOCTYPE:
             self._settings = None
@@ -141,7 +149,16 @@ class Site:
 
     def session(self, user: str, *, ignore_permissions: bool = False) -> Session:
         """A Session acting as `user` (see townflow.runtime.documents)."""
+        self._refresh_meta_if_changed()
         return Session(self, self.user_context(user), ignore_permissions=ignore_permissions)
+
+    def _refresh_meta_if_changed(self) -> None:
+        version = self.db.scalar(
+            'SELECT value FROM "tabSingles" WHERE doctype = ? AND field = ?', (_META_VERSION_KEY, "version")
+        )
+        if version != self._meta_version:
+            self._meta_version = version
+            self.metas.invalidate()
 
     def transaction(self):
         """One atomic unit: every Session write inside it commits or rolls back together."""

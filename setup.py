@@ -24,6 +24,7 @@ setup(
             "argon2-cffi>=23.1",
             "itsdangerous>=2.1",
             "requests>=2.31",
+            "ruamel.yaml>=0.18",  # townflow pull: edits doctypes/*.yaml keeping comments and layout
         ],
         "test": [
             "pytest>=8",

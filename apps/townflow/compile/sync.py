@@ -191,6 +191,7 @@ def _yaml():
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)  # the spec's style: "  - item" under a key
     return yaml
 
 

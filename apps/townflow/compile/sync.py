@@ -31,6 +31,7 @@ from townflow.spec.models import LAYOUT_TYPES
 from townflow.spec.project import Project, load_project
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_FIELDNAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Custom Field keys pull carries into the spec (the rest are Frappe bookkeeping).
 _PULLED_KEYS = (
     "reqd",
@@ -64,6 +65,8 @@ def connect(url: str, token: str, project: Project) -> FrappeClient:
         raise SyncError(f"cannot reach {url}: {exc}") from None
     except client_errors.NotAFrappeSiteError as exc:
         raise SyncError(f"{url} is not a Frappe site: {exc}") from None
+    except (client_errors.AuthenticationError, client_errors.PermissionError) as exc:
+        raise SyncError(f"{url} refused the token: {exc}") from None  # Frappe checks it before ping
     try:
         user = client.get_logged_user()
     except client_errors.FrappeError as exc:
@@ -227,6 +230,7 @@ def pull(client: FrappeClient, project: Project) -> list[str]:
         limit_page_length=None,
     )
     by_doctype: dict[str, list[dict[str, Any]]] = {}
+    skipped: list[str] = []
     for custom in customs:
         dt = project.doctypes[custom["dt"]]
         wf = project.workflows.get(dt.name)
@@ -234,10 +238,16 @@ def pull(client: FrappeClient, project: Project) -> list[str]:
             continue
         if wf is not None and custom["fieldname"] == wf.workflow_state_field:
             continue  # what Frappe's Workflow adds by itself
+        if not _FIELDNAME.match(custom["fieldname"]):
+            skipped.append(
+                f"skipped {dt.name}.{custom['fieldname']}: not a spec fieldname (a-z, 0-9, _); "
+                "give the field an ASCII name on the site"
+            )
+            continue
         field = spec_field(custom)
         field["insert_after"] = custom.get("insert_after")
         by_doctype.setdefault(dt.name, []).append(field)
-    lines = []
+    lines = list(skipped)
     for name, new_fields in sorted(by_doctype.items()):
         path = Path(project.root) / project.where[("doctype", name)].source.file
         before = path.read_text(encoding="utf-8")

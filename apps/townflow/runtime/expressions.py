@@ -69,3 +69,15 @@ def runtime_functions(site, current: dict | None) -> dict[str, Any]:
 def evaluate(site, ctx, source: str, doc: dict) -> Any:
     """The value of `source` for `doc` as `ctx`'s user sees it (raises ExprError)."""
     return compiled(source).evaluate(context(site, ctx, doc), runtime_functions(site, doc))
+
+
+class Evaluator:
+    """Evaluates many expressions against one document, building the names and functions once
+    (a save checks every rule and mandatory_depends_on of the DocType)."""
+
+    def __init__(self, site, ctx, doc: dict):
+        self.context = context(site, ctx, doc)
+        self.functions = runtime_functions(site, doc)
+
+    def __call__(self, source: str) -> Any:
+        return compiled(source).evaluate(self.context, self.functions)

@@ -131,6 +131,14 @@ class Validator:
         #: only, so an approver may save a record whose links they could not have chosen themselves
         self.old = old
         self.errors = ErrorCollector()
+        self._evaluators: dict[int, expressions.Evaluator] = {}
+
+    def evaluate(self, source: str, doc: dict):
+        """`source` evaluated for `doc`, reusing the names built for that document."""
+        evaluator = self._evaluators.get(id(doc))
+        if evaluator is None:
+            evaluator = self._evaluators[id(doc)] = expressions.Evaluator(self.site, self.session.ctx, doc)
+        return evaluator(source)
 
     def add(self, where: str, f: DocField, en: str, zh: str, kind=ValidationError) -> None:
         en_label, zh_label = label(f)
@@ -210,7 +218,7 @@ class Validator:
         if not source:
             return False
         try:
-            return bool(expressions.evaluate(self.site, self.session.ctx, source, doc))
+            return bool(self.evaluate(source, doc))
         except ExprError:
             return False
 
@@ -279,9 +287,9 @@ class Validator:
     def check_rules(self, meta: Meta, doc: dict) -> None:
         for rule in meta.doctype.rules:
             try:
-                if rule.when and not expressions.evaluate(self.site, self.session.ctx, rule.when, doc):
+                if rule.when and not self.evaluate(rule.when, doc):
                     continue
-                ok = bool(expressions.evaluate(self.site, self.session.ctx, rule.condition, doc))
+                ok = bool(self.evaluate(rule.condition, doc))
             except ExprError as exc:
                 if not self.errors.messages:  # a rule over values already reported as wrong may fail
                     self.errors.add(None, f"{rule.message.en} ({exc})", rule.message.zh)

@@ -25,7 +25,9 @@ from townflow.runtime.db import Database
 GENESIS = "0" * 64
 
 SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS __audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, "
+    # ids are given explicitly (last + 1) and rows are never deleted, so no AUTOINCREMENT: it would
+    # rewrite sqlite_sequence, one more page, on every fsync'd commit.
+    "CREATE TABLE IF NOT EXISTS __audit_log (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, "
     "user TEXT, action TEXT NOT NULL, ref_doctype TEXT, ref_name TEXT, data TEXT, "
     "prev_hash TEXT NOT NULL, hash TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS idx_audit_ref ON __audit_log (ref_doctype, ref_name)",

@@ -187,3 +187,20 @@ def test_unchanged_links_need_not_be_visible_to_the_saver(site, people):
     assert saved["remark"] == "checked"
     with pytest.raises(LinkValidationError):
         officer.save({**saved, "household": people["h2"]["name"]})
+
+
+def test_group_by_counts_are_scoped_like_lists(site, people):
+    admin = site.session("Administrator")
+    admin.insert(
+        {"doctype": "Person", "household": people["h1"]["name"], "full_name": "甲", "gender": "Male"}
+    )
+    assert site.session("clerk1").get_group_by_count("Person", "gender") == [
+        {"name": "Female", "count": 1},
+        {"name": "Male", "count": 1},
+    ]
+    assert site.session("township").get_group_by_count("Person", "gender")[0] == {
+        "name": "Female",
+        "count": 2,
+    }
+    with pytest.raises(PermissionError):
+        site.session("clerk1").get_group_by_count("Person", "id_number")

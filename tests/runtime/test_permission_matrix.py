@@ -81,7 +81,20 @@ def raw_record(site, doctype: str, kind: str) -> dict:
         for scope, target in SCOPE_DOCTYPE.items():
             if f.fieldtype == "Link" and f.options == target:
                 row[f.fieldname] = values[scope]
+        if f.permlevel > 0 and f.fieldtype in ("Data", "Small Text", "Text", "Long Text"):
+            row[f.fieldname] = SECRET
     return row
+
+
+SECRET = "370626199001011234"
+
+
+def readable_levels(project, role: str, doctype: str) -> set[int]:
+    return {
+        p.permlevel
+        for p in project.doctypes[doctype].permissions
+        if p.role in (role, "All") and (p.read or p.write)
+    }
 
 
 def in_scope(project, doctype: str, kind: str, scope: str) -> bool:
@@ -174,3 +187,28 @@ def test_read_paths_agree_with_the_matrix(matrix_site):
                     with pytest.raises(DoesNotExistError):
                         session.get(doctype, name)
     assert mismatches == []
+
+
+def test_field_levels_match_the_spec(matrix_site):
+    """Fields above the levels a role may read come back empty, or masked when sensitive."""
+    site, project, roles = matrix_site
+    checked = 0
+    for role in roles:
+        session = site.session(user_for(role))
+        for doctype in doctypes_under_test(project):
+            name = record_name(doctype, "inside")
+            if not expected(project, role, doctype, "read", "inside"):
+                continue
+            doc = session.get(doctype, name)
+            levels = readable_levels(project, role, doctype)
+            for f in site.metas.get(doctype).value_fields:
+                if f.permlevel == 0 or f.fieldtype not in ("Data", "Small Text", "Text", "Long Text"):
+                    continue
+                checked += 1
+                if f.permlevel in levels:
+                    assert doc[f.fieldname] == SECRET, (role, doctype, f.fieldname)
+                elif f.sensitive:
+                    assert doc[f.fieldname] != SECRET and (doc[f.fieldname] or "").count("*") > 0
+                else:
+                    assert doc[f.fieldname] is None, (role, doctype, f.fieldname)
+    assert checked > 20

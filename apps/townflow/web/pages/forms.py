@@ -38,12 +38,29 @@ def child_meta_getter(site: Any):
     return get
 
 
-def _defaults(meta: Any) -> dict[str, Any]:
+def _defaults(meta: Any, site: Any = None, user: str | None = None) -> dict[str, Any]:
+    """A new form's values: each field's default, with Frappe's keywords (Today, Now, __user)
+    resolved as the runtime resolves them on insert, so a date input is not left empty."""
     doc: dict[str, Any] = {}
     for df in meta.doctype.fields:
         if df.has_value and df.default is not None:
-            doc[df.fieldname] = int(df.default) if isinstance(df.default, bool) else df.default
+            doc[df.fieldname] = _resolved_default(df.default, site, user)
     return doc
+
+
+def _resolved_default(default: Any, site: Any, user: str | None) -> Any:
+    if isinstance(default, bool):
+        return int(default)
+    if not isinstance(default, str) or site is None:
+        return default
+    keyword = default.lower()
+    if keyword == "today":
+        return site.now().date().isoformat()
+    if keyword == "now":
+        return site.now().strftime("%Y-%m-%d %H:%M:%S")
+    if default == "__user":
+        return user
+    return default
 
 
 def render_form(
@@ -134,7 +151,7 @@ async def new_form(request: Request, dt: str, session: SessionDep) -> HTMLRespon
             raise PermissionError(
                 f"Not permitted to create {doctype}", f"无权新建{page.doctype_label(doctype)}"
             )
-        doc = _defaults(meta)
+        doc = _defaults(meta, page.site, page.user)
         for key, value in request.query_params.items():
             df = meta.get_field(key)
             if df is not None and df.has_value:
@@ -163,7 +180,7 @@ async def create(request: Request, dt: str, session: SessionDep) -> HTMLResponse
             return render_form(
                 page,
                 doctype,
-                values,
+                {**_defaults(meta, page.site, page.user), **values},
                 access,
                 is_new=True,
                 errors=errors,

@@ -147,6 +147,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "state": ("当前环节", "State"),
     "role": ("角色", "Role"),
     "none": ("无", "None"),
+    "colon": ("：", ": "),
+    "list_sep": ("、", ", "),
 }
 
 

@@ -4,7 +4,10 @@ switch, the wrong-village "not found" page, field errors next to their fields, a
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -13,8 +16,10 @@ from fastapi.testclient import TestClient
 
 from townflow.runtime.site import Site
 from townflow.web.app import create_app
+from townflow.web.pages.common import slug
 
 from .test_pages_support import (
+    ADMIN_PASSWORD,
     CLERK,
     HEAD,
     HOSTILE,
@@ -230,3 +235,68 @@ def test_a_draft_has_no_print(app, site: Site) -> None:
     response = client.get(f"/print/subsidy-application/{draft}")
     assert response.status_code == 409
     assert "不能打印" in response.text
+
+
+NODE = shutil.which("node")
+RULES_HARNESS = """
+global.window = {};
+require(process.argv[2]);
+const [doctype, docs] = [process.argv[3], JSON.parse(process.argv[4])];
+const rules = window.TF_RULES[doctype];
+const out = {};
+for (const [field, fns] of Object.entries(rules)) {
+  if (field.includes(".")) continue;
+  out[field] = docs.map((doc) => fns.depends_on ? !!fns.depends_on(doc, null, window.TF_FRAPPE) : null);
+}
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node to run the generated JavaScript (Debian's nodejs)")
+def test_every_forms_live_rules_run_and_agree_with_the_server(app, site: Site, tmp_path) -> None:
+    """The browser evaluates depends_on exactly as the spec's expression evaluates on the server."""
+    from townflow.expr import parse
+
+    client = login(app, "Administrator", ADMIN_PASSWORD)
+    harness = tmp_path / "harness.js"
+    harness.write_text(RULES_HARNESS)
+    docs = [
+        {"benefit_kind": "Fee Waiver", "aid_kind": None, "household_type": "One-girl", "family_signature": 1},
+        {
+            "benefit_kind": "Interest-subsidised Loan",
+            "household_type": "Two-child",
+            "income_status": "Low-income",
+        },
+        {},
+    ]
+    checked = 0
+    for doctype in site.project.doctypes:
+        meta = site.metas.get(doctype)
+        if meta.istable or meta.issingle:
+            continue
+        script = tmp_path / f"{slug(doctype)}.js"
+        response = client.get(f"/form-rules/{slug(doctype)}.js")
+        assert response.status_code == 200, doctype
+        script.write_text(response.text)
+        run = subprocess.run(
+            [NODE, str(harness), str(script), doctype, json.dumps(docs)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr
+        for fieldname, shown in json.loads(run.stdout).items():
+            source = meta.get_field(fieldname).depends_on
+            if not source:
+                continue
+            context = {
+                "settings": site.settings(),
+                "user": "Administrator",
+                "roles": [],
+                "today": "",
+                "now": "",
+            }
+            expected = [bool(parse(source).evaluate({**context, "doc": doc})) for doc in docs]
+            assert shown == expected, (doctype, fieldname)
+            checked += 1
+    assert checked >= 20, "the spec's forms have depends_on rules to check"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -75,31 +74,34 @@ def admin(url) -> FrappeClient:
 
 
 class People:
-    """Users made for one run, with roles and User Permissions, each logged in as themselves."""
+    """The suite's users, with roles and User Permissions, each logged in as themselves.
+
+    They are made once per site and reused by later runs (Frappe throttles user creation to 60
+    an hour), so their emails are fixed."""
 
     def __init__(self, admin: FrappeClient, url: str):
         self.admin, self.url = admin, url
-        self.run = uuid.uuid4().hex[:6]
         self.clients: dict[str, FrappeClient] = {}
 
     def make(self, key: str, roles: list[str], **scopes: str) -> FrappeClient:
-        email = f"tf-{key}-{self.run}@example.com"
-        self.admin.insert(
-            {
-                "doctype": "User",
-                "email": email,
-                "first_name": key,
-                "send_welcome_email": 0,
-                "new_password": PASSWORD,
-                "user_type": "System User",
-                "roles": [{"role": r} for r in roles],
-            }
-        )
+        email = f"tf-{key}@example.com"
+        if not self.admin.get_list("User", filters={"name": email}):
+            self.admin.insert(
+                {
+                    "doctype": "User",
+                    "email": email,
+                    "first_name": key,
+                    "send_welcome_email": 0,
+                    "new_password": PASSWORD,
+                    "user_type": "System User",
+                    "roles": [{"role": r} for r in roles],
+                }
+            )
         for allow, value in scopes.items():
             allowed = allow.replace("_", " ")
-            self.admin.insert(
-                {"doctype": "User Permission", "user": email, "allow": allowed, "for_value": value}
-            )
+            wanted = {"user": email, "allow": allowed, "for_value": value}
+            if not self.admin.get_list("User Permission", filters=wanted):
+                self.admin.insert({"doctype": "User Permission", **wanted})
         client = FrappeClient(self.url, usr=email, pwd=PASSWORD)
         client.email = email
         self.clients[key] = client
@@ -109,3 +111,9 @@ class People:
 @pytest.fixture(scope="session")
 def people(admin, url) -> People:
     return People(admin, url)
+
+
+@pytest.fixture(scope="session")
+def password() -> str:
+    """Every user the suite makes has this password (earlier runs' users too)."""
+    return PASSWORD

@@ -37,6 +37,7 @@ def users(people, org):
         "head_b": people.make("head-b", ["Village Head"], Village=org["b"]),
         "approver": people.make("approver", ["Township Approver"]),
         "leader": people.make("leader", ["Township Leader"]),
+        "leader2": people.make("leader-2", ["Township Leader"]),
         "civil": people.make("civil", ["Civil Affairs Officer"], Department=d["Civil Affairs"]),
         "edu": people.make("edu", ["Education Officer"], Department=d["Education"]),
         "health": people.make("health", ["Health Officer"], Department=d["Health"]),
@@ -261,3 +262,119 @@ def test_termination_report_without_certificate_suspends_the_quota(admin, users,
     hh = admin.get_doc("Household", household["household"])
     assert hh["birth_quota_status"] == "Suspended"
     assert hh["quota_suspended_by"] == report["name"]
+
+
+def _bench_execute(method: str) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    bench = os.environ["TOWNFLOW_FRAPPE_BENCH"]
+    command = os.environ.get("TOWNFLOW_FRAPPE_BENCH_CMD") or shutil.which("bench") or "bench"
+    site = os.environ.get("TOWNFLOW_FRAPPE_SITE", "")
+    argv = [command, *(["--site", site] if site else []), "execute", method]
+    subprocess.run(argv, cwd=bench, check=True, capture_output=True, text=True, timeout=300)
+
+
+def test_health_step_delegate_overdue_and_leader_countersign(
+    admin, url, password, people, users, org, household
+):
+    from townflow.client import FrappeClient
+
+    clerk = users["clerk_a"]
+    # A colleague who joins the health department only after the step began (so the step did not
+    # assign them): the one the task can be delegated to.
+    health2 = people.make("health-2", ["Health Officer"])
+    for up in admin.get_list("User Permission", fields=["name"], filters={"user": health2.email}):
+        admin.delete("User Permission", up["name"])
+    sister = clerk.insert(
+        {
+            "doctype": "Person",
+            "household": household["household"],
+            "village": org["a"],
+            "full_name": "王秀兰",
+            "gender": "Female",
+            "date_of_birth": "1990-07-01",
+            "relationship": "Other",
+        }
+    )
+    record = clerk.insert(
+        {
+            "doctype": "Pregnancy Record",
+            "person": sister["name"],
+            "household": household["household"],
+            "village": org["a"],
+            "responsible_visitor": "张医生",
+            "registered_on": date.today().isoformat(),
+            "lmp_date": (date.today() - timedelta(weeks=16)).isoformat(),
+            "outcome": "Ongoing",
+        }
+    )
+    app = clerk.insert(
+        {
+            "doctype": "Termination Certificate Application",
+            "person": sister["name"],
+            "household": household["household"],
+            "village": org["a"],
+            "pregnancy_record": record["name"],
+            "gestational_weeks": 16,
+            "reason_category": "Contraceptive Failure",
+            "reason": "避孕失败",
+            "facility": org["facility"],
+        }
+    )
+    act(clerk, app, "Submit")
+    # allow_edit: once submitted to the village head, the clerk may no longer edit it.
+    with pytest.raises(errors.FrappeError):
+        clerk.update({"doctype": app["doctype"], "name": app["name"], "reason": "改了"})
+    act(users["head_a"], app, "Verify")
+    act(users["approver"], app, "Approve")  # at or above the threshold: the health department reviews
+    routed = admin.get_doc(app["doctype"], app["name"])
+    assert routed["workflow_state"] == "Pending Health Review"
+    assert routed["department"] == org["dept"]["Health"]
+
+    # 转交: the health officer hands the task to a colleague; not to someone without the role.
+    doc = {"doctype": app["doctype"], "name": app["name"]}
+    health = users["health"]
+    admin.insert(
+        {
+            "doctype": "User Permission",
+            "user": health2.email,
+            "allow": "Department",
+            "for_value": org["dept"]["Health"],
+        }
+    )
+    with pytest.raises(errors.FrappeError):
+        health.delegate(doc, users["edu"].email, comment="请处理")
+    health.delegate(doc, health2.email, comment="出差，请代办")
+    assert app["name"] in todo_names(health2, app["doctype"])
+    assert app["name"] not in todo_names(health, app["doctype"])
+
+    # Overdue: the hourly job reminds once and escalates to the Township Leader.
+    tasks = admin.get_list(
+        "Townflow Task",
+        fields=["name"],
+        filters={"reference_name": app["name"], "status": "Open", "user": health2.email},
+    )
+    admin.update({"doctype": "Townflow Task", "name": tasks[0]["name"], "due": "2020-01-01 00:00:00"})
+    assert app["name"] in [i["reference_name"] for i in health2.inbox("overdue")["items"]]
+    _bench_execute("care_for_girls.townflow_ext.scheduler.hourly")
+    task = admin.get_doc("Townflow Task", tasks[0]["name"])
+    assert (task["reminded"], task["escalated"]) == (1, 1)
+    assert app["name"] in todo_names(users["leader"], app["doctype"])
+
+    act(health2, app, "Approve")
+    assert state(admin, app) == "Pending Leader Countersign"
+    # 会签: every Township Leader on the site must countersign; until then it stays.
+    leaders = users["approver"].timeline(app["doctype"], app["name"])["expected"]
+    assert {users["leader"].email, users["leader2"].email} <= set(leaders)
+    for index, leader in enumerate(sorted(leaders)):
+        client = (
+            users["leader"]
+            if leader == users["leader"].email
+            else FrappeClient(url, usr=leader, pwd=password)
+        )
+        act(client, app, "Countersign")
+        expected = "Issued" if index == len(leaders) - 1 else "Pending Leader Countersign"
+        assert state(admin, app) == expected
+    assert admin.get_doc(app["doctype"], app["name"])["certificate_serial"].startswith("YC-")

@@ -18,7 +18,7 @@ from frappe.utils import now_datetime, nowdate
 from care_for_girls.townflow_ext import campaign, log, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
-from townflow.rules import validators
+from townflow.rules import steps, validators
 from townflow.rules import workflow as wf_rules
 from townflow.spec.models import NUMERIC_TYPES, DocType
 
@@ -151,7 +151,7 @@ def _guard_countersign(doc, old: str, new: str) -> None:
     workflow = spec.workflow(doc.doctype)
     step = workflow.state(old).step if workflow.state(old) else None
     moves = [t for t in workflow.transitions if t.state == old and t.next_state == new]
-    if step is not None and step.mode == "all" and any(t.kind == "approve" for t in moves):
+    if step is not None and step.mode == "all" and any(t.kind in steps.APPROVAL_KINDS for t in moves):
         frappe.throw(
             bilingual("Every approver of this step must approve", "本环节为会签，需全部审批人同意"),
             frappe.ValidationError,

@@ -46,7 +46,7 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
             if "inbox" in suites:
                 rows += bench_inbox.rows_for(size, bench_inbox.measure(site), Path(folder))
             if "workflow" in suites:
-                durable = bench_workflow.measure(site)
+                durable = bench_workflow.measure(site, folder=Path(folder))
                 cpu = bench_workflow.measure_cpu(site)
                 rows += bench_workflow.rows_for(size, durable, Path(folder), cpu)
         finally:

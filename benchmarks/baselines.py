@@ -37,6 +37,33 @@ def fsync_commits_per_second(folder: Path, commits: int = 2000) -> float:
     return commits / elapsed
 
 
+class CommitLoop:
+    """Raw fsync'd one-row commits, run in slices between the engine's, so both see the same disk."""
+
+    def __init__(self, folder: Path, rows: int = 1000):
+        self.conn = _connect(folder / "baseline_interleaved.sqlite")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, state TEXT, modified TEXT)")
+        self.conn.execute("BEGIN")
+        self.conn.executemany("INSERT OR REPLACE INTO t VALUES (?, 'A', '')", [(i,) for i in range(rows)])
+        self.conn.execute("COMMIT")
+        self.rows, self.done, self.elapsed = rows, 0, 0.0
+
+    def run(self, commits: int) -> None:
+        started = time.perf_counter()
+        for _ in range(commits):
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(
+                "UPDATE t SET modified = ? WHERE id = ?", (str(time.time()), self.done % self.rows)
+            )
+            self.conn.execute("COMMIT")
+            self.done += 1
+        self.elapsed += time.perf_counter() - started
+
+    @property
+    def per_second(self) -> float:
+        return self.done / self.elapsed if self.elapsed else 0.0
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     """(median, p95) in milliseconds of samples given in seconds."""
     ordered = sorted(samples)

@@ -242,48 +242,47 @@ def assignment_base(
     }
 
 
+def _targets(
+    session, loaded: Loaded, row: Mapping[str, Any], roles: list[str]
+) -> list[tuple[str, str, dict]]:
+    """(user, role, base row) for every user holding one of `roles` who reaches the document."""
+    found = []
+    for role in roles:
+        base = assignment_base(session, loaded, row, "", role, "")
+        users = users_with_role(session, role, base["scope_kind"], base["scope_value"], loaded.meta.name)
+        found += [(user, role, base) for user in users]
+    return found
+
+
 def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, step_id: int, at: str) -> None:
     """Open the to-dos of the state the document entered, and send its CCs."""
     wf = loaded.workflow
-    rows: list[dict[str, Any]] = []
     roles = step_rules.step_roles(wf, state)
     step = step_rules.step_of(wf, state)
     due = step_rules.due_at(step, datetime.fromisoformat(at)) if step.due_hours else None
-    due_text = due.strftime(TIMESTAMP) if due else None
+    stamps = {"creation": at, "modified": at, "step_id": step_id}
     if state == step_rules.applicant_state(wf) and row.get("owner"):
         owner_ctx = user_context(session, row["owner"])
         role = next((r for r in roles if owner_ctx and r in owner_ctx.roles), roles[0] if roles else None)
-        targets = [(row["owner"], role)]
+        targets = [(row["owner"], role, assignment_base(session, loaded, row, row["owner"], role, at))]
     else:
-        targets = []
-        for role in roles:
-            kind = role_scope(session, role)
-            value = scope_value(session, loaded, row, kind)
-            targets += [(u, role) for u in users_with_role(session, role, kind, value, loaded.meta.name)]
-    for user, role in targets:
-        rows.append(
-            {
-                **assignment_base(session, loaded, row, user, role, at),
-                "kind": "todo",
-                "status": "Open",
-                "step_id": step_id,
-                "source": "step",
-                "due_at": due_text,
-            }
-        )
-    for role in step_rules.cc_roles(wf, state):
-        kind = role_scope(session, role)
-        value = scope_value(session, loaded, row, kind)
-        for user in users_with_role(session, role, kind, value, loaded.meta.name):
-            rows.append(
-                {
-                    **assignment_base(session, loaded, row, user, role, at),
-                    "kind": "cc",
-                    "status": "Open",
-                    "step_id": step_id,
-                    "source": "cc",
-                }
-            )
+        targets = _targets(session, loaded, row, roles)
+    rows = [
+        {
+            **base,
+            **stamps,
+            "user": user,
+            "kind": "todo",
+            "status": "Open",
+            "source": "step",
+            "due_at": due.strftime(TIMESTAMP) if due else None,
+        }
+        for user, _role, base in targets
+    ]
+    rows += [
+        {**base, **stamps, "user": user, "kind": "cc", "status": "Open", "source": "cc"}
+        for user, _role, base in _targets(session, loaded, row, step_rules.cc_roles(wf, state))
+    ]
     store.add_rows(session.site.db, rows)
 
 

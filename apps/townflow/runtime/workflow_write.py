@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from townflow.expr import ExprError
 from townflow.runtime import errors, expressions, store, versions
 from townflow.runtime.validation import Validator, is_empty, label
 
@@ -63,8 +64,27 @@ def _check(session, writer, meta, old: dict, new: dict, updates: dict[str, Any])
             validator.errors.add(
                 f.fieldname, f"{en} is mandatory", f"{zh}为必填项", kind=errors.MandatoryError
             )
-    validator.check_rules(meta, new)
+    _check_rules(site, writer.ctx, meta, new, validator)
     validator.errors.raise_if_any()
+
+
+def _check_rules(site, ctx, meta, doc: dict, validator: Validator) -> None:
+    """The DocType's rules, as Validator.check_rules runs them (when, condition, messages), with the
+    expression context and registry functions built once for the whole document, not per rule."""
+    context = expressions.context(site, ctx, doc)
+    functions = expressions.runtime_functions(site, doc)
+    for rule in meta.doctype.rules:
+        try:
+            if rule.when and not expressions.compiled(rule.when).evaluate(context, functions):
+                continue
+            ok = bool(expressions.compiled(rule.condition).evaluate(context, functions))
+        except ExprError as exc:
+            if not validator.errors.messages:
+                validator.errors.add(None, f"{rule.message.en} ({exc})", rule.message.zh)
+            continue
+        if not ok:
+            for fieldname in rule.fields or [None]:
+                validator.errors.add(fieldname, rule.message.en, rule.message.zh)
 
 
 def save_state(session, writer, loaded, updates: dict[str, Any]) -> dict:

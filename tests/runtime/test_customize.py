@@ -133,3 +133,18 @@ def test_a_second_process_sees_a_custom_field_added_by_the_first(admin, people, 
     assert other.meta("Household").field("house_no") is not None
     assert "house_no" in session.get("Household", people["h1"]["name"])
     other.close()
+
+
+def test_a_property_setter_that_would_break_the_doctype_is_refused(admin):
+    with pytest.raises(ValidationError) as err:
+        admin.insert(
+            {
+                "doctype": "Property Setter",
+                "doc_type": "Person",
+                "field_name": "gender",
+                "property": "fieldtype",
+                "value": "No Such Type",
+            }
+        )
+    assert err.value.fields == ["value"]
+    assert admin.site.meta("Person").field("gender").fieldtype == "Select"

@@ -74,6 +74,19 @@ def customizations_export(args: argparse.Namespace) -> int:
         print(f"no site at {args.site}", file=sys.stderr)
         return 2
     site = _open(args)
+    if args.into_spec:
+        from townflow.runtime.customize import collect
+        from townflow.runtime.spec_patch import merge_into_spec
+
+        try:
+            done, errors = merge_into_spec(args.project, collect(site))
+        finally:
+            site.close()
+        for line in done or ["nothing to merge"]:
+            print(line)
+        for error in errors:
+            print(error, file=sys.stderr)
+        return 1 if errors else 0
     try:
         written = export_customizations(
             site, Path(args.project) / args.out if not Path(args.out).is_absolute() else args.out
@@ -109,5 +122,10 @@ def register(subparsers) -> None:
     export.add_argument("--site", required=True)
     export.add_argument(
         "--out", default="customizations", help="folder, relative to --project (default: customizations)"
+    )
+    export.add_argument(
+        "--into-spec",
+        action="store_true",
+        help="merge into doctypes/*.yaml instead (line edits; restored if the spec stops checking)",
     )
     export.set_defaults(func=customizations_export)

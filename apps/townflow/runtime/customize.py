@@ -18,10 +18,13 @@ import re
 from pathlib import Path
 
 import yaml
+from pydantic import ValidationError as PydanticValidationError
 
 from townflow.runtime.errors import ValidationError
 from townflow.runtime.hooks import DocEvent
+from townflow.runtime.meta import apply_property_setter
 from townflow.runtime.system_doctypes import SYSTEM_DOCTYPES
+from townflow.spec.models import DocType
 
 _CUSTOM_FIELD_KEYS = (
     "dt",
@@ -114,6 +117,22 @@ def register_customization_hooks(site) -> None:
                     )
                 ]
             )
+        # The changed DocType must still be a valid spec DocType (a Select keeps options, ...).
+        trial = site.metas.get(dt).doctype.model_copy(deep=True)
+        try:
+            apply_property_setter(trial, doc)
+            DocType.model_validate(trial.model_dump())
+        except (PydanticValidationError, ValueError, TypeError) as exc:
+            first = exc.errors()[0]["msg"] if isinstance(exc, PydanticValidationError) else str(exc)
+            raise ValidationError.from_messages(
+                [
+                    _msg(
+                        "value",
+                        f"{doc.get('property')} = {doc.get('value')!r}: {first}",
+                        f"属性值无效：{first}",
+                    )
+                ]
+            ) from None
 
     site.hooks.register("Custom Field", "validate", check_custom_field)
     site.hooks.register("Property Setter", "validate", check_property_setter)

@@ -175,7 +175,7 @@ class Metas:
             for custom in self._rows("Custom Field", "dt", doctype):
                 _insert_custom_field(dt, custom)
             for setter in self._rows("Property Setter", "doc_type", doctype):
-                _apply_property_setter(dt, setter)
+                apply_property_setter(dt, setter)
         return Meta(dt, workflow_state_field=state_field)
 
     def _add_implicit_fields(self, dt: DocType) -> str | None:
@@ -277,7 +277,7 @@ def _cast(value: str | None, prop: str, property_type: str | None):
     return value
 
 
-def _apply_property_setter(dt: DocType, row: dict) -> None:
+def apply_property_setter(dt: DocType, row: dict) -> None:
     prop, value = row["property"], row.get("value")
     if row.get("doctype_or_field") == "DocType" or not row.get("field_name"):
         if prop in DocType.model_fields and prop not in {"fields", "permissions", "name"}:

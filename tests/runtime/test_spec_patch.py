@@ -1,0 +1,101 @@
+"""Customizations merged back into doctypes/*.yaml: only the touched lines change, the spec
+still checks, and a merge that would break it is undone."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from townflow.cli import main
+from townflow.runtime import Site
+from townflow.spec import load_project
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    root = tmp_path / "project"
+    for folder in ("doctypes", "workflows", "fixtures"):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root
+
+
+def customize(root: Path, site_dir: Path, rows: list[dict]) -> None:
+    site = Site.open(site_dir, load_project(root), admin_password="x")
+    admin = site.session("Administrator")
+    for row in rows:
+        admin.insert(row)
+    site.close()
+
+
+def test_custom_field_and_property_setters_land_in_the_yaml(project_copy, tmp_path):
+    before = (project_copy / "doctypes" / "household.yaml").read_text(encoding="utf-8")
+    customize(
+        project_copy,
+        tmp_path / "site",
+        [
+            {
+                "doctype": "Custom Field",
+                "dt": "Household",
+                "fieldname": "house_no",
+                "label": "门牌号",
+                "label_en": "House No",
+                "fieldtype": "Data",
+                "insert_after": "head_name",
+            },
+            {
+                "doctype": "Property Setter",
+                "doc_type": "Household",
+                "field_name": "address",
+                "property": "label",
+                "value": "详细住址",
+            },
+            {
+                "doctype": "Property Setter",
+                "doc_type": "Household",
+                "field_name": "phone",
+                "property": "reqd",
+                "property_type": "Check",
+                "value": "1",
+            },
+        ],
+    )
+    args = ["--project", str(project_copy), "customizations", "export", "--site", str(tmp_path / "site")]
+    assert main([*args, "--into-spec"]) == 0
+    after = (project_copy / "doctypes" / "household.yaml").read_text(encoding="utf-8")
+    household = load_project(project_copy).doctypes["Household"]
+    names = [f.fieldname for f in household.fields]
+    assert names.index("house_no") == names.index("head_name") + 1
+    assert household.field("house_no").label.en == "House No"
+    assert household.field("address").label.zh == "详细住址"
+    assert household.field("address").label.en == "Address"
+    assert household.field("phone").reqd is True
+    kept = set(before.splitlines()) - set(after.splitlines())
+    assert len(kept) == 2  # only the two customized entries were rewritten
+    assert [line for line in before.splitlines() if line.startswith("#")] == [
+        line for line in after.splitlines() if line.startswith("#")
+    ]
+
+
+def test_a_merge_that_breaks_the_spec_is_undone(project_copy, tmp_path, capsys):
+    before = (project_copy / "doctypes" / "household.yaml").read_text(encoding="utf-8")
+    customize(
+        project_copy,
+        tmp_path / "site",
+        [
+            {
+                "doctype": "Custom Field",
+                "dt": "Household",
+                "fieldname": "flat_no",
+                "label": "房号",
+                "fieldtype": "Data",
+                "depends_on": "doc.no_such_field",
+            }
+        ],
+    )
+    args = ["--project", str(project_copy), "customizations", "export", "--site", str(tmp_path / "site")]
+    assert main([*args, "--into-spec"]) == 1
+    assert (project_copy / "doctypes" / "household.yaml").read_text(encoding="utf-8") == before

@@ -7,9 +7,10 @@ read sees the new column; `site.meta(doctype)` shows the effective DocType.
 
 `export_customizations(site, out_dir)` writes one YAML file per customized DocType to
 `customizations/<snake_name>.yaml`, shaped like Frappe's `<module>/custom/<doctype>.json`
-(doctype, custom_fields, property_setters, sync_on_migrate), so the same patch can be reviewed,
-committed, and applied to the spec by hand or compiled into the Frappe app's fixtures. The
-spec's doctypes/*.yaml stay untouched: merging into them would lose their comments and layout.
+(doctype, custom_fields, property_setters, sync_on_migrate), for review or for the Frappe app.
+`townflow customizations export --into-spec` instead merges them into doctypes/*.yaml by line
+edits that keep comments and layout (townflow.runtime.spec_patch), so the YAML stays the
+source of truth.
 """
 
 from __future__ import annotations

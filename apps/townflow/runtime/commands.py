@@ -43,10 +43,17 @@ def audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
-def _open(args: argparse.Namespace) -> Site:
+def _open(args: argparse.Namespace) -> Site | None:
+    """The site with the project loaded; None (after printing why) when the spec does not check."""
     from townflow.spec import load_project
+    from townflow.spec.errors import SpecErrors
 
-    return Site.open(args.site, load_project(args.project), with_fixtures=False)
+    try:
+        project = load_project(args.project)
+    except SpecErrors as errors:
+        print(errors, file=sys.stderr)
+        return None
+    return Site.open(args.site, project, with_fixtures=False)
 
 
 def migrate(args: argparse.Namespace) -> int:
@@ -54,6 +61,8 @@ def migrate(args: argparse.Namespace) -> int:
         print(f"no site at {args.site}", file=sys.stderr)
         return 2
     site = _open(args)
+    if site is None:
+        return 2
     try:
         added = site.sync_schema()
         loaded = site.load_fixtures()
@@ -74,6 +83,8 @@ def customizations_export(args: argparse.Namespace) -> int:
         print(f"no site at {args.site}", file=sys.stderr)
         return 2
     site = _open(args)
+    if site is None:
+        return 2
     if args.into_spec:
         from townflow.runtime.customize import collect
         from townflow.runtime.spec_patch import merge_into_spec

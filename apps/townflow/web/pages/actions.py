@@ -32,7 +32,7 @@ from townflow.web.pages.layout import document_access
 
 router = APIRouter(route_class=PageRoute)
 
-OPS = ("apply", "return", "withdraw", "delegate", "comment")
+OPS = ("apply", "return", "withdraw", "delegate", "comment", "submit", "cancel")
 
 
 def _text(form: Any, key: str) -> str | None:
@@ -59,6 +59,10 @@ def take_action(session: Any, doctype: str, name: str, form: Any) -> str:
         runtime_workflow.delegate(session, doc, _text(form, "to_user") or "", comment)
     elif op == "comment":
         runtime_workflow.add_comment(session, doc, comment or "")
+    elif op == "submit":  # a submittable DocType without a workflow (Disbursement, Termination Report)
+        session.submit(doc, check_modified="modified" in doc)
+    elif op == "cancel":
+        session.cancel(doctype, name, modified)
     else:
         from townflow.runtime.errors import ValidationError
 

@@ -128,7 +128,22 @@ def render_form(
             else display_value(page, df, value)
         ),
         printable=_printable(doctype, doc, workflow),
+        submit_ops=[] if is_new else _submit_ops(page, meta, doc, workflow),
     )
+
+
+def _submit_ops(page: Page, meta: Any, doc: dict, workflow: Any) -> list[str]:
+    """Submit / cancel for a submittable DocType that no workflow drives (as Frappe's form
+    offers them): without these a Disbursement or Termination Report could never take effect."""
+    if not meta.doctype.is_submittable or (workflow is not None and workflow.is_active):
+        return []
+    perms, ctx = page.site.perms, page.session.ctx
+    docstatus = int(doc.get("docstatus") or 0)
+    if docstatus == 0 and perms.has(meta, ctx, "submit"):
+        return ["submit"]
+    if docstatus == 1 and perms.has(meta, ctx, "cancel"):
+        return ["cancel"]
+    return []
 
 
 def _printable(doctype: str, doc: dict, workflow: Any) -> bool:

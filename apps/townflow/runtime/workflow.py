@@ -57,7 +57,20 @@ def get_transitions(session, doc: Mapping[str, Any] | str, doctype: str | None =
         found = available_transitions(loaded.workflow, loaded.row, session_roles(session), loaded.check)
     except WorkflowRuleError as error:
         raise fail(error) from None
+    found = _without_my_countersign(session, loaded, found)
     return [_transition_dict(t) for t in found]
+
+
+def _without_my_countersign(session, loaded: Loaded, found: list) -> list:
+    """In a 会签 (mode-all) step, a user who has already approved is not offered approving
+    transitions again: apply_workflow would refuse them ("has already approved this step")."""
+    wf, row = loaded.workflow, loaded.row
+    if step_rules.step_of(wf, current_state(wf, row)).mode != "all":
+        return found
+    history = store.history(session.site.db, wf.document_type, row["name"])
+    if session_user(session) not in step_rules.step_votes(history):
+        return found
+    return [t for t in found if t.kind not in step_rules.APPROVAL_KINDS]
 
 
 def apply_workflow(session, doc: Mapping[str, Any], action: str, comment: str | None = None) -> dict:

@@ -149,7 +149,8 @@ def error_page(request: Request, status: int, message: str | None = None) -> HTM
     return render(page, "error.html", status_code=status, title=page.t(title_key), message=text)
 
 
-def _message_of(exc: Exception, lang: str) -> str:
+def message_of(exc: Exception, lang: str) -> str:
+    """The error's message in the UI language (the runtime's errors carry zh and en)."""
     if lang == "zh":
         zh = getattr(exc, "zh", None)
         if isinstance(zh, str) and zh:
@@ -158,10 +159,6 @@ def _message_of(exc: Exception, lang: str) -> str:
         if messages:
             return "；".join(m.zh for m in messages)
     return str(exc)
-
-
-def message_of(exc: Exception, lang: str) -> str:
-    return _message_of(exc, lang)
 
 
 class PageRoute(APIRoute):
@@ -180,7 +177,7 @@ class PageRoute(APIRoute):
                 status = getattr(exc, "http_status", None)
                 if not isinstance(status, int) or status >= 500:
                     raise
-                response = error_page(request, status, _message_of(exc, lang_of(request)))
+                response = error_page(request, status, message_of(exc, lang_of(request)))
             chosen = request.query_params.get("lang")
             if chosen in ("zh", "en") and request.cookies.get(LANG_COOKIE) != chosen:
                 response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax", path="/")

@@ -26,6 +26,7 @@ from townflow.web.pages.common import (
 )
 from townflow.web.pages.formdata import document_values, field_errors
 from townflow.web.pages.layout import Access, build_tabs, display_value, document_access
+from townflow.web.pages.printing import is_printable
 from townflow.web.pages.timeline import timeline_view
 
 router = APIRouter(route_class=PageRoute)
@@ -127,7 +128,7 @@ def render_form(
             if df.fieldname == state_field
             else display_value(page, df, value)
         ),
-        printable=_printable(doctype, doc, workflow),
+        printable=is_printable(doctype, doc),
         submit_ops=[] if is_new else _submit_ops(page, meta, doc, workflow),
     )
 
@@ -144,12 +145,6 @@ def _submit_ops(page: Page, meta: Any, doc: dict, workflow: Any) -> list[str]:
     if docstatus == 1 and perms.has(meta, ctx, "cancel"):
         return ["cancel"]
     return []
-
-
-def _printable(doctype: str, doc: dict, workflow: Any) -> bool:
-    from townflow.web.pages.printing import is_printable
-
-    return is_printable(doctype, doc, workflow)
 
 
 @router.get("/app/{dt}/new", response_class=HTMLResponse)

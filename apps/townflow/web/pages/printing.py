@@ -9,8 +9,6 @@ without the fields marked `print_hide` or hidden by their depends_on.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -29,7 +27,7 @@ PRINTS: dict[str, tuple[str, str]] = {
 _SKIP = {"workflow_state", "amended_from"}
 
 
-def is_printable(doctype: str, doc: dict, workflow: Any = None) -> bool:
+def is_printable(doctype: str, doc: dict) -> bool:
     """Approved or issued: the document is submitted (docstatus 1). A certificate also needs its serial."""
     spec = PRINTS.get(doctype)
     if not spec or int(doc.get("docstatus") or 0) != 1:

@@ -122,6 +122,11 @@ def test_subsidy_application_village_township_department(admin, users, org, hous
     with pytest.raises(REFUSED):
         users["clerk_b"].get_doc("Subsidy Application", app["name"])
     assert app["name"] not in [r["name"] for r in users["clerk_b"].get_list("Subsidy Application")]
+    # Counts are scoped too, also through frappe.client.get_count (Frappe 15 counts everything there).
+    mine = {"name": app["name"]}
+    assert users["clerk_b"].call("frappe.client.get_count", doctype="Subsidy Application", filters=mine) == 0
+    assert clerk.call("frappe.client.get_count", doctype="Subsidy Application", filters=mine) == 1
+    assert users["clerk_b"].get_count("Subsidy Application", mine) == 0
 
     act(clerk, app, "Submit")
     assert state(admin, app) == "Pending Village Verification"

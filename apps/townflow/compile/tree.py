@@ -32,7 +32,11 @@ EXT = f"{APP}.{t.EXT_PACKAGE}"
 #: townflow.api.* names the embedded runtime answers (townflow.web.api_methods) -> this app's function.
 API_METHODS = ("inbox", "return_to", "withdraw", "delegate", "comment", "timeline", "bulk_apply")
 #: Frappe's own methods the app wraps (hooks override_whitelisted_methods).
-FRAPPE_OVERRIDES = {"frappe.model.workflow.apply_workflow": f"{EXT}.api.apply_workflow"}
+FRAPPE_OVERRIDES = {
+    "frappe.model.workflow.apply_workflow": f"{EXT}.api.apply_workflow",
+    # Frappe 15 counts every record here, ignoring permissions (DESIGN.md); the app scopes it.
+    "frappe.client.get_count": f"{EXT}.api.get_count",
+}
 SPEC_BUNDLE = f"{APP}/townflow_spec.json"
 #: Paths (relative to the app folder) that are never generated and never touched.
 HAND_WRITTEN = (f"{APP}/{t.EXT_PACKAGE}/",)

@@ -45,6 +45,8 @@ class FieldView:
     hidden: bool
     masked: bool = False
     errors: list[str] = field(default_factory=list)
+    #: for Link fields: the linked record's title (a household head's name beside HH-00001)
+    link_title: str = ""
     #: for Table fields: (child column views, list of child rows)
     columns: list[FieldView] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)
@@ -177,6 +179,7 @@ def build_tabs(
             continue
         if df.permlevel not in access.readable_levels and not df.sensitive:
             continue
+        df = fetched_select(page.site, meta, df)
         view = field_view(page, df, doc.get(df.fieldname), access, errors.get(df.fieldname, []))
         if view.is_table:
             fill_table(page, view, child_meta(df.options) if child_meta else None, doc, access, errors)
@@ -200,7 +203,54 @@ def field_view(page: Any, df: DocField, value: Any, access: Access, errors: list
         hidden=df.hidden,
         masked=masked,
         errors=list(errors),
+        link_title=link_title(page, df.options, value) if df.fieldtype == "Link" and not masked else "",
     )
+
+
+def fetched_select(site: Any, meta: Any, df: DocField) -> DocField:
+    """A read-only field fetched from a Select (household.household_type) shown as that Select,
+    so it reads 独女户 / One-girl instead of the stored value One-girl in both languages."""
+    if not df.fetch_from or not df.read_only or df.fieldtype == "Select" or "." not in df.fetch_from:
+        return df
+    link_name, source_name = df.fetch_from.split(".", 1)
+    link = meta.get_field(link_name)
+    if link is None or link.fieldtype != "Link" or not site.metas.exists(link.options):
+        return df
+    source = site.metas.get(link.options).get_field(source_name)
+    if source is None or source.fieldtype != "Select" or not source.choices:
+        return df
+    return df.model_copy(update={"fieldtype": "Select", "options": source.options})
+
+
+def link_title(page: Any, doctype: Any, value: Any) -> str:
+    """The title of the linked record (its title_field), read with the user's own permissions;
+    empty when it has none, equals the name, or the user may not read it."""
+    if not value or not isinstance(doctype, str) or page.session is None:
+        return ""
+    cache = page.__dict__.setdefault("_link_titles", {})
+    key = (doctype, str(value))
+    if key not in cache:
+        cache[key] = _read_title(page, doctype, str(value))
+    return cache[key]
+
+
+def _read_title(page: Any, doctype: str, value: str) -> str:
+    site = page.site
+    if not site.metas.exists(doctype):
+        return ""
+    title_field = site.metas.get(doctype).doctype.title_field
+    if not title_field or title_field == "name":
+        return ""
+    try:
+        rows = page.session.get_list(
+            doctype, fields=["name", title_field], filters={"name": value}, limit_page_length=1
+        )
+    except Exception as exc:  # a record the user may not read has no title to show
+        if isinstance(getattr(exc, "http_status", None), int) and exc.http_status < 500:
+            return ""
+        raise
+    title = rows[0].get(title_field) if rows else None
+    return str(title) if title and str(title) != value else ""
 
 
 def fill_table(page: Any, view: FieldView, child: Any, doc: dict, access: Access, errors: dict) -> None:
@@ -234,4 +284,7 @@ def display_value(page: Any, df: DocField, value: Any) -> str:
         return page.t("yes") if value in (1, "1", True) else page.t("no")
     if df.fieldtype == "Currency" and isinstance(value, int | float):
         return f"{value:,.2f}"
+    if df.fieldtype == "Link":
+        title = link_title(page, df.options, value)
+        return f"{value} · {title}" if title else str(value)
     return str(value)

@@ -73,7 +73,7 @@
           var strong = document.createElement("span");
           strong.textContent = item.value;
           row.appendChild(strong);
-          if (item.description) {
+          if (item.description && item.description !== item.value) {
             var d = document.createElement("span");
             d.className = "desc small";
             d.textContent = item.description;
@@ -82,6 +82,7 @@
           row.addEventListener("mousedown", function (event) {
             event.preventDefault();
             input.value = item.value;
+            setLinkTitle(input, item.description && item.description !== item.value ? item.description : "");
             closeSuggest();
             input.dispatchEvent(new Event("change", { bubbles: true }));
           });
@@ -95,9 +96,16 @@
       })
       .catch(function () { closeSuggest(); });
   }
+  // The chosen record's title beside a Link field (a household head's name beside HH-00001).
+  function setLinkTitle(input, text) {
+    var field = input.closest(".field");
+    var span = field ? field.querySelector("[data-link-title]") : null;
+    if (span) span.textContent = text;
+  }
   document.addEventListener("input", function (event) {
     var input = event.target;
     if (!(input instanceof HTMLInputElement) || !input.dataset.link) return;
+    setLinkTitle(input, "");
     clearTimeout(timer);
     timer = setTimeout(function () { suggest(input); }, 180);
   });

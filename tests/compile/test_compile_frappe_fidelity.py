@@ -167,3 +167,14 @@ def test_translations_cover_every_label_state_and_action(built):
             for choice in f.choices:
                 if choice.value != choice.zh:
                     assert choice.value in sources
+
+
+def test_fields_pushed_as_custom_fields_use_custom_field_keys(repo_project):
+    from townflow.compile.doctypes import docfield
+
+    allowed = set(_fields("Custom Field")) | DOC_KEYS
+    for dt in repo_project.doctypes.values():
+        types = {f.fieldname: f.fieldtype for f in dt.data_fields}
+        for field in dt.fields:
+            unknown = set(docfield(field, types)) - allowed
+            assert not unknown, f"{dt.name}.{field.fieldname}: {sorted(unknown)}"

@@ -186,7 +186,7 @@ class Session(WriteMixin):
             raise PermissionError(f"{doctype} is a single DocType", f"{doctype} 是单例")
         columns = query.parse_fields(meta, fields)
         sql, params = self._where_sql(meta, filters, or_filters, ptype)
-        order = query.compile_order_by(meta, order_by)
+        order = query.compile_order_by(meta, order_by, self.readable)
         limit = int(limit_page_length) if limit_page_length else -1  # 0/None: every row, as in Frappe
         select = ", ".join(query.quote(c) for c in columns)
         rows = self.site.db.fetchall(
@@ -275,9 +275,29 @@ class Session(WriteMixin):
         levels = None if self.ignore_permissions else self.site.perms.readable_levels(meta, self.ctx)
         if levels is not None:
             for entry in history:
-                for change in entry["data"].get("changed", []):
-                    f = meta.get_field(change[0])
-                    if f is not None and f.permlevel not in levels:
-                        change[1] = mask(change[1], f.mask) if f.sensitive else None
-                        change[2] = mask(change[2], f.mask) if f.sensitive else None
+                self._mask_changes(meta, levels, entry["data"].get("changed", []))
+                for kind in ("added", "removed"):  # [table_field, row]: the row as the reader sees it
+                    for change in entry["data"].get(kind, []):
+                        child = self._child_meta(meta, change[0])
+                        if child is not None and isinstance(change[1], dict):
+                            change[1] = self.present(child, change[1])
+                for change in entry["data"].get("row_changed", []):  # [table_field, idx, name, changes]
+                    child = self._child_meta(meta, change[0])
+                    if child is not None:
+                        self._mask_changes(child, levels, change[3])
         return history
+
+    def _child_meta(self, meta: Meta, table_field: str) -> Meta | None:
+        f = meta.get_field(table_field)
+        if f is None or not f.options or not self.site.metas.exists(f.options):
+            return None
+        return self.site.metas.get(f.options)
+
+    @staticmethod
+    def _mask_changes(meta: Meta, levels: set[int], changes: list) -> None:
+        """[field, old, new] diffs with fields at unreadable levels masked or emptied, in place."""
+        for change in changes:
+            f = meta.get_field(change[0])
+            if f is not None and f.permlevel not in levels:
+                change[1] = mask(change[1], f.mask) if f.sensitive else None
+                change[2] = mask(change[2], f.mask) if f.sensitive else None

@@ -195,8 +195,13 @@ def check_field(meta: Meta, fieldname: str) -> None:
         raise QueryError(f"{meta.name} has no field {fieldname!r}", f"{meta.name} 没有字段 {fieldname!r}")
 
 
-def compile_order_by(meta: Meta, order_by: str | None) -> str:
-    """`"field desc, other asc"` checked against the meta; default is the DocType's sort."""
+def compile_order_by(
+    meta: Meta, order_by: str | None, readable: Callable[[Meta, str], bool] | None = None
+) -> str:
+    """`"field desc, other asc"` checked against the meta; default is the DocType's sort.
+
+    Sorting by a field the user may not read is a PermissionError, as filtering on it is: the
+    order of the rows would rank the hidden (masked) values."""
     if not order_by:
         sort_field = meta.doctype.sort_field if meta.doctype.sort_field in meta.column_set else "modified"
         return f"{quote(sort_field)} {meta.doctype.sort_order}"
@@ -206,6 +211,8 @@ def compile_order_by(meta: Meta, order_by: str | None) -> str:
         if not m:
             raise QueryError(f"order_by {part!r} is not 'field asc|desc'", "排序格式应为 '字段 asc|desc'")
         check_field(meta, m.group(1))
+        if readable is not None and not readable(meta, m.group(1)):
+            raise PermissionError(f"no permission to sort by {m.group(1)}", f"无权按 {m.group(1)} 排序")
         clauses.append(f"{quote(m.group(1))} {(m.group(2) or 'asc').upper()}")
     return ", ".join(clauses)
 

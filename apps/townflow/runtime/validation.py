@@ -163,8 +163,10 @@ class Validator:
             for i, row in enumerate(doc.get(tf.fieldname) or [], start=1):
                 self.coerce_doc(self.site.metas.get(tf.options), row, f"{tf.fieldname}[{i}].")
 
-    def fetch_from(self, meta: Meta, doc: dict) -> None:
-        """Fill `fetch_from: link.field` values from the linked record (no permission needed)."""
+    def fetch_from(self, meta: Meta, doc: dict, *, child: bool = False) -> None:
+        """Fill `fetch_from: link.field` values from the linked record. No field permission is
+        needed, but the record must be one the user may select (or a link left unchanged): else
+        the values fetched from another village's record would tell her that it exists."""
         for f in meta.value_fields:
             if not f.fetch_from or "." not in f.fetch_from:
                 continue
@@ -178,6 +180,9 @@ class Validator:
             target = self.site.metas.get(link.options)
             if source_field not in target.column_set:
                 continue
+            unchanged = not child and self.old is not None and self.old.get(link_field) == link_value
+            if not unchanged and not self._may_fetch(target, link_value):
+                continue
             row = self.site.db.fetchone(
                 f"SELECT {quote(source_field)} FROM {target.table} WHERE name = ?", (link_value,)
             )
@@ -186,7 +191,12 @@ class Validator:
         for tf in meta.table_fields:
             child = self.site.metas.get(tf.options)
             for row in doc.get(tf.fieldname) or []:
-                self.fetch_from(child, row)
+                self.fetch_from(child, row, child=True)
+
+    def _may_fetch(self, target: Meta, value) -> bool:
+        if target.issingle or target.name in SYSTEM_DOCTYPES:
+            return True
+        return self.session.can_see(target, str(value), "select")
 
     def check_doc(
         self, meta: Meta, doc: dict, prefix: str = "", parent: dict | None = None, old: dict | None = None

@@ -213,14 +213,29 @@ class WriteMixin:
             return None
         return self.site.perms.writable_levels(meta, self.ctx)
 
+    def _system_filled(self, meta: Meta) -> set[str]:
+        """The `read_only` fields a user's values may not set: the workflow, its campaign effects
+        and fetch_from fill them (a department routed to, a certificate serial and validity, a
+        birth-quota status). The workflow state field is left to the workflow guard, which refuses
+        a change loudly; the engine's own writes (`in_workflow`), system sessions and the
+        Administrator set them all."""
+        if self.ignore_permissions or self.ctx.is_administrator or getattr(self, "in_workflow", False):
+            return set()
+        workflow = self.site.project.workflow_for(meta.name) if self.site.project else None
+        state_field = workflow.workflow_state_field if workflow else None
+        return {f.fieldname for f in meta.value_fields if f.read_only and f.fieldname != state_field}
+
     def _merge(self, meta: Meta, old: dict, incoming: dict) -> dict:
         """The stored document with the client's values laid over it (see module docstring)."""
         new = copy.deepcopy(old)
         levels = self._writable(meta)
+        system_fields = self._system_filled(meta)
         for f in meta.value_fields:
             if f.fieldname not in incoming or f.fieldname == "amended_from":
                 continue
             if levels is not None and f.permlevel not in levels:
+                continue
+            if f.fieldname in system_fields:
                 continue
             value = incoming[f.fieldname]
             if f.sensitive and looks_masked(value, old.get(f.fieldname), f.mask):

@@ -88,3 +88,16 @@ def test_a_recorded_head_detects_a_cut_off_tail(site, people, tmp_path, capsys):
     assert main(["audit", "verify", "--site", folder]) == 0  # the chain alone cannot tell
     assert main(["audit", "verify", "--site", folder, "--expect-head", head]) == 1
     assert f"broken at row {result.rows - 1}" in capsys.readouterr().out
+
+
+def test_backup_is_a_consistent_copy_whose_chain_verifies(site, people, tmp_path):
+    copy = tmp_path / "backups" / "site.sqlite"
+    assert main(["backup", "--site", str(tmp_path / "site"), "--to", str(copy)]) == 0
+    assert main(["backup", "--site", str(tmp_path / "site"), "--to", str(copy)]) == 2  # never overwrites
+    conn = sqlite3.connect(copy)
+    assert conn.execute('SELECT COUNT(*) FROM "tabHousehold"').fetchone()[0] == 2
+    conn.close()
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    (restored / DB_FILENAME).write_bytes(copy.read_bytes())
+    assert main(["audit", "verify", "--site", str(restored)]) == 0

@@ -1,4 +1,5 @@
-"""Runtime subcommands: `townflow audit verify`, `townflow migrate`, `townflow customizations export`.
+"""Runtime subcommands: `townflow audit verify`, `townflow migrate`, `townflow customizations export`,
+`townflow backup`.
 
 townflow audit verify --site sites/demo        exit 0 if the hash chain holds, 1 at the first broken row
 townflow migrate --site sites/demo             sync tables/columns/indexes with the spec, load new fixtures
@@ -111,6 +112,29 @@ def customizations_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def backup(args: argparse.Namespace) -> int:
+    """SQLite's online backup: a consistent snapshot even while the server writes."""
+    db = _site_db(args.site)
+    if db is None:
+        return 2
+    target = Path(args.to)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        print(f"{target} exists; choose a new file", file=sys.stderr)
+        db.close()
+        return 2
+    import sqlite3
+
+    dest = sqlite3.connect(target)
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+        db.close()
+    print(f"backed up {args.site} to {target}")
+    return 0
+
+
 def register(subparsers) -> None:
     audit = subparsers.add_parser("audit", help="the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
@@ -126,6 +150,11 @@ def register(subparsers) -> None:
     mig = subparsers.add_parser("migrate", help="sync the site's tables with the spec and load new fixtures")
     mig.add_argument("--site", required=True)
     mig.set_defaults(func=migrate)
+
+    back = subparsers.add_parser("backup", help="copy the site's database consistently, even while it runs")
+    back.add_argument("--site", required=True)
+    back.add_argument("--to", required=True, help="the new file to write")
+    back.set_defaults(func=backup)
 
     custom = subparsers.add_parser("customizations", help="Custom Fields and Property Setters")
     custom_sub = custom.add_subparsers(dest="customizations_command", required=True, metavar="ACTION")

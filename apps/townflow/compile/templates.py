@@ -63,7 +63,19 @@ README = f"""## {APP_TITLE}
 withdraw, delegate, CC, due times, village-scoped approvers, eligibility and certificate rules)
 lives in `{APP_NAME}/{EXT_PACKAGE}/` and calls the pure `townflow` package.
 
-Install on a bench: `townflow deploy --bench PATH --site SITE` (from the townflow repository).
+From the townflow repository:
+
+    townflow build                      # regenerate this app from doctypes/, workflows/, fixtures/
+    townflow build --check              # fail if the committed app differs from the spec
+    townflow deploy --bench PATH --site SITE --restart-cmd "..."   # pip-install townflow and this
+                                        # app into the bench, install-app or migrate, clear-cache
+    townflow push --url URL --token KEY:SECRET   # Workflows and missing fields -> a live site
+    townflow pull --url URL --token KEY:SECRET   # Customize Form fields -> doctypes/*.yaml
+
+On the site: village staff are bound to their Village by User Permissions (strict user
+permissions are switched on at install), department officers to their Department, facility
+staff to their Designated Facility. `/api/method/townflow.api.*` (inbox, return_to, withdraw,
+delegate, comment, timeline, bulk_apply) answer as in the embedded runtime.
 
 #### License
 

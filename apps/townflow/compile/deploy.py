@@ -44,7 +44,11 @@ def engine_root() -> Path:
 
 
 def find_bench_command(bench: Path, given: str | None) -> str:
-    for candidate in (given, shutil.which("bench"), str(Path(sys.executable).with_name("bench"))):
+    if given:
+        if shutil.which(given) or Path(given).is_file():
+            return given
+        raise DeployError(f"the `bench` command {given!r} does not exist")
+    for candidate in (shutil.which("bench"), str(Path(sys.executable).with_name("bench"))):
         if candidate and (shutil.which(candidate) or Path(candidate).is_file()):
             return candidate
     raise DeployError("the `bench` command (frappe-bench) is not on PATH; pass --bench-cmd /path/to/bench")
@@ -115,7 +119,6 @@ class Deployer:
         return any(line.split()[0] == APP_NAME for line in out.splitlines() if line.split())
 
     def deploy(self, restart_cmd: str | None) -> None:
-        self.check_bench()
         pip = [str(self.python), "-m", "pip", "install", "--quiet"]
         # The engine builds with the bench's own setuptools; the app with flit_core, fetched by pip
         # into an isolated build environment as `bench get-app` does.
@@ -139,9 +142,9 @@ def run_deploy(args: argparse.Namespace) -> int:
         bench = Path(args.bench).resolve()
         app_dir = Path(args.app).resolve() if args.app else (Path(args.project) / "apps" / APP_NAME).resolve()
         engine = Path(args.engine).resolve() if args.engine else engine_root()
-        deployer = Deployer(
-            bench, args.site, find_bench_command(bench, args.bench_cmd), app_dir, engine, args.verbose
-        )
+        deployer = Deployer(bench, args.site, args.bench_cmd or "bench", app_dir, engine, args.verbose)
+        deployer.check_bench()
+        deployer.bench_cmd = find_bench_command(bench, args.bench_cmd)
         deployer.deploy(args.restart_cmd)
     except DeployError as exc:
         print(f"townflow deploy: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from townflow.rules import steps as step_rules
 from townflow.runtime import workflow as runtime_workflow
 from townflow.web.pages.layout import display_value
 
@@ -114,6 +115,17 @@ def timeline_view(page: Any, doctype: str, doc: dict) -> dict[str, Any]:
         "expected": expected,
         "state": data.get("state"),
         "return_targets": [
-            {"state": s, "label": page.state_label(doctype, s)} for s in data.get("return_targets") or []
+            {"state": s, "label": page.state_label(doctype, s)}
+            for s in (data.get("return_targets") if _works_this_step(page, workflow, data) else None) or []
         ],
     }
+
+
+def _works_this_step(page: Any, workflow: Any, data: dict) -> bool:
+    """Only who works the current step may return it (the runtime refuses anyone else with a 403,
+    which the form showed as an error page after offering the button to every reader)."""
+    if workflow is None or not data.get("state"):
+        return False
+    if page.session.ctx.is_administrator:
+        return True
+    return bool(set(step_rules.step_roles(workflow, data["state"])) & set(page.roles))

@@ -244,6 +244,11 @@ def test_termination_certificate_return_issue_and_report(admin, users, org, hous
     assert issued["valid_from"] == date.today().isoformat()
     assert issued["valid_until"] > date.today().isoformat()
 
+    # Unused past its validity: the daily job expires it.
+    _bench_execute("frappe.db.set_value", repr([app["doctype"], app["name"], "valid_until", "2020-01-31"]))
+    _bench_execute("care_for_girls.townflow_ext.scheduler.daily")
+    assert state(admin, app) == "Expired"
+
 
 def test_termination_report_without_certificate_suspends_the_quota(admin, users, org, household):
     facility = users["facility"]
@@ -269,7 +274,7 @@ def test_termination_report_without_certificate_suspends_the_quota(admin, users,
     assert hh["quota_suspended_by"] == report["name"]
 
 
-def _bench_execute(method: str) -> None:
+def _bench_execute(method: str, args: str | None = None) -> None:
     import os
     import shutil
     import subprocess
@@ -278,6 +283,8 @@ def _bench_execute(method: str) -> None:
     command = os.environ.get("TOWNFLOW_FRAPPE_BENCH_CMD") or shutil.which("bench") or "bench"
     site = os.environ.get("TOWNFLOW_FRAPPE_SITE", "")
     argv = [command, *(["--site", site] if site else []), "execute", method]
+    if args:
+        argv += ["--args", args]
     subprocess.run(argv, cwd=bench, check=True, capture_output=True, text=True, timeout=300)
 
 

@@ -390,3 +390,37 @@ def test_health_step_delegate_overdue_and_leader_countersign(
         expected = "Issued" if index == len(leaders) - 1 else "Pending Leader Countersign"
         assert state(admin, app) == expected
     assert admin.get_doc(app["doctype"], app["name"])["certificate_serial"].startswith("YC-")
+
+
+def test_bulk_actions_go_through_the_apps_rules(admin, users, org, household):
+    clerk, head = users["clerk_a"], users["head_a"]
+    names = []
+    for amount in (300, 400):
+        app = clerk.insert(
+            {
+                "doctype": "Subsidy Application",
+                "household": household["household"],
+                "village": org["a"],
+                "applicant": household["mother"],
+                "benefit_kind": "Low-income Relief",
+                "amount": amount,
+                "hardship_description": "因病致贫",
+                "monthly_household_income": 700,
+            }
+        )
+        act(clerk, app, "Submit")
+        names.append(app["name"])
+    # Reject needs a comment: the whole bulk reject is refused document by document.
+    refused = head.bulk_apply("Subsidy Application", names, "Reject")
+    assert refused["done"] == [] and [f["name"] for f in refused["failed"]] == names
+    # The desk list view's bulk action lands in the same rules.
+    head.call(
+        "frappe.model.workflow.bulk_workflow_approval",
+        docnames=names,
+        doctype="Subsidy Application",
+        action="Verify",
+    )
+    for name in names:
+        assert admin.get_doc("Subsidy Application", name)["workflow_state"] == "Pending Township Review"
+    done = users["approver"].bulk_apply("Subsidy Application", names, "Reject", comment="材料不全")
+    assert done["done"] == names

@@ -34,6 +34,8 @@ API_METHODS = ("inbox", "return_to", "withdraw", "delegate", "comment", "timelin
 #: Frappe's own methods the app wraps (hooks override_whitelisted_methods).
 FRAPPE_OVERRIDES = {
     "frappe.model.workflow.apply_workflow": f"{EXT}.api.apply_workflow",
+    # The list view's bulk action would call Frappe's apply_workflow directly, past the wrapper.
+    "frappe.model.workflow.bulk_workflow_approval": f"{EXT}.api.bulk_workflow_approval",
     # Frappe 15 counts every record here, ignoring permissions (DESIGN.md); the app scopes it.
     "frappe.client.get_count": f"{EXT}.api.get_count",
 }

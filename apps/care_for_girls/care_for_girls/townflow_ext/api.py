@@ -288,3 +288,16 @@ def bulk_apply(doctype, names, action, comment=None):
             frappe.flags.townflow_move_checked = False
             frappe.flags.townflow_system_write = False
     return {"done": done, "failed": failed}
+
+
+@frappe.whitelist()
+def bulk_workflow_approval(docnames, doctype, action):
+    """The desk list view's bulk workflow action, through this app's apply_workflow (countersign
+    votes, required comments) instead of Frappe's, reporting what failed as Frappe does."""
+    result = bulk_apply(doctype, docnames, action)
+    if result["failed"]:
+        lines = "".join(f"<li>{frappe.bold(f['name'])}: {f['message']}</li>" for f in result["failed"])
+        frappe.msgprint(
+            f"<ul>{lines}</ul>", title=f"{action}: {len(result['failed'])} failed", indicator="red"
+        )
+    return result

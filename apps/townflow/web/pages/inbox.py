@@ -31,6 +31,25 @@ def _int(value: str | None, default: int = 0) -> int:
         return default
 
 
+def _current_states(session: Any, rows: list[dict]) -> dict[tuple[str, str], str]:
+    """The documents' states now: a done or CC row keeps the state it was written in, and a CC'd
+    application shown as "approved" after it was paid out misleads the reader."""
+    names: dict[str, list[str]] = {}
+    for row in rows:
+        names.setdefault(row["reference_doctype"], []).append(row["reference_name"])
+    found: dict[tuple[str, str], str] = {}
+    for doctype, these in names.items():
+        workflow = session.site.project.workflow_for(doctype)
+        if workflow is None:
+            continue
+        field = workflow.workflow_state_field
+        for doc in session.get_list(
+            doctype, fields=["name", field], filters=[["name", "in", these]], limit_page_length=len(these)
+        ):
+            found[(doctype, doc["name"])] = doc.get(field)
+    return found
+
+
 @router.get("/inbox", response_class=HTMLResponse)
 async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
     page = Page(request, session)
@@ -48,8 +67,13 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
         )
         items = []
         bulk_actions: dict[str, str] = {}
+        current = _current_states(session, data["items"]) if tab in ("done", "cc") else {}
         for item in data["items"]:
             dt = item["reference_doctype"]
+            item = {
+                **item,
+                "workflow_state": current.get((dt, item["reference_name"]), item.get("workflow_state")),
+            }
             transitions = []
             if tab in ("todo", "overdue"):
                 transitions = runtime_workflow.get_transitions(

@@ -176,7 +176,7 @@ def on_change(doc, method: str | None = None) -> None:
         pending = frappe.flags.townflow_action or {}
         if old is not None:
             action, kind = pending.get("action") or new, pending.get("kind") or "transition"
-            log.record(doc, action, kind, old, new, pending.get("comment"))
+            log.record(doc, action, kind, old, new, pending.get("comment"), timeline=not pending)
         log.assign_state(doc, workflow, new)
         campaign.entered(doc, new)
 

@@ -18,7 +18,7 @@ def _strict_user_permissions() -> None:
 
 
 def _indexes() -> None:
-    for name in spec._bundle()["doctypes"]:
+    for name in spec.doctype_names():
         dt = spec.doctype(name)
         if dt.istable or dt.issingle or not frappe.db.table_exists(name):
             continue

@@ -42,7 +42,17 @@ def history(doctype: str, name: str) -> list[steps.ActionEntry]:
     ]
 
 
-def record(doc, action: str, kind: str, from_state: str, to_state: str, comment: str | None = None) -> None:
+def record(
+    doc,
+    action: str,
+    kind: str,
+    from_state: str,
+    to_state: str,
+    comment: str | None = None,
+    timeline: bool = True,
+) -> None:
+    """Log an action; `timeline` also adds it to the desk's timeline (Frappe's own apply_workflow
+    already adds a "Workflow" comment for the moves it makes, so those pass False)."""
     seq = frappe.db.count(ACTION, {"reference_doctype": doc.doctype, "reference_name": doc.name})
     frappe.get_doc(
         {
@@ -58,8 +68,9 @@ def record(doc, action: str, kind: str, from_state: str, to_state: str, comment:
             "comment": comment,
         }
     ).insert(ignore_permissions=True)
-    text = f"{action}: {from_state} → {to_state}" + (f" — {comment}" if comment else "")
-    doc.add_comment("Workflow" if kind != "comment" else "Comment", text)
+    if timeline or comment:
+        text = f"{action}: {from_state} → {to_state}" + (f" — {comment}" if comment else "")
+        doc.add_comment("Workflow" if kind != "comment" else "Comment", text)
 
 
 def open_tasks(doctype: str, name: str, kind: str = APPROVAL) -> list[dict[str, Any]]:

@@ -26,6 +26,10 @@ def _bundle() -> dict[str, Any]:
     }
 
 
+def doctype_names() -> list[str]:
+    return sorted(_bundle()["doctypes"])
+
+
 def doctype(name: str) -> DocType | None:
     return _bundle()["doctypes"].get(name)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError as PydanticValidationError
 
+from townflow.expr import ExprError, parse
 from townflow.runtime.errors import ValidationError
 from townflow.runtime.hooks import DocEvent
 from townflow.runtime.meta import apply_property_setter
@@ -72,6 +73,21 @@ def snake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
+_EXPRESSION_KEYS = ("depends_on", "mandatory_depends_on", "read_only_depends_on")
+
+
+def _expression_problem(source) -> str | None:
+    """Why a customization's expression does not parse (townflow.expr, never eval), or None."""
+    if not source or not isinstance(source, str):
+        return None
+    text = source.strip()
+    try:
+        parse(text[5:] if text.startswith("eval:") else text)
+    except ExprError as exc:
+        return str(exc)
+    return None
+
+
 def register_customization_hooks(site) -> None:
     def check_custom_field(event: DocEvent) -> None:
         doc = event.doc
@@ -100,6 +116,13 @@ def register_customization_hooks(site) -> None:
             raise ValidationError.from_messages(
                 [_msg("options", "options must name an existing DocType", "选项应为已有的单据类型")]
             )
+        bad_rules = [
+            _msg(key, f"{key}: {problem}", f"{key}：表达式无效（{problem}）")
+            for key in _EXPRESSION_KEYS
+            if (problem := _expression_problem(doc.get(key)))
+        ]
+        if bad_rules:  # a rule that does not parse would silently never apply
+            raise ValidationError.from_messages(bad_rules)
 
     def check_property_setter(event: DocEvent) -> None:
         doc = event.doc

@@ -145,6 +145,11 @@ def _condition(meta: Meta, fieldname: str, op: str, value) -> tuple[str, list]:
                 high += " 23:59:59.999999"
         bounds = [_coerce(meta, fieldname, low), _coerce(meta, fieldname, high)]
         return f"{lhs} BETWEEN ? AND ?", [*lhs_params, *bounds]
+    if isinstance(value, (list, tuple, dict)):
+        raise QueryError(
+            f"{fieldname}: the {op!r} operator takes one value, not {value!r}",
+            f"{fieldname}：运算符 {op!r} 只接受一个值",
+        )
     value = _coerce(meta, fieldname, value)
     if value is None:
         value = ""

@@ -58,6 +58,7 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     app.state.login_limiter = LoginRateLimiter(
         max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
+    _end_sessions_on_password_change(site, app.state.sessions)
     install_error_handlers(app)
     app.add_middleware(UnexpectedErrorMiddleware)  # inner: its 500 answers get the headers below
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
@@ -68,6 +69,17 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
         _install_pages(app)
     install_openapi(app)
     return app
+
+
+def _end_sessions_on_password_change(site: Any, sessions: SessionStore) -> None:
+    """A new password set on a User (an admin resetting a phished account) ends that user's open
+    sessions, as Frappe does, so whoever logged in with the old password is logged out."""
+
+    def on_password_change(event: Any) -> None:
+        if event.old is not None and event.doc.get("new_password") not in (None, "", "*****"):
+            sessions.delete_user(event.doc.get("name"))
+
+    site.hooks.register("User", "before_save", on_password_change)
 
 
 def _install_pages(app: FastAPI) -> None:

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from townflow.web import identity
 from townflow.web.errors import AuthenticationError, CSRFTokenError, PermissionError, TooManyRequestsError
-from townflow.web.requestdata import form_dict
+from townflow.web.requestdata import body_dict, form_dict
 from townflow.web.sessions import WebSession
 
 SID_COOKIE = "sid"
@@ -115,8 +115,12 @@ async def check_csrf(request: Request, who: Principal) -> None:
     if request.method not in UNSAFE_METHODS or who.via != "cookie" or who.web_session is None:
         return
     sent = request.headers.get(CSRF_HEADER)
+    args = await form_dict(request)
+    args.pop(CSRF_FORM_FIELD, None)  # never a document field
     if not sent:
-        sent = (await form_dict(request)).pop(CSRF_FORM_FIELD, None)
+        # The form field counts only in the body: a token in the URL lands in logs, history and
+        # Referer headers, so a URL carrying one must not be enough to change anything.
+        sent = (await body_dict(request)).get(CSRF_FORM_FIELD)
     if not isinstance(sent, str) or not secrets.compare_digest(sent, who.web_session.csrf_token):
         raise CSRFTokenError("Invalid Request: CSRF token missing or wrong", zh="请求无效：缺少 CSRF 令牌")
 

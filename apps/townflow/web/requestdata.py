@@ -31,6 +31,13 @@ async def form_dict(request: Request) -> dict[str, Any]:
     return args
 
 
+async def body_dict(request: Request) -> dict[str, Any]:
+    """The body's arguments only (no query string), for what must not travel in a URL."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return {}
+    return await _body_args(request)
+
+
 async def _body_args(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:

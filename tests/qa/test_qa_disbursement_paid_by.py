@@ -1,0 +1,57 @@
+"""资金发放: the finance officer could not fill 经办人 (paid_by) on a new Disbursement.
+
+Seen in the browser as finance@demo: 经办人 is a mandatory Link to User with no default, and its
+suggestions are empty (a Finance Officer may not read User), so typing "finance" found nothing and
+the save answered "经办人：finance 不存在". Only typing the exact login name worked. The field should
+default to the user filling it (Frappe's `__user`), as the one who pays is the one who records.
+"""
+
+from __future__ import annotations
+
+import pytest
+from workflow_support import EAST, act
+
+from townflow.runtime import errors
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="doctypes/disbursement.yaml paid_by has no `default: __user`; changing it needs "
+    "`townflow build` of apps/care_for_girls (owned by the spec/compile engineers)",
+)
+def test_paid_by_defaults_to_the_finance_officer(wsite, world):
+    household = world.household(EAST)
+    person = world.person(household, relationship="Head")
+    app = wsite.session("clerk.east").insert(
+        {
+            "doctype": "Subsidy Application",
+            "household": household["name"],
+            "applicant": person["name"],
+            "benefit_kind": "One-time Reward",
+            "amount": 1000,
+            "one_girl_pledge": 1,
+            "pledge_signed_on": "2026-02-01",
+        }
+    )
+    for user, action in [
+        ("clerk.east", "Submit"),
+        ("head.east", "Verify"),
+        ("approver1", "Forward"),
+        ("finance", "Approve"),
+        ("approver2", "Issue Notice"),
+    ]:
+        act(wsite, user, app, action)
+    finance = wsite.session("finance")
+    with pytest.raises(errors.PermissionError):  # the form's suggestions come back empty
+        finance.search_link("User", "finance")
+    paid = finance.insert(
+        {
+            "doctype": "Disbursement",
+            "subsidy_application": app["name"],
+            "amount": 1000,
+            "payment_date": "2026-03-02",
+            "payment_method": "Bank Transfer",
+            "bank_reference": "BOC-0001",
+        }
+    )
+    assert paid["paid_by"] == "finance"

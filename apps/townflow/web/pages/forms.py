@@ -49,6 +49,25 @@ def _defaults(meta: Any, site: Any = None, user: str | None = None) -> dict[str,
     return doc
 
 
+def _user_permission_defaults(meta: Any, ctx: Any) -> dict[str, str]:
+    """Frappe's user defaults: a Link the user may fill with exactly one value (a village clerk's
+    one village, a facility officer's one facility) starts filled with it."""
+    doc: dict[str, str] = {}
+    for df in meta.doctype.fields:
+        if df.fieldtype != "Link" or df.read_only or df.default is not None:
+            continue
+        values = {
+            up.get("for_value")
+            for up in ctx.user_permissions
+            if up.get("allow") == df.options
+            and (up.get("apply_to_all_doctypes", 1) or up.get("applicable_for") in (None, "", meta.name))
+        }
+        values.discard(None)
+        if len(values) == 1:
+            doc[df.fieldname] = values.pop()
+    return doc
+
+
 def _resolved_default(default: Any, site: Any, user: str | None) -> Any:
     if isinstance(default, bool):
         return int(default)
@@ -161,7 +180,7 @@ async def new_form(request: Request, dt: str, session: SessionDep) -> HTMLRespon
             raise PermissionError(
                 f"Not permitted to create {doctype}", f"无权新建{page.doctype_label(doctype)}"
             )
-        doc = _defaults(meta, page.site, page.user)
+        doc = {**_user_permission_defaults(meta, session.ctx), **_defaults(meta, page.site, page.user)}
         for key, value in request.query_params.items():
             df = meta.get_field(key)
             if df is not None and df.has_value:

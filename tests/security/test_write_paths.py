@@ -237,3 +237,32 @@ def test_cancel_and_amend_need_their_rights(app, site):
         )
         assert answer.status_code in (403, 404, 417), (user, answer.text)
     assert site.session("Administrator").get(CERTIFICATE, issued)["docstatus"] == 1
+
+
+@pytest.mark.parametrize(
+    ("doctype", "state", "user"),
+    [
+        (CERTIFICATE, "Pending Leader Countersign", "leader1@demo"),  # one leader of two
+        (SUBSIDY, "Pending Approval Notice", APPROVER),
+        ("Student Aid Application", "Pending Education Review", "education@demo"),
+    ],
+)
+def test_submit_and_cancel_do_not_go_around_the_workflow(app, site, admin, doctype, state, user):
+    """A role holding the DocPerm `submit` right (for the workflow's own steps) must not submit a
+    document by `frappe.client.submit`: that would approve it without the remaining steps — one
+    leader of a countersign, no certificate serial, no department decision."""
+    name = one(site, doctype, ["name"], workflow_state=state, docstatus=0)["name"]
+    client = api_login(app, user)
+    answer = client.post("/api/method/frappe.client.submit", json={"doc": {"doctype": doctype, "name": name}})
+    assert answer.status_code in (403, 417), answer.text[:300]
+    stored = admin.get(doctype, name)
+    assert (stored["workflow_state"], stored["docstatus"]) == (state, 0)
+
+
+def test_cancel_of_an_issued_certificate_goes_through_the_workflow(app, site, admin):
+    issued = one(site, CERTIFICATE, ["name"], workflow_state="Issued")["name"]
+    approver = api_login(app, APPROVER)
+    answer = approver.post("/api/method/frappe.client.cancel", json={"doctype": CERTIFICATE, "name": issued})
+    assert answer.status_code in (403, 417), answer.text[:300]
+    stored = admin.get(CERTIFICATE, issued)
+    assert (stored["workflow_state"], stored["docstatus"]) == ("Issued", 1)

@@ -4,7 +4,8 @@ Frappe's `validate_workflow`: a new document starts in the first state; a save m
 the state field except through a transition (WorkflowPermissionError otherwise). Frappe enforces
 `allow_edit` only in the browser; the embedded runtime enforces it on the server too: in a
 state, only holders of its allow_edit role may save the document by hand. The engine's own
-saves are marked (`session.in_workflow`) and pass.
+saves are marked (`session.in_workflow`) and pass. Submit and cancel (docstatus moves) happen
+through workflow actions only, so no DocPerm `submit`/`cancel` right skips the remaining steps.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ def _guard(event) -> None:
         return
     if getattr(session, "in_workflow", False) or session.ignore_permissions or session.user == ADMINISTRATOR:
         return
+    if int(event.doc.get("docstatus") or 0) != int(event.old.get("docstatus") or 0):
+        # frappe.client.submit / cancel by a role holding the DocPerm right would approve or
+        # revoke the document without the workflow's remaining steps (a countersign, a serial).
+        raise WorkflowPermissionError(
+            f"{event.doctype} {event.doc.get('name')} is submitted or cancelled by its workflow actions only",
+            f"{event.doctype} {event.doc.get('name')} 只能通过审批操作提交或取消",
+        )
     before = current_state(workflow, event.old)
     after = event.doc.get(field) or before
     if after != before:
@@ -60,6 +68,7 @@ def register_workflow_hooks(site) -> None:
     for doctype in site.project.workflows:
         if site.metas.exists(doctype):
             site.hooks.register(doctype, "validate", _guard)
+            site.hooks.register(doctype, "before_cancel", _guard)
     campaign.register(site)
 
 

@@ -72,6 +72,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "return_to": ("退回至", "Return to"),
     "withdraw": ("撤回", "Withdraw"),
     "delegate": ("转交", "Delegate"),
+    "delegate_none": (
+        "转交：没有其他同岗位人员，请系统管理员为同事分配该角色",
+        "Delegate: nobody else holds this role here; ask the administrator to give a colleague the role",
+    ),
     "delegate_to": ("转交给（用户名）", "Delegate to (user name)"),
     "bulk_approve": ("批量处理", "Bulk action"),
     "bulk_done": ("已处理 {done} 件，未处理 {failed} 件", "{done} done, {failed} not done"),

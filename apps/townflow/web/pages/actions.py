@@ -129,3 +129,13 @@ def delegate_candidates(session: Any, doctype: str, name: str) -> list[dict[str,
         row = site.db.fetchone('SELECT full_name FROM "tabUser" WHERE name = ?', (other,))
         full[other] = (row["full_name"] if row else None) or other
     return [{"user": n, "label": f"{full.get(n, n)} ({n})"} for n in names]
+
+
+def delegation_unavailable(session: Any, doctype: str, name: str, workflow: Any, state: str | None) -> bool:
+    """My step allows 转交 but no colleague holds the role here: the form says so, instead of the
+    inbox's "退回 / 转交…" leading to a form with no way to delegate and no word why."""
+    found = workflow.state(state or "") if workflow is not None else None
+    if found is None or found.step is None or not found.step.allow_delegate:
+        return False
+    user = session.ctx.user
+    return any(t["user"] == user for t in store.open_todos(session.site.db, doctype, name))

@@ -102,16 +102,20 @@ def render_form(
     transitions: list[dict] = []
     timeline = None
     delegates: list[dict] = []
+    delegate_none = False
     can_withdraw = False
     workflow = site.project.workflow_for(doctype)
     if not is_new and workflow is not None and workflow.is_active:
-        from townflow.web.pages.actions import delegate_candidates
+        from townflow.web.pages.actions import delegate_candidates, delegation_unavailable
 
         transitions = runtime_workflow.get_transitions(
             page.session, {"doctype": doctype, "name": doc["name"]}
         )
         timeline = timeline_view(page, doctype, doc)
         delegates = delegate_candidates(page.session, doctype, doc["name"])
+        delegate_none = not delegates and delegation_unavailable(
+            page.session, doctype, doc["name"], workflow, doc.get(workflow.workflow_state_field)
+        )
         withdraw = workflow.withdraw
         can_withdraw = bool(
             withdraw
@@ -141,6 +145,7 @@ def render_form(
         state=doc.get(state_field) if state_field else None,
         notice=notice,
         delegates=delegates,
+        delegate_none=delegate_none,
         can_withdraw=can_withdraw,
         display=lambda df, value: (
             page.state_label(doctype, value)

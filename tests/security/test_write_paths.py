@@ -266,3 +266,94 @@ def test_cancel_of_an_issued_certificate_goes_through_the_workflow(app, site, ad
     assert answer.status_code in (403, 417), answer.text[:300]
     stored = admin.get(CERTIFICATE, issued)
     assert (stored["workflow_state"], stored["docstatus"]) == ("Issued", 1)
+
+
+def test_no_self_approval_where_the_spec_forbids_it(site):
+    """A village official holding both the clerk's and the head's role may not verify her own filing."""
+    admin = site.session("Administrator")
+    email = "clerk.and.head@security"
+    if not admin.get_count("User", {"name": email}):
+        admin.insert(
+            {
+                "doctype": "User",
+                "email": email,
+                "first_name": "兼职",
+                "new_password": "Dual-role-2026",
+                "roles": [{"role": "Village Clerk"}, {"role": "Village Head"}],
+            }
+        )
+        admin.insert(
+            {
+                "doctype": "User Permission",
+                "user": email,
+                "allow": "Village",
+                "for_value": village_of(site, CLERK),
+            }
+        )
+    doc = site.session(email).insert(_certificate_values(site, _new_pregnancy(site, CLERK)))
+    _act(site, email, doc, "Submit")
+    with pytest.raises(TownflowError):
+        _act(site, email, doc, "Verify")
+    assert admin.get(CERTIFICATE, doc["name"])["workflow_state"] == "Pending Village Verification"
+    _act(site, HEAD, doc, "Verify")  # the other head of the village may
+
+
+def test_staff_cannot_grant_themselves_roles_villages_or_keys(app, site):
+    clerk = api_login(app, CLERK)
+    other = village_of(site, OTHER_CLERK)
+    grant = clerk.post(
+        "/api/resource/User Permission", json={"user": CLERK, "allow": "Village", "for_value": other}
+    )
+    assert grant.status_code == 403
+    roles = clerk.put(f"/api/resource/User/{CLERK}", json={"roles": [{"role": "System Manager"}]})
+    assert roles.status_code in (403, 404)
+    keys = clerk.post("/api/method/frappe.core.doctype.user.user.generate_keys", json={"user": CLERK})
+    assert keys.status_code == 403
+    custom = clerk.post(
+        "/api/resource/Custom Field",
+        json={"dt": "Person", "fieldname": "x", "label": "x", "fieldtype": "Data"},
+    )
+    assert custom.status_code == 403
+    assert site.session(CLERK).get_count("Household", {"village": other}) == 0
+
+
+def test_a_disabled_users_api_token_stops_working(app, site):
+    from fastapi.testclient import TestClient
+
+    admin = api_login(app, "Administrator", "admin-security-test")
+    email = "script.clerk@security"
+    admin.post(
+        "/api/resource/User",
+        json={
+            "email": email,
+            "first_name": "脚本",
+            "new_password": "Script-2026-x",
+            "roles": [{"role": "Village Clerk"}],
+        },
+    )
+    secret = admin.post(
+        "/api/method/frappe.core.doctype.user.user.generate_keys", json={"user": email}
+    ).json()["message"]["api_secret"]
+    key = site.session("Administrator").get("User", email)["api_key"]
+    script = TestClient(app, headers={"Authorization": f"token {key}:{secret}"})
+    assert script.get("/api/method/frappe.auth.get_logged_user").json()["message"] == email
+    admin.put(f"/api/resource/User/{email}", json={"enabled": 0})
+    assert script.get("/api/method/frappe.auth.get_logged_user").status_code == 401
+    assert (
+        TestClient(app, headers={"Authorization": f"token {key}:wrong"})
+        .get("/api/resource/Person")
+        .status_code
+        == 401
+    )
+
+
+def test_amend_needs_the_amend_right(site):
+    cancelled = site.session("Administrator").get_list(
+        CERTIFICATE, filters={"docstatus": 2}, limit_page_length=1
+    )
+    if not cancelled:
+        pytest.skip("the demo has no cancelled certificate")  # reason: depends on demo data
+    for user in (CLERK, APPROVER):
+        with pytest.raises(TownflowError) as refused:
+            site.session(user).amend(CERTIFICATE, cancelled[0]["name"])
+        assert refused.value.http_status in (403, 404)

@@ -16,7 +16,9 @@ from fastapi.responses import HTMLResponse
 
 from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime import workflow as runtime_workflow
+from townflow.runtime import workflow_store as store
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, message_of, redirect, render, slug
+from townflow.web.pages.timeline import user_name
 
 router = APIRouter(route_class=PageRoute)
 
@@ -29,6 +31,26 @@ def _int(value: str | None, default: int = 0) -> int:
         return max(0, int(value or default))
     except ValueError:
         return default
+
+
+def _sent_back_note(page: Page, doctype: str, name: str) -> str:
+    """Why a document came back to me: the returner's or rejecter's comment, shown on the inbox
+    item (a returned application otherwise read only "草稿", with the reason hidden on the form)."""
+    workflow = page.site.project.workflow_for(doctype)
+    rows = [r for r in store.history_rows(page.site.db, doctype, name) if r.get("kind") != "comment"]
+    if workflow is None or not rows:
+        return ""
+    last = rows[-1]
+    rejects = {t.action for t in workflow.transitions if t.kind == "reject"}
+    if last.get("kind") == "return":
+        what = page.t("return")
+    elif last.get("kind") == "transition" and last.get("action") in rejects:
+        what = page.action_label(doctype, last["action"])
+    else:
+        return ""
+    who = user_name(page.site, last.get("user"))
+    comment = last.get("comment") or ""
+    return f"{who} · {what}{page.t('colon')}{comment}" if comment else f"{who} · {what}"
 
 
 def _current_states(session: Any, rows: list[dict]) -> dict[tuple[str, str], str]:
@@ -94,6 +116,9 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
                         {**tr, "label": page.action_label(dt, tr["action"])} for tr in transitions
                     ],
                     "role_label": page.role_label(item.get("role") or ""),
+                    "sent_back": _sent_back_note(page, dt, item["reference_name"])
+                    if tab in ("todo", "overdue")
+                    else "",
                 }
             )
         counts = data["counts"]

@@ -4,19 +4,16 @@ Seen in the browser: the printed approval notice of LYDX-2026-00012 read "编号
 the application's name, because `approval_notice_serial` stays empty after Issue Notice (nothing
 in the runtime or the rules sets it; only certificates get a serial). A clerk filing the notice
 cannot tell a notice number from an application number.
+
+Fixed: townflow.rules.campaign.APPROVAL_NOTICES numbers the notice on entering Approved, in both
+runtimes (tests/runtime/test_notice_serials.py, tests/frappe).
 """
 
 from __future__ import annotations
 
-import pytest
 from workflow_support import EAST, act
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="approval_notice_serial is never set on Issue Notice: needs a rule in townflow.rules.campaign "
-    "used by both the embedded runtime and the Frappe app (not a local fix)",
-)
 def test_issuing_the_approval_notice_gives_it_a_serial(wsite, world):
     household = world.household(EAST)
     person = world.person(household, relationship="Head")

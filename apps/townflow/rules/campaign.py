@@ -92,6 +92,47 @@ def certificate_expired(certificate: Mapping[str, Any], today: date) -> bool:
     return certificate.get("certificate_status") == "Unused" and until is not None and until < today
 
 
+# --- approval notices (审批通知书) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeSerialRule:
+    """Which state of a DocType issues its approval notice, and the notice numbers' prefix."""
+
+    state: str
+    prefix: str
+    field: str = "approval_notice_serial"
+
+
+#: An approved application gets an approval notice numbered `<prefix>-<year>-<#####>`, gap-free per
+#: DocType and year: `BZTZ` 补助通知 (subsidy notice), `ZXTZ` 助学通知 (student-aid notice). The
+#: prefixes differ so a notice number alone tells which register it belongs to.
+APPROVAL_NOTICES: dict[str, NoticeSerialRule] = {
+    "Subsidy Application": NoticeSerialRule(state="Approved", prefix="BZTZ"),
+    "Student Aid Application": NoticeSerialRule(state="Approved", prefix="ZXTZ"),
+}
+
+
+def notice_serial_rule(doctype: str, entering_state: str, current_serial: Any) -> NoticeSerialRule | None:
+    """The rule to apply when `doctype` enters `entering_state`, or None: not a notice-issuing
+    state, or the document already has its number (a notice keeps the number it was issued with)."""
+    rule = APPROVAL_NOTICES.get(doctype)
+    if rule is None or entering_state != rule.state or current_serial:
+        return None
+    return rule
+
+
+def notice_serial_prefix(rule: NoticeSerialRule, issued_on: date) -> str:
+    """What every notice number of that DocType and year starts with (`BZTZ-2026-`): the runtimes
+    look up the year's highest number with it, under a lock, and pass it to `next_sequence`."""
+    return f"{rule.prefix}-{issued_on.year}-"
+
+
+def approval_notice_serial(rule: NoticeSerialRule, issued_on: date, sequence: int) -> dict[str, str]:
+    """The field update giving the notice its number — `{"approval_notice_serial": "BZTZ-2026-00007"}`."""
+    return {rule.field: certificate_serial(issued_on, sequence, rule.prefix)}
+
+
 # --- termination reports --------------------------------------------------------------------
 
 

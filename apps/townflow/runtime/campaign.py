@@ -4,6 +4,8 @@ The decisions come from `townflow.rules.campaign` (shared with the Frappe app); 
 what those decisions need and writes what they return:
 - a certificate entering Issued gets its serial number (gap-free per year: the write lock is
   held while the next number is read) and its validity;
+- a subsidy or student-aid application entering Approved gets its approval notice number, the
+  same way (`rules.APPROVAL_NOTICES`);
 - a submitted Termination Report records whether a valid certificate covered it; with one, the
   certificate is marked used by the report and moved to Used; without one, the household's
   birth quota is suspended;
@@ -26,8 +28,28 @@ EXPIRED_STATE = "Expired"
 USED_ACTION = "Record Use"
 
 
+def _approval_notice(session, loaded, target: str, at: str) -> dict[str, Any]:
+    """An application entering its approved state gets its approval notice number (gap-free per
+    DocType and year, read while the write lock is held, as for certificates)."""
+    doctype = loaded.meta.name
+    rule = rules.notice_serial_rule(doctype, target, loaded.row.get("approval_notice_serial"))
+    if rule is None or rule.field not in loaded.meta.column_set:
+        return {}
+    issued_on = date.fromisoformat(at[:10])
+    prefix = rules.notice_serial_prefix(rule, issued_on)
+    # The table and column come from the spec (the rule's field is checked against the columns).
+    last = session.site.db.scalar(
+        f"SELECT max({rule.field}) FROM {table(doctype)} WHERE {rule.field} LIKE ?",
+        (prefix + "%",),
+    )
+    return rules.approval_notice_serial(rule, issued_on, rules.next_sequence(last))
+
+
 def entering(session, loaded, target: str, at: str) -> dict[str, Any]:
-    """Field updates for the acted-on document as it enters `target` (certificate serial, validity)."""
+    """Field updates for the acted-on document as it enters `target` (certificate serial and
+    validity, approval notice number)."""
+    if loaded.meta.name in rules.APPROVAL_NOTICES:
+        return _approval_notice(session, loaded, target, at)
     if loaded.meta.name != CERTIFICATE or target != ISSUED_STATE:
         return {}
     if "certificate_serial" not in loaded.meta.column_set or loaded.row.get("certificate_serial"):

@@ -5,6 +5,8 @@ range, aid for girls) is written in the spec as DocType `rules:` and checked by 
 
 - a certificate entering Issued gets its serial number (the year's highest serial is read with
   a row lock, so two issues cannot take the same number) and its validity;
+- a subsidy or student-aid application entering Approved gets its approval notice number, the
+  same way (`townflow.rules.campaign.APPROVAL_NOTICES`);
 - a Termination Report, when submitted, records whether a valid certificate covered it; with one,
   the certificate is marked used by the report and moved to Used; without one, the household's
   birth quota is suspended;
@@ -34,8 +36,29 @@ def _has(doctype: str, fieldname: str) -> bool:
     return dt is not None and dt.field(fieldname) is not None
 
 
+def _approval_notice(doc, state: str) -> None:
+    """An application entering its approved state gets its approval notice number: the year's
+    highest number is read with a row lock, as for certificates, and the field is unique."""
+    rule = rules.notice_serial_rule(doc.doctype, state, doc.get("approval_notice_serial"))
+    if rule is None or not _has(doc.doctype, rule.field):
+        return
+    issued_on = getdate(nowdate())
+    prefix = rules.notice_serial_prefix(rule, issued_on)
+    # The DocType and the column are checked against the spec above; the prefix is a bound parameter.
+    last = frappe.db.sql(
+        f"select max(`{rule.field}`) from `tab{doc.doctype}` where `{rule.field}` like %s for update",  # noqa: S608
+        (prefix + "%",),
+    )[0][0]
+    for field, value in rules.approval_notice_serial(rule, issued_on, rules.next_sequence(last)).items():
+        doc.db_set(field, value, update_modified=False)
+
+
 def entered(doc, state: str) -> None:
-    """A certificate entering Issued gets its serial number and validity, in the same transaction."""
+    """A certificate entering Issued gets its serial number and validity, an application entering
+    its approved state its approval notice number, in the same transaction."""
+    if doc.doctype in rules.APPROVAL_NOTICES:
+        _approval_notice(doc, state)
+        return
     if doc.doctype != CERTIFICATE or state != ISSUED_STATE or not _has(CERTIFICATE, "certificate_serial"):
         return
     if doc.get("certificate_serial"):

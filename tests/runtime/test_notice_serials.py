@@ -1,0 +1,142 @@
+"""审批通知书编号: an approved subsidy or student-aid application gets an approval notice number of its
+own — `BZTZ-<year>-<#####>` for subsidies, `ZXTZ-<year>-<#####>` for student aid — gap-free per
+DocType and year, given once, when the application enters Approved (townflow.rules.campaign,
+applied here by the embedded runtime and by the Frappe app's extension code)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import workflow_support as support
+from workflow_support import EAST, act
+
+from townflow.rules import campaign as rules
+
+real_project, template_site, wclock, wsite, world = (
+    support.real_project,
+    support.template_site,
+    support.wclock,
+    support.wsite,
+    support.world,
+)
+
+SUBSIDY_STEPS = [
+    ("clerk.east", "Submit"),
+    ("head.east", "Verify"),
+    ("approver1", "Forward"),
+    ("finance", "Approve"),
+    ("approver2", "Issue Notice"),
+]
+AID_STEPS = [
+    ("clerk.east", "Submit"),
+    ("head.east", "Verify"),
+    ("approver1", "Forward"),
+    ("education", "Approve"),
+]
+
+
+def subsidy(wsite, world) -> dict:
+    household = world.household(EAST)
+    person = world.person(household, relationship="Head")
+    return wsite.session("clerk.east").insert(
+        {
+            "doctype": "Subsidy Application",
+            "household": household["name"],
+            "applicant": person["name"],
+            "benefit_kind": "One-time Reward",
+            "amount": 1000,
+            "one_girl_pledge": 1,
+            "pledge_signed_on": "2026-02-01",
+        }
+    )
+
+
+def student_aid(wsite, world) -> dict:
+    household = world.household(EAST)
+    student = world.person(
+        household, full_name="张小红", gender="Female", relationship="Daughter", date_of_birth="2006-09-01"
+    )
+    return wsite.session("clerk.east").insert(
+        {
+            "doctype": "Student Aid Application",
+            "student": student["name"],
+            "guardian_name": "张建国",
+            "aid_kind": "Poor Female University Student",
+            "academic_year": "2025-2026",
+            "school": "省师范大学",
+            "grade": "大一",
+            "amount": 3000,
+            "admission_letter": "/files/letter.pdf",
+            "family_hardship": "父亲因病丧失劳动能力",
+        }
+    )
+
+
+def walk(wsite, doc: dict, steps: list[tuple[str, str]]) -> list[dict]:
+    return [act(wsite, user, doc, action) for user, action in steps]
+
+
+def test_the_rule_numbers_notices_per_doctype_and_year():
+    rule = rules.notice_serial_rule("Subsidy Application", "Approved", None)
+    assert rule is not None
+    assert rules.approval_notice_serial(rule, date(2026, 5, 1), 7) == {
+        "approval_notice_serial": "BZTZ-2026-00007"
+    }
+    assert rules.notice_serial_prefix(rule, date(2027, 1, 1)) == "BZTZ-2027-"
+    aid_rule = rules.notice_serial_rule("Student Aid Application", "Approved", "")
+    assert rules.approval_notice_serial(aid_rule, date(2026, 5, 1), 1) == {
+        "approval_notice_serial": "ZXTZ-2026-00001"
+    }
+    # not the approving state, another DocType, or a number already given: nothing to do
+    assert rules.notice_serial_rule("Subsidy Application", "Pending Approval Notice", None) is None
+    assert rules.notice_serial_rule("Termination Certificate Application", "Approved", None) is None
+    assert rules.notice_serial_rule("Subsidy Application", "Approved", "BZTZ-2026-00001") is None
+    with pytest.raises(ValueError):
+        rules.approval_notice_serial(rule, date(2026, 5, 1), 0)
+
+
+def test_issuing_the_notice_numbers_it_and_the_number_stays(wsite, world):
+    app = subsidy(wsite, world)
+    *before, approved = walk(wsite, app, SUBSIDY_STEPS)
+    assert all(not doc.get("approval_notice_serial") for doc in before), "no number before approval"
+    assert (approved["workflow_state"], approved["docstatus"]) == ("Approved", 1)
+    assert approved["approval_notice_serial"] == "BZTZ-2026-00001"
+    stored = wsite.session("Administrator").get(app["doctype"], app["name"])
+    assert stored["approval_notice_serial"] == "BZTZ-2026-00001"
+
+
+def test_numbers_are_gap_free_and_separate_per_doctype(wsite, world):
+    first, second = subsidy(wsite, world), subsidy(wsite, world)
+    aid = student_aid(wsite, world)
+    # an application approved later still takes the next number, whatever order they were filed in
+    assert walk(wsite, second, SUBSIDY_STEPS)[-1]["approval_notice_serial"] == "BZTZ-2026-00001"
+    assert walk(wsite, aid, AID_STEPS)[-1]["approval_notice_serial"] == "ZXTZ-2026-00001"
+    assert walk(wsite, first, SUBSIDY_STEPS)[-1]["approval_notice_serial"] == "BZTZ-2026-00002"
+
+
+def test_a_rejected_application_takes_no_number(wsite, world):
+    rejected, approved = subsidy(wsite, world), subsidy(wsite, world)
+    walk(wsite, rejected, SUBSIDY_STEPS[:4])
+    assert act(wsite, "approver2", rejected, "Reject", "材料不全")["approval_notice_serial"] in (None, "")
+    assert walk(wsite, approved, SUBSIDY_STEPS)[-1]["approval_notice_serial"] == "BZTZ-2026-00001"
+
+
+def test_numbering_starts_again_each_year(wsite, world, wclock):
+    walk(wsite, subsidy(wsite, world), SUBSIDY_STEPS)
+    app = subsidy(wsite, world)
+    walk(wsite, app, SUBSIDY_STEPS[:4])
+    wclock.advance(days=310)  # 2026-03-02 -> 2027-01-06
+    assert act(wsite, "approver2", app, "Issue Notice")["approval_notice_serial"] == "BZTZ-2027-00001"
+
+
+def test_paying_out_keeps_the_notice_number(wsite, world):
+    app = student_aid(wsite, world)
+    approved = walk(wsite, app, AID_STEPS)[-1]
+    officer = wsite.session("education")
+    officer.save(
+        {**officer.get(app["doctype"], app["name"]), "paid_on": "2026-03-02", "payment_reference": "ZX-1"}
+    )
+    paid = act(wsite, "education", app, "Record Payment")
+    assert paid["workflow_state"] == "Paid"
+    assert paid["approval_notice_serial"] == approved["approval_notice_serial"] == "ZXTZ-2026-00001"

@@ -80,6 +80,17 @@ class Permissions:
 
     def __init__(self, metas):
         self.metas = metas
+        self._restrictions: dict[tuple[str, str], list[tuple[str, tuple]]] = {}
+
+    def restrict(self, doctype: str, role: str, fieldname: str, values) -> None:
+        """Narrow what `role`'s DocPerm rows on `doctype` reach to records whose `fieldname` is
+        one of `values` (Frappe does this with permission_query_conditions + has_permission
+        hooks): a Facility Officer sees certificates once issued, not applications in progress.
+        Applies to every path, like the scope: lists, counts, get, writes, Link checks."""
+        meta = self.metas.get(doctype)
+        if fieldname not in meta.column_set:
+            raise ValueError(f"{doctype} has no field {fieldname!r}")
+        self._restrictions.setdefault((doctype, role), []).append((fieldname, tuple(values)))
 
     # -- which rows apply --------------------------------------------------------------------
 
@@ -193,6 +204,10 @@ class Permissions:
             if row.if_owner:
                 conds.append(f"{alias}owner = ?")
                 cond_params.append(ctx.user)
+            for fieldname, values in self._restrictions.get((meta.name, row.role), ()):
+                marks = ", ".join("?" * len(values)) or "NULL"
+                conds.append(f"{alias}{quote(fieldname)} IN ({marks})")
+                cond_params.extend(values)
             if not conds:
                 return "1=1", []
             terms.append(" AND ".join(f"({c})" for c in conds))
@@ -203,6 +218,8 @@ class Permissions:
 
     def record_allowed(self, db, meta: Meta, ctx: UserContext, ptype: str, name: str) -> bool:
         """Whether the stored record `name` is reached for `ptype` (same SQL as lists)."""
+        if meta.doctype.issingle:  # a single has no table row and no scope: the role decides
+            return ctx.is_administrator or self.has(meta, ctx, ptype)
         sql, params = self.where(meta, ctx, ptype)
         if sql == "0":
             return False
@@ -219,6 +236,9 @@ class Permissions:
             if not getattr(row, ptype):
                 continue
             if row.if_owner and doc.get("owner", ctx.user) != ctx.user:
+                continue
+            restrictions = self._restrictions.get((meta.name, row.role), ())
+            if any(doc.get(fieldname) not in values for fieldname, values in restrictions):
                 continue
             if row.scope == "township":
                 return True

@@ -204,3 +204,20 @@ def test_group_by_counts_are_scoped_like_lists(site, people):
     }
     with pytest.raises(PermissionError):
         site.session("clerk1").get_group_by_count("Person", "id_number")
+
+
+def test_restrictions_narrow_a_roles_rows_on_every_path(site, people):
+    admin = site.session("Administrator")
+    loan = admin.insert({"doctype": "Application", "household": people["h1"]["name"], "kind": "Loan"})
+    reward = admin.insert({"doctype": "Application", "household": people["h2"]["name"], "kind": "One-time"})
+    make_user(site, "approver", ["Township Approver", "Township Clerk"])  # the clerk role sees households
+    site.perms.restrict("Application", "Township Approver", "kind", ["Loan"])
+    approver = site.session("approver")
+    assert [d["name"] for d in approver.get_list("Application")] == [loan["name"]]
+    assert approver.get_count("Application") == 1
+    with pytest.raises(DoesNotExistError):
+        approver.get("Application", reward["name"])
+    with pytest.raises(PermissionError):  # creating one it could not then see
+        approver.insert({"doctype": "Application", "household": people["h1"]["name"], "kind": "One-time"})
+    assert approver.insert({"doctype": "Application", "household": people["h1"]["name"], "kind": "Loan"})
+    assert site.session("clerk1").get_count("Application") == 2  # V1 rows of any kind: other roles untouched

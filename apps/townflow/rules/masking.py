@@ -38,3 +38,14 @@ def mask(value, style: str | None):
 def looks_masked(value, original, style: str | None) -> bool:
     """True when a client sent back the masked text it was shown instead of a new value."""
     return original not in (None, "") and value == mask(original, style)
+
+
+#: On Frappe, where a field's permlevel hides it outright, the compiled app keeps a masked copy of
+#: every masked field beside it at permlevel 0 (`id_number` -> `id_number_masked`), filled with
+#: `mask()` on validate. The embedded runtime masks on read and has no such field.
+MASKED_COMPANION_SUFFIX = "_masked"
+
+
+def masked_companion(fieldname: str) -> str:
+    """The fieldname of the masked copy the compiled Frappe app keeps of `fieldname`."""
+    return fieldname + MASKED_COMPANION_SUFFIX

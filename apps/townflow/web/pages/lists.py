@@ -8,7 +8,7 @@ free-text search over the name, title and search fields — all through `Session
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -31,7 +31,7 @@ def visible_doctypes(page: Page) -> list[dict[str, Any]]:
     for name in page.site.metas.names():
         meta = page.site.metas.get(name)
         dt = meta.doctype
-        if dt.istable or dt.issingle or dt.module == SYSTEM_MODULE:
+        if dt.istable or dt.module == SYSTEM_MODULE:
             continue
         if not session.has_permission(name, "read"):
             continue
@@ -39,8 +39,9 @@ def visible_doctypes(page: Page) -> list[dict[str, Any]]:
             {
                 "name": name,
                 "label": page.label(dt.label, name),
-                "url": f"/app/{slug(name)}",
-                "can_create": session.has_permission(name, "create"),
+                # a single (Campaign Settings) is one form, as Frappe's desk opens it
+                "url": f"/app/{slug(name)}/{quote(name)}" if dt.issingle else f"/app/{slug(name)}",
+                "can_create": not dt.issingle and session.has_permission(name, "create"),
                 "has_workflow": page.site.project.workflow_for(name) is not None,
             }
         )
@@ -118,6 +119,10 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
     except ValueError:
         start = 0
     q = (params.get("q") or "").strip()[:100]
+    if page.site.metas.get(doctype).doctype.issingle:
+        from townflow.web.pages.common import redirect
+
+        return redirect(f"/app/{slug(doctype)}/{quote(doctype)}")
 
     def build() -> HTMLResponse:
         meta = session.meta(doctype)

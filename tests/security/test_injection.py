@@ -149,3 +149,13 @@ def test_hostile_values_posted_through_a_form_are_stored_as_text(app, site):
     assert saved.status_code in (303, 409, 417), saved.text[:300]
     page = browser.get(f"/app/household/{household}")
     assert not _unsafe(page.text)
+
+
+def test_a_link_cannot_put_its_own_notice_on_a_form(app, site):
+    """A notice box on a trusted page saying whatever a phishing link wants ("your account expired,
+    call 138...") is content injection even when escaped; notices come from the server only."""
+    household = one(site, "Household", village=village_of(site, CLERK))["name"]
+    browser = page_login(app, CLERK)
+    page = browser.get(f"/app/household/{household}", params={"msg": "账号已过期，请拨打13800000000"})
+    assert page.status_code == 200
+    assert "账号已过期" not in page.text  # (the language switch link keeps it percent-encoded)

@@ -234,9 +234,8 @@ async def view_form(request: Request, dt: str, name: str, session: SessionDep) -
     def build() -> HTMLResponse:
         doc = session.get(doctype, name)
         access = document_access(page.site, session, doctype, doc)
+        # Notices are the server's own words only: a `?msg=` text would let any link speak for the site.
         notice = page.t("saved") if request.query_params.get("saved") else None
-        if request.query_params.get("msg"):
-            notice = request.query_params["msg"][:200]
         return render_form(page, doctype, doc, access, is_new=False, notice=notice)
 
     return await call(build)

@@ -74,8 +74,16 @@ def insert_row(db: Database, meta: Meta, doc: dict) -> None:
     )
 
 
-def update_row(db: Database, meta: Meta, doc: dict) -> None:
+def update_row(db: Database, meta: Meta, doc: dict, old: dict | None = None) -> None:
+    """UPDATE the columns present in `doc`; given the stored `old` row, only those that changed.
+
+    SQLite rewrites every index on a column named in SET, changed or not, and each rewritten page
+    is written and fsync'd with the commit: naming only changed columns keeps a save small."""
     columns = [c for c in meta.columns if c in doc and c != "name"]
+    if old is not None:
+        columns = [c for c in columns if c not in old or doc[c] != old[c] or type(doc[c]) is not type(old[c])]
+    if not columns:
+        return
     sets = ", ".join(f"{quote(c)} = ?" for c in columns)
     db.execute(f"UPDATE {meta.table} SET {sets} WHERE name = ?", [doc[c] for c in columns] + [doc["name"]])
 
@@ -97,7 +105,8 @@ def replace_children(db: Database, metas: Metas, meta: Meta, doc: dict, old: dic
             continue
         child = metas.get(tf.options)
         kept: set[str] = set()
-        old_names = {r["name"] for r in (old or {}).get(tf.fieldname) or []}
+        old_rows = {r["name"]: r for r in (old or {}).get(tf.fieldname) or []}
+        old_names = set(old_rows)
         for i, row in enumerate(doc[tf.fieldname], start=1):
             row.update(
                 doctype=child.name,
@@ -112,7 +121,7 @@ def replace_children(db: Database, metas: Metas, meta: Meta, doc: dict, old: dic
                 modified_by=doc.get("modified_by"),
             )
             if row["name"] in old_names:
-                update_row(db, child, row)
+                update_row(db, child, row, old_rows[row["name"]])
             else:
                 insert_row(db, child, row)
             kept.add(row["name"])

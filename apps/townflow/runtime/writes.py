@@ -353,7 +353,7 @@ class WriteMixin:
         if meta.issingle:
             store.write_single(self.site.db, meta, new)
         else:
-            store.update_row(self.site.db, meta, new)
+            store.update_row(self.site.db, meta, new, old)
             store.replace_children(self.site.db, self.site.metas, meta, new, old)
         self.site.set_passwords(meta.name, new["name"], passwords)
         self._record_change(

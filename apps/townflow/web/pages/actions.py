@@ -139,3 +139,11 @@ def delegation_unavailable(session: Any, doctype: str, name: str, workflow: Any,
         return False
     user = session.ctx.user
     return any(t["user"] == user for t in store.open_todos(session.site.db, doctype, name))
+
+
+def offered(transitions: list[dict], owner: str | None, user: str | None) -> list[dict]:
+    """The transitions to show as buttons: Frappe's desk hides those the owner may not take on
+    their own document (allow_self_approval off); apply_workflow would refuse them anyway."""
+    if user == "Administrator":
+        return transitions
+    return [t for t in transitions if t.get("allow_self_approval", 1) or owner != user]

@@ -106,10 +106,12 @@ def render_form(
     can_withdraw = False
     workflow = site.project.workflow_for(doctype)
     if not is_new and workflow is not None and workflow.is_active:
-        from townflow.web.pages.actions import delegate_candidates, delegation_unavailable
+        from townflow.web.pages.actions import delegate_candidates, delegation_unavailable, offered
 
-        transitions = runtime_workflow.get_transitions(
-            page.session, {"doctype": doctype, "name": doc["name"]}
+        transitions = offered(
+            runtime_workflow.get_transitions(page.session, {"doctype": doctype, "name": doc["name"]}),
+            doc.get("owner"),
+            page.user,
         )
         timeline = timeline_view(page, doctype, doc)
         delegates = delegate_candidates(page.session, doctype, doc["name"])

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime import workflow as runtime_workflow
 from townflow.runtime import workflow_store as store
+from townflow.web.pages.actions import offered
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, message_of, redirect, render, slug
 from townflow.web.pages.timeline import user_name
 
@@ -51,6 +52,20 @@ def _sent_back_note(page: Page, doctype: str, name: str) -> str:
     who = user_name(page.site, last.get("user"))
     comment = last.get("comment") or ""
     return f"{who} · {what}{page.t('colon')}{comment}" if comment else f"{who} · {what}"
+
+
+def _owners(session: Any, rows: list[dict]) -> dict[tuple[str, str], str]:
+    """Who filed each document (to hide the transitions its owner may not take on it)."""
+    names: dict[str, list[str]] = {}
+    for row in rows:
+        names.setdefault(row["reference_doctype"], []).append(row["reference_name"])
+    found: dict[tuple[str, str], str] = {}
+    for doctype, these in names.items():
+        for doc in session.get_list(
+            doctype, fields=["name", "owner"], filters=[["name", "in", these]], limit_page_length=len(these)
+        ):
+            found[(doctype, doc["name"])] = doc.get("owner")
+    return found
 
 
 def _current_states(session: Any, rows: list[dict]) -> dict[tuple[str, str], str]:
@@ -90,6 +105,7 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
         items = []
         bulk_actions: dict[str, str] = {}
         current = _current_states(session, data["items"]) if tab in ("done", "cc") else {}
+        owners = _owners(session, data["items"]) if tab in ("todo", "overdue") else {}
         for item in data["items"]:
             dt = item["reference_doctype"]
             item = {
@@ -98,8 +114,11 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
             }
             transitions = []
             if tab in ("todo", "overdue"):
-                transitions = runtime_workflow.get_transitions(
-                    session, {"doctype": dt, "name": item["reference_name"]}
+                ref = {"doctype": dt, "name": item["reference_name"]}
+                transitions = offered(
+                    runtime_workflow.get_transitions(session, ref),
+                    owners.get((dt, item["reference_name"])),
+                    page.user,
                 )
                 for tr in transitions:
                     if not tr.get("comment_required"):

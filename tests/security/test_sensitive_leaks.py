@@ -225,3 +225,24 @@ def test_audit_log_and_versions_are_not_readable_by_staff(app):
         for doctype in ("Version", "Comment", "User", "User Permission", "Custom Field", "Has Role"):
             answer = client.get(f"/api/resource/{doctype}")
             assert answer.status_code == 403, (user, doctype)
+
+
+def _sensitive_reads(site, user: str, doctype: str, name: str) -> int:
+    return site.db.scalar(
+        "SELECT COUNT(*) FROM __audit_log WHERE action = 'sensitive_read' AND user = ? AND ref_doctype = ? "
+        "AND ref_name = ?",
+        (user, doctype, name),
+    )
+
+
+def test_reading_full_id_numbers_in_the_history_is_audited(site, persons):
+    """Whoever reads an ID number in full leaves an audit row, also when it is read in a Version diff."""
+    person = persons[0]
+    clerk = site.session(CLERK)
+    stored = clerk.get("Person", person["name"])
+    clerk.save({**stored, "id_number": id_number(__import__("datetime").date(1991, 2, 3), True, 55)})
+    reader = "approver@demo"  # reads Person ID numbers in full (permlevel 1)
+    before = _sensitive_reads(site, reader, "Person", person["name"])
+    history = site.session(reader).versions("Person", person["name"])
+    assert any(c[0] == "id_number" and "*" not in str(c[2]) for v in history for c in v["data"]["changed"])
+    assert _sensitive_reads(site, reader, "Person", person["name"]) == before + 1

@@ -274,17 +274,19 @@ class Session(WriteMixin):
         history = versions.history(self.site.db, meta.name, name)
         levels = None if self.ignore_permissions else self.site.perms.readable_levels(meta, self.ctx)
         if levels is not None:
+            seen: list[str] = []  # sensitive fields shown in full: audited like a `get`
             for entry in history:
-                self._mask_changes(meta, levels, entry["data"].get("changed", []))
+                self._mask_changes(meta, levels, entry["data"].get("changed", []), seen)
                 for kind in ("added", "removed"):  # [table_field, row]: the row as the reader sees it
                     for change in entry["data"].get(kind, []):
                         child = self._child_meta(meta, change[0])
                         if child is not None and isinstance(change[1], dict):
-                            change[1] = self.present(child, change[1])
+                            change[1] = self.present(child, change[1], seen)
                 for change in entry["data"].get("row_changed", []):  # [table_field, idx, name, changes]
                     child = self._child_meta(meta, change[0])
                     if child is not None:
-                        self._mask_changes(child, levels, change[3])
+                        self._mask_changes(child, levels, change[3], seen)
+            self._audit_sensitive(meta.name, [name], seen)
         return history
 
     def _child_meta(self, meta: Meta, table_field: str) -> Meta | None:
@@ -294,10 +296,15 @@ class Session(WriteMixin):
         return self.site.metas.get(f.options)
 
     @staticmethod
-    def _mask_changes(meta: Meta, levels: set[int], changes: list) -> None:
-        """[field, old, new] diffs with fields at unreadable levels masked or emptied, in place."""
+    def _mask_changes(meta: Meta, levels: set[int], changes: list, seen: list[str]) -> None:
+        """[field, old, new] diffs with fields at unreadable levels masked or emptied, in place;
+        sensitive fields left in full are noted in `seen`."""
         for change in changes:
             f = meta.get_field(change[0])
             if f is not None and f.permlevel not in levels:
                 change[1] = mask(change[1], f.mask) if f.sensitive else None
                 change[2] = mask(change[2], f.mask) if f.sensitive else None
+            elif (
+                f is not None and f.sensitive and (change[1] not in (None, "") or change[2] not in (None, ""))
+            ):
+                seen.append(f.fieldname)

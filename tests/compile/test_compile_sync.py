@@ -86,3 +86,24 @@ def test_clear_errors_for_a_wrong_url_a_bad_token_and_a_site_without_the_app(liv
     # The sample project's DocTypes are not on this site: it does not have that app.
     assert main(["--project", str(SAMPLE), "push", "--url", live_site.url, "--token", token]) == 1
     assert "install the app first" in capsys.readouterr().err
+
+
+def test_pull_leaves_out_a_masked_companion_found_as_a_custom_field(live_site, token, project_copy, capsys):
+    """`<field>_masked` is the compiled app's masked copy of a sensitive field (compile.masked), not
+    something an admin added: even when a site holds one as a Custom Field, pull does not write it."""
+    live_site.admin.insert(
+        {
+            "doctype": "Custom Field",
+            "dt": "Person",
+            "fieldname": "id_number_masked",
+            "label": "ID Number (masked)",
+            "fieldtype": "Data",
+            "read_only": 1,
+            "insert_after": "id_number",
+        }
+    )
+    path = project_copy / "doctypes" / "person.yaml"
+    before = path.read_text()
+    assert main(["--project", str(project_copy), "pull", "--url", live_site.url, "--token", token]) == 0
+    assert "id_number_masked" not in capsys.readouterr().out
+    assert path.read_text() == before

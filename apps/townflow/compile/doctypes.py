@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from townflow.compile.frappe_format import OWNER, content_timestamps, strip_falsy
+from townflow.compile.masked import tracks_views, with_companions
 from townflow.expr import parse
 from townflow.spec.models import DocField, DocPerm, DocType
 
@@ -168,7 +169,11 @@ def _nestedset_fields(doctype: str) -> list[dict[str, Any]]:
 
 
 def doctype_json(doctype: DocType, workflow_state_field: str | None = None) -> dict[str, Any]:
-    """The exported DocType document (before `strip_falsy`, which `doctype_file` applies)."""
+    """The exported DocType document (before `strip_falsy`, which `doctype_file` applies).
+
+    Masked sensitive fields are followed by their permlevel-0 masked companion (compile.masked)."""
+    spec_doctype = doctype
+    doctype = with_companions(doctype)
     types = {f.fieldname: f.fieldtype for f in doctype.data_fields}
     fields = [docfield(f, types) for f in doctype.fields]
     names = {f["fieldname"] for f in fields}
@@ -209,6 +214,7 @@ def doctype_json(doctype: DocType, workflow_state_field: str | None = None) -> d
         "states": [],
         "title_field": doctype.title_field,
         "track_changes": int(doctype.track_changes),
+        "track_views": int(tracks_views(spec_doctype)),
     }
     doc = strip_falsy(doc)
     doc["creation"], doc["modified"] = content_timestamps(doc)

@@ -6,7 +6,9 @@ push  the spec's Workflows (with their Workflow States and Workflow Action Maste
       workflows from the spec itself) get only the fields.
 pull  Custom Fields an admin added in Frappe's Customize Form (or the embedded admin page),
       written into doctypes/<name>.yaml after their insert_after field with ruamel.yaml's
-      round trip, so comments and layout survive and the YAML stays the source of truth. The
+      round trip, so comments and layout survive and the YAML stays the source of truth.
+      The compiled app's masked companions (`<field>_masked`, townflow.compile.masked) are
+      DocFields of the app, not Custom Fields; one found as a Custom Field is still not pulled. The
       project is loaded again after writing; a file that would not load is left unchanged.
 
 Both talk through townflow.client.FrappeClient (token auth), and fail with one clear line for
@@ -26,6 +28,8 @@ from townflow.client import FrappeClient
 from townflow.client import errors as client_errors
 from townflow.compile.doctypes import docfield
 from townflow.compile.fixtures import workflow_record
+from townflow.compile.masked import masked_fields
+from townflow.rules.masking import masked_companion
 from townflow.spec.errors import SpecErrors
 from townflow.spec.models import LAYOUT_TYPES
 from townflow.spec.project import Project, load_project
@@ -238,6 +242,8 @@ def pull(client: FrappeClient, project: Project) -> list[str]:
             continue
         if wf is not None and custom["fieldname"] == wf.workflow_state_field:
             continue  # what Frappe's Workflow adds by itself
+        if custom["fieldname"] in {masked_companion(f.fieldname) for f in masked_fields(dt)}:
+            continue  # the compiled app's masked copy of a sensitive field, not a spec field
         if not _FIELDNAME.match(custom["fieldname"]):
             skipped.append(
                 f"skipped {dt.name}.{custom['fieldname']}: not a spec fieldname (a-z, 0-9, _); "

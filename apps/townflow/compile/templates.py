@@ -75,7 +75,11 @@ From the townflow repository:
 On the site: village staff are bound to their Village by User Permissions (strict user
 permissions are switched on at install), department officers to their Department, facility
 staff to their Designated Facility. `/api/method/townflow.api.*` (inbox, return_to, withdraw,
-delegate, comment, timeline, bulk_apply) answer as in the embedded runtime.
+delegate, comment, timeline, bulk_apply) answer as in the embedded runtime. Every masked
+sensitive field has a read-only `<field>_masked` copy at permlevel 0 (filled on save), so roles
+that may not read the full value see it masked, as in the embedded runtime; DocTypes holding
+sensitive fields log desk reads in View Log. Campaign Settings are set from the spec when the
+app is installed; a migrate adds only values the site lacks. See docs/frappe.md.
 
 #### License
 
@@ -173,8 +177,9 @@ def hooks_py(
         f'app_description = "{APP_DESCRIPTION}"\n',
         f'app_email = "{APP_EMAIL}"\n',
         f'app_license = "{APP_LICENSE}"\n\n',
-        "# Strict user permissions (a record with an empty Village is not visible to village staff)\n",
-        "# and the indexes the approver inbox needs.\n",
+        "# Strict user permissions (a record with an empty Village is not visible to village staff),\n",
+        "# the indexes the approver inbox needs, and Campaign Settings from the spec: all values on\n",
+        "# install, only missing ones on migrate (a fixture would undo an admin's changes every time).\n",
         f'after_install = "{ext}.install.after_install"\n',
         f'after_migrate = "{ext}.install.after_migrate"\n\n',
         "# Roles, workflows and registry records of the spec, in `bench export-fixtures` format.\n",

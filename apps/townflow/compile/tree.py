@@ -24,6 +24,7 @@ from townflow.compile.fixtures import (
     workflow_state_records,
 )
 from townflow.compile.frappe_format import as_json, scrub
+from townflow.compile.masked import with_companions
 from townflow.compile.translations import zh_csv
 from townflow.spec.models import DocType
 
@@ -74,6 +75,10 @@ def _fixtures(project: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
     }
     for record in project.records:
         doctype = project.doctypes[record.doctype]
+        if doctype.issingle:
+            # A fixture is re-imported on every `bench migrate`, undoing what an admin set: the
+            # app installs a Single's values once instead (townflow_ext.install, from the bundle).
+            continue
         groups.setdefault(record.doctype, []).append(record_fixture(record, doctype, project.doctypes))
     files: dict[str, str] = {}
     hooks: list[dict[str, Any]] = []
@@ -140,7 +145,8 @@ def build_files(project: Any) -> dict[str, bytes]:
     files[f"{APP}/hooks.py"] = t.hooks_py(fixture_hooks, _doc_events(project), overrides)
     roles = [r for k, r in sorted(project.roles.items()) if k not in STANDARD_ROLES]
     workflows = [project.workflows[k] for k in sorted(project.workflows)]
-    files[f"{APP}/translations/zh.csv"] = zh_csv(all_doctypes, workflows, roles)
+    # Translations cover the masked companion fields the DocType JSON adds (compile.masked).
+    files[f"{APP}/translations/zh.csv"] = zh_csv([with_companions(d) for d in all_doctypes], workflows, roles)
     files[SPEC_BUNDLE] = as_json(_spec_bundle(project), ensure_ascii=False)
     return {path: text.encode("utf-8") for path, text in sorted(files.items())}
 

@@ -2,7 +2,8 @@
 
 validate   field validators (ID number checksum, mobile), min/max, regex, the DocType's rules
            (expressions that may call exists/count), the campaign's eligibility rules, Frappe's
-           missing server-side allow_edit check, and the countersign guard.
+           missing server-side allow_edit check, and the countersign guard; fills the masked
+           companions of sensitive fields (townflow.compile.masked).
 on_change  after a workflow move: log it, open the next step's tasks (approvers resolved by the
            document's village), CC, certificate serial and validity, termination report effects.
 """
@@ -18,7 +19,7 @@ from frappe.utils import now_datetime, nowdate
 from care_for_girls.townflow_ext import campaign, log, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
-from townflow.rules import steps, validators
+from townflow.rules import masking, steps, validators
 from townflow.rules import workflow as wf_rules
 from townflow.spec.models import NUMERIC_TYPES, DocType
 
@@ -127,15 +128,27 @@ def _check_workflow_edit(doc) -> None:
         )
 
 
+def _fill_masked(dt: DocType, row) -> None:
+    """Each masked sensitive field's permlevel-0 companion (`<fieldname>_masked`, added by the
+    compiler) gets the masked text the embedded runtime would show: roles below the field's
+    permlevel read `3701**********1234` instead of nothing."""
+    for f in dt.data_fields:
+        companion = masking.masked_companion(f.fieldname)
+        if f.sensitive and f.mask is not None and row.meta.has_field(companion):
+            row.set(companion, masking.mask(row.get(f.fieldname), f.mask) or None)
+
+
 def validate(doc, method: str | None = None) -> None:
     dt = spec.doctype(doc.doctype)
     if dt is None:
         return
     errors = _field_errors(dt, doc)
+    _fill_masked(dt, doc)
     for f in dt.fields:
         child = spec.doctype(f.options) if f.fieldtype in ("Table", "Table MultiSelect") else None
         for row in (doc.get(f.fieldname) or []) if child else []:
             errors.extend(_field_errors(child, row, prefix=f"#{row.idx} "))
+            _fill_masked(child, row)
     errors.extend(_rule_errors(dt, doc))
     if errors:
         frappe.throw("<br>".join(errors), frappe.ValidationError, title=bilingual("Not valid", "校验未通过"))

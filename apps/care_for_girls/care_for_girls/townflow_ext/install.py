@@ -1,4 +1,5 @@
-"""after_install / after_migrate: strict user permissions and the inbox indexes.
+"""after_install / after_migrate: strict user permissions, the inbox indexes, Campaign Settings,
+and the masked companions of records saved before the app had them.
 
 Frappe 15 shows a record whose Village link is empty to every village clerk unless strict user
 permissions are on (DESIGN.md), so the app turns them on. The scoped inbox list walks the
@@ -11,6 +12,7 @@ from __future__ import annotations
 import frappe
 
 from care_for_girls.townflow_ext import spec
+from townflow.rules import masking
 
 
 def _strict_user_permissions() -> None:
@@ -39,11 +41,56 @@ def _indexes() -> None:
         frappe.db.add_index(name, fields, index_name="tf_" + "_".join(fields)[:50])
 
 
+def _backfill_masked() -> None:
+    """Records saved before their DocType had masked companions get them filled once (new saves
+    fill them on validate)."""
+    for name in spec.doctype_names():
+        dt = spec.doctype(name)
+        if dt.issingle or not frappe.db.table_exists(name):
+            continue
+        columns = set(frappe.db.get_table_columns(name))
+        for f in dt.data_fields:
+            companion = masking.masked_companion(f.fieldname)
+            if not (f.sensitive and f.mask and {f.fieldname, companion} <= columns):
+                continue
+            rows = frappe.get_all(
+                name,
+                filters=[[companion, "is", "not set"], [f.fieldname, "is", "set"]],
+                fields=["name", f.fieldname],
+                limit_page_length=0,
+            )
+            for row in rows:
+                masked = masking.mask(row[f.fieldname], f.mask)
+                frappe.db.set_value(name, row["name"], companion, masked, update_modified=False)
+
+
+def _campaign_settings(only_missing: bool) -> list[str]:
+    """Campaign Settings get the spec's values once: all of them when the app is installed, and on
+    a migrate only those the site does not hold yet (a field added to the spec since). A value an
+    admin changed on the site is never written over — which a fixture, re-imported on every
+    `bench migrate`, would do. Answers the fields written."""
+    values = spec.spec_settings()
+    if not values or not frappe.db.exists("DocType", spec.SETTINGS_DOCTYPE):
+        return []
+    if only_missing:
+        stored = frappe.db.get_singles_dict(spec.SETTINGS_DOCTYPE)
+        values = {k: v for k, v in values.items() if stored.get(k) in (None, "")}
+    if values:
+        frappe.db.set_single_value(spec.SETTINGS_DOCTYPE, values)
+        frappe.clear_document_cache(spec.SETTINGS_DOCTYPE, spec.SETTINGS_DOCTYPE)
+    return sorted(values)
+
+
 def after_install() -> None:
     _strict_user_permissions()
     _indexes()
+    _campaign_settings(only_missing=False)
     frappe.db.commit()
 
 
 def after_migrate() -> None:
-    after_install()
+    _strict_user_permissions()
+    _indexes()
+    _campaign_settings(only_missing=True)
+    _backfill_masked()
+    frappe.db.commit()

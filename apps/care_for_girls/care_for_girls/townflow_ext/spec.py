@@ -43,6 +43,11 @@ def role_scope(role: str) -> str:
     return found.scope if found is not None else "township"
 
 
+def spec_settings() -> dict[str, Any]:
+    """Campaign Settings as the spec (fixtures/*.yaml and field defaults) gives them."""
+    return dict(_bundle()["settings"])
+
+
 def settings() -> dict[str, Any]:
     """Campaign Settings as the site holds them now (an admin may have changed them), else the spec's."""
     values = dict(_bundle()["settings"])

@@ -10,8 +10,9 @@ app_description = "Care for Girls: registries and approval workflows compiled fr
 app_email = "townflow@example.org"
 app_license = "mit"
 
-# Strict user permissions (a record with an empty Village is not visible to village staff)
-# and the indexes the approver inbox needs.
+# Strict user permissions (a record with an empty Village is not visible to village staff),
+# the indexes the approver inbox needs, and Campaign Settings from the spec: all values on
+# install, only missing ones on migrate (a fixture would undo an admin's changes every time).
 after_install = "care_for_girls.townflow_ext.install.after_install"
 after_migrate = "care_for_girls.townflow_ext.install.after_migrate"
 

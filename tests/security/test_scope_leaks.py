@@ -131,3 +131,53 @@ def test_no_permission_on_a_doctype_is_403_without_naming_records(app):
     facility = api_login(app, FACILITY)
     answer = facility.get(f"/api/resource/{SUBSIDY}")
     assert answer.status_code == 403 and exc_type(answer) == "PermissionError"
+
+
+def test_a_clerk_without_a_village_reaches_nothing(app, site):
+    """Deny by default: the Village Clerk role alone, with no User Permission, reaches no record."""
+    admin = site.session("Administrator")
+    email = "clerk.no.village@security"
+    if not admin.get_count("User", {"name": email}):
+        admin.insert(
+            {
+                "doctype": "User",
+                "email": email,
+                "first_name": "无村",
+                "new_password": "No-village-2026",
+                "roles": [{"role": "Village Clerk"}],
+            }
+        )
+    client = api_login(app, email, "No-village-2026")
+    for doctype in ("Person", "Household", SUBSIDY, CERTIFICATE, "Pregnancy Record"):
+        assert client.get(f"/api/resource/{doctype}").json()["data"] == [], doctype
+        assert (
+            client.get("/api/method/frappe.client.get_count", params={"doctype": doctype}).json()["message"]
+            == 0
+        )
+    household = one(site, "Household", village=village_of(site, CLERK))["name"]
+    answer = client.post(
+        "/api/resource/Person",
+        json={
+            "household": household,
+            "full_name": "x",
+            "gender": "Female",
+            "date_of_birth": "2000-01-01",
+            "relationship": "Daughter",
+        },
+    )
+    assert answer.status_code in (403, 417)
+
+
+def test_inbox_counts_and_items_stay_in_the_users_village(app, site):
+    other = village_of(site, OTHER_CLERK)
+    for user in ("head.v01@demo", CLERK):
+        client = api_login(app, user)
+        for tab in ("todo", "done", "cc", "overdue"):
+            answer = client.get(
+                "/api/method/townflow.api.inbox", params={"tab": tab, "limit_page_length": 500}
+            )
+            message = answer.json()["message"]
+            assert message["counts"][tab] == len(message["items"]), (user, tab)
+            for item in message["items"]:
+                doc = site.session("Administrator").get(item["reference_doctype"], item["reference_name"])
+                assert doc.get("village") != other, (user, item)

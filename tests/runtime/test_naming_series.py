@@ -33,6 +33,7 @@ def test_threads_get_gap_free_unique_series_numbers(site):
     assert errors == []
     assert sorted(names) == [f"HH-{i:05d}" for i in range(1, 91)]
     assert site.db.scalar('SELECT current FROM "tabSeries" WHERE name = ?', ("HH-",)) == 90
+    assert site.audit.verify().ok  # the audit chain stays one chain under concurrent writers
 
 
 def test_series_by_year_prefix_and_format_counter(admin, people):

@@ -85,8 +85,9 @@ def apply_workflow(session, doc: Mapping[str, Any], action: str, comment: str | 
             history = store.history(session.site.db, wf.document_type, row["name"])
             required: list[str] = []
             if step_rules.step_of(wf, current_state(wf, row)).mode == "all":  # only 会签 waits for a list
-                step_id = store.current_step_id(session.site.db, wf.document_type, row["name"])
-                required = store.step_assignees(session.site.db, wf.document_type, row["name"], step_id)
+                # who still must sign, and who already did in this step
+                required = store.open_assignees(session.site.db, wf.document_type, row["name"])
+                required += [u for u in step_rules.step_votes(history) if u not in required]
             tally = step_rules.countersign_outcome(wf, row, transition, user, required, history)
         except WorkflowRuleError as error:
             raise fail(error) from None
@@ -148,7 +149,7 @@ def delegate(session, doc: Mapping[str, Any], to_user: str, comment: str | None 
             raise fail(error) from None
         mine = next(t for t in todos if t["user"] == user)
         at = workflow_io.now(session)
-        store.hand_over(db, mine["name"], at)
+        store.hand_over(db, mine["name"])
         store.add_rows(db, [{**mine, "user": to_user, "source": "delegate", "creation": at, "modified": at}])
         state = current_state(wf, row)
         store.log(
@@ -227,7 +228,7 @@ def _vote(session, loaded: Loaded, transition: WorkflowTransition, comment: str 
         role=transition.allowed,
         comment=comment,
     )
-    store.complete_todos(db, wf.document_type, row["name"], at, user, transition.allowed, users=[user])
+    store.complete_todos(db, wf.document_type, row["name"], users=[user])
     shown = workflow_io.touch(session, loaded)
     store.mark_done(
         db, workflow_io.assignment_base(session, loaded, loaded.stored, user, transition.allowed, at)
@@ -271,7 +272,7 @@ def _move(
         role=role,
         comment=comment,
     )
-    store.complete_todos(db, wf.document_type, row["name"], at, user, role)
+    store.complete_todos(db, wf.document_type, row["name"])
     store.mark_done(db, workflow_io.assignment_base(session, loaded, stored, user, role, at))
     workflow_io.assign_step(session, loaded, stored, target, step_id, at)
     workflow_io.audit(

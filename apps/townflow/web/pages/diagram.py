@@ -1,8 +1,8 @@
 """A workflow drawn as inline SVG, from the spec: states as boxes, transitions as labelled arrows.
 
 Layout, chosen so the ordinary path reads top to bottom and nothing needs a layout library:
-- states reached by forward transitions are placed in rows by their distance from the initial
-  state (breadth-first over transitions that are not rejections or resubmissions);
+- states reached by forward transitions are placed in rows by their longest distance from the
+  initial state (over transitions that are not rejections or resubmissions);
 - states only reached by a rejection sit in a column on the right;
 - a forward arrow goes straight down; an arrow into the rejection column goes right; an arrow
   going back up (resubmit, return to an earlier step) runs in its own lane on the left.
@@ -34,16 +34,45 @@ STYLE_FILL = {
 
 
 def levels(workflow: Any) -> dict[str, int]:
-    """Row of each state: breadth-first distance from the initial state over forward transitions."""
+    """Row of each state: its longest distance from the initial state over forward transitions,
+    so a state reached both directly and through more steps (Issued: straight from the township,
+    or after health review and the leaders' countersign) sits below all of them and the arrows
+    keep pointing down. Forward edges that close a cycle are left out of the count."""
     start = workflow.initial_state.state
-    depth = {start: 0}
+    forward: dict[str, list[str]] = {}
+    for t in workflow.transitions:
+        if t.kind not in BACKWARD_KINDS:
+            forward.setdefault(t.state, []).append(t.next_state)
+    reached = {start: 0}
     queue = deque([start])
     while queue:
         state = queue.popleft()
-        for t in workflow.transitions:
-            if t.state == state and t.kind not in BACKWARD_KINDS and t.next_state not in depth:
-                depth[t.next_state] = depth[state] + 1
-                queue.append(t.next_state)
+        for nxt in forward.get(state, []):
+            if nxt not in reached:
+                reached[nxt] = reached[state] + 1
+                queue.append(nxt)
+    order: list[str] = []  # reverse post-order of a DFS: a topological order of the acyclic part
+    seen: set[str] = set()
+    on_path: set[str] = set()
+    acyclic: dict[str, list[str]] = {}
+
+    def visit(state: str) -> None:
+        seen.add(state)
+        on_path.add(state)
+        for nxt in forward.get(state, []):
+            if nxt in on_path:
+                continue  # closes a cycle: not counted
+            acyclic.setdefault(state, []).append(nxt)
+            if nxt not in seen:
+                visit(nxt)
+        on_path.discard(state)
+        order.append(state)
+
+    visit(start)
+    depth = dict.fromkeys(reached, 0)
+    for state in reversed(order):
+        for nxt in acyclic.get(state, []):
+            depth[nxt] = max(depth[nxt], depth[state] + 1)
     return depth
 
 
@@ -91,7 +120,7 @@ def workflow_svg(page: Any, workflow: Any) -> Markup:
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
     ]
-    lane = 0
+    lane = skip = 0
     fan: dict[str, int] = {}
     seen_labels: set[tuple[str, str]] = set()
     for t in workflow.transitions:
@@ -109,6 +138,19 @@ def workflow_svg(page: Any, workflow: Any) -> Markup:
             ex, ey = x2, y2 + 8 + (n * 7) % (BOX_H - 14)
             path = f"M{sx:.0f},{sy:.0f} L{ex:.0f},{ey:.0f}"
             lx, ly, anchor = sx + 6, sy - 6, "start"
+        elif (
+            t.state in depth
+            and t.next_state in depth
+            and depth[t.next_state] > depth[t.state] + 1
+            and abs(x1 - x2) < BOX_W
+        ):  # skips rows straight below: around the boxes in between, on the right
+            skip += 1
+            lane_x = left + main_w + 18 * skip
+            sy, ey = y1 + BOX_H / 2 + 8, y2 + BOX_H / 2
+            sx = max(x1, x2) + BOX_W
+            path = f"M{x1 + BOX_W:.0f},{sy:.0f} L{lane_x:.0f},{sy:.0f} "
+            path += f"L{lane_x:.0f},{ey:.0f} L{sx:.0f},{ey:.0f}"
+            lx, ly, anchor = lane_x + 4, ey - 20, "start"
         elif t.state in depth and t.next_state in depth and depth[t.next_state] > depth[t.state]:
             sx, sy = x1 + BOX_W / 2, y1 + BOX_H
             ex, ey = x2 + BOX_W / 2, y2

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from townflow.runtime import inbox as runtime_inbox
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug, render, slug
-from townflow.web.pages.layout import display_value
+from townflow.web.pages.layout import display_value, fetched_select
 
 router = APIRouter(route_class=PageRoute)
 
@@ -131,7 +131,7 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
         def readable(df: Any) -> bool:
             return df.permlevel in levels or df.sensitive
 
-        columns = _list_columns(meta, readable)
+        columns = [fetched_select(page.site, meta, df) for df in _list_columns(meta, readable)]
         filters, chosen = _filters_from_query(meta, params)
         or_filters = None
         if q:

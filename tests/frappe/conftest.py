@@ -1,6 +1,6 @@
 """The Frappe v15 integration suite: deploys apps/care_for_girls to a real bench and talks REST.
 
-Environment (see /work/bench-NOTES.md for the test bench):
+Environment:
   TOWNFLOW_FRAPPE_BENCH   the bench folder (required; without it the suite is skipped)
   TOWNFLOW_FRAPPE_SITE    the site (default: the bench's default_site)
   TOWNFLOW_FRAPPE_URL     where the site answers, e.g. http://127.0.0.1:8010
@@ -24,8 +24,11 @@ from townflow.spec import load_project
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = os.environ.get("TOWNFLOW_FRAPPE_BENCH")
 SKIP_REASON = (
-    "tests/frappe needs a real Frappe v15 bench: set TOWNFLOW_FRAPPE_BENCH (and TOWNFLOW_FRAPPE_SITE, "
-    "TOWNFLOW_FRAPPE_URL); see /work/bench-NOTES.md"
+    "tests/frappe needs a real Frappe v15 bench: set TOWNFLOW_FRAPPE_BENCH=<path of an existing "
+    "Frappe v15 bench>, TOWNFLOW_FRAPPE_SITE=<a site on it the suite may fill with test data>, "
+    "TOWNFLOW_FRAPPE_URL=<where that site answers, e.g. http://127.0.0.1:8000>; optional: "
+    "TOWNFLOW_FRAPPE_BENCH_CMD=<the bench command, if not on PATH>, TOWNFLOW_FRAPPE_RESTART=<shell "
+    "command restarting the web workers after a deploy> (docs/frappe.md)"
 )
 
 
@@ -126,3 +129,76 @@ def people(admin, url) -> People:
 def password() -> str:
     """Every user the suite makes has this password (earlier runs' users too)."""
     return PASSWORD
+
+
+# The township the suites work in: two villages, the departments, a designated facility, the
+# people of each role bound to them, and one household of village a.
+
+
+@pytest.fixture(scope="module")
+def org(project):
+    villages = [r.name or r.model_extra["village_name"] for r in project.records_of("Village")]
+    departments = {r.model_extra["kind"]: r.name for r in project.records_of("Department")}
+    facilities = [
+        r.name for r in project.records_of("Designated Facility") if r.model_extra.get("is_designated")
+    ]
+    return {"a": villages[0], "b": villages[1], "dept": departments, "facility": facilities[0]}
+
+
+@pytest.fixture(scope="module")
+def users(people, org):
+    d = org["dept"]
+    return {
+        "clerk_a": people.make("clerk-a", ["Village Clerk"], Village=org["a"]),
+        "clerk_b": people.make("clerk-b", ["Village Clerk"], Village=org["b"]),
+        "head_a": people.make("head-a", ["Village Head"], Village=org["a"]),
+        "head_b": people.make("head-b", ["Village Head"], Village=org["b"]),
+        "approver": people.make("approver", ["Township Approver"]),
+        "leader": people.make("leader", ["Township Leader"]),
+        "leader2": people.make("leader-2", ["Township Leader"]),
+        "civil": people.make("civil", ["Civil Affairs Officer"], Department=d["Civil Affairs"]),
+        "edu": people.make("edu", ["Education Officer"], Department=d["Education"]),
+        "health": people.make("health", ["Health Officer"], Department=d["Health"]),
+        "facility": people.make("facility", ["Facility Officer"], Designated_Facility=org["facility"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def household(users, org):
+    clerk = users["clerk_a"]
+    hh = clerk.insert(
+        {
+            "doctype": "Household",
+            "village": org["a"],
+            "head_name": "王秀英",
+            "residence_type": "Rural",
+            "address": "东关村一组",
+            "household_type": "One-girl",
+            "is_girl_household": 1,
+            "income_status": "Low-income",
+            "low_income_certificate_no": "DB-0001",
+        }
+    )
+    mother = clerk.insert(
+        {
+            "doctype": "Person",
+            "household": hh["name"],
+            "village": org["a"],
+            "full_name": "王秀英",
+            "gender": "Female",
+            "date_of_birth": "1988-03-01",
+            "relationship": "Head",
+        }
+    )
+    daughter = clerk.insert(
+        {
+            "doctype": "Person",
+            "household": hh["name"],
+            "village": org["a"],
+            "full_name": "李小花",
+            "gender": "Female",
+            "date_of_birth": "2010-05-01",
+            "relationship": "Daughter",
+        }
+    )
+    return {"household": hh["name"], "mother": mother["name"], "daughter": daughter["name"]}

@@ -6,101 +6,17 @@ refusals a wrong village, a wrong role or a missing comment must get are asserte
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from frappe_support import act, state, todo_names
 
 from townflow.client import errors
 
 pytestmark = pytest.mark.frappe
 
 REFUSED = (errors.PermissionError, errors.DoesNotExistError)
-
-
-@pytest.fixture(scope="module")
-def org(project):
-    villages = [r.name or r.model_extra["village_name"] for r in project.records_of("Village")]
-    departments = {r.model_extra["kind"]: r.name for r in project.records_of("Department")}
-    facilities = [
-        r.name for r in project.records_of("Designated Facility") if r.model_extra.get("is_designated")
-    ]
-    return {"a": villages[0], "b": villages[1], "dept": departments, "facility": facilities[0]}
-
-
-@pytest.fixture(scope="module")
-def users(people, org):
-    d = org["dept"]
-    return {
-        "clerk_a": people.make("clerk-a", ["Village Clerk"], Village=org["a"]),
-        "clerk_b": people.make("clerk-b", ["Village Clerk"], Village=org["b"]),
-        "head_a": people.make("head-a", ["Village Head"], Village=org["a"]),
-        "head_b": people.make("head-b", ["Village Head"], Village=org["b"]),
-        "approver": people.make("approver", ["Township Approver"]),
-        "leader": people.make("leader", ["Township Leader"]),
-        "leader2": people.make("leader-2", ["Township Leader"]),
-        "civil": people.make("civil", ["Civil Affairs Officer"], Department=d["Civil Affairs"]),
-        "edu": people.make("edu", ["Education Officer"], Department=d["Education"]),
-        "health": people.make("health", ["Health Officer"], Department=d["Health"]),
-        "facility": people.make("facility", ["Facility Officer"], Designated_Facility=org["facility"]),
-    }
-
-
-@pytest.fixture(scope="module")
-def household(users, org):
-    clerk = users["clerk_a"]
-    hh = clerk.insert(
-        {
-            "doctype": "Household",
-            "village": org["a"],
-            "head_name": "王秀英",
-            "residence_type": "Rural",
-            "address": "东关村一组",
-            "household_type": "One-girl",
-            "is_girl_household": 1,
-            "income_status": "Low-income",
-            "low_income_certificate_no": "DB-0001",
-        }
-    )
-    mother = clerk.insert(
-        {
-            "doctype": "Person",
-            "household": hh["name"],
-            "village": org["a"],
-            "full_name": "王秀英",
-            "gender": "Female",
-            "date_of_birth": "1988-03-01",
-            "relationship": "Head",
-        }
-    )
-    daughter = clerk.insert(
-        {
-            "doctype": "Person",
-            "household": hh["name"],
-            "village": org["a"],
-            "full_name": "李小花",
-            "gender": "Female",
-            "date_of_birth": "2010-05-01",
-            "relationship": "Daughter",
-        }
-    )
-    return {"household": hh["name"], "mother": mother["name"], "daughter": daughter["name"]}
-
-
-def act(client, doc, action, comment=None):
-    return client.call(
-        "frappe.model.workflow.apply_workflow",
-        doc={"doctype": doc["doctype"], "name": doc["name"]},
-        action=action,
-        comment=comment,
-    )
-
-
-def state(admin, doc):
-    return admin.get_doc(doc["doctype"], doc["name"])["workflow_state"]
-
-
-def todo_names(client, doctype):
-    return [i["reference_name"] for i in client.inbox("todo", doctype=doctype)["items"]]
 
 
 def test_subsidy_application_village_township_department(admin, users, org, household):
@@ -153,10 +69,13 @@ def test_subsidy_application_village_township_department(admin, users, org, hous
         users["edu"].get_doc("Subsidy Application", app["name"])
     assert app["name"] in todo_names(users["civil"], "Subsidy Application")
     act(users["civil"], app, "Approve")
+    assert not admin.get_doc("Subsidy Application", app["name"]).get("approval_notice_serial")
     act(users["approver"], app, "Issue Notice")
     done = admin.get_doc("Subsidy Application", app["name"])
     assert done["workflow_state"] == "Approved"
     assert done["docstatus"] == 1
+    # 审批通知书: the notice gets its own number, the rule the embedded runtime applies.
+    assert re.fullmatch(rf"BZTZ-{date.today().year}-\d{{5}}", done["approval_notice_serial"])
     history = users["approver"].timeline("Subsidy Application", app["name"])
     actions = [a["action"] for a in history["actions"]]
     assert actions == ["Submit", "Verify", "Forward", "Approve", "Issue Notice"]
@@ -195,7 +114,9 @@ def test_student_aid_withdraw_and_education_approval(admin, users, org, househol
     with pytest.raises(REFUSED):
         users["civil"].get_doc("Student Aid Application", app["name"])
     act(users["edu"], app, "Approve")
-    assert state(admin, app) == "Approved"
+    approved = admin.get_doc("Student Aid Application", app["name"])
+    assert approved["workflow_state"] == "Approved"
+    assert re.fullmatch(rf"ZXTZ-{date.today().year}-\d{{5}}", approved["approval_notice_serial"])
 
 
 def test_termination_certificate_return_issue_and_report(admin, users, org, household):

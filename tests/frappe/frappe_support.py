@@ -1,0 +1,36 @@
+"""Steps the tests/frappe modules share: a workflow action over REST, a document's state, a
+user's open tasks."""
+
+from __future__ import annotations
+
+
+def act(client, doc, action, comment=None):
+    return client.call(
+        "frappe.model.workflow.apply_workflow",
+        doc={"doctype": doc["doctype"], "name": doc["name"]},
+        action=action,
+        comment=comment,
+    )
+
+
+def state(admin, doc):
+    return admin.get_doc(doc["doctype"], doc["name"])["workflow_state"]
+
+
+def todo_names(client, doctype):
+    return [i["reference_name"] for i in client.inbox("todo", doctype=doctype)["items"]]
+
+
+def run_bench(*args: str, timeout: int = 600) -> str:
+    """`bench --site <site> <args>` in the bench folder (the command and site from the environment)."""
+    import os
+    import shutil
+    import subprocess
+
+    bench = os.environ["TOWNFLOW_FRAPPE_BENCH"]
+    command = os.environ.get("TOWNFLOW_FRAPPE_BENCH_CMD") or shutil.which("bench") or "bench"
+    site = os.environ.get("TOWNFLOW_FRAPPE_SITE", "")
+    argv = [command, *(["--site", site] if site else []), *args]
+    done = subprocess.run(argv, cwd=bench, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+    return done.stdout

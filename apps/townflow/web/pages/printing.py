@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from townflow.expr import ExprError, parse
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug, render
-from townflow.web.pages.layout import display_value
+from townflow.web.pages.layout import display_value, fetched_select
 
 router = APIRouter(route_class=PageRoute)
 
@@ -91,7 +91,7 @@ async def print_view(request: Request, dt: str, name: str, session: SessionDep) 
                 continue
             if df.depends_on and not _shown(df.depends_on, doc, page):
                 continue
-            shown = display_value(page, df, doc.get(df.fieldname))
+            shown = display_value(page, fetched_select(page.site, meta, df), doc.get(df.fieldname))
             if shown:
                 rows.append({"label": page.label(df.label, df.fieldname), "value": shown})
         workflow = page.site.project.workflow_for(doctype)

@@ -140,12 +140,6 @@ def test_versions_of_child_rows_hide_fields_the_reader_may_not_see(site):
     assert "SECRET-NOTE-4711" not in repr(head.versions(PREGNANCY, record))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec: Pregnancy Follow Up Visit.gestational_weeks and findings are permlevel 0 and not "
-    "sensitive, so roles that see the record's gestational weeks masked read them in every visit row "
-    "(fix in doctypes/pregnancy_follow_up_visit.yaml + townflow build, owned by the spec/compile part)",
-)
 def test_visit_rows_do_not_reveal_the_gestational_weeks_masked_on_the_record(site):
     record = one(site, PREGNANCY, ["name"], village=village_of(site, CLERK), outcome="Ongoing")["name"]
     clerk = site.session(CLERK)

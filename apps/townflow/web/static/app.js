@@ -58,10 +58,13 @@
     document.querySelectorAll(".link-suggest").forEach(function (el) { el.remove(); });
   }
   function suggest(input) {
-    var url = "/search/link?doctype=" + encodeURIComponent(input.dataset.link) + "&txt=" + encodeURIComponent(input.value);
+    var txt = input.value;
+    var url = "/search/link?doctype=" + encodeURIComponent(input.dataset.link) + "&txt=" + encodeURIComponent(txt);
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : { message: [] }; })
       .then(function (data) {
+        // A late answer must not reopen the list over a value just picked, or answer old text.
+        if (input.dataset.picked === input.value || input.value !== txt) return;
         closeSuggest();
         var items = data.message || [];
         if (!items.length || document.activeElement !== input) return;
@@ -82,6 +85,7 @@
           row.addEventListener("mousedown", function (event) {
             event.preventDefault();
             input.value = item.value;
+            input.dataset.picked = item.value;
             setLinkTitle(input, item.description && item.description !== item.value ? item.description : "");
             closeSuggest();
             input.dispatchEvent(new Event("change", { bubbles: true }));
@@ -106,12 +110,16 @@
     var input = event.target;
     if (!(input instanceof HTMLInputElement) || !input.dataset.link) return;
     setLinkTitle(input, "");
+    delete input.dataset.picked;
     clearTimeout(timer);
     timer = setTimeout(function () { suggest(input); }, 180);
   });
   document.addEventListener("focusin", function (event) {
     var input = event.target;
-    if (input instanceof HTMLInputElement && input.dataset.link && !input.readOnly) suggest(input);
+    if (input instanceof HTMLInputElement && input.dataset.link && !input.readOnly) {
+      delete input.dataset.picked;
+      suggest(input);
+    }
   });
   document.addEventListener("focusout", function (event) {
     if (event.target instanceof HTMLInputElement && event.target.dataset.link) setTimeout(closeSuggest, 150);

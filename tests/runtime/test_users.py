@@ -109,3 +109,16 @@ def test_system_doctypes_are_ordinary_documents_for_system_managers(site):
     assert manager.get("Comment", comment["name"])["content"] == "核对完毕"
     assert {r["name"] for r in manager.get_list("Role")} >= {"Village Clerk", "System Manager"}
     assert manager.get_count("User") >= 2
+
+
+def test_any_user_may_pick_users_in_link_fields_but_not_list_them(site):
+    make_user(site, "clerk", ["Village Clerk"])
+    make_user(site, "wang.head", ["Township Clerk"])
+    clerk = site.session("clerk")
+    assert {"value": "wang.head", "description": "wang.head"} in clerk.search_link("User", "wang")
+    from townflow.runtime.errors import PermissionError
+
+    with pytest.raises(PermissionError):
+        clerk.get_list("User")
+    with pytest.raises(PermissionError):
+        clerk.get("User", "wang.head")

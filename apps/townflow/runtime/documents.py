@@ -251,14 +251,20 @@ class Session(WriteMixin):
         if sql:
             where.add(sql, params)
         title = meta.title_field
+
+        def shown(fieldname: str) -> bool:
+            # `select` exists to pick records: the permlevel-0 title and search fields come with it
+            f = meta.get_field(fieldname)
+            return self.readable(meta, fieldname) or (f is not None and f.permlevel == 0 and not f.sensitive)
+
         search_cols = ["name"] + [
             c for c in [title, *meta.doctype.search_fields] if c and c in meta.column_set
         ]
-        search_cols = [c for c in dict.fromkeys(search_cols) if self.readable(meta, c)]
+        search_cols = [c for c in dict.fromkeys(search_cols) if shown(c)]
         if txt:
             like = f"%{txt}%"
             where.add(" OR ".join(f"{query.quote(c)} LIKE ?" for c in search_cols), [like] * len(search_cols))
-        title_sql = query.quote(title) if title and self.readable(meta, title) else "NULL"
+        title_sql = query.quote(title) if title and shown(title) else "NULL"
         rows = self.site.db.fetchall(
             f"SELECT name, {title_sql} AS title FROM {meta.table} WHERE {where.sql} "
             f"ORDER BY {query.compile_order_by(meta, None)} LIMIT ?",

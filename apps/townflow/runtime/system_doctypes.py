@@ -104,6 +104,10 @@ USER = _doctype(
     title_field="full_name",
     search_fields=["full_name"],
 )
+# Every signed-in user may pick a user in a Link field (delegate to, paid by): `select` gives
+# Link search (name and full name) only, never get/get_list, as Frappe's desk offers.
+USER.permissions.append(DocPerm(role="All", select=True))
+ROLE.permissions.append(DocPerm(role="All", select=True))
 
 USER_PERMISSION = _doctype(
     "User Permission",

@@ -51,6 +51,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status": ("状态", "Status"),
     "save": ("保存", "Save"),
     "saved": ("已保存", "Saved"),
+    "created": ("创建", "Created"),
     "cancel": ("取消", "Cancel"),
     "submit_document": ("提交", "Submit"),
     "cancel_document": ("作废", "Cancel document"),

@@ -101,6 +101,17 @@ def timeline_view(page: Any, doctype: str, doc: dict) -> dict[str, Any]:
                     "changes": changes,
                 }
             )
+    if doc.get("creation"):  # Frappe's "created this": a fresh record read "no records"
+        entries.append(
+            {
+                "type": "action",
+                "at": str(doc["creation"])[:19],
+                "user": user_name(site, doc.get("owner")),
+                "title": page.t("created"),
+                "moved": False,
+                "comment": "",
+            }
+        )
     entries.sort(key=lambda e: e["at"])
     expected = [
         {

@@ -89,3 +89,32 @@ def test_campaign_settings_are_no_fixture(files):
 def test_build_check_passes_for_the_committed_app(capsys):
     assert main(["--project", str(ROOT), "build", "--check"]) == 0
     assert "matches the spec" in capsys.readouterr().out
+
+
+def test_a_child_table_gets_companions_but_no_view_log():
+    """Child rows are masked the same way; only the parent's form is opened, so only it logs views."""
+    from townflow.compile.doctypes import doctype_json
+    from townflow.spec.models import DocType
+
+    visit = DocType.model_validate(
+        {
+            "name": "Visit Row",
+            "module": "Care for Girls",
+            "label": {"zh": "随访", "en": "Visit Row"},
+            "istable": True,
+            "fields": [
+                {
+                    "fieldname": "findings",
+                    "fieldtype": "Small Text",
+                    "label": {"zh": "随访情况", "en": "Findings"},
+                    "permlevel": 1,
+                    "sensitive": True,
+                    "mask": "full",
+                }
+            ],
+        }
+    )
+    doc = doctype_json(visit)
+    assert doc["field_order"] == ["findings", "findings_masked"]
+    assert _fields(doc)["findings_masked"]["label"] == "Findings (masked)"
+    assert "track_views" not in doc

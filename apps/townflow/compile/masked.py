@@ -56,5 +56,6 @@ def with_companions(doctype: DocType) -> DocType:
 
 
 def tracks_views(doctype: DocType) -> bool:
-    """A DocType holding sensitive fields has its desk reads logged (Frappe's View Log)."""
-    return any(f.sensitive for f in doctype.fields)
+    """A DocType holding sensitive fields has its desk reads logged (Frappe's View Log). A child
+    table is never opened on its own: its parent's form is what gets logged."""
+    return not doctype.istable and any(f.sensitive for f in doctype.fields)

@@ -100,6 +100,31 @@ def test_a_role_below_the_permlevel_sees_the_id_number_masked(admin, users, org,
     stored = admin.get_doc("Subsidy Application", app["name"])
     assert (stored["applicant_id_number"], stored["applicant_id_number_masked"]) == (id_number, masked)
 
+    # Child rows too: a follow-up visit's findings are masked for the village head.
+    record = clerk.insert(
+        {
+            "doctype": "Pregnancy Record",
+            "person": person["name"],
+            "household": household["household"],
+            "village": org["a"],
+            "responsible_visitor": "张医生",
+            "registered_on": date.today().isoformat(),
+            "lmp_date": date.today().isoformat(),
+            "outcome": "Ongoing",
+            "visits": [
+                {
+                    "visit_date": date.today().isoformat(),
+                    "visit_type": "Home Visit",
+                    "visitor": "张医生",
+                    "findings": "情况正常",
+                }
+            ],
+        }
+    )
+    assert record["visits"][0]["findings_masked"] == "****"
+    row = head.get_doc("Pregnancy Record", record["name"])["visits"][0]
+    assert (row.get("findings"), row["findings_masked"]) == (None, "****")
+
     # Opening the record in the desk is logged (track_views): who read which person.
     head.call("frappe.desk.form.load.getdoc", doctype="Person", name=person["name"])
     views = admin.get_list(

@@ -589,6 +589,37 @@ CASES = [
         "role 'Clerk' is already declared in fixtures/roles.yaml",
         "Clerk",
     ),
+    # --- DocPerm rows narrowed to workflow states
+    (
+        "workflow_states_names_an_unknown_state",
+        A,
+        (
+            "{role: Approver, read: true, write: true, submit: true}",
+            "{role: Approver, read: true, write: true, submit: true, workflow_states: [Approved, Issued]}",
+        ),
+        "doctypes/application.yaml:30:89",
+        "'Issued' is not a state of workflow Application Approval",
+        "Issued",
+    ),
+    (
+        "workflow_states_without_a_workflow",
+        V,
+        ("  - {role: Clerk, read: true}\n", "  - {role: Clerk, read: true, workflow_states: [Approved]}\n"),
+        "doctypes/village.yaml:11:48",
+        "workflow_states needs a workflow on Village, and there is none",
+        "[Approved]",
+    ),
+    (
+        "workflow_states_empty_reaches_nothing",
+        A,
+        (
+            "{role: Approver, read: true, write: true, submit: true}",
+            "{role: Approver, read: true, write: true, submit: true, workflow_states: []}",
+        ),
+        "doctypes/application.yaml:30:78",
+        "workflow_states is empty: the row would reach no record (leave the row out)",
+        "[]",
+    ),
 ]
 
 

@@ -166,11 +166,12 @@ def _close(name: str, candidates: Any) -> str:
 
 def check_project(project: Project) -> list[SpecError]:
     """Every cross-file error of `project` (empty when the project is consistent)."""
-    from townflow.spec.workflow_checks import check_workflow
+    from townflow.spec.workflow_checks import check_state_restricted_permissions, check_workflow
 
     checker = Checker(project)
     for doctype in project.doctypes.values():
         check_doctype(checker, doctype, project.where[("doctype", doctype.name)])
+        check_state_restricted_permissions(checker, doctype, project.where[("doctype", doctype.name)])
     for workflow in project.workflows.values():
         check_workflow(checker, workflow, project.where[("workflow", workflow.document_type)])
     check_records(checker)

@@ -207,7 +207,15 @@ class DocField(Model):
 
 
 class DocPerm(Model):
-    """One row of Frappe's DocPerm, plus the scope of records the role reaches."""
+    """One row of Frappe's DocPerm, plus the scope of records the role reaches.
+
+    `workflow_states`, when given, narrows the row further: it reaches only records whose
+    workflow state is one of these (a Facility Officer sees a certificate once it is Issued,
+    never the application in progress). The DocType must have a workflow naming every state.
+    Frappe's DocPerm cannot say this; the embedded runtime folds it into the row's record
+    condition and the compiled app generates permission_query_conditions / has_permission hooks
+    for it. A user holding another row on the DocType without `workflow_states` is not narrowed.
+    """
 
     role: str
     permlevel: Annotated[int, Field(ge=0, le=9)] = 0
@@ -226,6 +234,8 @@ class DocPerm(Model):
     email: bool = False
     share: bool = False
     scope: Scope = "township"
+    #: this row reaches only records in these workflow states (None: every state)
+    workflow_states: list[str] | None = None
 
 
 class ValidationRule(Model):

@@ -188,3 +188,23 @@ def _check_graph(c: Checker, wf: Workflow, where: Where, index_of: dict[str, int
                 ("states", index, "step"),
                 f"state {s.state!r} has approvers (step) but no transition leaves it",
             )
+
+
+def check_state_restricted_permissions(c: Checker, doctype, where: Where) -> None:
+    """A DocPerm row with `workflow_states` needs a workflow on its DocType naming every state;
+    an empty list would reach nothing (leave the row out instead)."""
+    wf = c.project.workflows.get(doctype.name)
+    for index, perm in enumerate(doctype.permissions):
+        if perm.workflow_states is None:
+            continue
+        at = ("permissions", index, "workflow_states")
+        if wf is None:
+            c.add(where, at, f"workflow_states needs a workflow on {doctype.name}, and there is none")
+            continue
+        if not perm.workflow_states:
+            c.add(where, at, "workflow_states is empty: the row would reach no record (leave the row out)")
+        names = [s.state for s in wf.states]
+        for n, state in enumerate(perm.workflow_states):
+            if state not in names:
+                hint = _close(state, names)
+                c.add(where, (*at, n), f"{state!r} is not a state of workflow {wf.workflow_name}{hint}")

@@ -13,10 +13,11 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from townflow.expr import ExprError, parse
-from townflow.web.pages.common import PageRoute, SessionDep, call, doctype_from_slug
+from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug
+from townflow.web.pages.layout import display_value, fetched_select
 
 router = APIRouter(route_class=PageRoute)
 
@@ -103,3 +104,43 @@ async def form_rules(request: Request, dt: str, session: SessionDep) -> Response
         return script(doctype, rules, session.ctx.user, sorted(session.ctx.roles), now)
 
     return Response(await call(build), media_type="application/javascript; charset=utf-8")
+
+
+@router.get("/form-fetch/{dt}")
+async def form_fetch(request: Request, dt: str, session: SessionDep) -> JSONResponse:
+    """The fetch_from values of `dt` for a Link just chosen (`field`=`value`), read with the user's
+    own permissions, so a new form shows the household's type, the student's name and village as
+    Frappe's form fetches them, instead of hiding them until the first save."""
+    page = Page(request, session)
+    field = (request.query_params.get("field") or "")[:140]
+    value = (request.query_params.get("value") or "")[:140]
+
+    def build() -> dict[str, Any]:
+        site = session.site
+        doctype = doctype_from_slug(site, dt)
+        meta = session.meta(doctype)
+        link = meta.get_field(field)
+        if link is None or link.fieldtype != "Link" or not value or not site.metas.exists(link.options):
+            return {}
+        readable = site.perms.readable_levels(meta, session.ctx)
+        targets = [
+            df
+            for df in meta.doctype.fields
+            if df.fetch_from and df.fetch_from.split(".", 1)[0] == field and df.permlevel in readable
+        ]
+        if not targets:
+            return {}
+        try:
+            source = session.get(link.options, value)
+        except Exception as exc:  # a record the user may not read fetches nothing
+            if isinstance(getattr(exc, "http_status", None), int) and exc.http_status < 500:
+                return {}
+            raise
+        out: dict[str, Any] = {}
+        for df in targets:
+            raw = source.get(df.fetch_from.split(".", 1)[1])
+            shown = display_value(page, fetched_select(site, meta, df), raw)
+            out[df.fieldname] = {"value": raw, "display": shown}
+        return out
+
+    return JSONResponse({"message": await call(build)})

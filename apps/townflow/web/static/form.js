@@ -145,5 +145,48 @@
     apply();
   });
   form.addEventListener("input", apply);
+
+  // fetch_from: a Link chosen fills the fields fetched from it (and, one level on, from a Link
+  // filled that way), as Frappe's form does; the server fetches again on save.
+  var slug = doctype.toLowerCase().split(" ").join("-");
+  function fetchFrom(fieldname, value, depth) {
+    if (!value || depth > 2) return;
+    var url = "/form-fetch/" + encodeURIComponent(slug) + "?field=" + encodeURIComponent(fieldname) +
+      "&value=" + encodeURIComponent(value);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : { message: {} }; })
+      .then(function (data) {
+        var values = data.message || {};
+        Object.keys(values).forEach(function (name) {
+          var got = values[name], raw = got.value === null || got.value === undefined ? "" : String(got.value);
+          topLevel(name).forEach(function (el) {
+            if (el.hasAttribute("data-value")) {
+              el.setAttribute("data-value", raw);
+              var shown = el.querySelector(".value");
+              if (shown) shown.textContent = got.display || "—";
+              el.classList.toggle("ro-empty", raw === "");
+            } else {
+              var input = el.querySelector('[name="' + name + '"]:not([type=hidden])');
+              if (input && !input.value) input.value = raw;
+            }
+            if (el.dataset.fieldtype === "Link" && raw) fetchFrom(name, raw, depth + 1);
+          });
+        });
+        apply();
+      })
+      .catch(function () { /* the server fetches on save */ });
+  }
+  form.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input instanceof HTMLInputElement && input.dataset.link && !input.closest(".child-table")) {
+      fetchFrom(input.name, input.value.trim(), 0);
+    }
+  });
+  // A new form opened with a Link already given (/app/disbursement/new?subsidy_application=...).
+  if (/\/new$/.test(form.getAttribute("action") || "")) {
+    form.querySelectorAll("input[data-link]").forEach(function (input) {
+      if (input.value && !input.closest(".child-table")) fetchFrom(input.name, input.value.trim(), 0);
+    });
+  }
   apply();
 })();

@@ -10,6 +10,8 @@ Model (Frappe's, plus scope):
   Village Clerk of V01 reaches everything.
 - A child DocType takes its parent's permissions; a DocType without its own Link to Village
   but with a Link to a DocType that has one (Person -> Household) is scoped through that Link.
+- A row with `workflow_states` (spec) reaches only records in those states: a Facility
+  Officer sees a termination certificate once issued, never the application in progress.
 - Rows at higher permlevels grant field access only: `readable_levels` / `writable_levels`.
 
 `where()` compiles the record check to one parameterized SQL condition used by get, get_list,
@@ -91,6 +93,19 @@ class Permissions:
         if fieldname not in meta.column_set:
             raise ValueError(f"{doctype} has no field {fieldname!r}")
         self._restrictions.setdefault((doctype, role), []).append((fieldname, tuple(values)))
+
+    def _row_restrictions(self, meta: Meta, row: DocPerm) -> list[tuple[str, tuple]]:
+        """(field, allowed values) pairs narrowing what `row` reaches: the site's `restrict()`
+        calls for its role, plus the row's own `workflow_states` from the spec. A row naming
+        states on a DocType whose workflow is inactive reaches nothing (empty values)."""
+        narrowed = list(self._restrictions.get((meta.name, row.role), ()))
+        if row.workflow_states is not None:
+            state_field = meta.workflow_state_field
+            if state_field is None:
+                narrowed.append(("name", ()))
+            else:
+                narrowed.append((state_field, tuple(row.workflow_states)))
+        return narrowed
 
     # -- which rows apply --------------------------------------------------------------------
 
@@ -204,7 +219,7 @@ class Permissions:
             if row.if_owner:
                 conds.append(f"{alias}owner = ?")
                 cond_params.append(ctx.user)
-            for fieldname, values in self._restrictions.get((meta.name, row.role), ()):
+            for fieldname, values in self._row_restrictions(meta, row):
                 marks = ", ".join("?" * len(values)) or "NULL"
                 conds.append(f"{alias}{quote(fieldname)} IN ({marks})")
                 cond_params.extend(values)
@@ -237,7 +252,7 @@ class Permissions:
                 continue
             if row.if_owner and doc.get("owner", ctx.user) != ctx.user:
                 continue
-            restrictions = self._restrictions.get((meta.name, row.role), ())
+            restrictions = self._row_restrictions(meta, row)
             if any(doc.get(fieldname) not in values for fieldname, values in restrictions):
                 continue
             if row.scope == "township":

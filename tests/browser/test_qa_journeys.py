@@ -265,3 +265,31 @@ def test_a_form_reads_in_english_and_back(actor: Actor, live_server: LiveServer)
     page.wait_for_load_state()
     assert page.locator(".field[data-fieldname=student_gender] .value").inner_text() == "女"
     assert page.locator("[data-state]").first.inner_text().strip() == "待街道计生办审查"
+
+
+def test_picking_a_link_fills_what_is_fetched_from_it(actor: Actor, live_server: LiveServer) -> None:
+    """A new form shows the chosen student's name, gender and village at once (fetch_from), and
+    the household's number with its head's name beside it."""
+    household, _mother = _household_and_mother(live_server)
+    daughter = _as(live_server, CLERK).insert(
+        {
+            "doctype": "Person",
+            "household": household["name"],
+            "full_name": "周小雪",
+            "gender": "Female",
+            "date_of_birth": "2008-01-02",
+            "relationship": "Daughter",
+        }
+    )
+    page = actor.login(CLERK)
+    actor.goto("/app/student-aid-application/new")
+    page.fill("input[name=student]", daughter["name"])
+    page.locator(f".link-suggest div[data-value='{daughter['name']}']").click()
+    from playwright.sync_api import expect
+
+    expect(page.locator(".field[data-fieldname=student_name] .value")).to_have_text("周小雪")
+    assert page.locator(".field[data-fieldname=student_gender] .value").inner_text() == "女"
+    assert "周建国" in page.locator(".field[data-fieldname=household] .value").inner_text()
+    assert page.locator(".field[data-fieldname=student] [data-link-title]").inner_text() == "周小雪"
+    assert page.locator(".link-suggest").count() == 0
+    actor.shot("qa-05-live-fetch")

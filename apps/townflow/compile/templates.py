@@ -167,7 +167,10 @@ def hooks_py(
     fixtures: list[dict],
     doc_events: dict[str, dict[str, str]],
     overrides: dict[str, str],
+    state_restricted: list[str] | None = None,
 ) -> str:
+    """hooks.py; `state_restricted` names DocTypes with DocPerm rows narrowed to workflow
+    states, which get permission_query_conditions and has_permission hooks."""
     ext = f"{APP_NAME}.{EXT_PACKAGE}"
     parts = [
         f'"""{APP_TITLE}: hooks (wiring only).\n\n{GENERATED_NOTE}\n"""\n\n',
@@ -195,4 +198,16 @@ def hooks_py(
         "# apply_workflow wrapped for countersign steps and required comments.\n",
         assignment("override_whitelisted_methods", overrides),
     ]
+    if state_restricted:
+        parts += [
+            "\n# DocPerm rows the spec narrows to workflow states (a Facility Officer reads a\n",
+            "# certificate once issued, not the application in progress): lists and single documents.\n",
+            assignment(
+                "permission_query_conditions",
+                {dt: f"{ext}.permissions.query_conditions" for dt in state_restricted},
+            ),
+            assignment(
+                "has_permission", {dt: f"{ext}.permissions.has_permission" for dt in state_restricted}
+            ),
+        ]
     return "".join(parts)

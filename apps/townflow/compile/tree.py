@@ -107,6 +107,15 @@ def _doc_events(project: Any) -> dict[str, dict[str, str]]:
     return events
 
 
+def _state_restricted(project: Any) -> list[str]:
+    """DocTypes with DocPerm rows narrowed to workflow states: Frappe needs hooks for them."""
+    return [
+        name
+        for name in sorted(project.doctypes)
+        if any(p.workflow_states is not None for p in project.doctypes[name].permissions)
+    ]
+
+
 def _spec_bundle(project: Any) -> dict[str, Any]:
     """The parts of the spec the extension code needs at run time, as pydantic dumps."""
     return {
@@ -142,7 +151,9 @@ def build_files(project: Any) -> dict[str, bytes]:
     fixture_files, fixture_hooks = _fixtures(project)
     files.update(fixture_files)
     overrides = {f"townflow.api.{m}": f"{EXT}.api.{m}" for m in API_METHODS} | FRAPPE_OVERRIDES
-    files[f"{APP}/hooks.py"] = t.hooks_py(fixture_hooks, _doc_events(project), overrides)
+    files[f"{APP}/hooks.py"] = t.hooks_py(
+        fixture_hooks, _doc_events(project), overrides, _state_restricted(project)
+    )
     roles = [r for k, r in sorted(project.roles.items()) if k not in STANDARD_ROLES]
     workflows = [project.workflows[k] for k in sorted(project.workflows)]
     # Translations cover the masked companion fields the DocType JSON adds (compile.masked).

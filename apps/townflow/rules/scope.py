@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from townflow.spec.models import SCOPE_DOCTYPE
+from townflow.spec.models import SCOPE_DOCTYPE, DocPerm
 
 SCOPED = tuple(SCOPE_DOCTYPE)  # ("village", "department", "facility")
 
@@ -54,3 +54,30 @@ def doc_in_scope(scope: str, doc: Mapping, scope_field: str | None, allowed: fro
     if scope_field is None:
         return False
     return value_in_scope(scope, doc.get(scope_field), allowed)
+
+
+def reachable_workflow_states(
+    permissions: Iterable[DocPerm], roles: Iterable[str], ptype: str = "read"
+) -> tuple[str, ...] | None:
+    """The workflow states a holder of `roles` reaches records in, or None when not narrowed.
+
+    Only permlevel-0 rows of the user's roles that grant `ptype` count ("select" is granted by
+    read too). None when one of them has no `workflow_states` (it reaches every state) or when
+    none grants `ptype` at all (DocPerm alone refuses then). Otherwise the union of their
+    states. The Frappe app narrows by this per user (permission_query_conditions and
+    has_permission hooks); the embedded runtime applies each row's states to that row alone,
+    which differs only for a user whose rows are scoped differently and narrowed differently.
+    """
+    held = set(roles)
+    states: list[str] = []
+    granting = False
+    for row in permissions:
+        if row.role not in held or row.permlevel != 0:
+            continue
+        if not (getattr(row, ptype, False) or (ptype == "select" and row.read)):
+            continue
+        granting = True
+        if row.workflow_states is None:
+            return None
+        states.extend(s for s in row.workflow_states if s not in states)
+    return tuple(states) if granting else None

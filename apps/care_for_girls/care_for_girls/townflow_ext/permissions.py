@@ -1,0 +1,59 @@
+"""DocPerm rows narrowed to workflow states (the spec's `workflow_states`), on Frappe.
+
+Frappe's DocPerm cannot say "only records in these workflow states" (a Facility Officer reads a
+termination certificate once it is Issued, never the application in progress). `townflow build`
+wires these two generic functions into hooks.py for every DocType with such rows:
+
+- `query_conditions(user, doctype)` (permission_query_conditions): a SQL condition on the
+  workflow state column that get_list, get_count, reports, Link search and the app's inbox add;
+- `has_permission(doc, ptype, user)`: False for a single document outside those states (desk
+  form, REST get, print, writes).
+
+Both narrow a user only when every row of theirs granting the operation names states
+(townflow.rules.scope.reachable_workflow_states): a user who also holds an unrestricted row
+(System Manager, Township Approver) is left to DocPerm and User Permissions.
+"""
+
+from __future__ import annotations
+
+import frappe
+
+from townflow.rules.scope import reachable_workflow_states
+
+from . import spec
+
+
+def _states(doctype_name: str, user: str | None, ptype: str) -> tuple[str, tuple[str, ...]] | None:
+    """(state field, states) narrowing `user` on `doctype_name` for `ptype`, or None."""
+    user = user or frappe.session.user
+    dt = spec.doctype(doctype_name)
+    if dt is None or user == "Administrator":
+        return None
+    states = reachable_workflow_states(dt.permissions, frappe.get_roles(user), ptype)
+    if states is None:
+        return None
+    wf = spec.workflow(doctype_name)
+    if wf is None:  # the spec check demands a workflow; without one no record is in a state
+        return "name", ()
+    return wf.workflow_state_field, states
+
+
+def query_conditions(user: str | None = None, doctype: str | None = None) -> str:
+    """`tabX`.`workflow_state` in (...) for a user reaching `doctype` only in some states."""
+    narrowed = _states(doctype, user, "read") if doctype else None
+    if narrowed is None:
+        return ""
+    field, states = narrowed
+    if not states:
+        return "1=0"
+    values = ", ".join(frappe.db.escape(s) for s in states)
+    return f"`tab{doctype}`.`{field}` in ({values})"
+
+
+def has_permission(doc, ptype: str = "read", user: str | None = None, debug: bool = False):
+    """False when `doc` is outside the states the user's rows reach; None leaves it to Frappe."""
+    narrowed = _states(doc.doctype, user, ptype or "read")
+    if narrowed is None:
+        return None
+    field, states = narrowed
+    return None if doc.get(field) in states else False

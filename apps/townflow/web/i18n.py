@@ -64,6 +64,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "row_error": ("第 {row} 行：{message}", "Row {row}: {message}"),
     "save_failed": ("保存失败，请检查标出的字段", "Not saved: please check the marked fields"),
     "action_failed": ("操作未完成", "The action was not taken"),
+    "save_then_act": (
+        "请先填写标出的字段并保存，再办理此操作",
+        "Fill in the marked fields and save, then take the action again",
+    ),
     "actions": ("审批操作", "Actions"),
     "comment": ("意见", "Comment"),
     "comment_required": ("此操作须填写意见", "This action needs a comment"),

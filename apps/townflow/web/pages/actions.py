@@ -27,6 +27,7 @@ from townflow.web.pages.common import (
     safe_next,
     slug,
 )
+from townflow.web.pages.formdata import field_errors
 from townflow.web.pages.forms import render_form
 from townflow.web.pages.layout import document_access
 
@@ -86,19 +87,29 @@ async def document_action(request: Request, dt: str, name: str, session: Session
                 raise
             doc = session.get(doctype, name)
             access = document_access(page.site, session, doctype, doc)
+            errors, _general = field_errors(exc, page.lang)
+            general = [message_of(exc, page.lang)]
+            if any(access.field_editable(df) for df in _fields_named(page, doctype, errors)):
+                general.append(page.t("save_then_act"))  # 确认入学 needs 入学日期 saved first
             return render_form(
                 page,
                 doctype,
                 doc,
                 access,
                 is_new=False,
-                general_errors=[message_of(exc, page.lang)],
+                errors=errors,
+                general_errors=general,
                 heading="action_failed",
                 status_code=status,
             )
         return redirect(back)
 
     return await call(act)
+
+
+def _fields_named(page: Page, doctype: str, errors: dict[str, list[str]]) -> list[Any]:
+    meta = page.site.metas.get(doctype)
+    return [df for df in (meta.get_field(name) for name in errors) if df is not None]
 
 
 def delegate_candidates(session: Any, doctype: str, name: str) -> list[dict[str, str]]:

@@ -73,6 +73,9 @@ def timeline_view(page: Any, doctype: str, doc: dict) -> dict[str, Any]:
         kind = action.get("kind") or "transition"
         if kind == "comment":
             title = page.t("comment")
+        elif kind == "delegate" and str(action.get("action") or "").startswith("Delegate to "):
+            # to whom: the log names the user ("Delegate to approver2@demo")
+            title = f"{page.t('delegate')} → {user_name(site, action['action'][len('Delegate to ') :])}"
         elif kind in _KIND_KEYS:
             title = page.t(_KIND_KEYS[kind])
         else:

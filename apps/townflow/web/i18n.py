@@ -109,8 +109,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "issuing_office": ("街道计生办", "Township Family Planning Office"),
     "seal": ("（盖章）", "(Seal)"),
     "not_printable": (
-        "该单据尚未批准或签发，不能打印",
-        "This document is not approved or issued yet and cannot be printed",
+        "只有已批准或已签发（有效）的单据可以打印",
+        "Only an approved or issued (valid) document can be printed",
     ),
     "attachment": ("附件", "Attachment"),
     "upload": ("上传", "Upload"),

@@ -83,7 +83,19 @@ def raw_record(site, doctype: str, kind: str) -> dict:
                 row[f.fieldname] = values[scope]
         if f.permlevel > 0 and f.fieldtype in ("Data", "Small Text", "Text", "Long Text"):
             row[f.fieldname] = SECRET
+    workflow = site.project.workflows.get(doctype)
+    if workflow is not None:
+        row[workflow.workflow_state_field] = record_state(site.project, doctype)
     return row
+
+
+def record_state(project, doctype: str) -> str | None:
+    """The workflow state the matrix records are in: one that rows narrowed to workflow states
+    (`workflow_states`) reach, so those rows are exercised too; else none."""
+    for perm in project.doctypes[doctype].permissions:
+        if perm.workflow_states:
+            return perm.workflow_states[0]
+    return None
 
 
 SECRET = "370626199001011234"
@@ -112,6 +124,8 @@ def expected(project, role: str, doctype: str, op: str, kind: str, *, owned: boo
     owned = kind == "own_outside" if owned is None else owned
     for perm in project.doctypes[doctype].permissions:
         if perm.role not in (role, "All") or perm.permlevel != 0 or not getattr(perm, op):
+            continue
+        if perm.workflow_states is not None and record_state(project, doctype) not in perm.workflow_states:
             continue
         if in_scope(project, doctype, kind, perm.scope) and (owned or not perm.if_owner):
             return True

@@ -112,6 +112,26 @@ def test_a_stale_copy_conflicts_and_changes_nothing(wsite, world):
     assert state(wsite, app) == "Pending Village Verification"
 
 
+def test_the_facility_sees_the_certificate_once_issued_not_the_application(wsite, world):
+    """The Facility Officer's rows name the workflow states Issued and later (spec
+    workflow_states): the chosen facility learns nothing of an application in progress."""
+    app = world.certificate_application(EAST, weeks=10)
+    facility = wsite.session("facility")
+    for user, action in [(None, None), ("clerk.east", "Submit"), ("head.east", "Verify")]:
+        if user:
+            act(wsite, user, app, action)
+        with pytest.raises(errors.DoesNotExistError):
+            facility.get(app["doctype"], app["name"])
+        assert facility.get_count(app["doctype"], {"name": app["name"]}) == 0
+    act(wsite, "approver1", app, "Approve")
+    issued = facility.get(app["doctype"], app["name"])
+    assert issued["workflow_state"] == "Issued"
+    assert issued["reason"] == "避孕失败，本人自愿申请"  # permlevel 1, once issued
+    assert [r["name"] for r in facility.get_list(app["doctype"], filters={"name": app["name"]})] == [
+        app["name"]
+    ]
+
+
 def issue(wsite, world, village=EAST):
     app = world.certificate_application(village, weeks=10)
     for user, action in [("clerk.east", "Submit"), ("head.east", "Verify"), ("approver1", "Approve")]:

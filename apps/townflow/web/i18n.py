@@ -109,8 +109,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "issuing_office": ("街道计生办", "Township Family Planning Office"),
     "seal": ("（盖章）", "(Seal)"),
     "not_printable": (
-        "只有已批准或已签发（有效）的单据可以打印",
-        "Only an approved or issued (valid) document can be printed",
+        "不能打印：只有已批准或已签发（有效）的单据可以打印",
+        "Cannot be printed: only an approved or issued (valid) document can be",
     ),
     "attachment": ("附件", "Attachment"),
     "upload": ("上传", "Upload"),

@@ -172,7 +172,8 @@ class PageRoute(APIRoute):
                 response = await original(request)
             except auth.LoginRequired:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(f"/login?next={urlquote(target, safe='')}", status_code=303)
+                # the chosen ?lang= reaches the login page too (it is remembered below)
+                response = RedirectResponse(f"/login?next={urlquote(target, safe='')}", status_code=303)
             except Exception as exc:
                 status = getattr(exc, "http_status", None)
                 if not isinstance(status, int) or status >= 500:

@@ -93,6 +93,7 @@ def _render_user(
     is_new: bool,
     error: str = "",
     status: int = 200,
+    notice: str | None = None,
 ):
     session = page.session
     role_names = sorted(page.site.project.roles)
@@ -107,6 +108,7 @@ def _render_user(
         scope_choices=_scope_choices(session),
         scopes=scopes,
         error=error,
+        notice=notice,
     )
 
 
@@ -127,7 +129,10 @@ async def edit_user(request: Request, name: str, session: SessionDep) -> HTMLRes
 
     def build() -> HTMLResponse:
         _require_admin(session)
-        return _render_user(page, session.get("User", name), _user_scopes(session, name), is_new=False)
+        notice = page.t("saved") if request.query_params.get("saved") else None
+        return _render_user(
+            page, session.get("User", name), _user_scopes(session, name), is_new=False, notice=notice
+        )
 
     return await call(build)
 
@@ -171,7 +176,7 @@ async def save_user(request: Request, session: SessionDep) -> Any:
             return _render_user(
                 page, doc, wanted, is_new=is_new, error=message_of(exc, page.lang), status=status
             )
-        return redirect(f"/admin/users/{quote(saved['name'])}")
+        return redirect(f"/admin/users/{quote(saved['name'])}?saved=1")
 
     return await call(save)
 

@@ -76,7 +76,7 @@ def _campaign_settings(only_missing: bool) -> list[str]:
         stored = frappe.db.get_singles_dict(spec.SETTINGS_DOCTYPE)
         values = {k: v for k, v in values.items() if stored.get(k) in (None, "")}
     if values:
-        frappe.db.set_single_value(spec.SETTINGS_DOCTYPE, values)
+        frappe.db.set_single_value(spec.SETTINGS_DOCTYPE, dict(values))  # set_value adds `modified`
         frappe.clear_document_cache(spec.SETTINGS_DOCTYPE, spec.SETTINGS_DOCTYPE)
     return sorted(values)
 

@@ -293,3 +293,78 @@ def test_picking_a_link_fills_what_is_fetched_from_it(actor: Actor, live_server:
     assert page.locator(".field[data-fieldname=student] [data-link-title]").inner_text() == "周小雪"
     assert page.locator(".link-suggest").count() == 0
     actor.shot("qa-05-live-fetch")
+
+
+def test_finance_records_and_submits_a_disbursement_then_marks_it_paid(
+    actor: Actor, live_server: LiveServer
+) -> None:
+    """A Disbursement is submittable without a workflow: the form offers 提交, and once it is
+    submitted the approved application can be marked 已发放."""
+    clerk = _as(live_server, CLERK)
+    household = clerk.insert(
+        {
+            "doctype": "Household",
+            "village": _village_of_clerk(live_server),
+            "head_name": "吴建军",
+            "residence_type": "Rural",
+            "address": "五组2号",
+            "household_type": "One-girl",
+            "is_girl_household": 1,
+            "number_of_children": 1,
+            "number_of_daughters": 1,
+            "second_child_entitled": 1,
+            "income_status": "Normal",
+        }
+    )
+    head = clerk.insert(
+        {
+            "doctype": "Person",
+            "household": household["name"],
+            "full_name": "吴建军",
+            "gender": "Male",
+            "date_of_birth": "1985-02-03",
+            "relationship": "Head",
+        }
+    )
+    doc = clerk.insert(
+        {
+            "doctype": "Subsidy Application",
+            "household": household["name"],
+            "applicant": head["name"],
+            "benefit_kind": "One-time Reward",
+            "amount": 1000,
+            "one_girl_pledge": 1,
+            "pledge_signed_on": "2026-10-01",
+        }
+    )
+    for user, action in (
+        (CLERK, "Submit"),
+        (HEAD, "Verify"),
+        (APPROVER, "Forward"),
+        ("finance@demo", "Approve"),
+        (APPROVER, "Issue Notice"),
+    ):
+        client = _as(live_server, user)
+        doc = client.apply_workflow(client.get_doc(doc["doctype"], doc["name"]), action, "同意")
+    assert doc["workflow_state"] == "Approved"
+
+    page = actor.login("finance@demo")
+    actor.goto(f"/app/disbursement/new?subsidy_application={doc['name']}")
+    from playwright.sync_api import expect
+
+    expect(page.locator(".field[data-fieldname=approved_amount] .value")).to_have_text("1,000.00")
+    page.fill("input[name=amount]", "1000")
+    page.fill("input[name=bank_reference]", "BK-QA-0001")
+    page.fill("input[name=paid_by]", "finance@demo")
+    page.click("#save-button")
+    page.wait_for_url(re.compile(r".*/app/disbursement/[^/?]+\?saved=1"))
+    page.click("#submit-document")
+    page.wait_for_load_state()
+    assert page.locator("[data-docstatus]").get_attribute("data-docstatus") == "1"
+    assert page.locator("#save-button").count() == 0, "nothing left to edit once submitted"
+    actor.shot("qa-06-disbursement-submitted")
+
+    actor.goto(f"/app/subsidy-application/{doc['name']}")
+    page.get_by_role("button", name="登记发放", exact=True).click()
+    page.wait_for_load_state()
+    assert _state(page) == "Disbursed"

@@ -6,6 +6,8 @@
 - 转交: the approver hands the step to a second approver made on the admin page, who then acts.
 - 会签: two leaders countersign a certificate; the first is not offered 会签同意 a second time.
 - The issued certificate prints with its serial number; the form reads in English on request.
+- Picking a Link fills what is fetched from it; a Disbursement is submitted from its own form
+  and the application is then marked paid.
 
 The documents are filed over REST as the village clerk and moved to the step under test, so
 each journey starts where its people start and does not depend on the other tests' state.

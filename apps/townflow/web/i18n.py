@@ -77,6 +77,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "return_to": ("退回至", "Return to"),
     "withdraw": ("撤回", "Withdraw"),
     "delegate": ("转交", "Delegate"),
+    "more_actions": ("更多操作（退回、转交、评论）…", "More (return, delegate, comment)…"),
     "delegate_none": (
         "转交：没有其他同岗位人员，请系统管理员为同事分配该角色",
         "Delegate: nobody else holds this role here; ask the administrator to give a colleague the role",

@@ -168,6 +168,8 @@ def workflow_svg(page: Any, workflow: Any) -> Markup:
                 path = f"M{x1:.0f},{sy:.0f} L{lane_x:.0f},{sy:.0f} L{lane_x:.0f},{ey:.0f} L{x2:.0f},{ey:.0f}"
             lx, ly, anchor = lane_x - 4, (sy + ey) / 2 if t.state not in side else ey + 16, "end"
         labelled = (t.state, t.action) in seen_labels  # one label for a fan of conditional routes
+        if t.next_state in side and t.state in depth and rows[depth[t.state]][-1] != t.state:
+            labelled = True  # a rejection from inside a row: its label would sit on the next box
         seen_labels.add((t.state, t.action))
         parts.append(
             f'<g class="wf-transition wf-{escape(t.kind)}"><path d="{path}" fill="none" stroke="{color}" '

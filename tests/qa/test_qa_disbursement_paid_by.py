@@ -9,15 +9,9 @@ default to the user filling it (Frappe's `__user`), as the one who pays is the o
 
 from __future__ import annotations
 
-import pytest
 from workflow_support import EAST, act
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="doctypes/disbursement.yaml paid_by has no `default: __user`; changing it needs "
-    "`townflow build` of apps/care_for_girls (owned by the spec/compile engineers)",
-)
 def test_paid_by_defaults_to_the_finance_officer(wsite, world):
     household = world.household(EAST)
     person = world.person(household, relationship="Head")

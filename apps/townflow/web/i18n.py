@@ -52,6 +52,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "save": ("保存", "Save"),
     "saved": ("已保存", "Saved"),
     "created": ("创建", "Created"),
+    "connections": ("关联单据", "Connections"),
+    "linked_records": ("查看已关联的", "Linked records"),
     "cancel": ("取消", "Cancel"),
     "submit_document": ("提交", "Submit"),
     "cancel_document": ("作废", "Cancel document"),

@@ -24,6 +24,7 @@ from townflow.web.pages.common import (
     render,
     slug,
 )
+from townflow.web.pages.connections import connections
 from townflow.web.pages.formdata import document_values, field_errors
 from townflow.web.pages.layout import Access, build_tabs, display_value, document_access
 from townflow.web.pages.printing import is_printable
@@ -156,6 +157,7 @@ def render_form(
         ),
         printable=is_printable(doctype, doc),
         submit_ops=[] if is_new else _submit_ops(page, meta, doc, workflow),
+        connections=[] if is_new else connections(page, meta, doc),
     )
 
 

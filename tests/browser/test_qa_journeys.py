@@ -351,7 +351,9 @@ def test_finance_records_and_submits_a_disbursement_then_marks_it_paid(
     assert doc["workflow_state"] == "Approved"
 
     page = actor.login("finance@demo")
-    actor.goto(f"/app/disbursement/new?subsidy_application={doc['name']}")
+    actor.goto(f"/app/subsidy-application/{doc['name']}")
+    page.locator("#connections").get_by_role("link", name="新建资金发放").click()
+    page.wait_for_url(re.compile(r".*/app/disbursement/new\?subsidy_application=.*"))
     from playwright.sync_api import expect
 
     expect(page.locator(".field[data-fieldname=approved_amount] .value")).to_have_text("1,000.00")

@@ -9,15 +9,9 @@ same match), so the clerk would be offered her village only.
 
 from __future__ import annotations
 
-import pytest
 from workflow_support import EAST
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime permissions apply User Permissions to linking doctypes only, not to the allowed "
-    "doctype's own records (Frappe does both); a permission-model change, not a local fix",
-)
 def test_a_village_clerk_is_offered_her_own_village_only(wsite):
     clerk = wsite.session("clerk.east")
     villages = [row["name"] for row in clerk.get_list("Village", fields=["name"], limit_page_length=0)]

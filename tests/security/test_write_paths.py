@@ -165,7 +165,10 @@ def test_a_record_cannot_be_moved_to_another_village(app, site, admin):
     clerk = api_login(app, CLERK)
     mine = one(site, "Household", village=village_of(site, CLERK))["name"]
     answer = clerk.put(f"/api/resource/Household/{mine}", json={"village": village_of(site, OTHER_CLERK)})
-    assert answer.status_code == 403, answer.text
+    # her User Permission limits the Village records themselves (as on Frappe): the other village
+    # is "no such Village" to her, refused like any Link she may not pick
+    assert answer.status_code == 417 and exc_type(answer) == "LinkValidationError", answer.text
+    assert answer.json()["fields"] == ["village"]
     assert admin.get("Household", mine)["village"] == village_of(site, CLERK)
     # nor a person moved into another village's household (that household is "not found" for her)
     person = one(site, "Person", household=mine)["name"]

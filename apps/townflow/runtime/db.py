@@ -25,18 +25,6 @@ from pathlib import Path
 from typing import Any
 
 BUSY_TIMEOUT_MS = 30_000
-# Each page a commit dirties is appended whole to the WAL and fsync'd; a transition dirties ~40
-# scattered index pages, so bytes per commit scale with the page size. Measured on this disk:
-# 40 scattered pages per commit run at ~1,350 commits/s with 4 KB pages and ~2,500/s with 1 KB
-# (1 KB trees are deeper, so a transition touches ~55 pages instead of ~40: still 3x fewer bytes).
-PAGE_SIZE = 1024
-# A checkpoint copies every page changed since the last one into the database file and fsyncs
-# it, inside whichever commit crosses the threshold. SQLite's default (1,000 pages, ~20
-# transitions here) pays that every few dozen commits; 8 MB lets the hot index pages, rewritten
-# by every transition, be copied once per ~150 transitions instead. Measured: ~480-580 -> ~600-740
-# durable transitions/s. The size limit gives the disk back after a burst (a bulk import).
-WAL_CHECKPOINT_BYTES = 8 * 1024 * 1024
-WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 
 
 def quote(identifier: str) -> str:
@@ -70,12 +58,7 @@ class Database:
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
             conn.row_factory = sqlite3.Row
-            # Before WAL is switched on: it only takes effect on a new, empty database file.
-            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
             conn.execute("PRAGMA journal_mode=WAL")
-            page_size = conn.execute("PRAGMA page_size").fetchone()[0]  # an old site keeps its own
-            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_BYTES // page_size}")
-            conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

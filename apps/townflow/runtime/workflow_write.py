@@ -99,7 +99,8 @@ def save_state(session, writer, loaded, updates: dict[str, Any]) -> dict:
         site.db, meta, {k: new[k] for k in (*updates, "name", "modified", "modified_by") if k in new}
     )
     if meta.doctype.track_changes:
-        data = versions.diff(site.metas, meta, old, new)
+        # only the updated fields can differ (new is old plus updates): diff those alone
+        data = versions.diff(site.metas, meta, old, {k: new[k] for k in updates if k in new})
         if versions.has_changes(data):
             versions.record(site.db, site.metas, meta.name, new["name"], data, writer.user, new["modified"])
     return new

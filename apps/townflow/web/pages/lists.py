@@ -68,7 +68,8 @@ async def home(request: Request, session: SessionDep) -> HTMLResponse:
             dt = item["reference_doctype"]
             item["doctype_label"] = page.doctype_label(dt)
             item["state_label"] = page.state_label(dt, item.get("workflow_state"))
-            item["url"] = f"/app/{slug(dt)}/{item['reference_name']}"
+            item["state_style"] = page.state_style(dt, item.get("workflow_state"))
+            item["url"] = f"/app/{slug(dt)}/{quote(item['reference_name'])}"
         return render(
             page,
             "home.html",

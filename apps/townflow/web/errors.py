@@ -3,8 +3,14 @@
 A Frappe client (ours, `frappeclient`, a browser script) recognises a failure by three things:
 the HTTP status, `exc_type` (the exception's class name) and `_server_messages` (a JSON string
 holding a list of JSON strings, each `{"message": ..., "title": ..., "indicator": "red"}`).
-Every error leaving this app, the runtime's and the web layer's own, gets exactly that shape,
-so a script written against a Frappe site reads our errors unchanged.
+Every error leaving this app gets exactly that shape, so a script written against a Frappe site
+reads our errors unchanged.
+
+There is one error hierarchy, the runtime's (`townflow.runtime.errors.TownflowError`): the
+errors both layers raise (PermissionError, DoesNotExistError, ValidationError,
+AuthenticationError) are the runtime's classes, re-exported here, and the few only the web layer
+raises (SessionExpired, CSRFTokenError, TooManyRequestsError) subclass its base. So one handler
+renders them all, and a page catching the runtime's PermissionError also catches a guest's.
 
 Never a 500 for bad input: request validation failures (bad query parameters, malformed JSON,
 unknown routes) are mapped to Frappe's 4xx exceptions here, and an unexpected exception becomes
@@ -22,62 +28,57 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from townflow.runtime.errors import (
+    AuthenticationError,
+    DoesNotExistError,
+    PermissionError,
+    TownflowError,
+    ValidationError,
+)
 from townflow.web.jsonutil import FrappeJSONResponse
+
+__all__ = [
+    "AuthenticationError",
+    "CSRFTokenError",
+    "DoesNotExistError",
+    "PermissionError",
+    "SessionExpired",
+    "TooManyRequestsError",
+    "ValidationError",
+    "error_body",
+    "error_response",
+    "install_error_handlers",
+    "server_messages",
+]
 
 log = logging.getLogger("townflow.web")
 
 
-class WebError(Exception):
-    """An error the web layer raises itself (authentication, CSRF, rate limit, bad request).
-
-    The runtime's errors (`townflow.runtime.errors.TownflowError`) have the same two attributes,
-    so both go through one handler.
-    """
-
-    exc_type = "ValidationError"
-    http_status = 417
-
-    def __init__(self, message: str, *, zh: str | None = None, extra: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.zh = zh or message
-        self.extra = extra or {}
-
-
-class AuthenticationError(WebError):
-    exc_type = "AuthenticationError"
-    http_status = 401
-
-
-class SessionExpired(WebError):
+class SessionExpired(TownflowError):
     exc_type = "SessionExpired"
     http_status = 401
 
 
-class PermissionError(WebError):
-    exc_type = "PermissionError"
-    http_status = 403
-
-
-class CSRFTokenError(WebError):
+class CSRFTokenError(TownflowError):
     """Frappe answers a missing or wrong CSRF token with 400 and `CSRFTokenError`."""
 
     exc_type = "CSRFTokenError"
     http_status = 400
 
 
-class DoesNotExistError(WebError):
-    exc_type = "DoesNotExistError"
-    http_status = 404
+class TooManyRequestsError(TownflowError):
+    """Too many failed logins; `retry_after` (seconds) becomes the Retry-After header."""
 
-
-class ValidationError(WebError):
-    exc_type = "ValidationError"
-    http_status = 417
-
-
-class TooManyRequestsError(WebError):
     exc_type = "TooManyRequestsError"
     http_status = 429
+    retry_after: int = 0
+
+
+def _answer(exc_type: str, http_status: int, en: str, zh: str | None = None) -> TownflowError:
+    """An error for an answer no class names (a 405, an unexpected 500, another HTTP status)."""
+    err = TownflowError(en, zh)
+    err.exc_type, err.http_status = exc_type, http_status
+    return err
 
 
 def server_messages(messages: list[dict[str, Any]]) -> str:
@@ -85,66 +86,50 @@ def server_messages(messages: list[dict[str, Any]]) -> str:
     return json.dumps([json.dumps(m, ensure_ascii=False) for m in messages], ensure_ascii=False)
 
 
-def _message_entries(exc: Exception) -> list[dict[str, Any]]:
-    """One msgprint entry per problem; runtime errors name each offending field."""
+def _message_entries(exc: TownflowError) -> list[dict[str, Any]]:
+    """One msgprint entry per problem, naming the offending field where there is one."""
     entries: list[dict[str, Any]] = []
-    for m in getattr(exc, "messages", None) or []:
-        en = getattr(m, "en", None) or str(m)
-        entry = {"message": en, "title": "Message", "indicator": "red", "raise_exception": 1}
-        zh = getattr(m, "zh", None)
-        if zh:
-            entry["message_zh"] = zh
-        if getattr(m, "field", None):
+    for m in exc.messages:
+        entry: dict[str, Any] = {
+            "message": m.en or str(m),
+            "title": "Message",
+            "indicator": "red",
+            "raise_exception": 1,
+        }
+        if m.zh:
+            entry["message_zh"] = m.zh
+        if m.field:
             entry["field"] = m.field
-        entries.append(entry)
-    if not entries:
-        entry = {"message": str(exc), "title": "Message", "indicator": "red", "raise_exception": 1}
-        zh = getattr(exc, "zh", None)
-        if zh:
-            entry["message_zh"] = zh
         entries.append(entry)
     return entries
 
 
-def error_body(exc: Exception) -> dict[str, Any]:
+def error_body(exc: TownflowError) -> dict[str, Any]:
     """The JSON body Frappe sends for `exc` (v1 API with tracebacks off, plus `exception`)."""
-    exc_type = getattr(exc, "exc_type", None) or type(exc).__name__
     body: dict[str, Any] = {
-        "exc_type": exc_type,
-        "exception": f"frappe.exceptions.{exc_type}: {exc}",
+        "exc_type": exc.exc_type,
+        "exception": f"frappe.exceptions.{exc.exc_type}: {exc}",
         "_server_messages": server_messages(_message_entries(exc)),
     }
-    fields = getattr(exc, "fields", None)
-    if fields:
-        body["fields"] = list(fields)
-    body.update(getattr(exc, "extra", None) or {})
+    if exc.fields:
+        body["fields"] = exc.fields
     return body
 
 
-def is_frappe_error(exc: BaseException) -> bool:
-    """True for errors that carry Frappe's `exc_type` and an HTTP status (runtime's and ours)."""
-    return isinstance(getattr(exc, "http_status", None), int) and isinstance(
-        getattr(exc, "exc_type", None), str
-    )
-
-
-def error_response(exc: Exception, *, headers: dict[str, str] | None = None) -> JSONResponse:
-    status = int(exc.http_status)  # type: ignore[attr-defined]
+def error_response(exc: TownflowError, *, headers: dict[str, str] | None = None) -> JSONResponse:
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:
         headers = {**(headers or {}), "Retry-After": str(int(retry_after))}
     return FrappeJSONResponse(
         error_body(exc),
-        status_code=status,
+        status_code=int(exc.http_status),
         headers=headers,
         media_type="application/json",
     )
 
 
-def _internal_error() -> WebError:
-    err = WebError("Internal server error", zh="服务器内部错误")
-    err.exc_type, err.http_status = "Exception", 500
-    return err
+def _internal_error() -> TownflowError:
+    return _answer("Exception", 500, "Internal server error", "服务器内部错误")
 
 
 class UnexpectedErrorMiddleware:
@@ -182,8 +167,8 @@ class UnexpectedErrorMiddleware:
 def install_error_handlers(app: FastAPI) -> None:
     """Map every failure to Frappe's answer. Called by `create_app`."""
 
-    async def on_frappe_error(request: Request, exc: Exception) -> JSONResponse:
-        if int(exc.http_status) >= 500:  # type: ignore[attr-defined]
+    async def on_frappe_error(request: Request, exc: TownflowError) -> JSONResponse:
+        if int(exc.http_status) >= 500:
             log.error("server error on %s %s: %r", request.method, request.url.path, exc)
         return error_response(exc)
 
@@ -196,28 +181,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
-            err: WebError = DoesNotExistError(f"Not found: {request.url.path}")
+            err = DoesNotExistError(f"Not found: {request.url.path}")
         elif exc.status_code == 405:
-            err = WebError(f"Method {request.method} not allowed on {request.url.path}")
-            err.exc_type, err.http_status = "PermissionError", 405
+            message = f"Method {request.method} not allowed on {request.url.path}"
+            err = _answer("PermissionError", 405, message)
         else:
-            err = WebError(str(exc.detail))
-            err.exc_type, err.http_status = "ValidationError", exc.status_code
+            err = _answer("ValidationError", exc.status_code, str(exc.detail))
         return error_response(err, headers=getattr(exc, "headers", None))
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if is_frappe_error(exc):
+        if isinstance(exc, TownflowError):
             return error_response(exc)
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(_internal_error())
 
-    app.add_exception_handler(WebError, on_frappe_error)
-    try:  # the runtime's base error; absent only while the runtime is being written
-        from townflow.runtime.errors import TownflowError
-
-        app.add_exception_handler(TownflowError, on_frappe_error)
-    except ImportError:  # pragma: no cover
-        pass
+    app.add_exception_handler(TownflowError, on_frappe_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(Exception, on_unexpected)

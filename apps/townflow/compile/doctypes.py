@@ -15,7 +15,7 @@ from typing import Any
 from townflow.compile.frappe_format import OWNER, content_timestamps, strip_falsy
 from townflow.compile.masked import tracks_views, with_companions
 from townflow.expr import parse
-from townflow.spec.models import DocField, DocPerm, DocType
+from townflow.spec.models import PERMISSION_TYPES, DocField, DocPerm, DocType
 
 #: DocField properties the spec shares with Frappe, written under the same name.
 _SHARED_FIELD_KEYS = (
@@ -40,24 +40,7 @@ _SHARED_FIELD_KEYS = (
     "non_negative",
 )
 _EXPRESSION_KEYS = ("depends_on", "mandatory_depends_on", "read_only_depends_on")
-_PERM_KEYS = (
-    "role",
-    "permlevel",
-    "if_owner",
-    "select",
-    "read",
-    "write",
-    "create",
-    "delete",
-    "submit",
-    "cancel",
-    "amend",
-    "report",
-    "export",
-    "print",
-    "email",
-    "share",
-)
+_PERM_KEYS = ("role", "permlevel", "if_owner", *PERMISSION_TYPES)
 
 
 def naming_rule(autoname: str | None) -> str:

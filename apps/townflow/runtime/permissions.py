@@ -30,20 +30,6 @@ from townflow.runtime.meta import Meta
 from townflow.runtime.system_doctypes import ADMINISTRATOR, AUTOMATIC_ROLES
 from townflow.spec.models import SCOPE_DOCTYPE, DocPerm
 
-PTYPES = (
-    "select",
-    "read",
-    "write",
-    "create",
-    "delete",
-    "submit",
-    "cancel",
-    "amend",
-    "report",
-    "export",
-    "print",
-)
-
 
 @dataclass
 class UserContext:

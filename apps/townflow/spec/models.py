@@ -206,6 +206,24 @@ class DocField(Model):
         return self.fieldtype not in NO_VALUE_TYPES
 
 
+#: Frappe's permission types, each a flag of DocPerm, in the order Frappe's docperm.json has them.
+PERMISSION_TYPES = (
+    "select",
+    "read",
+    "write",
+    "create",
+    "delete",
+    "submit",
+    "cancel",
+    "amend",
+    "report",
+    "export",
+    "print",
+    "email",
+    "share",
+)
+
+
 class DocPerm(Model):
     """One row of Frappe's DocPerm, plus the scope of records the role reaches.
 

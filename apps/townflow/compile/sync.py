@@ -31,27 +31,13 @@ from townflow.compile.fixtures import workflow_record
 from townflow.compile.masked import masked_fields
 from townflow.rules.masking import masked_companion
 from townflow.spec.errors import SpecErrors
-from townflow.spec.models import LAYOUT_TYPES
+from townflow.spec.models import CUSTOM_FIELD_PROPERTIES, LAYOUT_TYPES
 from townflow.spec.project import Project, load_project
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _FIELDNAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Custom Field keys pull carries into the spec (the rest are Frappe bookkeeping).
-_PULLED_KEYS = (
-    "reqd",
-    "unique",
-    "hidden",
-    "read_only",
-    "permlevel",
-    "in_list_view",
-    "in_standard_filter",
-    "search_index",
-    "allow_on_submit",
-    "non_negative",
-    "length",
-    "fetch_from",
-    "default",
-)
+_PULLED_KEYS = (*CUSTOM_FIELD_PROPERTIES, "fetch_from", "default")
 
 
 class SyncError(Exception):

@@ -26,7 +26,7 @@ from townflow.runtime.errors import ValidationError
 from townflow.runtime.hooks import DocEvent
 from townflow.runtime.meta import apply_property_setter
 from townflow.runtime.system_doctypes import SYSTEM_DOCTYPES
-from townflow.spec.models import DocType
+from townflow.spec.models import CUSTOM_FIELD_PROPERTIES, DocType
 
 _CUSTOM_FIELD_KEYS = (
     "dt",
@@ -37,17 +37,7 @@ _CUSTOM_FIELD_KEYS = (
     "options",
     "insert_after",
     "default",
-    "reqd",
-    "unique",
-    "hidden",
-    "read_only",
-    "permlevel",
-    "in_list_view",
-    "in_standard_filter",
-    "search_index",
-    "allow_on_submit",
-    "non_negative",
-    "length",
+    *CUSTOM_FIELD_PROPERTIES,
     "depends_on",
     "mandatory_depends_on",
     "fetch_from",

@@ -21,7 +21,7 @@ from functools import cached_property
 
 from townflow.runtime.db import Database, table
 from townflow.runtime.system_doctypes import SYSTEM_DOCTYPES
-from townflow.spec.models import SCOPE_DOCTYPE, Choice, DocField, DocType, Label
+from townflow.spec.models import CUSTOM_FIELD_CHECKS, SCOPE_DOCTYPE, Choice, DocField, DocType, Label
 
 #: Columns every table has (Frappe's standard fields), in Frappe's order.
 STANDARD_FIELDS = ("name", "owner", "creation", "modified", "modified_by", "docstatus", "idx")
@@ -231,20 +231,7 @@ def custom_field_to_docfield(row: dict) -> DocField:
     elif fieldtype not in {"Link", "Table", "Dynamic Link", "Currency", "Data"}:
         options = None
     label = row.get("label") or row["fieldname"]
-    kwargs = {
-        k: bool(row.get(k))
-        for k in (
-            "reqd",
-            "unique",
-            "hidden",
-            "read_only",
-            "in_list_view",
-            "in_standard_filter",
-            "search_index",
-            "allow_on_submit",
-            "non_negative",
-        )
-    }
+    checks = {key: bool(row.get(key)) for key in CUSTOM_FIELD_CHECKS}
     return DocField(
         fieldname=row["fieldname"],
         fieldtype=fieldtype,
@@ -256,7 +243,7 @@ def custom_field_to_docfield(row: dict) -> DocField:
         depends_on=row.get("depends_on") or None,
         mandatory_depends_on=row.get("mandatory_depends_on") or None,
         fetch_from=row.get("fetch_from") or None,
-        **kwargs,
+        **checks,
     )
 
 

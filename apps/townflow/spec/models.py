@@ -118,6 +118,25 @@ class Choice(Model):
     zh: Annotated[str, Field(min_length=1)]
 
 
+#: Frappe Custom Field properties that are DocField properties of the same name and meaning,
+#: in Custom Field's order: what a field added on a live site keeps when it becomes spec.
+CUSTOM_FIELD_PROPERTIES = (
+    "reqd",
+    "unique",
+    "hidden",
+    "read_only",
+    "permlevel",
+    "in_list_view",
+    "in_standard_filter",
+    "search_index",
+    "allow_on_submit",
+    "non_negative",
+    "length",
+)
+#: The checks among them (0/1 in Frappe, booleans in the spec); permlevel and length are numbers.
+CUSTOM_FIELD_CHECKS = tuple(key for key in CUSTOM_FIELD_PROPERTIES if key not in ("permlevel", "length"))
+
+
 class DocField(Model):
     fieldname: str
     fieldtype: FieldType

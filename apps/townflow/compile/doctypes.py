@@ -15,7 +15,7 @@ from typing import Any
 from townflow.compile.frappe_format import OWNER, content_timestamps, strip_falsy
 from townflow.compile.masked import tracks_views, with_companions
 from townflow.expr import parse
-from townflow.spec.models import PERMISSION_TYPES, DocField, DocPerm, DocType
+from townflow.spec.models import EXPRESSION_PROPERTIES, PERMISSION_TYPES, DocField, DocPerm, DocType
 
 #: DocField properties the spec shares with Frappe, written under the same name.
 _SHARED_FIELD_KEYS = (
@@ -39,7 +39,6 @@ _SHARED_FIELD_KEYS = (
     "length",
     "non_negative",
 )
-_EXPRESSION_KEYS = ("depends_on", "mandatory_depends_on", "read_only_depends_on")
 _PERM_KEYS = ("role", "permlevel", "if_owner", *PERMISSION_TYPES)
 
 
@@ -95,7 +94,7 @@ def docfield(field: DocField, field_types: dict[str, str] | None = None) -> dict
         out["default"] = frappe_default(field.default)
     if field.precision is not None:
         out["precision"] = str(field.precision)
-    for key in _EXPRESSION_KEYS:
+    for key in EXPRESSION_PROPERTIES:
         source = getattr(field, key)
         if source:
             out[key] = js_condition(source, field_types)

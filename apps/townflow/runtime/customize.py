@@ -26,7 +26,7 @@ from townflow.runtime.errors import ValidationError
 from townflow.runtime.hooks import DocEvent
 from townflow.runtime.meta import apply_property_setter
 from townflow.runtime.system_doctypes import SYSTEM_DOCTYPES
-from townflow.spec.models import CUSTOM_FIELD_PROPERTIES, DocType
+from townflow.spec.models import CUSTOM_FIELD_PROPERTIES, EXPRESSION_PROPERTIES, DocType
 
 _CUSTOM_FIELD_KEYS = (
     "dt",
@@ -61,9 +61,6 @@ _RESERVED = {
 
 def snake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-
-
-_EXPRESSION_KEYS = ("depends_on", "mandatory_depends_on", "read_only_depends_on")
 
 
 def _expression_problem(source) -> str | None:
@@ -108,7 +105,7 @@ def register_customization_hooks(site) -> None:
             )
         bad_rules = [
             _msg(key, f"{key}: {problem}", f"{key}：表达式无效（{problem}）")
-            for key in _EXPRESSION_KEYS
+            for key in EXPRESSION_PROPERTIES
             if (problem := _expression_problem(doc.get(key)))
         ]
         if bad_rules:  # a rule that does not parse would silently never apply

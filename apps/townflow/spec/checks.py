@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from townflow.expr import ExprError, parse
 from townflow.spec.errors import SpecError
-from townflow.spec.models import LINK_TYPES, NUMERIC_TYPES, SCOPE_DOCTYPE, TABLE_TYPES, DocType
+from townflow.spec.models import (
+    EXPRESSION_PROPERTIES,
+    LINK_TYPES,
+    NUMERIC_TYPES,
+    SCOPE_DOCTYPE,
+    TABLE_TYPES,
+    DocType,
+)
 
 if TYPE_CHECKING:
     from townflow.spec.project import Project, Where
@@ -233,7 +240,7 @@ def check_doctype(c: Checker, doctype: DocType, where: Where) -> None:
             c.add(where, (*at, "default"), "a Check default is 0 or 1")
         if f.fetch_from is not None:
             _check_fetch_from(c, doctype, where, at, f.fetch_from)
-        for key in ("depends_on", "mandatory_depends_on", "read_only_depends_on"):
+        for key in EXPRESSION_PROPERTIES:
             c.expression(where, (*at, key), getattr(f, key), doctype)
     _check_named_fields(c, doctype, where)
     for index, rule in enumerate(doctype.rules):

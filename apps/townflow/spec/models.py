@@ -118,6 +118,9 @@ class Choice(Model):
     zh: Annotated[str, Field(min_length=1)]
 
 
+#: DocField properties holding an expression (Frappe's `depends_on` family): each must parse, and
+#: each becomes `eval:<js>` in the compiled app.
+EXPRESSION_PROPERTIES = ("depends_on", "mandatory_depends_on", "read_only_depends_on")
 #: Frappe Custom Field properties that are DocField properties of the same name and meaning,
 #: in Custom Field's order: what a field added on a live site keeps when it becomes spec.
 CUSTOM_FIELD_PROPERTIES = (

@@ -7,17 +7,14 @@ import sys
 from pathlib import Path
 
 from townflow.compile.tree import build_files, differences, write_tree
-from townflow.spec.errors import SpecErrors
-from townflow.spec.project import load_project
+from townflow.spec.commands import load_project_or_report
 
 DEFAULT_OUT = "apps/care_for_girls"
 
 
 def run_build(args: argparse.Namespace) -> int:
-    try:
-        project = load_project(args.project)
-    except SpecErrors as exc:
-        print(exc, file=sys.stderr)
+    project = load_project_or_report(args.project)
+    if project is None:
         return 1
     out = Path(args.out) if args.out else Path(args.project) / DEFAULT_OUT
     files = build_files(project)

@@ -46,13 +46,10 @@ def audit_verify(args: argparse.Namespace) -> int:
 
 def _open(args: argparse.Namespace) -> Site | None:
     """The site with the project loaded; None (after printing why) when the spec does not check."""
-    from townflow.spec import load_project
-    from townflow.spec.errors import SpecErrors
+    from townflow.spec.commands import load_project_or_report
 
-    try:
-        project = load_project(args.project)
-    except SpecErrors as errors:
-        print(errors, file=sys.stderr)
+    project = load_project_or_report(args.project)
+    if project is None:
         return None
     return Site.open(args.site, project, with_fixtures=False)
 

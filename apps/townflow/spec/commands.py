@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from townflow.spec.errors import SpecErrors
 from townflow.spec.project import Project, load_project
+
+
+def load_project_or_report(root: str | Path) -> Project | None:
+    """The project at `root`, or None after printing every spec error to stderr.
+
+    Every command that needs the spec starts so; each then exits in its own way.
+    """
+    try:
+        return load_project(root)
+    except SpecErrors as errors:
+        print(errors, file=sys.stderr)
+        return None
 
 
 def summary_counts(project: Project) -> dict[str, int]:
@@ -58,10 +71,8 @@ def project_summary(project: Project) -> str:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    try:
-        project = load_project(args.project)
-    except SpecErrors as exc:
-        print(exc, file=sys.stderr)
+    project = load_project_or_report(args.project)
+    if project is None:
         return 1
     counts = ", ".join(f"{count} {kind}" for kind, count in summary_counts(project).items())
     print(f"townflow check: {project.root.resolve()} is valid: {counts}")

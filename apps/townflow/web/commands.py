@@ -20,14 +20,11 @@ from typing import Any
 def open_site(site_dir: str | Path, project_root: str | Path) -> Any:
     """Load the spec and open (or create) the site; spec errors are printed, then exit 1."""
     from townflow.runtime.site import Site
-    from townflow.spec.errors import SpecErrors
-    from townflow.spec.project import load_project
+    from townflow.spec.commands import load_project_or_report
 
-    try:
-        project = load_project(project_root)
-    except SpecErrors as errors:
-        print(str(errors), file=sys.stderr)
-        raise SystemExit(1) from None
+    project = load_project_or_report(project_root)
+    if project is None:
+        raise SystemExit(1)
     return Site.open(site_dir, project)
 
 

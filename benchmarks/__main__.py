@@ -49,6 +49,9 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
                 durable = bench_workflow.measure(site, folder=Path(folder))
                 cpu = bench_workflow.measure_cpu(site)
                 rows += bench_workflow.rows_for(size, durable, Path(folder), cpu)
+                alone = bench_workflow.measure_threads(site, grouped=False)
+                grouped = bench_workflow.measure_threads(site, grouped=True)
+                rows += bench_workflow.thread_rows(size, alone, grouped)
         finally:
             site.close()
     return rows + (_documents(size) if "documents" in suites else [])

@@ -1,0 +1,123 @@
+"""Group commit: requests from many threads share a COMMIT, yet each is atomic and answered only
+once durable — a failing request leaves nothing behind and does not undo its batch neighbours."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+
+import pytest
+import workflow_support as support
+from workflow_support import EAST, act, state
+
+from townflow.runtime import errors, workflow
+from townflow.runtime.group_commit import GroupCommitter
+
+real_project, template_site, wclock, wsite, world = (
+    support.real_project,
+    support.template_site,
+    support.wclock,
+    support.wsite,
+    support.world,
+)
+
+
+def audit_actions(site) -> list[str]:
+    """Read through a separate connection: only what is committed."""
+    conn = sqlite3.connect(site.db.path)
+    try:
+        return [r[0] for r in conn.execute("SELECT action FROM __audit_log ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def test_a_failing_request_is_rolled_back_alone_and_the_others_are_durable(wsite):
+    committer = GroupCommitter(wsite.db)
+    hold, held = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def first() -> str:  # keeps the writer busy so the next two are queued into one batch
+        held.set()
+        hold.wait(5)
+        wsite.audit.record("login", "first")
+        return "first"
+
+    def failing() -> str:
+        wsite.audit.record("login", "half-written")
+        raise errors.ValidationError("refused", "拒绝")
+
+    def second() -> str:
+        wsite.audit.record("login", "second")
+        return "second"
+
+    def call(label, fn) -> None:
+        try:
+            outcomes[label] = committer.run(fn)
+        except errors.ValidationError as error:
+            outcomes[label] = error
+
+    threads = [threading.Thread(target=call, args=("first", first))]
+    threads[0].start()
+    held.wait(5)
+    for label, fn in (("failing", failing), ("second", second)):
+        t = threading.Thread(target=call, args=(label, fn))
+        t.start()
+        threads.append(t)
+    while committer.waiting < 2:  # both queued behind the first
+        threading.Event().wait(0.01)
+    hold.set()
+    for t in threads:
+        t.join()
+    committer.close()
+
+    assert outcomes["first"] == "first" and outcomes["second"] == "second"
+    assert isinstance(outcomes["failing"], errors.ValidationError)
+    users = [r["user"] for r in wsite.audit.entries(limit=5)]
+    assert "half-written" not in users and {"first", "second"} <= set(users)
+    assert audit_actions(wsite).count("login") >= 2
+    assert committer.requests == 3 and committer.commits == 2  # failing + second shared a COMMIT
+    assert wsite.audit.verify().ok
+
+
+def test_concurrent_verifications_through_group_commit_happen_once(wsite, world):
+    docs = [world.certificate_application(EAST) for _ in range(6)]
+    for doc in docs:
+        act(wsite, "clerk.east", doc, "Submit")
+    committer = GroupCommitter(wsite.db)
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+    users = ["head.east", "deputy.east"] * 2
+    barrier = threading.Barrier(len(users))
+
+    def work(user: str) -> None:
+        session = wsite.session(user)
+        copies = [session.get(d["doctype"], d["name"]) for d in docs]
+        barrier.wait()
+        for copy in copies:
+            try:
+                committer.run(lambda copy=copy: workflow.apply_workflow(session, copy, "Verify"))
+                outcome = "done"
+            except errors.TimestampMismatchError:
+                outcome = "conflict"
+            with lock:
+                outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=work, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    committer.close()
+
+    assert outcomes == {"done": len(docs), "conflict": len(docs) * (len(users) - 1)}
+    assert {state(wsite, d) for d in docs} == {"Pending Township Approval"}
+    assert wsite.audit.verify().ok
+
+
+def test_a_closed_committer_refuses_new_requests(wsite):
+    committer = GroupCommitter(wsite.db)
+    assert committer.run(lambda: 42) == 42
+    committer.close()
+    with pytest.raises(RuntimeError):
+        committer.run(lambda: 1)

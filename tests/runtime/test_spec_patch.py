@@ -99,3 +99,39 @@ def test_a_merge_that_breaks_the_spec_is_undone(project_copy, tmp_path, capsys):
     args = ["--project", str(project_copy), "customizations", "export", "--site", str(tmp_path / "site")]
     assert main([*args, "--into-spec"]) == 1
     assert (project_copy / "doctypes" / "household.yaml").read_text(encoding="utf-8") == before
+
+
+def test_a_custom_field_keeps_every_property_the_runtime_honours(project_copy, tmp_path):
+    """What the live site enforces for a Custom Field (allow on submit, non-negative, length)
+    is what the spec says after the merge, so the compiled app behaves the same."""
+    customize(
+        project_copy,
+        tmp_path / "site",
+        [
+            {
+                "doctype": "Custom Field",
+                "dt": "Disbursement",
+                "fieldname": "bank_fee",
+                "label": "手续费",
+                "fieldtype": "Currency",
+                "allow_on_submit": 1,
+                "non_negative": 1,
+                "in_list_view": 1,
+            },
+            {
+                "doctype": "Custom Field",
+                "dt": "Disbursement",
+                "fieldname": "bank_ref",
+                "label": "银行流水号",
+                "fieldtype": "Data",
+                "length": 40,
+                "permlevel": 1,
+            },
+        ],
+    )
+    args = ["--project", str(project_copy), "customizations", "export", "--site", str(tmp_path / "site")]
+    assert main([*args, "--into-spec"]) == 0
+    disbursement = load_project(project_copy).doctypes["Disbursement"]
+    fee, ref = disbursement.field("bank_fee"), disbursement.field("bank_ref")
+    assert (fee.allow_on_submit, fee.non_negative, fee.in_list_view) == (True, True, True)
+    assert (ref.length, ref.permlevel, ref.allow_on_submit) == (40, 1, False)

@@ -22,6 +22,7 @@ import yaml
 
 from townflow.runtime.customize import snake
 from townflow.runtime.meta import _BOOL_PROPERTIES, _INT_PROPERTIES
+from townflow.spec.models import CUSTOM_FIELD_CHECKS
 
 _ENTRY = re.compile(r"^  - ")
 _TOP_KEY = re.compile(r"^([a-z_]+):")
@@ -67,22 +68,15 @@ def _custom_field_entry(row: dict) -> dict:
         ]
     elif options:
         entry["options"] = options
-    for key in (
-        "reqd",
-        "unique",
-        "hidden",
-        "read_only",
-        "in_list_view",
-        "in_standard_filter",
-        "search_index",
-    ):
+    for key in CUSTOM_FIELD_CHECKS:  # every check the runtime honours (townflow.runtime.meta)
         if row.get(key):
             entry[key] = True
     for key in ("default", "depends_on", "mandatory_depends_on", "fetch_from"):
         if row.get(key) not in (None, ""):
             entry[key] = row[key]
-    if row.get("permlevel"):
-        entry["permlevel"] = int(row["permlevel"])
+    for key in ("permlevel", "length"):
+        if row.get(key):
+            entry[key] = int(row[key])
     return entry
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from townflow.spec.checks import SETTINGS_DOCTYPE, check_project
 from townflow.spec.errors import SpecError, SpecErrors
 from townflow.spec.loader import Path_, Source, read_yaml, validate
 from townflow.spec.models import DocType, Record, Role, Workflow
+
+M = TypeVar("M", DocType, Workflow)
 
 FOLDERS = ("doctypes", "workflows", "fixtures")
 BROKEN_KINDS = {"doctypes": ("doctype",), "workflows": ("workflow",), "fixtures": ("role", "records")}
@@ -100,15 +102,28 @@ def _check_file_name(source: Source, path: Path_, folder: str, name: str, errors
         errors.append(source.error(path, f"{name!r} belongs in {expected} (the file is named after it)"))
 
 
-def _load_doctype(project: Project, data: Any, source: Source, errors: list[SpecError]) -> None:
+def _validated_one(
+    project: Project, model: type[M], kind: str, key: str, data: Any, source: Source, errors: list[SpecError]
+) -> M | None:
+    """The one `model` a doctypes/ or workflows/ file holds, or None after recording why not.
+
+    An empty or invalid file marks its object (named by `key` when the raw data has it) broken,
+    so the checks that follow do not pile further errors onto a name that never loaded.
+    """
     if data is None:
-        project.broken.add(("doctype", "*"))
-        errors.append(source.error((), "the file is empty: a doctypes/ file holds one DocType"))
-        return
-    doctype, found = validate(DocType, data, source)
+        project.broken.add((kind, "*"))
+        errors.append(source.error((), f"the file is empty: a {kind}s/ file holds one {model.__name__}"))
+        return None
+    loaded, found = validate(model, data, source)
     errors.extend(found)
+    if loaded is None:
+        project.broken.add((kind, _raw_name(data, key) or "*"))
+    return loaded
+
+
+def _load_doctype(project: Project, data: Any, source: Source, errors: list[SpecError]) -> None:
+    doctype = _validated_one(project, DocType, "doctype", "name", data, source, errors)
     if doctype is None:
-        project.broken.add(("doctype", _raw_name(data, "name") or "*"))
         return
     if doctype.name in project.doctypes:
         first = project.where[("doctype", doctype.name)].source.file
@@ -120,14 +135,8 @@ def _load_doctype(project: Project, data: Any, source: Source, errors: list[Spec
 
 
 def _load_workflow(project: Project, data: Any, source: Source, errors: list[SpecError]) -> None:
-    if data is None:
-        project.broken.add(("workflow", "*"))
-        errors.append(source.error((), "the file is empty: a workflows/ file holds one Workflow"))
-        return
-    workflow, found = validate(Workflow, data, source)
-    errors.extend(found)
+    workflow = _validated_one(project, Workflow, "workflow", "document_type", data, source, errors)
     if workflow is None:
-        project.broken.add(("workflow", _raw_name(data, "document_type") or "*"))
         return
     if workflow.document_type in project.workflows:
         first = project.where[("workflow", workflow.document_type)].source.file

@@ -45,9 +45,13 @@ def audit_verify(args: argparse.Namespace) -> int:
 
 
 def _open(args: argparse.Namespace) -> Site | None:
-    """The site with the project loaded; None (after printing why) when the spec does not check."""
+    """The existing site with the project loaded; None (after printing why) when there is no
+    site at --site or the spec does not check."""
     from townflow.spec.commands import load_project_or_report
 
+    if not (Path(args.site) / DB_FILENAME).exists():
+        print(f"no site at {args.site}", file=sys.stderr)
+        return None
     project = load_project_or_report(args.project)
     if project is None:
         return None
@@ -55,9 +59,6 @@ def _open(args: argparse.Namespace) -> Site | None:
 
 
 def migrate(args: argparse.Namespace) -> int:
-    if not (Path(args.site) / DB_FILENAME).exists():
-        print(f"no site at {args.site}", file=sys.stderr)
-        return 2
     site = _open(args)
     if site is None:
         return 2
@@ -77,9 +78,6 @@ def migrate(args: argparse.Namespace) -> int:
 def customizations_export(args: argparse.Namespace) -> int:
     from townflow.runtime.customize import export_customizations
 
-    if not (Path(args.site) / DB_FILENAME).exists():
-        print(f"no site at {args.site}", file=sys.stderr)
-        return 2
     site = _open(args)
     if site is None:
         return 2

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime import workflow
 from townflow.web.api_resource import list_args
 from townflow.web.errors import ValidationError
@@ -31,6 +32,11 @@ DOC = Param(
 COMMENT = Param("comment", description="comment recorded with the action (required where the spec says so)")
 DOCTYPE = Param("doctype", required=True, description="DocType name")
 FILTERS = Param("filters", {"oneOf": [{"type": "object"}, {"type": "array"}, {"type": "string"}]})
+#: Frappe's paging arguments, as get_list and the inbox take them.
+PAGING = (
+    Param("limit_start", {"type": "integer", "minimum": 0}),
+    Param("limit_page_length", {"type": "integer", "minimum": 0}),
+)
 
 
 def _doc(args: dict[str, Any]) -> dict[str, Any]:
@@ -130,8 +136,7 @@ def client_get(session: Any, args: dict[str, Any]) -> dict[str, Any]:
         FILTERS,
         Param("or_filters", {"oneOf": [{"type": "object"}, {"type": "array"}, {"type": "string"}]}),
         Param("order_by"),
-        Param("limit_start", {"type": "integer", "minimum": 0}),
-        Param("limit_page_length", {"type": "integer", "minimum": 0}),
+        *PAGING,
     ],
 )
 def client_get_list(session: Any, args: dict[str, Any]) -> list[dict[str, Any]]:
@@ -161,19 +166,16 @@ def client_cancel(session: Any, args: dict[str, Any]) -> dict[str, Any]:
     router,
     "townflow.api.inbox",
     params=[
-        Param("tab", {"type": "string", "enum": ["todo", "done", "cc", "overdue"]}, description="which list"),
+        Param("tab", {"type": "string", "enum": list(runtime_inbox.TABS)}, description="which list"),
         Param("doctype", description="only this DocType"),
-        Param("limit_start", {"type": "integer", "minimum": 0}),
-        Param("limit_page_length", {"type": "integer", "minimum": 0}),
+        *PAGING,
     ],
     tags=("townflow",),
 )
 def inbox(session: Any, args: dict[str, Any]) -> dict[str, Any]:
     """The user's approval inbox: to do / done / CC / overdue, a page of one tab and all counts."""
-    from townflow.runtime import inbox as runtime_inbox
-
     tab = _text(args, "tab") or "todo"
-    if tab not in {"todo", "done", "cc", "overdue"}:
+    if tab not in runtime_inbox.TABS:
         raise ValidationError("Argument tab must be todo, done, cc or overdue", zh="参数 tab 无效")
     return runtime_inbox.inbox(
         session,
@@ -181,7 +183,7 @@ def inbox(session: Any, args: dict[str, Any]) -> dict[str, Any]:
         doctype=_text(args, "doctype"),
         limit_start=int_arg(args.get("limit_start"), "limit_start", default=0),
         limit_page_length=int_arg(
-            args.get("limit_page_length"), "limit_page_length", default=20, maximum=500
+            args.get("limit_page_length"), "limit_page_length", default=20, maximum=runtime_inbox.MAX_PAGE
         ),
     )
 

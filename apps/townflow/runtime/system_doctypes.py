@@ -15,7 +15,9 @@ hashed in `__Auth` (see `townflow.runtime.users`), and the Password columns hold
 
 from __future__ import annotations
 
-from townflow.spec.models import Choice, DocField, DocPerm, DocType, Label
+from typing import get_args
+
+from townflow.spec.models import Choice, DocField, DocPerm, DocType, Label, Scope
 
 SYSTEM_MANAGER = "System Manager"
 ADMINISTRATOR = "Administrator"
@@ -77,7 +79,7 @@ ROLE = _doctype(
             "Select",
             "范围",
             "Scope",
-            options=_choices("township", "village", "department", "facility"),
+            options=_choices(*get_args(Scope)),
         ),
     ],
     autoname="field:role_name",

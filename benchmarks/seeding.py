@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from townflow.runtime import workflow_store
+from townflow.runtime.clock import SteppingClock as Clock  # bench_*.py call it seeding.Clock
 from townflow.runtime.db import quote
 from townflow.runtime.site import Site
 from townflow.spec import load_project
@@ -26,15 +27,6 @@ START = datetime(2025, 1, 1, 8, 0)
 HOUSEHOLDS_PER_VILLAGE = 20
 APPROVERS = ("approver.1", "approver.2", "approver.3")
 TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
-
-
-class Clock:
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(microseconds=10)
-        return self.now
 
 
 def open_site(folder: Path, clock: Clock) -> Site:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from site_support import ADMIN_PASSWORD, Clock, build_project, make_user
+from site_support import ADMIN_PASSWORD, build_project, make_user
 
 from townflow.runtime import Site
+from townflow.runtime.clock import SteppingClock
 from townflow.spec.project import Project
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 3, 1, 9, 0, 0))
+def clock() -> SteppingClock:
+    return SteppingClock(datetime(2026, 3, 1, 9, 0, 0))
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ depending on the domain YAML that other engineers are still writing.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import argon2
@@ -186,17 +185,6 @@ def build_project(root: Path) -> Project:
     ]
     doctypes = {d.name: d for d in (village, department, household, person, item, application, settings)}
     return Project(root=root, doctypes=doctypes, roles=roles, records=records)
-
-
-class Clock:
-    """A settable clock, so tests never depend on the wall clock."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(microseconds=10)
-        return self.now
 
 
 def make_user(site, email: str, roles: list[str], **permissions: list[str]) -> str:

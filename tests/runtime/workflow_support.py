@@ -10,13 +10,14 @@ A template site is built once per test run and copied for each test (opening a s
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import argon2
 import pytest
 
 from townflow.runtime import workflow
+from townflow.runtime.clock import SteppingClock
 from townflow.runtime.site import Site
 from townflow.runtime.users import use_hasher
 from townflow.spec import load_project
@@ -47,20 +48,6 @@ PEOPLE: dict[str, tuple[list[str], dict[str, list[str]]]] = {
 }
 
 
-class Clock:
-    """A settable clock: tests move time instead of waiting for it."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(microseconds=10)
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
 def _build_template(folder: Path, project) -> None:
     site = Site.open(folder, project, admin_password="admin", now=lambda: datetime(2026, 3, 1, 8, 0))
     admin = site.session("Administrator")
@@ -87,8 +74,8 @@ def template_site(tmp_path_factory, real_project) -> Path:
 
 
 @pytest.fixture
-def wclock() -> Clock:
-    return Clock(datetime(2026, 3, 2, 9, 0, 0))
+def wclock() -> SteppingClock:
+    return SteppingClock(datetime(2026, 3, 2, 9, 0, 0))
 
 
 @pytest.fixture

@@ -64,8 +64,11 @@ def test_a_failing_request_is_rolled_back_alone_and_the_others_are_durable(wsite
         t = threading.Thread(target=call, args=(label, fn))
         t.start()
         threads.append(t)
-    while committer.waiting < 2:  # both queued behind the first
+    for _ in range(500):  # both queued behind the first (bounded: a broken queue fails, not hangs)
+        if committer.waiting == 2:
+            break
         threading.Event().wait(0.01)
+    assert committer.waiting == 2
     hold.set()
     for t in threads:
         t.join()

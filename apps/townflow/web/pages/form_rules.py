@@ -16,12 +16,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from townflow.expr import ExprError, parse
+from townflow.spec.models import EXPRESSION_PROPERTIES
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug
 from townflow.web.pages.layout import display_value, fetched_select
 
 router = APIRouter(route_class=PageRoute)
 
-RULE_KEYS = ("depends_on", "mandatory_depends_on", "read_only_depends_on")
+RULE_KEYS = EXPRESSION_PROPERTIES
 
 
 def _literal(value: Any) -> str:

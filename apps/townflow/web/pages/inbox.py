@@ -24,7 +24,7 @@ from townflow.web.pages.timeline import user_name
 router = APIRouter(route_class=PageRoute)
 
 PAGE_LENGTH = 20
-TABS = ("todo", "done", "cc", "overdue")
+TABS = runtime_inbox.TABS
 
 
 def _int(value: str | None, default: int = 0) -> int:

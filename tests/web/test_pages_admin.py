@@ -64,3 +64,15 @@ def test_customize_hides_a_field_and_changes_options_at_once(app, site: Site) ->
         ):
             site.session("Administrator").delete("Property Setter", row["name"])
     assert 'data-fieldname="phone"' in clerk.get("/app/household/new").text
+
+
+def test_workflow_page_shows_which_condition_routes_each_transition(app) -> None:
+    admin = login(app, "sysadmin@demo")
+    page = admin.get("/admin/workflow/subsidy-application").text
+    assert "适用条件" in page
+    # the township's "Forward" fans out by benefit kind; each route names its condition (escaped)
+    assert "doc.benefit_kind == &#34;Low-income Relief&#34;" in page or (
+        "doc.benefit_kind == &quot;Low-income Relief&quot;" in page
+    )
+    english = admin.get("/admin/workflow/subsidy-application?lang=en").text
+    assert "<th>Condition</th>" in english

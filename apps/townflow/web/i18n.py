@@ -146,6 +146,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "states": ("状态", "States"),
     "transitions": ("流转", "Transitions"),
     "allowed_role": ("办理角色", "Allowed role"),
+    "transition_condition": ("适用条件", "Condition"),
     "not_found_title": ("未找到", "Not found"),
     "not_found": ("您要找的记录不存在，或您无权查看。", "The record does not exist, or you may not see it."),
     "forbidden_title": ("无权操作", "Not permitted"),

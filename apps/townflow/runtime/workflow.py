@@ -228,11 +228,11 @@ def _vote(session, loaded: Loaded, transition: WorkflowTransition, comment: str 
         role=transition.allowed,
         comment=comment,
     )
-    store.complete_todos(db, wf.document_type, row["name"], users=[user])
     shown = workflow_io.touch(session, loaded)
-    store.mark_done(
+    store.mark_done(  # before closing the to-dos: my to-do becomes my done row
         db, workflow_io.assignment_base(session, loaded, loaded.stored, user, transition.allowed, at)
     )
+    store.complete_todos(db, wf.document_type, row["name"], users=[user])
     workflow_io.audit(session, "workflow_vote", loaded, {"action": transition.action, "state": state})
     return shown
 
@@ -272,8 +272,9 @@ def _move(
         role=role,
         comment=comment,
     )
-    store.complete_todos(db, wf.document_type, row["name"])
+    # my to-do becomes my done row first, then the step's other to-dos close
     store.mark_done(db, workflow_io.assignment_base(session, loaded, stored, user, role, at))
+    store.complete_todos(db, wf.document_type, row["name"])
     workflow_io.assign_step(session, loaded, stored, target, step_id, at)
     workflow_io.audit(
         session, "workflow", loaded, {"action": action, "from": from_state, "to": target, "comment": comment}

@@ -20,6 +20,7 @@ from townflow.runtime import workflow_store as store
 from townflow.runtime.db import quote
 from townflow.runtime.documents import Session
 from townflow.runtime.permissions import UserContext, load_user_context
+from townflow.runtime.schema import sql_type
 from townflow.runtime.workflow_write import save_state
 from townflow.spec.models import SCOPE_DOCTYPE, Workflow
 
@@ -139,8 +140,9 @@ def write(session, loaded: Loaded, updates: dict[str, Any], operation: str) -> d
     ref = {"doctype": meta.name, "name": name}
     db, metas = session.site.db, session.site.metas
     if operation in {"save", "update_after_submit"}:
-        save_state(session, writer, loaded, updates)
-        loaded.stored = store_rows.load(db, metas, meta, name)
+        written = save_state(session, writer, loaded, updates)
+        as_is = _reads_back_as_is(meta, updates)
+        loaded.stored = written if as_is else store_rows.load(db, metas, meta, name)
         return writer.present(meta, loaded.stored)
     if operation == "submit":
         shown = writer.submit({**ref, **updates}, check_modified=False)
@@ -152,6 +154,22 @@ def write(session, loaded: Loaded, updates: dict[str, Any], operation: str) -> d
         raise ValueError(f"unknown docstatus operation {operation!r}")
     loaded.stored = store_rows.load(db, metas, meta, name, with_children=False)
     return shown
+
+
+def _reads_back_as_is(meta, updates: dict[str, Any]) -> bool:
+    """Whether the row save_state wrote is what reading it back would give, so it need not be read
+    again: no child tables to load, and every updated value text (or None) in a TEXT column —
+    SQLite hands back the same string. Anything else (numbers meeting a column's affinity, dates)
+    is read back, as the data plane stores it."""
+    if meta.table_fields:
+        return False
+    for fieldname, value in updates.items():
+        if value is None or fieldname not in meta.column_set:
+            continue
+        field = meta.get_field(fieldname)
+        if type(value) is not str or field is None or sql_type(field.fieldtype) != "TEXT":
+            return False
+    return True
 
 
 def touch(session, loaded: Loaded) -> dict:

@@ -4,8 +4,9 @@ Frappe's apply_workflow calls `doc.save()`, re-validating every field although a
 changes only the state field and the state's update_field. Here the transition re-checks exactly
 what a state change can change the answer of, and writes only what it changes:
 - write permission on the record (as `save` asks) and, after submit, only allow_on_submit fields;
-- the DocType's rules (`rules:`), all of them: they read other documents (one reward per
-  household) that may have changed since the last save;
+- the DocType's rules (`rules:`) whose answer can have changed since the last save: those that
+  read other documents (one reward per household), the clock, the user or settings, or a field
+  the transition sets; a rule over the document's own unchanged fields was answered by that save;
 - mandatory fields whose `mandatory_depends_on` reads a field the transition sets (a payment
   date that becomes mandatory in state Paid);
 - the row update with a strictly later `modified`, a Version with the field diff.
@@ -64,16 +65,52 @@ def _check(session, writer, meta, old: dict, new: dict, updates: dict[str, Any])
             validator.errors.add(
                 f.fieldname, f"{en} is mandatory", f"{zh}为必填项", kind=errors.MandatoryError
             )
-    _check_rules(site, writer.ctx, meta, new, validator)
+    _check_rules(site, writer.ctx, meta, new, validator, frozenset(changed))
     validator.errors.raise_if_any()
 
 
-def _check_rules(site, ctx, meta, doc: dict, validator: Validator) -> None:
+#: Fields every write changes besides the updates themselves.
+_ALWAYS_CHANGED = frozenset({"modified", "modified_by"})
+_UNSETTLED: dict[tuple[int, frozenset[str]], tuple[Any, list]] = {}
+
+
+def _settled(source: str, changed: frozenset[str]) -> bool:
+    """The expression's answer cannot differ from the last save's: it reads only the document's
+    own fields (no clock, user, roles, settings or other documents), and this write changes none."""
+    expr = expressions.compiled(source)
+    return (
+        expr.names_used <= {"doc"}
+        and not expr.functions_used & expr.runtime_functions
+        and not expr.fields_used & changed
+    )
+
+
+def _rules_to_check(doctype, changed: frozenset[str]) -> list:
+    """The rules whose answer this write can change: those reading other documents (exists, count),
+    the clock, the user or settings, or a field the write sets. Cached per DocType and field set."""
+    key = (id(doctype), changed)
+    cached = _UNSETTLED.get(key)
+    if cached is None or cached[0] is not doctype:
+        changed_all = changed | _ALWAYS_CHANGED
+        rules = [
+            rule
+            for rule in doctype.rules
+            if not all(_settled(source, changed_all) for source in (rule.when, rule.condition) if source)
+        ]
+        if len(_UNSETTLED) > 256:
+            _UNSETTLED.clear()
+        cached = _UNSETTLED[key] = (doctype, rules)
+    return cached[1]
+
+
+def _check_rules(site, ctx, meta, doc: dict, validator: Validator, changed: frozenset[str]) -> None:
     """The DocType's rules, as Validator.check_rules runs them (when, condition, messages), with the
-    expression context and registry functions built once for the whole document, not per rule."""
+    expression context and registry functions built once for the whole document, not per rule.
+    A rule that reads only unchanged fields of this document is skipped: the save that last wrote
+    those fields checked it (as mandatory_depends_on above)."""
     context = expressions.context(site, ctx, doc)
     functions = expressions.runtime_functions(site, doc)
-    for rule in meta.doctype.rules:
+    for rule in _rules_to_check(meta.doctype, changed):
         try:
             if rule.when and not expressions.compiled(rule.when).evaluate(context, functions):
                 continue

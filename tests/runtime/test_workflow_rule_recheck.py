@@ -1,0 +1,40 @@
+"""A transition re-checks the DocType's rules whose answer can have changed since the last save:
+a rule that reads another document (the applicant must belong to the household) refuses the
+step when that other document changed in between, although the application itself did not."""
+
+from __future__ import annotations
+
+import pytest
+import workflow_support as support
+from test_process_subsidy import reward_application
+from workflow_support import EAST, act, state
+
+from townflow.runtime import errors
+
+real_project, template_site, wclock, wsite, world = (
+    support.real_project,
+    support.template_site,
+    support.wclock,
+    support.wsite,
+    support.world,
+)
+
+
+def test_a_rule_over_another_document_is_checked_again_at_the_next_step(wsite, world):
+    app = reward_application(wsite, world)
+    act(wsite, "clerk.east", app, "Submit")
+    elsewhere = world.household(EAST)
+    # the applicant moves to another household after the application was saved
+    with wsite.transaction():
+        wsite.db.execute(
+            'UPDATE "tabPerson" SET household = ? WHERE name = ?', (elsewhere["name"], app["applicant"])
+        )
+    with pytest.raises(errors.ValidationError):
+        act(wsite, "head.east", app, "Verify")
+    assert state(wsite, app) == "Pending Village Verification"
+
+
+def test_an_unchanged_valid_application_passes_its_rules_at_every_step(wsite, world):
+    app = reward_application(wsite, world)
+    act(wsite, "clerk.east", app, "Submit")
+    assert act(wsite, "head.east", app, "Verify")["workflow_state"] == "Pending Township Review"

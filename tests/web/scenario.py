@@ -88,6 +88,20 @@ def pregnancy(clerk: FrappeClient, woman: str, weeks: int) -> dict[str, Any]:
     )
 
 
+def relief_application(clerk: FrappeClient, village: str) -> dict[str, Any]:
+    """The fields a clerk fills for a low-income relief (低保) application of a new family."""
+    family = new_family(clerk, village)
+    return {
+        "doctype": "Subsidy Application",
+        "household": family["name"],
+        "applicant": family["people"]["Head"]["name"],
+        "benefit_kind": "Low-income Relief",
+        "amount": 500,
+        "hardship_description": "因病致贫",
+        "monthly_household_income": 600,
+    }
+
+
 def act(client: FrappeClient, doc: dict[str, Any], action: str, comment: str | None = None) -> dict[str, Any]:
     """Take `action` the way a UI does it: list the user's transitions, then apply the action."""
     fresh = client.get_doc(doc["doctype"], doc["name"])

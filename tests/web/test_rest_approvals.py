@@ -10,7 +10,7 @@ import pytest
 
 from townflow.client import FrappeError
 
-from .scenario import VILLAGE_A, act, create_users, new_family
+from .scenario import VILLAGE_A, act, create_users, relief_application
 
 
 @pytest.fixture(scope="module")
@@ -21,18 +21,7 @@ def users(live_site):
 
 def _relief(users) -> dict:
     clerk = users.login("clerk.a@rest")
-    family = new_family(clerk, VILLAGE_A)
-    return clerk.insert(
-        {
-            "doctype": "Subsidy Application",
-            "household": family["name"],
-            "applicant": family["people"]["Head"]["name"],
-            "benefit_kind": "Low-income Relief",
-            "amount": 500,
-            "hardship_description": "因病致贫",
-            "monthly_household_income": 600,
-        }
-    )
+    return clerk.insert(relief_application(clerk, VILLAGE_A))
 
 
 def test_applicant_withdraws_before_the_next_step_acts(users):

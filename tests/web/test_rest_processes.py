@@ -13,7 +13,7 @@ import pytest
 
 from townflow.client import DoesNotExistError, FrappeClient, FrappeError, PermissionError
 
-from .scenario import FACILITY, VILLAGE_A, act, create_users, new_family, pregnancy
+from .scenario import FACILITY, VILLAGE_A, act, create_users, new_family, pregnancy, relief_application
 
 
 @pytest.fixture(scope="module")
@@ -165,18 +165,7 @@ def test_termination_certificate_with_health_step_countersign_and_report(users):
 
 def test_other_village_clerk_cannot_see_or_act(users):
     clerk_a, clerk_b = users.login("clerk.a@rest"), users.login("clerk.b@rest")
-    family = new_family(clerk_a, VILLAGE_A)
-    app = clerk_a.insert(
-        {
-            "doctype": "Subsidy Application",
-            "household": family["name"],
-            "applicant": family["people"]["Head"]["name"],
-            "benefit_kind": "Low-income Relief",
-            "amount": 500,
-            "hardship_description": "因病致贫",
-            "monthly_household_income": 600,
-        }
-    )
+    app = clerk_a.insert(relief_application(clerk_a, VILLAGE_A))
     with pytest.raises(DoesNotExistError) as missing:
         clerk_b.get_doc("Subsidy Application", app["name"])
     assert missing.value.status == 404
@@ -195,18 +184,7 @@ def test_wrong_role_is_refused(users):
     with pytest.raises(PermissionError) as refused:
         facility.get_list("Subsidy Application")  # no DocPerm for the Facility Officer
     assert refused.value.status == 403
-    family = new_family(clerk, VILLAGE_A)
-    app = clerk.insert(
-        {
-            "doctype": "Subsidy Application",
-            "household": family["name"],
-            "applicant": family["people"]["Head"]["name"],
-            "benefit_kind": "Low-income Relief",
-            "amount": 500,
-            "hardship_description": "因病致贫",
-            "monthly_household_income": 600,
-        }
-    )
+    app = clerk.insert(relief_application(clerk, VILLAGE_A))
     act(clerk, app, "Submit")
     # the clerk may not verify her own application: the action is not offered, and refused as Frappe does
     assert "Verify" not in [
@@ -220,36 +198,13 @@ def test_wrong_role_is_refused(users):
 
 def test_a_clerk_cannot_skip_the_workflow_by_posting_a_submitted_document(users):
     clerk = users.login("clerk.a@rest")
-    family = new_family(clerk, VILLAGE_A)
     with pytest.raises(PermissionError):
-        clerk.insert(
-            {
-                "doctype": "Subsidy Application",
-                "household": family["name"],
-                "applicant": family["people"]["Head"]["name"],
-                "benefit_kind": "Low-income Relief",
-                "amount": 500,
-                "hardship_description": "因病致贫",
-                "monthly_household_income": 600,
-                "docstatus": 1,
-            }
-        )
+        clerk.insert({**relief_application(clerk, VILLAGE_A), "docstatus": 1})
 
 
 def test_a_state_cannot_be_written_directly(users):
     clerk = users.login("clerk.a@rest")
-    family = new_family(clerk, VILLAGE_A)
-    app = clerk.insert(
-        {
-            "doctype": "Subsidy Application",
-            "household": family["name"],
-            "applicant": family["people"]["Head"]["name"],
-            "benefit_kind": "Low-income Relief",
-            "amount": 500,
-            "hardship_description": "因病致贫",
-            "monthly_household_income": 600,
-        }
-    )
+    app = clerk.insert(relief_application(clerk, VILLAGE_A))
     for change in [{"workflow_state": "Approved"}, {"docstatus": 1}]:
         with pytest.raises(FrappeError) as refused:
             clerk.update({"doctype": app["doctype"], "name": app["name"], **change})

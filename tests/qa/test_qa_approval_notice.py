@@ -11,31 +11,12 @@ runtimes (tests/runtime/test_notice_serials.py, tests/frappe).
 
 from __future__ import annotations
 
-from workflow_support import EAST, act
+from workflow_support import REWARD_TO_APPROVED, walk
 
 
 def test_issuing_the_approval_notice_gives_it_a_serial(wsite, world):
-    household = world.household(EAST)
-    person = world.person(household, relationship="Head")
-    app = wsite.session("clerk.east").insert(
-        {
-            "doctype": "Subsidy Application",
-            "household": household["name"],
-            "applicant": person["name"],
-            "benefit_kind": "One-time Reward",
-            "amount": 1000,
-            "one_girl_pledge": 1,
-            "pledge_signed_on": "2026-02-01",
-        }
-    )
-    for user, action in [
-        ("clerk.east", "Submit"),
-        ("head.east", "Verify"),
-        ("approver1", "Forward"),
-        ("finance", "Approve"),
-        ("approver2", "Issue Notice"),
-    ]:
-        act(wsite, user, app, action)
+    app = world.reward_application()
+    walk(wsite, app, REWARD_TO_APPROVED)
     approved = wsite.session("Administrator").get(app["doctype"], app["name"])
     assert approved["workflow_state"] == "Approved"
     assert approved["approval_notice_serial"], "the notice has a serial of its own"

@@ -9,31 +9,12 @@ default to the user filling it (Frappe's `__user`), as the one who pays is the o
 
 from __future__ import annotations
 
-from workflow_support import EAST, act
+from workflow_support import REWARD_TO_APPROVED, walk
 
 
 def test_paid_by_defaults_to_the_finance_officer(wsite, world):
-    household = world.household(EAST)
-    person = world.person(household, relationship="Head")
-    app = wsite.session("clerk.east").insert(
-        {
-            "doctype": "Subsidy Application",
-            "household": household["name"],
-            "applicant": person["name"],
-            "benefit_kind": "One-time Reward",
-            "amount": 1000,
-            "one_girl_pledge": 1,
-            "pledge_signed_on": "2026-02-01",
-        }
-    )
-    for user, action in [
-        ("clerk.east", "Submit"),
-        ("head.east", "Verify"),
-        ("approver1", "Forward"),
-        ("finance", "Approve"),
-        ("approver2", "Issue Notice"),
-    ]:
-        act(wsite, user, app, action)
+    app = world.reward_application()
+    walk(wsite, app, REWARD_TO_APPROVED)
     finance = wsite.session("finance")
     paid = finance.insert(
         {

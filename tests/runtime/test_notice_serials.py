@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 import workflow_support as support
-from workflow_support import EAST, act
+from workflow_support import REWARD_TO_APPROVED, act
 
 from townflow.rules import campaign as rules
 
@@ -21,13 +21,6 @@ real_project, template_site, wclock, wsite, world = (
     support.world,
 )
 
-SUBSIDY_STEPS = [
-    ("clerk.east", "Submit"),
-    ("head.east", "Verify"),
-    ("approver1", "Forward"),
-    ("finance", "Approve"),
-    ("approver2", "Issue Notice"),
-]
 AID_STEPS = [
     ("clerk.east", "Submit"),
     ("head.east", "Verify"),
@@ -36,44 +29,8 @@ AID_STEPS = [
 ]
 
 
-def subsidy(wsite, world) -> dict:
-    household = world.household(EAST)
-    person = world.person(household, relationship="Head")
-    return wsite.session("clerk.east").insert(
-        {
-            "doctype": "Subsidy Application",
-            "household": household["name"],
-            "applicant": person["name"],
-            "benefit_kind": "One-time Reward",
-            "amount": 1000,
-            "one_girl_pledge": 1,
-            "pledge_signed_on": "2026-02-01",
-        }
-    )
-
-
-def student_aid(wsite, world) -> dict:
-    household = world.household(EAST)
-    student = world.person(
-        household, full_name="张小红", gender="Female", relationship="Daughter", date_of_birth="2006-09-01"
-    )
-    return wsite.session("clerk.east").insert(
-        {
-            "doctype": "Student Aid Application",
-            "student": student["name"],
-            "guardian_name": "张建国",
-            "aid_kind": "Poor Female University Student",
-            "academic_year": "2025-2026",
-            "school": "省师范大学",
-            "grade": "大一",
-            "amount": 3000,
-            "admission_letter": "/files/letter.pdf",
-            "family_hardship": "父亲因病丧失劳动能力",
-        }
-    )
-
-
 def walk(wsite, doc: dict, steps: list[tuple[str, str]]) -> list[dict]:
+    """The document after each step (so a test can look at it before approval too)."""
     return [act(wsite, user, doc, action) for user, action in steps]
 
 
@@ -97,8 +54,8 @@ def test_the_rule_numbers_notices_per_doctype_and_year():
 
 
 def test_issuing_the_notice_numbers_it_and_the_number_stays(wsite, world):
-    app = subsidy(wsite, world)
-    *before, approved = walk(wsite, app, SUBSIDY_STEPS)
+    app = world.reward_application()
+    *before, approved = walk(wsite, app, REWARD_TO_APPROVED)
     assert all(not doc.get("approval_notice_serial") for doc in before), "no number before approval"
     assert (approved["workflow_state"], approved["docstatus"]) == ("Approved", 1)
     assert approved["approval_notice_serial"] == "BZTZ-2026-00001"
@@ -107,31 +64,31 @@ def test_issuing_the_notice_numbers_it_and_the_number_stays(wsite, world):
 
 
 def test_numbers_are_gap_free_and_separate_per_doctype(wsite, world):
-    first, second = subsidy(wsite, world), subsidy(wsite, world)
-    aid = student_aid(wsite, world)
+    first, second = world.reward_application(), world.reward_application()
+    aid = world.student_aid()
     # an application approved later still takes the next number, whatever order they were filed in
-    assert walk(wsite, second, SUBSIDY_STEPS)[-1]["approval_notice_serial"] == "BZTZ-2026-00001"
+    assert walk(wsite, second, REWARD_TO_APPROVED)[-1]["approval_notice_serial"] == "BZTZ-2026-00001"
     assert walk(wsite, aid, AID_STEPS)[-1]["approval_notice_serial"] == "ZXTZ-2026-00001"
-    assert walk(wsite, first, SUBSIDY_STEPS)[-1]["approval_notice_serial"] == "BZTZ-2026-00002"
+    assert walk(wsite, first, REWARD_TO_APPROVED)[-1]["approval_notice_serial"] == "BZTZ-2026-00002"
 
 
 def test_a_rejected_application_takes_no_number(wsite, world):
-    rejected, approved = subsidy(wsite, world), subsidy(wsite, world)
-    walk(wsite, rejected, SUBSIDY_STEPS[:4])
+    rejected, approved = world.reward_application(), world.reward_application()
+    walk(wsite, rejected, REWARD_TO_APPROVED[:4])
     assert act(wsite, "approver2", rejected, "Reject", "材料不全")["approval_notice_serial"] in (None, "")
-    assert walk(wsite, approved, SUBSIDY_STEPS)[-1]["approval_notice_serial"] == "BZTZ-2026-00001"
+    assert walk(wsite, approved, REWARD_TO_APPROVED)[-1]["approval_notice_serial"] == "BZTZ-2026-00001"
 
 
 def test_numbering_starts_again_each_year(wsite, world, wclock):
-    walk(wsite, subsidy(wsite, world), SUBSIDY_STEPS)
-    app = subsidy(wsite, world)
-    walk(wsite, app, SUBSIDY_STEPS[:4])
+    walk(wsite, world.reward_application(), REWARD_TO_APPROVED)
+    app = world.reward_application()
+    walk(wsite, app, REWARD_TO_APPROVED[:4])
     wclock.advance(days=310)  # 2026-03-02 -> 2027-01-06
     assert act(wsite, "approver2", app, "Issue Notice")["approval_notice_serial"] == "BZTZ-2027-00001"
 
 
 def test_paying_out_keeps_the_notice_number(wsite, world):
-    app = student_aid(wsite, world)
+    app = world.student_aid()
     approved = walk(wsite, app, AID_STEPS)[-1]
     officer = wsite.session("education")
     officer.save(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import workflow_support as support
-from workflow_support import EAST, act, state
+from workflow_support import act, state
 
 from townflow.runtime import errors, workflow
 
@@ -18,30 +18,8 @@ real_project, template_site, wclock, wsite, world = (
 )
 
 
-def aid(wsite, world, gender="Female", **values) -> dict:
-    household = world.household(EAST)
-    student = world.person(
-        household, full_name="张小红", gender=gender, relationship="Daughter", date_of_birth="2006-09-01"
-    )
-    return wsite.session("clerk.east").insert(
-        {
-            "doctype": "Student Aid Application",
-            "student": student["name"],
-            "guardian_name": "张建国",
-            "aid_kind": "Poor Female University Student",
-            "academic_year": "2025-2026",
-            "school": "省师范大学",
-            "grade": "大一",
-            "amount": 3000,
-            "admission_letter": "/files/letter.pdf",
-            "family_hardship": "父亲因病丧失劳动能力",
-            **values,
-        }
-    )
-
-
 def test_a_poor_female_student_is_funded_and_paid(wsite, world):
-    app = aid(wsite, world)
+    app = world.student_aid()
     act(wsite, "clerk.east", app, "Submit")
     act(wsite, "head.east", app, "Verify")
     routed = act(wsite, "approver1", app, "Forward")
@@ -65,5 +43,5 @@ def test_a_poor_female_student_is_funded_and_paid(wsite, world):
 
 def test_student_aid_is_for_girls(wsite, world):
     with pytest.raises(errors.ValidationError, match="for girls") as refused:
-        aid(wsite, world, gender="Male")
+        world.student_aid(gender="Male")
     assert refused.value.fields == ["student"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import workflow_support as support
-from workflow_support import EAST, act, state
+from workflow_support import EAST, REWARD_TO_APPROVED, act, state, walk
 
 from townflow.runtime import errors, workflow
 
@@ -19,36 +19,8 @@ real_project, template_site, wclock, wsite, world = (
 )
 
 
-def reward_application(wsite, world, household=None) -> dict:
-    household = household or world.household(EAST)
-    person = world.person(household, relationship="Head")
-    return wsite.session("clerk.east").insert(
-        {
-            "doctype": "Subsidy Application",
-            "household": household["name"],
-            "applicant": person["name"],
-            "benefit_kind": "One-time Reward",
-            "amount": 1000,
-            "one_girl_pledge": 1,
-            "pledge_signed_on": "2026-02-01",
-        }
-    )
-
-
-def to_approved(wsite, app) -> dict:
-    for user, action in [
-        ("clerk.east", "Submit"),
-        ("head.east", "Verify"),
-        ("approver1", "Forward"),
-        ("finance", "Approve"),
-        ("approver2", "Issue Notice"),
-    ]:
-        act(wsite, user, app, action)
-    return wsite.session("Administrator").get(app["doctype"], app["name"])
-
-
 def test_a_one_time_reward_goes_to_finance_and_is_paid(wsite, world):
-    app = reward_application(wsite, world)
+    app = world.reward_application()
     act(wsite, "clerk.east", app, "Submit")
     act(wsite, "head.east", app, "Verify")
     routed = act(wsite, "approver1", app, "Forward")
@@ -82,8 +54,8 @@ def test_a_one_time_reward_goes_to_finance_and_is_paid(wsite, world):
 
 def test_a_household_gets_the_one_time_reward_once(wsite, world):
     household = world.household(EAST)
-    first = reward_application(wsite, world, household)
-    second = reward_application(wsite, world, household)  # both filed while neither is approved
+    first = world.reward_application(household)
+    second = world.reward_application(household)  # both filed while neither is approved
     for user, action in [
         ("clerk.east", "Submit"),
         ("head.east", "Verify"),
@@ -91,14 +63,14 @@ def test_a_household_gets_the_one_time_reward_once(wsite, world):
         ("finance", "Approve"),
     ]:
         act(wsite, user, second, action)
-    to_approved(wsite, first)
+    walk(wsite, first, REWARD_TO_APPROVED)
     with pytest.raises(errors.ValidationError, match="already received the one-time reward") as refused:
         act(wsite, "approver2", second, "Issue Notice")
     assert "benefit_kind" in refused.value.fields
     assert state(wsite, second) == "Pending Approval Notice"
     # and a third cannot even be filed
     with pytest.raises(errors.ValidationError, match="already received"):
-        reward_application(wsite, world, household)
+        world.reward_application(household)
 
 
 def test_a_loan_outside_the_policy_range_is_refused(wsite, world):
@@ -122,7 +94,7 @@ def test_a_loan_outside_the_policy_range_is_refused(wsite, world):
 
 
 def test_approval_copies_the_village_clerk_and_the_leaders(wsite, world):
-    app = to_approved(wsite, reward_application(wsite, world))
+    app = walk(wsite, world.reward_application(), REWARD_TO_APPROVED)
     for user in ("clerk.east", "leader1", "leader2"):
         page = workflow.inbox(wsite.session(user), "cc")
         assert [i["reference_name"] for i in page["items"]] == [app["name"]]

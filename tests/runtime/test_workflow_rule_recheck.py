@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 import workflow_support as support
-from test_process_subsidy import reward_application
 from workflow_support import EAST, act, state
 
 from townflow.runtime import errors
@@ -21,7 +20,7 @@ real_project, template_site, wclock, wsite, world = (
 
 
 def test_a_rule_over_another_document_is_checked_again_at_the_next_step(wsite, world):
-    app = reward_application(wsite, world)
+    app = world.reward_application()
     act(wsite, "clerk.east", app, "Submit")
     elsewhere = world.household(EAST)
     # the applicant moves to another household after the application was saved
@@ -35,6 +34,6 @@ def test_a_rule_over_another_document_is_checked_again_at_the_next_step(wsite, w
 
 
 def test_an_unchanged_valid_application_passes_its_rules_at_every_step(wsite, world):
-    app = reward_application(wsite, world)
+    app = world.reward_application()
     act(wsite, "clerk.east", app, "Submit")
     assert act(wsite, "head.east", app, "Verify")["workflow_state"] == "Pending Township Review"

@@ -157,6 +157,61 @@ class World:
             }
         )
 
+    def reward_application(self, household: dict | None = None) -> dict:
+        """A one-time reward (一次性奖励) filed by the East clerk for a one-girl household."""
+        household = household or self.household(EAST)
+        person = self.person(household, relationship="Head")
+        return self.as_("clerk.east").insert(
+            {
+                "doctype": "Subsidy Application",
+                "household": household["name"],
+                "applicant": person["name"],
+                "benefit_kind": "One-time Reward",
+                "amount": 1000,
+                "one_girl_pledge": 1,
+                "pledge_signed_on": "2026-02-01",
+            }
+        )
+
+    def student_aid(self, gender: str = "Female", **values) -> dict:
+        """Aid for a poor female university student, filed by the East clerk."""
+        household = self.household(EAST)
+        student = self.person(
+            household, full_name="张小红", gender=gender, relationship="Daughter", date_of_birth="2006-09-01"
+        )
+        return self.as_("clerk.east").insert(
+            {
+                "doctype": "Student Aid Application",
+                "student": student["name"],
+                "guardian_name": "张建国",
+                "aid_kind": "Poor Female University Student",
+                "academic_year": "2025-2026",
+                "school": "省师范大学",
+                "grade": "大一",
+                "amount": 3000,
+                "admission_letter": "/files/letter.pdf",
+                "family_hardship": "父亲因病丧失劳动能力",
+                **values,
+            }
+        )
+
+
+#: who takes which action to bring a one-time reward from Draft to Approved
+REWARD_TO_APPROVED = [
+    ("clerk.east", "Submit"),
+    ("head.east", "Verify"),
+    ("approver1", "Forward"),
+    ("finance", "Approve"),
+    ("approver2", "Issue Notice"),
+]
+
+
+def walk(site: Site, doc: dict, steps: list[tuple[str, str]]) -> dict:
+    """Each (user, action) in turn; the document as stored afterwards."""
+    for user, action in steps:
+        act(site, user, doc, action)
+    return site.session("Administrator").get(doc["doctype"], doc["name"])
+
 
 @pytest.fixture
 def world(wsite) -> World:

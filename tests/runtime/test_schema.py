@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from site_support import f
+from site_support import f, make_user
 
 from townflow.runtime import Site
 from townflow.runtime.errors import DuplicateEntryError
-from townflow.runtime.schema import existing_columns
+from townflow.runtime.schema import IndexSpec, existing_columns, index_name, index_specs
 
 
 def indexes(site, table: str) -> list[tuple[str, ...]]:
@@ -81,3 +81,64 @@ def test_duplicate_name_is_a_conflict(admin):
     with pytest.raises(DuplicateEntryError) as err:
         admin.insert({"doctype": "Village", "village_name": "V1"})
     assert err.value.http_status == 409
+
+
+# -- scope indexes leave out what is not yet routed --------------------------------------------
+
+
+def index_sql(site, table: str) -> dict[tuple[str, ...], str]:
+    """columns -> CREATE INDEX statement, for the indexes created by a statement on `table`."""
+    rows = site.db.fetchall(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
+    )
+    return {columns_of(site, r["name"]): r["sql"] for r in rows if r["sql"]}
+
+
+def columns_of(site, index: str) -> tuple[str, ...]:
+    return tuple(r["name"] for r in site.db.fetchall(f"PRAGMA index_info('{index}')"))
+
+
+def index_names(site, table: str) -> set[str]:
+    return {r["name"] for r in site.db.fetchall(f"PRAGMA index_list('{table}')")}
+
+
+def test_an_optional_scope_field_is_indexed_only_where_it_is_set(site):
+    # Application.department stays empty until someone routes the application.
+    application = index_sql(site, "tabApplication")
+    assert application[("department", "modified")].endswith('WHERE "department" IS NOT NULL')
+    # The bare column stays full: no transition moves it, and it serves what names no department.
+    assert "WHERE" not in application[("department",)]
+    # Household.village is mandatory: nothing to leave out, so the full index keeps every use.
+    assert not any("WHERE" in sql for sql in index_sql(site, "tabHousehold").values())
+
+
+def test_an_old_site_gets_its_full_scope_index_replaced_without_losing_data(tmp_path, project, site, people):
+    admin = site.session("Administrator")
+    routed = admin.insert(
+        {"doctype": "Application", "household": people["h1"]["name"], "department": "Civil"}
+    )
+    admin.insert({"doctype": "Application", "household": people["h2"]["name"]})
+    # What an older townflow left: full scope indexes under their names of the time, beside an
+    # index made by hand, SQLite's own, and other tables' (the audit log's is named `idx_` too).
+    partial = [s for s in index_specs(site.metas.get("Application")) if s.where]
+    new = {index_name("Application", s) for s in partial}
+    old = {index_name("Application", IndexSpec(s.columns)) for s in partial}
+    with site.db.transaction():
+        for spec in partial:
+            site.db.execute(f'DROP INDEX "{index_name("Application", spec)}"')
+            full = index_name("Application", IndexSpec(spec.columns))
+            site.db.execute(f'CREATE INDEX "{full}" ON "tabApplication" ({", ".join(spec.columns)})')
+        site.db.execute('CREATE INDEX by_hand_kind ON "tabApplication" (kind)')
+    assert old <= index_names(site, "tabApplication")
+    others = index_names(site, "__audit_log") | index_names(site, "tabWorkflow Action")
+    site.close()
+
+    reopened = Site.open(tmp_path / "site", project)
+    now = index_names(reopened, "tabApplication")
+    assert new <= now and not old & now
+    assert {"by_hand_kind", "sqlite_autoindex_tabApplication_1"} <= now
+    assert others == index_names(reopened, "__audit_log") | index_names(reopened, "tabWorkflow Action")
+    make_user(reopened, "civil", ["Civil Affairs Officer"], Department=["Civil"])
+    assert [d["name"] for d in reopened.session("civil").get_list("Application")] == [routed["name"]]
+    assert reopened.session("Administrator").get_count("Application") == 2
+    reopened.close()

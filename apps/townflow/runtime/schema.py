@@ -15,6 +15,7 @@ facility), workflow_state, modified, the DocType's declared `indexes`, and
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from townflow.runtime.db import Database, quote
 from townflow.runtime.meta import Meta
@@ -60,41 +61,106 @@ def existing_columns(db: Database, table_name: str) -> set[str]:
     return {row["name"] for row in db.fetchall(f"PRAGMA table_info({quote(table_name)})")}
 
 
-def index_specs(meta: Meta) -> list[tuple[str, ...]]:
-    """The column lists to index for one DocType (deduplicated, order kept)."""
-    specs: list[tuple[str, ...]] = []
-    cols = meta.column_set
+@dataclass(frozen=True)
+class IndexSpec:
+    """One index: its columns and, for a partial index, the WHERE that selects its rows.
 
-    def want(*columns: str) -> None:
-        if all(c in cols for c in columns) and columns not in specs:
-            specs.append(columns)
+    `where` is built here from whitelisted column names only, never from user input."""
+
+    columns: tuple[str, ...]
+    where: str | None = None
+
+    @property
+    def create_sql(self) -> str:
+        return ", ".join(quote(c) for c in self.columns)
+
+
+def scope_index_where(meta: Meta, fieldname: str) -> str | None:
+    """`"<field>" IS NOT NULL` for a scope Link that may be empty; None for a mandatory one.
+
+    A department is NULL until the township routes the application, yet every transition moves
+    the document's entries in the indexes holding `modified` and `workflow_state`: a full
+    (department, modified) index pays ~2 pages per transition for rows no query looks up there.
+    Every scoped read names the scope value (`"department" IN (?)`, `= ?`), which SQLite proves
+    implies IS NOT NULL, so the partial index serves it. A mandatory field (`reqd`, as
+    customized) has no NULL rows to leave out: a partial index would save no write and would lose
+    the queries that do not name a value (grouped counts, `is not set`, sorting by it).
+    """
+    field = meta.get_field(fieldname)
+    if field is not None and field.reqd:
+        return None
+    return f"{quote(fieldname)} IS NOT NULL"
+
+
+def index_specs(meta: Meta) -> list[IndexSpec]:
+    """The indexes one DocType wants (deduplicated by columns, order kept)."""
+    specs: list[IndexSpec] = []
+    cols = meta.column_set
+    scope_where = {f: scope_index_where(meta, f) for f in meta.scope_fields.values()}
+
+    def want(*columns: str, where: str | None = None) -> None:
+        if all(c in cols for c in columns) and all(s.columns != columns for s in specs):
+            specs.append(IndexSpec(columns, where))
 
     if meta.istable:
         want("parent", "parentfield")
         return specs
     want("modified")
-    for f in meta.value_fields:
-        if f.search_index or f.unique:
-            want(f.fieldname)
-    for fieldname in meta.scope_fields.values():
+    for fieldname, where in scope_where.items():
+        # Full: it holds neither `modified` nor the state, so a transition does not move it, and
+        # it keeps what the partial ones cannot serve (grouped counts, `is not set`, sorting).
         want(fieldname)
-        want(fieldname, "modified")
+        want(fieldname, "modified", where=where)
     state = meta.workflow_state_field
     if state:
         want(state, "modified")
-        for fieldname in meta.scope_fields.values():
-            want(state, fieldname, "modified")
+        for fieldname, where in scope_where.items():
+            want(state, fieldname, "modified", where=where)
+    for f in meta.value_fields:
+        if f.search_index or f.unique:
+            want(f.fieldname, where=scope_where.get(f.fieldname))
+    # A declared index with the columns of a scope index above is that index (deduplicated by
+    # columns): it exists for the same scoped lists, which always name the scope value.
     for declared in meta.doctype.indexes:
         want(*declared)
     # An index whose columns lead another one adds nothing for lookups but costs pages on every
-    # write (each commit is fsync'd): (village) goes when (village, modified) exists.
-    return [s for s in specs if not any(o != s and o[: len(s)] == s for o in specs)]
+    # write (each commit is fsync'd): (village) goes when (village, modified) exists. A partial
+    # index covers only an index with the same WHERE.
+    return [s for s in specs if not any(_covers(o, s) for o in specs)]
 
 
-def _index_name(doctype: str, columns: tuple[str, ...]) -> str:
-    # Index names must be unique per database and stable; a short hash keeps them both.
-    digest = hashlib.sha1("|".join((doctype, *columns)).encode(), usedforsecurity=False).hexdigest()[:8]
-    return f"idx_{'_'.join(columns)[:40]}_{digest}"
+def _covers(wider: IndexSpec, narrower: IndexSpec) -> bool:
+    return (
+        wider != narrower
+        and wider.columns[: len(narrower.columns)] == narrower.columns
+        and wider.where in (None, narrower.where)
+    )
+
+
+def index_name(doctype: str, spec: IndexSpec) -> str:
+    """Unique per database and stable; a different definition gets a different name.
+
+    The hash of a full index is what it always was, so existing sites keep their indexes; a
+    partial index hashes its WHERE too, so sync replaces the full one it supersedes."""
+    key = (doctype, *spec.columns) if spec.where is None else (doctype, *spec.columns, "WHERE", spec.where)
+    digest = hashlib.sha1("|".join(key).encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"idx_{'_'.join(spec.columns)[:40]}_{digest}"
+
+
+def sync_indexes(db: Database, meta: Meta) -> None:
+    """Create the indexes the meta wants and drop this table's own ones it no longer wants.
+
+    Only names this module gives (`idx_...`, created by CREATE INDEX) are dropped: SQLite's
+    autoindexes and the workflow engine's (`workflow_action...`) are left alone, and PRAGMA
+    index_list names only this table's indexes."""
+    wanted = {index_name(meta.name, spec): spec for spec in index_specs(meta)}
+    table_name = quote("tab" + meta.name)
+    for row in db.fetchall(f"PRAGMA index_list({table_name})"):
+        if row["origin"] == "c" and row["name"].startswith("idx_") and row["name"] not in wanted:
+            db.execute(f"DROP INDEX {quote(row['name'])}")
+    for name, spec in wanted.items():
+        where = f" WHERE {spec.where}" if spec.where else ""
+        db.execute(f"CREATE INDEX IF NOT EXISTS {quote(name)} ON {meta.table} ({spec.create_sql}){where}")
 
 
 def sync_table(db: Database, meta: Meta) -> list[str]:
@@ -119,10 +185,7 @@ def sync_table(db: Database, meta: Meta) -> list[str]:
             )
             db.execute(f"ALTER TABLE {meta.table} ADD COLUMN {quote(column)} {kind}")
             added.append(column)
-    for columns in index_specs(meta):
-        cols_sql = ", ".join(quote(c) for c in columns)
-        index = quote(_index_name(meta.name, columns))
-        db.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {meta.table} ({cols_sql})")
+    sync_indexes(db, meta)
     return added
 
 

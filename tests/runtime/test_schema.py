@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import pytest
+import workflow_support as support
 from site_support import f, make_user
 
 from townflow.runtime import Site
 from townflow.runtime.errors import DuplicateEntryError
 from townflow.runtime.schema import IndexSpec, existing_columns, index_name, index_specs
+
+real_project, template_site, wclock, wsite = (
+    support.real_project,
+    support.template_site,
+    support.wclock,
+    support.wsite,
+)
 
 
 def indexes(site, table: str) -> list[tuple[str, ...]]:
@@ -142,3 +150,71 @@ def test_an_old_site_gets_its_full_scope_index_replaced_without_losing_data(tmp_
     assert [d["name"] for d in reopened.session("civil").get_list("Application")] == [routed["name"]]
     assert reopened.session("Administrator").get_count("Application") == 2
     reopened.close()
+
+
+# -- the queries still find their index (EXPLAIN QUERY PLAN on the real Subsidy Application) ------
+
+SUBSIDY = "Subsidy Application"
+TABLE = "tab" + SUBSIDY
+
+
+def plans(site, run) -> list[str]:
+    """The query plan of each statement on the Subsidy Application table that `run()` issues,
+    captured as the real list/count code builds it (permission condition included)."""
+    issued: list[tuple[str, tuple]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        for method in ("fetchall", "scalar"):
+            real = getattr(site.db, method)
+
+            def recording(sql, params=(), _real=real):
+                if f'"{TABLE}"' in sql:
+                    issued.append((sql, tuple(params)))
+                return _real(sql, params)
+
+            patch.setattr(site.db, method, recording)
+        run()
+    assert issued, "no statement on the Subsidy Application table was captured"
+    return [
+        " / ".join(r["detail"] for r in site.db.fetchall(f"EXPLAIN QUERY PLAN {sql}", params))
+        for sql, params in issued
+    ]
+
+
+def name_of(site, *columns: str) -> str:
+    (spec,) = [s for s in index_specs(site.metas.get(SUBSIDY)) if s.columns == columns]
+    return index_name(SUBSIDY, spec)
+
+
+def test_a_department_officers_lists_and_counts_use_the_partial_indexes(wsite):
+    by_department = name_of(wsite, "department", "modified")
+    by_state = name_of(wsite, "workflow_state", "department", "modified")
+    assert "WHERE" in wsite.db.scalar("SELECT sql FROM sqlite_master WHERE name = ?", (by_department,))
+    assert "WHERE" in wsite.db.scalar("SELECT sql FROM sqlite_master WHERE name = ?", (by_state,))
+    health = wsite.session("health")  # the permission condition is `"department" IN (?)`
+
+    # The whole plan: no "USE TEMP B-TREE FOR ORDER BY", the index gives the order.
+    (newest_first,) = plans(wsite, lambda: health.get_list(SUBSIDY, order_by="modified desc"))
+    assert newest_first == f"SEARCH {TABLE} USING INDEX {by_department} (department=?)"
+
+    def waiting_for_health():
+        health.get_list(SUBSIDY, filters={"workflow_state": "Pending Health Review"})
+
+    (in_state,) = plans(wsite, waiting_for_health)
+    assert in_state == f"SEARCH {TABLE} USING INDEX {by_state} (workflow_state=? AND department=?)"
+
+    (count,) = plans(wsite, lambda: health.get_count(SUBSIDY))
+    assert count == f"SEARCH {TABLE} USING COVERING INDEX {by_department} (department=?)"
+
+
+def test_township_queries_naming_no_department_keep_an_index(wsite):
+    township = wsite.session("approver1")
+    department_only = name_of(wsite, "department")
+    (grouped,) = plans(wsite, lambda: township.get_group_by_count(SUBSIDY, "department"))
+    assert f"SCAN {TABLE} USING COVERING INDEX {department_only}" in grouped
+
+    def not_routed_yet():
+        township.get_list(SUBSIDY, filters=[["department", "is", "not set"]])
+
+    (unrouted,) = plans(wsite, not_routed_yet)
+    assert unrouted.startswith("MULTI-INDEX OR")  # IS NULL and = '', each looked up in an index
+    assert f"SEARCH {TABLE} USING INDEX {department_only} (department=?)" in unrouted

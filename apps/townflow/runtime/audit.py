@@ -52,8 +52,13 @@ ACTIONS = (
 )
 
 
+#: json.dumps with options builds a new JSONEncoder per call; these give the same text, built once.
+_CONTENT = json.JSONEncoder(ensure_ascii=False)
+_PAYLOAD = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
+
+
 def row_hash(prev_hash: str, row_id: int, ts: str, user, action, ref_doctype, ref_name, data) -> str:
-    content = json.dumps([row_id, ts, user, action, ref_doctype, ref_name, data], ensure_ascii=False)
+    content = _CONTENT.encode([row_id, ts, user, action, ref_doctype, ref_name, data])
     return hashlib.sha256((prev_hash + "\n" + content).encode()).hexdigest()
 
 
@@ -84,20 +89,31 @@ class AuditLog:
         ref_name: str | None = None,
         data: dict[str, Any] | None = None,
     ) -> int:
-        """Append one row in the current transaction (or its own); returns the row id."""
+        """Append one row in the current transaction (or its own); returns the row id.
+
+        Inside the caller's transaction no savepoint is opened: the SELECT changes nothing and the
+        INSERT is one statement, which SQLite applies whole or not at all, so a savepoint around
+        them would have nothing to roll back (and cost two statements per workflow transition)."""
+        if self.db.in_transaction:
+            return self._append(action, user, ref_doctype, ref_name, data)
         with self.db.transaction():
-            last = self.db.fetchone("SELECT id, hash FROM __audit_log ORDER BY id DESC LIMIT 1")
-            prev_hash = last["hash"] if last else GENESIS
-            row_id = (last["id"] if last else 0) + 1
-            ts = self.now().strftime("%Y-%m-%d %H:%M:%S.%f")
-            payload = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str) if data else None
-            digest = row_hash(prev_hash, row_id, ts, user, action, ref_doctype, ref_name, payload)
-            self.db.execute(
-                "INSERT INTO __audit_log (id, ts, user, action, ref_doctype, ref_name, data, prev_hash, hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (row_id, ts, user, action, ref_doctype, ref_name, payload, prev_hash, digest),
-            )
-            return row_id
+            return self._append(action, user, ref_doctype, ref_name, data)
+
+    def _append(self, action, user, ref_doctype, ref_name, data) -> int:
+        # The last hash is read, not remembered: the site's file is shared with other processes
+        # (the web server, `townflow tick`), whose rows only the database knows about.
+        last = self.db.fetchone("SELECT id, hash FROM __audit_log ORDER BY id DESC LIMIT 1")
+        prev_hash = last["hash"] if last else GENESIS
+        row_id = (last["id"] if last else 0) + 1
+        ts = self.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+        payload = _PAYLOAD.encode(data) if data else None
+        digest = row_hash(prev_hash, row_id, ts, user, action, ref_doctype, ref_name, payload)
+        self.db.execute(
+            "INSERT INTO __audit_log (id, ts, user, action, ref_doctype, ref_name, data, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row_id, ts, user, action, ref_doctype, ref_name, payload, prev_hash, digest),
+        )
+        return row_id
 
     def record_denial(self, user: str, ref_doctype: str, ref_name: str | None, ptype: str) -> None:
         """A refused operation: kept even when the surrounding transaction rolls back."""

@@ -63,12 +63,42 @@ def load_user_context(db, user: str) -> UserContext:
     return UserContext(user=user, roles=frozenset(roles), user_permissions=ups, full_name=full_name)
 
 
+_WHERE_CACHE_SIZE = 1024
+_ALL = "apply_to_all_doctypes"
+
+
+def _where_key(meta: Meta, ctx: UserContext, ptype: str, alias: str, versions: tuple) -> tuple | None:
+    """Every input of `Permissions.where`, by value: the meta (by identity, checked on use), the
+    metas generation (bumped when Custom Fields or Property Setters change the DocTypes a scope
+    path goes through) and the restrictions version (both read before computing, so a result is
+    filed under versions no older than what it saw), the user, the exact role set and the User
+    Permission values `allowed_values` reads. A context whose roles or User Permissions differ,
+    even the same UserContext object after a change, gives another key: a stale permission is
+    never returned. None (do not cache) for values that cannot be a key."""
+    try:
+        if type(ctx.roles) is not frozenset:
+            return None
+        grants = tuple(
+            (up.get("allow"), up.get("for_value"), up.get("applicable_for"), up.get(_ALL, 1))
+            for up in ctx.user_permissions
+        )
+        key = (id(meta), ptype, alias, versions, ctx.user, ctx.roles, grants)
+        hash(key)
+    except (TypeError, AttributeError):
+        return None
+    return key
+
+
 class Permissions:
     """Permission checks for one site; `metas` resolves DocTypes (and children to parents)."""
 
     def __init__(self, metas):
         self.metas = metas
         self._restrictions: dict[tuple[str, str], list[tuple[str, tuple]]] = {}
+        #: bumped after each restrict(), so where() results computed before it are never used again
+        self._restrictions_version = 0
+        #: where() results keyed by everything they are computed from (see `_where_key`)
+        self._where_cache: dict[tuple, tuple[Meta, str, tuple]] = {}
 
     def restrict(self, doctype: str, role: str, fieldname: str, values) -> None:
         """Narrow what `role`'s DocPerm rows on `doctype` reach to records whose `fieldname` is
@@ -79,6 +109,7 @@ class Permissions:
         if fieldname not in meta.column_set:
             raise ValueError(f"{doctype} has no field {fieldname!r}")
         self._restrictions.setdefault((doctype, role), []).append((fieldname, tuple(values)))
+        self._restrictions_version += 1  # after the append: a key with this version saw it
 
     def _row_restrictions(self, meta: Meta, row: DocPerm) -> list[tuple[str, tuple]]:
         """(field, allowed values) pairs narrowing what `row` reaches: the site's `restrict()`
@@ -179,9 +210,24 @@ class Permissions:
         """SQL condition selecting the records of `meta` the user may `ptype`; "0" when none.
 
         For a child table the condition applies to its parent (`parent IN (...)`).
+        Remembered per meta, ptype and the user context's values (see `_where_key`): a workflow
+        transition asks twice (read on load, write on save) and lists ask on every page.
         """
         if ctx.is_administrator:
             return "1=1", []
+        versions = (getattr(self.metas, "generation", None), self._restrictions_version)
+        key = _where_key(meta, ctx, ptype, alias, versions)
+        cached = self._where_cache.get(key) if key is not None else None
+        if cached is not None and cached[0] is meta:
+            return cached[1], list(cached[2])
+        sql, params = self._compile_where(meta, ctx, ptype, alias)
+        if key is not None:
+            if len(self._where_cache) >= _WHERE_CACHE_SIZE:
+                self._where_cache.clear()
+            self._where_cache[key] = (meta, sql, tuple(params))
+        return sql, params
+
+    def _compile_where(self, meta: Meta, ctx: UserContext, ptype: str, alias: str) -> tuple[str, list]:
         if meta.istable:
             parent = self.perm_meta(meta)
             if parent is meta:

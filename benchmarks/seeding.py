@@ -201,51 +201,30 @@ def _clone(i, names, app, docs, actions, logs, waiting) -> None:
         "step_id": log_id,
     }
     done = [(f"clerk.{v}", "Village Clerk", "village", village)]
-    if slot == 0:
-        waiting["village"] += 1
+    pending = {
+        0: ("Village Head", "village", village),
+        1: ("Township Approver", "township", None),
+        2: ("Health Officer", "department", "卫生办"),
+    }.get(slot)
+    if pending is not None:  # an any-one step waits on the pool of its role in the document's scope
+        role, kind, value = pending
+        waiting[{0: "village", 1: "township", 2: "health"}[slot]] += 1
         actions.append(
             {
                 **base,
                 "kind": "todo",
                 "status": "Open",
-                "user": f"head.{v}",
-                "role": "Village Head",
-                "scope_kind": "village",
-                "scope_value": village,
+                "user": "",
+                "audience": workflow_store.pool_audience(role, kind, value),
+                "role": role,
+                "scope_kind": kind,
+                "scope_value": value,
                 "due_at": due,
             }
         )
-    elif slot == 1:
-        waiting["township"] += 1
-        for approver in APPROVERS:
-            actions.append(
-                {
-                    **base,
-                    "kind": "todo",
-                    "status": "Open",
-                    "user": approver,
-                    "role": "Township Approver",
-                    "scope_kind": "township",
-                    "due_at": due,
-                }
-            )
-    elif slot == 2:
-        waiting["health"] += 1
-        actions.append(
-            {
-                **base,
-                "kind": "todo",
-                "status": "Open",
-                "user": "health.1",
-                "role": "Health Officer",
-                "scope_kind": "department",
-                "scope_value": "卫生办",
-                "due_at": due,
-            }
-        )
-        done.append((APPROVERS[i % 3], "Township Approver", "township", None))
     else:
         waiting["done"] += 1
+    if slot >= 2:
         done.append((APPROVERS[i % 3], "Township Approver", "township", None))
     for user, role, kind, value in done:
         actions.append(

@@ -64,13 +64,17 @@ def test_each_verification_happens_once_and_the_rest_conflict(wsite, world):
     )
     assert {r["reference_name"]: r["n"] for r in log} == {d["name"]: 1 for d in docs}
     assert {state(wsite, d) for d in docs} == {"Pending Township Approval"}
-    # each document has exactly one open step, for the two township approvers
+    # each document has exactly one open step, waiting on the township approvers' pool
     open_todos = wsite.db.fetchall(
         'SELECT reference_name, count(*) AS n FROM "tabWorkflow Action" WHERE kind = ? AND status = ? '
         "GROUP BY reference_name",
         ("todo", "Open"),
     )
-    assert {r["n"] for r in open_todos} == {2}
+    assert {r["reference_name"]: r["n"] for r in open_todos} == {d["name"]: 1 for d in docs}
+    for approver in ("approver1", "approver2"):
+        todo = workflow.inbox(wsite.session(approver), "todo", limit_page_length=50)
+        assert {i["reference_name"] for i in todo["items"]} == {d["name"] for d in docs}
+        assert todo["counts"]["todo"] == len(docs)
     assert wsite.audit.verify().ok
 
 

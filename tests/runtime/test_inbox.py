@@ -52,3 +52,33 @@ def test_a_document_type_filter_and_an_unknown_tab(wsite, world):
     assert workflow.inbox(head, "todo", doctype="Termination Certificate Application")["counts"]["todo"] == 1
     with pytest.raises(errors.QueryError):
         workflow.inbox(head, "everything")
+
+
+def test_a_users_own_and_pooled_todos_are_one_list_newest_first(wsite, world):
+    apps = [submitted(wsite, world, EAST) for _ in range(3)]  # each waits on East's village heads
+    deputy = wsite.session("deputy.east")
+    doc = wsite.session("deputy.east").get(apps[0]["doctype"], apps[0]["name"])
+    workflow.delegate(deputy, doc, "head.east", "请村主任办理")  # now head.east's own, and newest
+    head = workflow.inbox(wsite.session("head.east"), "todo", limit_page_length=2)
+    assert [i["reference_name"] for i in head["items"]] == [apps[0]["name"], apps[2]["name"]]
+    assert [i["source"] for i in head["items"]] == ["delegate", "step"]
+    assert head["counts"]["todo"] == 3
+    rest = workflow.inbox(wsite.session("head.east"), "todo", limit_start=2, limit_page_length=2)
+    assert [i["reference_name"] for i in rest["items"]] == [apps[1]["name"]]
+    others = workflow.inbox(wsite.session("deputy.east"), "todo")
+    assert [i["reference_name"] for i in others["items"]] == [apps[2]["name"], apps[1]["name"]]
+    assert others["counts"]["todo"] == 2
+
+
+def test_a_pooled_todo_follows_who_holds_the_role_now(wsite, world):
+    app = submitted(wsite, world, EAST)
+    revoke = 'DELETE FROM "tabHas Role" WHERE parent = ? AND role = ?'
+    wsite.db.execute(revoke, ("deputy.east", "Village Head"))
+    gone = workflow.inbox(wsite.session("deputy.east"), "todo")
+    assert (gone["counts"]["todo"], gone["items"]) == (0, [])
+    shown = workflow.timeline(wsite.session("clerk.east"), app["doctype"], app["name"])
+    assert [(e["user"], e["role"]) for e in shown["expected"]] == [("head.east", "Village Head")]
+    act(wsite, "head.east", app, "Verify")
+    done = workflow.inbox(wsite.session("head.east"), "done")
+    assert [i["reference_name"] for i in done["items"]] == [app["name"]]
+    assert workflow.inbox(wsite.session("head.east"), "todo")["counts"]["todo"] == 0

@@ -122,3 +122,13 @@ def test_any_user_may_pick_users_in_link_fields_but_not_list_them(site):
         clerk.get_list("User")
     with pytest.raises(PermissionError):
         clerk.get("User", "wang.head")
+
+
+def test_a_login_with_a_control_character_is_refused_and_names_the_field(site):
+    from townflow.runtime.errors import ValidationError
+
+    admin = site.session("Administrator")
+    with pytest.raises(ValidationError) as err:
+        admin.insert({"doctype": "User", "email": "pool\x1fVillage Head", "full_name": "x"})
+    assert [m.field for m in err.value.messages] == ["email"]
+    assert site.db.scalar('SELECT count(*) FROM "tabUser" WHERE full_name = ?', ("x",)) == 0

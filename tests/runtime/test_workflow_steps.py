@@ -82,22 +82,37 @@ def new_user(wsite, email, role, **permissions):
         admin.insert({"doctype": "User Permission", "user": email, "allow": allow, "for_value": value})
 
 
+def todo_count(wsite, user: str) -> int:
+    return workflow.inbox(wsite.session(user), "todo")["counts"]["todo"]
+
+
 def test_delegating_hands_the_todo_to_a_colleague_with_the_role_and_the_village(wsite, world):
     app = world.certificate_application(EAST)
     act(wsite, "clerk.east", app, "Submit")
+    # the step waits on East's village heads, whoever holds the role now: a head appointed
+    # after the document arrived finds it waiting too
     new_user(wsite, "acting.east", "Village Head", Village=EAST)
+    heads = ("head.east", "deputy.east", "acting.east", "head.west")
+    assert [todo_count(wsite, u) for u in heads] == [1, 1, 1, 0]
     head, doc = fresh(wsite, "head.east", app)
     with pytest.raises(errors.PermissionError, match="does not hold the role"):
         workflow.delegate(head, doc, "clerk.east")
     with pytest.raises(errors.PermissionError, match="may not act on documents of this scope"):
         workflow.delegate(head, doc, "head.west")
     with pytest.raises(errors.ValidationError, match="already assigned"):
-        workflow.delegate(head, doc, "deputy.east")
+        workflow.delegate(head, doc, "head.east")
     workflow.delegate(head, doc, "acting.east", "出差一周")
-    assert workflow.inbox(wsite.session("head.east"), "todo")["counts"]["todo"] == 0
-    assert workflow.inbox(wsite.session("acting.east"), "todo")["counts"]["todo"] == 1
+    # now it waits on the delegate alone
+    assert [todo_count(wsite, u) for u in ("head.east", "deputy.east", "acting.east")] == [0, 0, 1]
+    head, doc = fresh(wsite, "head.east", app)
+    with pytest.raises(errors.PermissionError, match="Only an assignee"):
+        workflow.delegate(head, doc, "deputy.east")
+    acting, doc = fresh(wsite, "acting.east", app)
+    with pytest.raises(errors.ValidationError, match="already assigned"):
+        workflow.delegate(acting, doc, "acting.east")
     act(wsite, "acting.east", app, "Verify")
     assert state(wsite, app) == "Pending Township Approval"
+    assert todo_count(wsite, "acting.east") == 0
 
 
 def test_an_overdue_step_is_reminded_then_escalated_once(wsite, world, wclock):

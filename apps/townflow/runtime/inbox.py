@@ -1,23 +1,30 @@
 """The approver's inbox: to do for me, done by me, CC to me, overdue — a page and all four counts.
 
-Each tab is one range of the `workflow_action_inbox` index (user, kind, status, modified, scope
-columns, role), so a page and a count cost the size of the user's own inbox, never the size of
-the document tables. The permission check is applied inside that range: a row counts only if the
-user still holds the role it was assigned through and still reaches its scope (the same rule
-`townflow.rules.scope` gives documents). The page's documents are then checked once more
-against the data plane's record permission, so nothing unreadable is ever shown.
+A user reads their inbox as several audiences: themselves, and each pool they are in (a role
+they hold, in a scope value they reach — see workflow_store). Each tab is one range of the
+`workflow_action_audience` index (audience, kind, status, modified, scope columns, role) per
+audience, newest first, merged by SQLite (UNION ALL ... ORDER BY), so a page and a count cost the
+size of the user's own inbox, never the size of the document tables. The permission check is
+applied inside each range: a row counts only if the user still holds the role it was assigned
+through and still reaches its scope (the same rule `townflow.rules.scope` gives documents). The
+page's documents are then checked once more against the data plane's record permission, so
+nothing unreadable is ever shown.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from townflow.rules import steps as step_rules
 from townflow.runtime import workflow_io
 from townflow.runtime.errors import QueryError
-from townflow.runtime.workflow_store import ACTION, COUNT
+from townflow.runtime.workflow_store import ACTION, COUNT, pool_audience
 from townflow.spec.models import SCOPE_DOCTYPE
 
 TABS = ("todo", "done", "cc", "overdue")
+_PAGE_COLUMNS = (
+    "name, reference_doctype, reference_name, workflow_state, title, role, creation, modified, due_at, source"
+)
 MAX_PAGE = 500
 
 _TAB_WHERE = {
@@ -30,7 +37,31 @@ _TAB_WHERE = {
 
 def _source(tab: str) -> str:
     """The overdue tab walks the open-due index (what is overdue now), never the user's whole to-do list."""
-    return f"{ACTION} INDEXED BY workflow_action_open_due" if tab == "overdue" else ACTION
+    return f"{ACTION} INDEXED BY workflow_action_due_open" if tab == "overdue" else ACTION
+
+
+def audiences(session, ctx, tab: str = "todo") -> list[str]:
+    """Who the user is in a tab: themselves, and for to-dos every pool they are in — each role
+    they hold that some step is assigned or escalated to, in each scope value they reach."""
+    found = [ctx.user]
+    if tab not in {"todo", "overdue"}:
+        return found
+    for role in sorted(ctx.roles & _pooled_roles(session.site.project)):
+        kind = workflow_io.role_scope(session, role)
+        values = [None] if kind == "township" else sorted(ctx.allowed(kind))
+        found += [pool_audience(role, kind, value) for value in values]
+    return found
+
+
+def _pooled_roles(project) -> frozenset[str]:
+    roles: set[str] = set()
+    for workflow in project.workflows.values():
+        for state in workflow.states:
+            roles.update(step_rules.step_roles(workflow, state.state))
+            step = step_rules.step_of(workflow, state.state)
+            if step.escalate_to:
+                roles.add(step.escalate_to)
+    return frozenset(roles)
 
 
 def _visibility(ctx, null: str = "IS NULL") -> tuple[str, list[Any]]:
@@ -48,9 +79,9 @@ def _visibility(ctx, null: str = "IS NULL") -> tuple[str, list[Any]]:
     return f"({' OR '.join(terms)}) AND {role_sql}", [*params, *roles]
 
 
-def _where(ctx, tab: str, doctype: str | None, now: str) -> tuple[str, list[Any]]:
-    params: list[Any] = [ctx.user]
-    sql = f"user = ? AND {_TAB_WHERE[tab]}"
+def _where(ctx, tab: str, doctype: str | None, now: str, audience: list[str]) -> tuple[str, list[Any]]:
+    params: list[Any] = list(audience)
+    sql = f"audience IN ({', '.join('?' for _ in audience)}) AND {_TAB_WHERE[tab]}"
     if tab == "overdue":
         params.append(now)
     if doctype:
@@ -70,12 +101,13 @@ def counts(session, doctype: str | None = None, now: str | None = None) -> dict[
     now = now or workflow_io.now(session)
     db = session.site.db
     result = {}
+    mine = audiences(session, ctx)
     if doctype:
         for tab in TABS:
-            sql, params = _where(ctx, tab, doctype, now)
+            sql, params = _where(ctx, tab, doctype, now, audiences(session, ctx, tab))
             result[tab] = int(db.scalar(f"SELECT count(*) FROM {_source(tab)} WHERE {sql}", params) or 0)
         return result
-    sql, params = "user = ?", [ctx.user]
+    sql, params = f"audience IN ({', '.join('?' for _ in mine)})", list(mine)
     if not ctx.is_administrator:
         visible, visible_params = _visibility(ctx, null="empty")
         sql, params = f"{sql} AND {visible}", [*params, *visible_params]
@@ -88,7 +120,7 @@ def counts(session, doctype: str | None = None, now: str | None = None) -> dict[
     result["todo"] = int(grouped.get(("todo", "Open"), 0))
     result["done"] = int(grouped.get(("done", "Completed"), 0))
     result["cc"] = int(grouped.get(("cc", "Open"), 0))
-    overdue_sql, overdue_params = _where(ctx, "overdue", None, now)
+    overdue_sql, overdue_params = _where(ctx, "overdue", None, now, mine)
     result["overdue"] = int(
         db.scalar(f"SELECT count(*) FROM {_source('overdue')} WHERE {overdue_sql}", overdue_params) or 0
     )
@@ -109,13 +141,18 @@ def inbox(
     limit_start, limit_page_length = max(0, int(limit_start)), max(1, min(int(limit_page_length), MAX_PAGE))
     ctx = workflow_io.context_of(session)
     now = now or workflow_io.now(session)
-    sql, params = _where(ctx, tab, doctype, now)
-    order = "due_at" if tab == "overdue" else "modified DESC"
-    rows = session.site.db.fetchall(
-        f"""SELECT name, reference_doctype, reference_name, workflow_state, title, role, creation, modified,
-            due_at, source FROM {_source(tab)} WHERE {sql} ORDER BY {order} LIMIT ? OFFSET ?""",
-        [*params, limit_page_length, limit_start],
-    )
+    columns = _PAGE_COLUMNS
+    mine = audiences(session, ctx, tab)
+    if tab == "overdue" or len(mine) == 1:  # one walk of one index range
+        sql, params = _where(ctx, tab, doctype, now, mine)
+        order = "due_at" if tab == "overdue" else "modified DESC"
+        query = f"SELECT {columns} FROM {_source(tab)} WHERE {sql} ORDER BY {order}"
+    else:  # one range per audience, merged newest first (SQLite: MERGE (UNION ALL))
+        arms = [_where(ctx, tab, doctype, now, [audience]) for audience in mine]
+        query = " UNION ALL ".join(f"SELECT {columns} FROM {ACTION} WHERE {sql}" for sql, _ in arms)
+        query += " ORDER BY modified DESC"
+        params = [p for _, arm_params in arms for p in arm_params]
+    rows = session.site.db.fetchall(f"{query} LIMIT ? OFFSET ?", [*params, limit_page_length, limit_start])
     items = [dict(r) for r in rows if _readable(session, ctx, r)]
     for item in items:
         item["overdue"] = bool(item["due_at"] and item["due_at"] < now and tab in {"todo", "overdue"})

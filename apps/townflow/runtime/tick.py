@@ -73,7 +73,7 @@ def _overdue(session, doctype: str, name: str, todos: list[dict], stamp: str) ->
     for action in actions:
         if action == "remind":
             site.db.execute(f"UPDATE {ACTION} SET reminded_at = ? WHERE name IN ({marks})", (stamp, *ids))
-            users = ", ".join(sorted({t["user"] for t in todos}))
+            users = ", ".join(sorted({u for t in todos for u in workflow_io.holders(session, t, doctype)}))
             store.log(
                 site.db,
                 doctype,
@@ -97,25 +97,14 @@ def _escalate(session, workflow, doctype: str, name: str, todos: list[dict], rol
     meta = site.metas.get(doctype)
     row = dict(site.db.fetchone(f"SELECT * FROM {meta.table} WHERE name = ?", (name,)))
     loaded = workflow_io.Loaded(meta, workflow, row, check=lambda source, doc: False)
-    kind = workflow_io.role_scope(session, role)
-    value = workflow_io.scope_value(session, loaded, row, kind)
-    users = workflow_io.users_with_role(session, role, kind, value, doctype)
-    have = {t["user"] for t in todos}
+    base = workflow_io.assignment_base(session, loaded, row, "", role, stamp)
+    users = workflow_io.users_with_role(session, role, base["scope_kind"], base["scope_value"], doctype)
+    pool = workflow_io.pool_of(base)
     state = todos[0]["workflow_state"]
-    store.add_rows(
-        site.db,
-        [
-            {
-                **workflow_io.assignment_base(session, loaded, row, user, role, stamp),
-                "kind": "todo",
-                "status": "Open",
-                "step_id": todos[0]["step_id"],
-                "source": "escalate",
-            }
-            for user in users
-            if user not in have
-        ],
-    )
+    reachable = base["scope_kind"] == "township" or base["scope_value"]
+    if reachable and pool not in {t["audience"] for t in todos}:  # the role's pool, once per step
+        escalated = {**base, "audience": pool, "kind": "todo", "status": "Open", "source": "escalate"}
+        store.add_rows(site.db, [{**escalated, "step_id": todos[0]["step_id"]}])
     store.log(
         site.db,
         doctype,

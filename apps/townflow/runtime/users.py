@@ -140,7 +140,8 @@ class Users:
 
 
 def register_user_hooks(site) -> None:
-    """A User Permission must name a DocType of the site and a record of it (Frappe checks both)."""
+    """A User Permission must name a DocType of the site and a record of it (Frappe checks both);
+    a User's login may hold no control characters."""
 
     def check_user_permission(event: DocEvent) -> None:
         allow, value = event.doc.get("allow"), event.doc.get("for_value")
@@ -154,4 +155,14 @@ def register_user_hooks(site) -> None:
         if problems:
             raise ValidationError.from_messages(problems)
 
+    def check_login_name(event: DocEvent) -> None:
+        # A login is typed by a person; control characters only hide in it (and the workflow
+        # engine's pooled to-dos use one to keep their audience apart from every user name).
+        for fieldname in ("email", "name"):
+            value = str(event.doc.get(fieldname) or "")
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+                zh, en = "登录名不能包含控制字符", "A login may not contain control characters"
+                raise ValidationError.from_messages([FieldMessage("email", zh, en)])
+
     site.hooks.register("User Permission", "validate", check_user_permission)
+    site.hooks.register("User", "validate", check_login_name)

@@ -132,6 +132,8 @@ def delegate(session, doc: Mapping[str, Any], to_user: str, comment: str | None 
         loaded = workflow_io.load(session, doc)
         wf, row, user = loaded.workflow, loaded.row, session_user(session)
         todos = store.open_todos(db, wf.document_type, row["name"])
+        mine = workflow_io.my_todo(session, todos)
+        named = [t["user"] for t in todos if t["user"]]
         target_ctx = workflow_io.user_context(session, to_user)
         try:
             if target_ctx is None:
@@ -140,17 +142,18 @@ def delegate(session, doc: Mapping[str, Any], to_user: str, comment: str | None 
                 wf,
                 row,
                 user,
-                [t["user"] for t in todos],
+                named + ([user] if mine is not None else []),
                 to_user,
                 target_ctx.roles,
                 workflow_io.reaches(session, loaded, target_ctx, "write"),
             )
         except WorkflowRuleError as error:
             raise fail(error) from None
-        mine = next(t for t in todos if t["user"] == user)
         at = workflow_io.now(session)
+        # my to-do — or my pool's, which then waits on the delegate alone — goes to the delegate
         store.hand_over(db, mine["name"])
-        store.add_rows(db, [{**mine, "user": to_user, "source": "delegate", "creation": at, "modified": at}])
+        handed = {**mine, "user": to_user, "audience": to_user, "source": "delegate"}
+        store.add_rows(db, [{**handed, "creation": at, "modified": at}])
         state = current_state(wf, row)
         store.log(
             db,
@@ -200,11 +203,21 @@ def timeline(session, doctype: str, name: str) -> dict:
         "state": current_state(loaded.workflow, loaded.row),
         "actions": store.history_rows(db, doctype, name),
         "versions": workflow_io.versions(session, doctype, name),
-        "expected": store.expected_actors(db, doctype, name),
+        "expected": _expected(session, doctype, name),
         "return_targets": step_rules.return_targets(
             loaded.workflow, loaded.row, store.history(db, doctype, name)
         ),
     }
+
+
+def _expected(session, doctype: str, name: str) -> list[dict]:
+    """Who the document waits on, one entry per user: a pool's to-do names everyone in it now
+    (an empty pool still shows its role, with no user)."""
+    found = []
+    for todo in store.expected_actors(session.site.db, doctype, name):
+        users = workflow_io.holders(session, todo, doctype) or [""]
+        found += [{**todo, "user": user} for user in users]
+    return found
 
 
 # --- writing a step -----------------------------------------------------------------------
@@ -229,9 +242,8 @@ def _vote(session, loaded: Loaded, transition: WorkflowTransition, comment: str 
         comment=comment,
     )
     shown = workflow_io.touch(session, loaded)
-    store.mark_done(  # before closing the to-dos: my to-do becomes my done row
-        db, workflow_io.assignment_base(session, loaded, loaded.stored, user, transition.allowed, at)
-    )
+    mine = workflow_io.assignment_base(session, loaded, loaded.stored, user, transition.allowed, at)
+    store.mark_done(db, mine)  # before closing the to-dos: my to-do becomes my done row
     store.complete_todos(db, wf.document_type, row["name"], users=[user])
     workflow_io.audit(session, "workflow_vote", loaded, {"action": transition.action, "state": state})
     return shown
@@ -272,8 +284,9 @@ def _move(
         role=role,
         comment=comment,
     )
-    # my to-do becomes my done row first, then the step's other to-dos close
-    store.mark_done(db, workflow_io.assignment_base(session, loaded, stored, user, role, at))
+    # my to-do (or my pool's) becomes my done row first, then the step's other to-dos close
+    mine = workflow_io.assignment_base(session, loaded, stored, user, role, at)
+    store.mark_done(db, mine, workflow_io.pool_of(mine) if role else None)
     store.complete_todos(db, wf.document_type, row["name"])
     workflow_io.assign_step(session, loaded, stored, target, step_id, at)
     workflow_io.audit(

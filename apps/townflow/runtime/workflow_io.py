@@ -273,7 +273,10 @@ def _targets(
 
 
 def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, step_id: int, at: str) -> None:
-    """Open the to-dos of the state the document entered, and send its CCs."""
+    """Open the to-dos of the state the document entered, and send its CCs.
+
+    The applicant's state waits on the owner, a countersign (会签) step on each signer by name;
+    any other step waits on one pool per role (everyone holding it who reaches the document)."""
     wf = loaded.workflow
     roles = step_rules.step_roles(wf, state)
     step = step_rules.step_of(wf, state)
@@ -283,13 +286,16 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
         owner_ctx = user_context(session, row["owner"])
         role = next((r for r in roles if owner_ctx and r in owner_ctx.roles), roles[0] if roles else None)
         targets = [(row["owner"], role, assignment_base(session, loaded, row, row["owner"], role, at))]
-    else:
+    elif step.mode == "all":
         targets = _targets(session, loaded, row, roles)
+    else:
+        targets = [("", role, base) for role, base in _pools(session, loaded, row, roles, at)]
     rows = [
         {
             **base,
             **stamps,
             "user": user,
+            "audience": user or pool_of(base),
             "kind": "todo",
             "status": "Open",
             "source": "step",
@@ -302,6 +308,41 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
         for user, _role, base in _targets(session, loaded, row, step_rules.cc_roles(wf, state))
     ]
     store.add_rows(session.site.db, rows)
+
+
+def _pools(session, loaded: Loaded, row: Mapping[str, Any], roles: list[str], at: str) -> list[tuple]:
+    """(role, base row) for each role's pool in the document's scope; none where the document has
+    no value for the role's scope (nobody could reach it: deny by default)."""
+    found = []
+    for role in roles:
+        base = assignment_base(session, loaded, row, "", role, at)
+        if base["scope_kind"] == "township" or base["scope_value"]:
+            found.append((role, base))
+    return found
+
+
+def pool_of(row: Mapping[str, Any]) -> str:
+    """The pool audience of a to-do row's role and scope."""
+    return store.pool_audience(row["role"], row["scope_kind"], row.get("scope_value"))
+
+
+def in_pool(ctx: UserContext, todo: Mapping[str, Any]) -> bool:
+    """Whether `ctx` is in the pool a pooled to-do waits on: holds its role, reaches its scope."""
+    return todo.get("role") in ctx.roles and row_visible(ctx, todo["scope_kind"], todo.get("scope_value"))
+
+
+def holders(session, todo: Mapping[str, Any], doctype: str) -> list[str]:
+    """The users an open to-do waits on: its user, or everyone now in its pool."""
+    if todo.get("user"):
+        return [todo["user"]]
+    return users_with_role(session, todo["role"], todo["scope_kind"], todo.get("scope_value"), doctype)
+
+
+def my_todo(session, todos: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The open to-do the session's user holds: their own first, else one of a pool they are in."""
+    ctx = context_of(session)
+    own = next((t for t in todos if t["user"] == ctx.user), None)
+    return own or next((t for t in todos if store.is_pooled(t) and in_pool(ctx, t)), None)
 
 
 def row_visible(ctx: UserContext, scope_kind: str, value: str | None) -> bool:

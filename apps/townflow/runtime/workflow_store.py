@@ -2,25 +2,36 @@
 
 `tabWorkflow Action` keeps Frappe's name and columns (reference_doctype, reference_name,
 workflow_state, status Open/Completed, user, completed_by, completed_by_role) so a Frappe
-developer recognises it, plus what the inbox needs: `kind` (todo: waiting for this user; cc: sent
+developer recognises it, plus what the inbox needs: `kind` (todo: waiting to be acted on; cc: sent
 for information; done: this user acted on the document — one row per user and document, kept up
 to date), the step it belongs to, the due time, and the document's scope (the role it was
 assigned through, the scope kind and value) so that counts can apply the permission check in
 the index itself instead of touching a million documents.
 
+Who a row is for (`audience`):
+- a user: their name (`user` holds it too). Done and CC rows, countersign (会签) to-dos — each
+  signer is named when the step opens —, the applicant's own to-do, a delegated to-do;
+- a pool: everyone who holds `role` and reaches the document's scope (`pool_audience`), `user`
+  empty. An any-one (或签) step opens one pooled to-do per role instead of one per approver, as
+  Frappe's Workflow Action does with its permitted roles: whoever in the pool acts first turns
+  it into their done row. Holders are resolved when the inbox is read, so an approver who gets
+  the role later finds the waiting documents there, and one who loses it stops seeing them.
+  A township step with three approvers writes one row, not three: ~10 fewer pages per transition.
+
 Why these indexes:
-- `(user, kind, status, modified)` plus scope columns: every inbox tab is one range of it, newest
-  first, and its counts are counted from the index alone (a covering index);
-- `(due_at, user, scope columns)` over open to-dos only: the overdue tab and what `tick` scans (a
-  partial index: done and CC rows never touch it, and new to-dos, due in the future, land on its
-  last page together). A user's overdue count walks only what is overdue now, for everyone;
+- `(audience, kind, status, modified)` plus scope columns: every inbox tab is one range of it per
+  audience the user belongs to (themselves and their pools), newest first, merged; counts are
+  counted from the count table, kept by triggers;
+- `(due_at, audience, scope columns)` over open to-dos only: the overdue tab and what `tick` scans
+  (a partial index: done and CC rows never touch it, and new to-dos, due in the future, land on
+  its last page together). A user's overdue count walks only what is overdue now, for everyone;
 - finished to-dos are deleted, not kept as Completed: the log says who acted, and each write of a
   transition touches fewer index pages (every page touched is 4 KB more to fsync);
 - `(reference_name, reference_doctype, status)`: Frappe's own index, for "who must act on this";
   it also finds a user's done row (a document has a handful of rows), so the done row needs no
   index of its own — one index fewer to write on every transition;
-- the acting user's to-do becomes their done row in place (one UPDATE, no DELETE + INSERT): the
-  table page and the reference index entry stay where they are.
+- the acting user's to-do (their own or their pool's) becomes their done row in place (one
+  UPDATE, no DELETE + INSERT): the table page and the reference index entry stay where they are.
 
 `tabWorkflow Action Log` is append-only: one row per thing that happened (transition, countersign
 vote, return, withdraw, delegate, comment, remind, escalate) with who, when, from, to and comment.
@@ -37,10 +48,10 @@ from townflow.runtime.db import Database
 ACTION = '"tabWorkflow Action"'
 LOG = '"tabWorkflow Action Log"'
 COUNT = '"tabWorkflow Action Count"'
-_GROUP = "user, kind, status, scope_kind, scope_value, role"
-_NEW = "NEW.user, NEW.kind, NEW.status, NEW.scope_kind, ifnull(NEW.scope_value, ''), ifnull(NEW.role, '')"
+_GROUP = "audience, kind, status, scope_kind, scope_value, role"
+_NEW = "NEW.audience, NEW.kind, NEW.status, NEW.scope_kind, ifnull(NEW.scope_value, ''), ifnull(NEW.role, '')"
 _OLD_MATCH = (
-    "user = OLD.user AND kind = OLD.kind AND status = OLD.status AND scope_kind = OLD.scope_kind "
+    "audience = OLD.audience AND kind = OLD.kind AND status = OLD.status AND scope_kind = OLD.scope_kind "
     "AND scope_value = ifnull(OLD.scope_value, '') AND role = ifnull(OLD.role, '')"
 )
 
@@ -54,6 +65,7 @@ SCHEMA = [
         kind TEXT NOT NULL CHECK (kind IN ('todo', 'cc', 'done')),
         status TEXT NOT NULL CHECK (status IN ('Open', 'Completed', 'Delegated', 'Cancelled')),
         user TEXT NOT NULL,
+        audience TEXT NOT NULL,
         role TEXT,
         source TEXT NOT NULL DEFAULT 'step',
         scope_kind TEXT NOT NULL DEFAULT 'township',
@@ -67,18 +79,18 @@ SCHEMA = [
         completed_by TEXT,
         completed_by_role TEXT
     )""",
-    f"""CREATE INDEX IF NOT EXISTS workflow_action_inbox ON {ACTION}
-        (user, kind, status, modified, scope_kind, scope_value, role)""",
-    f"""CREATE INDEX IF NOT EXISTS workflow_action_open_due ON {ACTION}
-        (due_at, user, scope_kind, scope_value, role) WHERE kind = 'todo' AND status = 'Open'""",
+    f"""CREATE INDEX IF NOT EXISTS workflow_action_audience ON {ACTION}
+        (audience, kind, status, modified, scope_kind, scope_value, role)""",
+    f"""CREATE INDEX IF NOT EXISTS workflow_action_due_open ON {ACTION}
+        (due_at, audience, scope_kind, scope_value, role) WHERE kind = 'todo' AND status = 'Open'""",
     f"""CREATE INDEX IF NOT EXISTS workflow_action_reference ON {ACTION}
         (reference_name, reference_doctype, status)""",
-    # Inbox counts without counting: one row per (user, tab, scope, role) group, kept exact by
+    # Inbox counts without counting: one row per (audience, tab, scope, role) group, kept exact by
     # triggers in the same transaction as the change; a count sums the few groups the user may see.
     f"""CREATE TABLE IF NOT EXISTS {COUNT} (
-        user TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, scope_kind TEXT NOT NULL,
+        audience TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, scope_kind TEXT NOT NULL,
         scope_value TEXT NOT NULL, role TEXT NOT NULL, n INTEGER NOT NULL,
-        PRIMARY KEY (user, kind, status, scope_kind, scope_value, role)
+        PRIMARY KEY (audience, kind, status, scope_kind, scope_value, role)
     ) WITHOUT ROWID""",
     f"""CREATE TRIGGER IF NOT EXISTS workflow_action_count_insert AFTER INSERT ON {ACTION} BEGIN
         INSERT INTO {COUNT} ({_GROUP}, n) VALUES ({_NEW}, 1)
@@ -88,7 +100,7 @@ SCHEMA = [
         UPDATE {COUNT} SET n = n - 1 WHERE {_OLD_MATCH};
     END""",
     f"""CREATE TRIGGER IF NOT EXISTS workflow_action_count_update
-        AFTER UPDATE OF user, kind, status, scope_kind, scope_value, role ON {ACTION} BEGIN
+        AFTER UPDATE OF audience, kind, status, scope_kind, scope_value, role ON {ACTION} BEGIN
         UPDATE {COUNT} SET n = n - 1 WHERE {_OLD_MATCH};
         INSERT INTO {COUNT} ({_GROUP}, n) VALUES ({_NEW}, 1)
         ON CONFLICT ({_GROUP}) DO UPDATE SET n = n + 1;
@@ -118,6 +130,7 @@ ACTION_COLUMNS = (
     "kind",
     "status",
     "user",
+    "audience",
     "role",
     "source",
     "scope_kind",
@@ -130,23 +143,61 @@ ACTION_COLUMNS = (
 
 
 def create_tables(db: Database) -> None:
-    """Create what is missing; a count table added to an existing site is filled from its rows."""
+    """Create what is missing, and bring an older site's tables to this shape: a site from before
+    pooled to-dos gets its `audience` column (each row's user) and a count table keyed by it,
+    rebuilt from its rows, all in the caller's transaction."""
+    _add_audience(db)
     had_counts = db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'tabWorkflow Action Count'")
-    for superseded in (  # all replaced by workflow_action_open_due; done rows by the reference index
-        "workflow_action_done",
-        "workflow_action_overdue",
-        "workflow_action_overdue_scope",
-        "workflow_action_overdue_open",
-        "workflow_action_due",
-    ):
+    for superseded in _SUPERSEDED_INDEXES:
         db.execute(f"DROP INDEX IF EXISTS {superseded}")
     for statement in SCHEMA:
         db.execute(statement)
     if not had_counts:
         db.execute(
-            f"""INSERT INTO {COUNT} ({_GROUP}, n) SELECT user, kind, status, scope_kind,
+            f"""INSERT INTO {COUNT} ({_GROUP}, n) SELECT audience, kind, status, scope_kind,
                 ifnull(scope_value, ''), ifnull(role, ''), count(*) FROM {ACTION} GROUP BY 1, 2, 3, 4, 5, 6"""
         )
+
+
+# replaced by workflow_action_due_open and workflow_action_audience; done rows by the reference index
+_SUPERSEDED_INDEXES = (
+    "workflow_action_done",
+    "workflow_action_overdue",
+    "workflow_action_overdue_scope",
+    "workflow_action_overdue_open",
+    "workflow_action_due",
+    "workflow_action_inbox",
+    "workflow_action_open_due",
+)
+
+
+def _columns(db: Database, table: str) -> set[str]:
+    return {r["name"] for r in db.fetchall(f"PRAGMA table_info({table})")}
+
+
+def _add_audience(db: Database) -> None:
+    have = _columns(db, ACTION)
+    if have and "audience" not in have:
+        db.execute(f"ALTER TABLE {ACTION} ADD COLUMN audience TEXT NOT NULL DEFAULT ''")
+        db.execute(f"UPDATE {ACTION} SET audience = user")
+    counts = _columns(db, COUNT)
+    if counts and "audience" not in counts:  # keyed by user: rebuilt below, with its triggers
+        for trigger in ("insert", "delete", "update"):
+            db.execute(f"DROP TRIGGER IF EXISTS workflow_action_count_{trigger}")
+        db.execute(f"DROP TABLE {COUNT}")
+
+
+def pool_audience(role: str, scope_kind: str, scope_value: str | None) -> str:
+    """The audience of a pooled to-do: everyone holding `role` who reaches this scope. The unit
+    separators keep it apart from every user name (a User's name may not hold control characters)."""
+    return POOL_SEPARATOR.join(("pool", role, scope_kind, scope_value or ""))
+
+
+def is_pooled(row: dict[str, Any]) -> bool:
+    return not row.get("user")
+
+
+POOL_SEPARATOR = "\x1f"
 
 
 # --- the action log -----------------------------------------------------------------------
@@ -217,8 +268,11 @@ _DEFAULTS = {"step_id": 0, "source": "step", "scope_kind": "township"}
 
 
 def add_rows(db: Database, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert assignment rows; a row without an `audience` is for its `user`."""
     placeholders = ", ".join("?" for _ in ACTION_COLUMNS)
     rows = [{**_DEFAULTS, **{k: v for k, v in row.items() if v is not None}} for row in rows]
+    for row in rows:
+        row.setdefault("audience", row["user"])
     db.conn.executemany(
         f"INSERT INTO {ACTION} ({', '.join(ACTION_COLUMNS)}) VALUES ({placeholders})",
         [tuple(row.get(c) for c in ACTION_COLUMNS) for row in rows],
@@ -235,10 +289,11 @@ def open_todos(db: Database, doctype: str, name: str) -> list[dict[str, Any]]:
 
 
 def open_assignees(db: Database, doctype: str, name: str) -> list[str]:
-    """Users a step still waits for: open step and delegate to-dos (escalations only prod)."""
+    """Named users a countersign step still waits for: open step and delegate to-dos of a user
+    (escalations only prod; a countersign step names every signer, it opens no pool)."""
     rows = db.fetchall(
         f"""SELECT user FROM {ACTION} WHERE reference_name = ? AND reference_doctype = ? AND kind = 'todo'
-            AND status = 'Open' AND source IN ('step', 'delegate') ORDER BY name""",
+            AND status = 'Open' AND source IN ('step', 'delegate') AND user <> '' ORDER BY name""",
         (name, doctype),
     )
     return [r["user"] for r in rows]
@@ -260,11 +315,12 @@ def hand_over(db: Database, row_id: int) -> None:
     db.execute(f"DELETE FROM {ACTION} WHERE name = ?", (row_id,))
 
 
-def mark_done(db: Database, row: dict[str, Any]) -> None:
+def mark_done(db: Database, row: dict[str, Any], pool: str | None = None) -> None:
     """Record that `user` acted on the document: one `done` row per user and document, kept fresh.
 
     Call it before `complete_todos`: when the user has no done row yet, their open to-do on the
-    document is turned into it in place (fewer pages written than a delete plus an insert)."""
+    document — their own, or else the one waiting on `pool` (the pool they acted through) — is
+    turned into it in place (fewer pages written than a delete plus an insert)."""
     fresh = (
         row["modified"],
         row["workflow_state"],
@@ -273,31 +329,35 @@ def mark_done(db: Database, row: dict[str, Any]) -> None:
         row["scope_value"],
         row["title"],
     )
-    key = (row["reference_name"], row["reference_doctype"], row["user"])
+    user = row["user"]
+    key = (row["reference_name"], row["reference_doctype"])
     updated = db.execute(
         f"""UPDATE {ACTION} SET modified = ?, workflow_state = ?, role = ?, scope_kind = ?, scope_value = ?,
             title = ? WHERE reference_name = ? AND reference_doctype = ? AND status = 'Completed'
             AND kind = 'done' AND user = ?""",
-        (*fresh, *key),
+        (*fresh, *key, user),
     )
     if updated.rowcount:
         return
     converted = db.execute(
         f"""UPDATE {ACTION} SET modified = ?, workflow_state = ?, role = ?, scope_kind = ?, scope_value = ?,
             title = ?, kind = 'done', status = 'Completed', creation = ?, step_id = 0, source = 'step',
-            due_at = NULL, reminded_at = NULL, escalated_at = NULL
+            due_at = NULL, reminded_at = NULL, escalated_at = NULL, user = ?, audience = ?
             WHERE name = (SELECT name FROM {ACTION} WHERE reference_name = ? AND reference_doctype = ?
-                          AND status = 'Open' AND kind = 'todo' AND user = ? ORDER BY name LIMIT 1)""",
-        (*fresh, row["modified"], *key),
+                          AND status = 'Open' AND kind = 'todo' AND audience IN (?, ?)
+                          ORDER BY audience = ? DESC, name LIMIT 1)""",
+        (*fresh, row["modified"], user, user, *key, user, pool or user, user),
     )
     if converted.rowcount == 0:
         add_rows(db, [{**row, "kind": "done", "status": "Completed", "creation": row["modified"]}])
 
 
 def expected_actors(db: Database, doctype: str, name: str) -> list[dict[str, Any]]:
+    """The document's open to-dos: a named user, or a pool (`user` empty: `role` in `scope_value`)."""
     rows = db.fetchall(
-        f"""SELECT user, role, workflow_state, due_at, source FROM {ACTION} WHERE reference_name = ?
-            AND reference_doctype = ? AND status = 'Open' AND kind = 'todo' ORDER BY name""",
+        f"""SELECT user, role, scope_kind, scope_value, workflow_state, due_at, source FROM {ACTION}
+            WHERE reference_name = ? AND reference_doctype = ? AND status = 'Open' AND kind = 'todo'
+            ORDER BY name""",
         (name, doctype),
     )
     return [dict(r) for r in rows]

@@ -117,22 +117,15 @@ def delegate_candidates(session: Any, doctype: str, name: str) -> list[dict[str,
     site = session.site
     user = session.ctx.user
     open_todos = store.open_todos(site.db, doctype, name)
-    todos = [t for t in open_todos if t["user"] == user]
-    if not todos:
+    todo = workflow_io.my_todo(session, open_todos)
+    if todo is None or not todo.get("role"):
         return []
-    assigned = {t["user"] for t in open_todos}
+    assigned = {t["user"] for t in open_todos} | {user}
     loaded = workflow_io.load(session, {"doctype": doctype, "name": name}, check_modified=False)
-    found: dict[str, str] = {}
-    for todo in todos:
-        role = todo.get("role")
-        if not role:
-            continue
-        kind = workflow_io.role_scope(session, role)
-        value = workflow_io.scope_value(session, loaded, loaded.row, kind)
-        for other in workflow_io.users_with_role(session, role, kind, value, doctype):
-            if other not in assigned:
-                found[other] = other
-    names = sorted(found)
+    role = todo["role"]
+    kind = workflow_io.role_scope(session, role)
+    value = workflow_io.scope_value(session, loaded, loaded.row, kind)
+    names = [u for u in workflow_io.users_with_role(session, role, kind, value, doctype) if u not in assigned]
     if not names:
         return []
     full = {}
@@ -148,8 +141,7 @@ def delegation_unavailable(session: Any, doctype: str, name: str, workflow: Any,
     found = workflow.state(state or "") if workflow is not None else None
     if found is None or found.step is None or not found.step.allow_delegate:
         return False
-    user = session.ctx.user
-    return any(t["user"] == user for t in store.open_todos(session.site.db, doctype, name))
+    return workflow_io.my_todo(session, store.open_todos(session.site.db, doctype, name)) is not None
 
 
 def offered(transitions: list[dict], owner: str | None, user: str | None) -> list[dict]:

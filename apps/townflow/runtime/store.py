@@ -14,12 +14,27 @@ from townflow.runtime.meta import Meta, Metas
 SINGLE_STANDARD = ("name", "owner", "creation", "modified", "modified_by", "docstatus", "idx")
 
 
+#: meta id -> (meta, the row keys last read for it), kept when every key is a column of the meta
+_ALL_COLUMNS: dict[int, tuple[Meta, list[str]]] = {}
+
+
 def _row_dict(meta: Meta, row) -> dict:
     # zip, not row[k]: a sqlite3.Row finds a column by name with a linear scan, so reading all
     # ~50 columns by name cost 14 us per row, zip 4 us (twice per workflow transition, 20x a list).
-    columns = meta.column_set
+    # When the row has the columns last seen for this meta, all of them columns, the filter would
+    # keep every key: 2 us.
+    keys = row.keys()
     doc = {"doctype": meta.name}
-    doc.update({k: v for k, v in zip(row.keys(), row, strict=True) if k in columns})
+    seen = _ALL_COLUMNS.get(id(meta))
+    if seen is not None and seen[0] is meta and seen[1] == keys:
+        doc.update(zip(keys, row, strict=True))
+        return doc
+    columns = meta.column_set
+    doc.update({k: v for k, v in zip(keys, row, strict=True) if k in columns})
+    if len(doc) == len(keys) + 1:
+        if len(_ALL_COLUMNS) >= 512:
+            _ALL_COLUMNS.clear()
+        _ALL_COLUMNS[id(meta)] = (meta, keys)
     return doc
 
 
@@ -68,13 +83,35 @@ def exists(db: Database, meta: Meta, name: str) -> bool:
     return db.fetchone(f"SELECT 1 FROM {meta.table} WHERE name = ?", (name,)) is not None
 
 
+#: (meta id, the doc's keys) -> (meta, the statements of `_statements`): the statement
+#: text of a write depends only on which columns it names, and a workflow transition writes the
+#: same ones every time. The meta is kept and compared, so a rebuilt Meta never meets old text.
+_STATEMENTS: dict[tuple, tuple[Meta, list[str], str, list[str], str]] = {}
+
+
+def _statements(meta: Meta, doc: dict) -> tuple[list[str], str, list[str], str]:
+    """(columns, INSERT of them, columns but name, UPDATE of those by name) for `doc`'s keys."""
+    key = (id(meta), tuple(doc))
+    hit = _STATEMENTS.get(key)
+    if hit is None or hit[0] is not meta:
+        columns = [c for c in meta.columns if c in doc]
+        marks = ", ".join("?" * len(columns))
+        insert = f"INSERT INTO {meta.table} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})"
+        if len(_STATEMENTS) >= 512:
+            _STATEMENTS.clear()
+        updated = [c for c in columns if c != "name"]
+        hit = _STATEMENTS[key] = (meta, columns, insert, updated, _update_sql(meta, updated))
+    return hit[1:]
+
+
+def _update_sql(meta: Meta, columns: list[str]) -> str:
+    sets = ", ".join(f"{quote(c)} = ?" for c in columns)
+    return f"UPDATE {meta.table} SET {sets} WHERE name = ?"
+
+
 def insert_row(db: Database, meta: Meta, doc: dict) -> None:
-    columns = [c for c in meta.columns if c in doc]
-    marks = ", ".join("?" * len(columns))
-    db.execute(
-        f"INSERT INTO {meta.table} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})",
-        [doc[c] for c in columns],
-    )
+    columns, insert, _updated, _update = _statements(meta, doc)
+    db.execute(insert, [doc[c] for c in columns])
 
 
 def update_row(db: Database, meta: Meta, doc: dict, old: dict | None = None) -> None:
@@ -82,13 +119,14 @@ def update_row(db: Database, meta: Meta, doc: dict, old: dict | None = None) -> 
 
     SQLite rewrites every index on a column named in SET, changed or not, and each rewritten page
     is written and fsync'd with the commit: naming only changed columns keeps a save small."""
-    columns = [c for c in meta.columns if c in doc and c != "name"]
+    _inserted, _insert, columns, sql = _statements(meta, doc)
     if old is not None:
-        columns = [c for c in columns if c not in old or doc[c] != old[c] or type(doc[c]) is not type(old[c])]
+        changed = [c for c in columns if c not in old or doc[c] != old[c] or type(doc[c]) is not type(old[c])]
+        if len(changed) != len(columns):
+            columns, sql = changed, _update_sql(meta, changed)
     if not columns:
         return
-    sets = ", ".join(f"{quote(c)} = ?" for c in columns)
-    db.execute(f"UPDATE {meta.table} SET {sets} WHERE name = ?", [doc[c] for c in columns] + [doc["name"]])
+    db.execute(sql, [doc[c] for c in columns] + [doc["name"]])
 
 
 def write_single(db: Database, meta: Meta, doc: dict) -> None:

@@ -53,10 +53,10 @@ def _check(session, writer, meta, old: dict, new: dict, updates: dict[str, Any])
                 f"提交后不能修改 {', '.join(frozen)}",
             )
     validator = Validator(site, writer)
-    changed = set(updates)
-    for f in meta.value_fields:
+    changed = frozenset(updates)
+    for f in _mandatory_to_check(meta, changed):
         source = f.mandatory_depends_on
-        if not source or not is_empty(new.get(f.fieldname)):
+        if not is_empty(new.get(f.fieldname)):
             continue
         if not (expressions.compiled(source).fields_used & changed):
             continue  # unchanged inputs: the last save already answered this one
@@ -65,13 +65,40 @@ def _check(session, writer, meta, old: dict, new: dict, updates: dict[str, Any])
             validator.errors.add(
                 f.fieldname, f"{en} is mandatory", f"{zh}为必填项", kind=errors.MandatoryError
             )
-    _check_rules(site, writer.ctx, meta, new, validator, frozenset(changed))
+    _check_rules(site, writer.ctx, meta, new, validator, changed)
     validator.errors.raise_if_any()
 
 
 #: Fields every write changes besides the updates themselves.
 _ALWAYS_CHANGED = frozenset({"modified", "modified_by"})
 _UNSETTLED: dict[tuple[int, frozenset[str]], tuple[Any, list]] = {}
+
+
+_MANDATORY: dict[tuple[int, frozenset[str]], tuple[Any, list]] = {}
+
+
+def _mandatory_to_check(meta, changed: frozenset[str]) -> list:
+    """The fields, in form order, whose `mandatory_depends_on` reads a field this write sets (or
+    does not parse: the check above then raises as it would have): the only ones _check must look
+    at. Cached per Meta and field set, as `_rules_to_check`; a Meta is rebuilt, never changed."""
+    key = (id(meta), changed)
+    cached = _MANDATORY.get(key)
+    if cached is None or cached[0] is not meta:
+        fields = []
+        for f in meta.value_fields:
+            if not f.mandatory_depends_on:
+                continue
+            try:
+                reads = expressions.compiled(f.mandatory_depends_on).fields_used
+            except ExprError:
+                fields.append(f)
+                continue
+            if reads & changed:
+                fields.append(f)
+        if len(_MANDATORY) > 256:
+            _MANDATORY.clear()
+        cached = _MANDATORY[key] = (meta, fields)
+    return cached[1]
 
 
 def _settled(source: str, changed: frozenset[str]) -> bool:

@@ -120,6 +120,27 @@ def test_an_optional_scope_field_is_indexed_only_where_it_is_set(site):
     assert not any("WHERE" in sql for sql in index_sql(site, "tabHousehold").values())
 
 
+def test_making_the_scope_field_mandatory_swaps_in_a_full_index_at_once(admin):
+    admin.insert(
+        {
+            "doctype": "Property Setter",
+            "doctype_or_field": "DocField",
+            "doc_type": "Application",
+            "field_name": "department",
+            "property": "reqd",
+            "property_type": "Check",
+            "value": "1",
+        }
+    )
+    on_department = [
+        sql for columns, sql in index_sql(admin.site, "tabApplication").items() if "department" in columns
+    ]
+    # The partial index is gone, and the bare (department) with it: a full (department, modified)
+    # now serves everything it did.
+    assert on_department == [index_sql(admin.site, "tabApplication")[("department", "modified")]]
+    assert "WHERE" not in on_department[0]
+
+
 def test_an_old_site_gets_its_full_scope_index_replaced_without_losing_data(tmp_path, project, site, people):
     admin = site.session("Administrator")
     routed = admin.insert(

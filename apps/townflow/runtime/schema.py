@@ -5,11 +5,14 @@ standard columns (owner, creation, modified, modified_by, docstatus, idx; parent
 parenttype for child tables), then one column per value field. Single DocTypes keep their values
 in `tabSingles` (doctype, field, value); naming series counters in `tabSeries` (name, current).
 
-Sync only adds: a new field (spec or Custom Field) becomes `ALTER TABLE ADD COLUMN`; a field
-that disappeared keeps its column and data (Frappe does not drop columns either). Indexes serve
-what lists and inboxes filter on: search_index fields, scope Links (village, department,
+Columns are only added: a new field (spec or Custom Field) becomes `ALTER TABLE ADD COLUMN`; a
+field that disappeared keeps its column and data (Frappe does not drop columns either). Indexes
+serve what lists and inboxes filter on: search_index fields, scope Links (village, department,
 facility), workflow_state, modified, the DocType's declared `indexes`, and
-(workflow_state, <scope field>, modified) for the scoped inbox.
+(workflow_state, <scope field>, modified) for the scoped inbox; those on an optional scope Link
+leave out the rows where it is empty (see `scope_index_where`). Indexes follow the spec both
+ways: sync creates the wanted ones and drops this table's own `idx_...` ones no longer wanted
+(an index holds no data of its own).
 """
 
 from __future__ import annotations

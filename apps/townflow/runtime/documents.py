@@ -36,6 +36,28 @@ from townflow.runtime.writes import WriteMixin
 DEFAULT_PAGE_LENGTH = 20
 
 
+#: (meta id, readable levels) -> (meta, fields `present` may change): the rest pass as stored
+_SHAPED: dict[tuple, tuple[Meta, list]] = {}
+
+
+def _shaped_fields(meta: Meta, levels: set[int] | None) -> list:
+    """The value fields, in form order, that `present` hides, masks or notes as sensitive for a
+    reader of `levels` (None: every level): passwords, fields above those levels and sensitive
+    fields. A document has ~50 fields and a handful of these; lists present every row."""
+    key = (id(meta), None if levels is None else frozenset(levels))
+    hit = _SHAPED.get(key)
+    if hit is None or hit[0] is not meta:
+        fields = [
+            f
+            for f in meta.value_fields
+            if f.fieldtype == "Password" or (levels is not None and f.permlevel not in levels) or f.sensitive
+        ]
+        if len(_SHAPED) >= 512:
+            _SHAPED.clear()
+        hit = _SHAPED[key] = (meta, fields)
+    return hit[1]
+
+
 class Session(WriteMixin):
     def __init__(self, site, ctx: UserContext, *, ignore_permissions: bool = False):
         self.site = site
@@ -124,7 +146,7 @@ class Session(WriteMixin):
         """`doc` as this user may see it: unreadable fields None or masked, passwords hidden."""
         levels = None if self.ignore_permissions else self.site.perms.readable_levels(meta, self.ctx)
         out = dict(doc)
-        for f in meta.value_fields:
+        for f in _shaped_fields(meta, levels):
             if f.fieldname not in out:
                 continue
             if f.fieldtype == "Password":

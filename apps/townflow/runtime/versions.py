@@ -32,6 +32,10 @@ _SKIP = {
 }
 
 
+#: json.dumps(data, ensure_ascii=False, default=str), without building an encoder per call
+_DATA = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def _plain(row: dict) -> dict:
     return {k: v for k, v in row.items() if k not in ("doctype",)}
 
@@ -44,14 +48,28 @@ def _same(a, b) -> bool:
     return a == b
 
 
+#: meta id -> (meta, the value fields a diff compares, in form order): all but _SKIP and Password
+_COMPARED: dict[int, tuple[Meta, tuple[str, ...]]] = {}
+
+
+def _compared(meta: Meta) -> tuple[str, ...]:
+    hit = _COMPARED.get(id(meta))
+    if hit is None or hit[0] is not meta:
+        names = tuple(
+            f.fieldname for f in meta.value_fields if f.fieldname not in _SKIP and f.fieldtype != "Password"
+        )
+        if len(_COMPARED) >= 512:
+            _COMPARED.clear()
+        hit = _COMPARED[id(meta)] = (meta, names)
+    return hit[1]
+
+
 def diff(metas: Metas, meta: Meta, old: dict, new: dict) -> dict:
     """Frappe's `get_diff(old, new)` for one document and its child tables."""
     out: dict = {"changed": [], "added": [], "removed": [], "row_changed": []}
-    for f in meta.value_fields:
-        if f.fieldname in _SKIP or f.fieldtype == "Password":
-            continue
-        if f.fieldname in new and not _same(old.get(f.fieldname), new.get(f.fieldname)):
-            out["changed"].append([f.fieldname, old.get(f.fieldname), new.get(f.fieldname)])
+    for fieldname in _compared(meta):
+        if fieldname in new and not _same(old.get(fieldname), new.get(fieldname)):
+            out["changed"].append([fieldname, old.get(fieldname), new.get(fieldname)])
     if old.get("docstatus") != new.get("docstatus") and new.get("docstatus") is not None:
         out["changed"].append(["docstatus", old.get("docstatus"), new.get("docstatus")])
     for tf in meta.table_fields:
@@ -98,7 +116,7 @@ def record(db, metas: Metas, ref_doctype: str, docname: str, data: dict, user: s
             "idx": 0,
             "ref_doctype": ref_doctype,
             "docname": docname,
-            "data": json.dumps(data, ensure_ascii=False, default=str),
+            "data": _DATA.encode(data),
         },
     )
     return name

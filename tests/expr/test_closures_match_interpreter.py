@@ -45,7 +45,19 @@ def extra_shapes(inner):
     )
 
 
+OPERATORS = ["==", "!=", "<", "<=", ">", ">=", "in", "not in", "and", "or", "+", "-", "*", "/", "//", "%"]
+small_expressions = st.one_of(
+    atoms, extend(atoms), st.sampled_from(["0", "0.0", "(-0.0)", "9007199254740991"])
+)
+#: One operator over small operands: every operator meets zeros, empty values, text and big numbers.
+operations = st.one_of(
+    st.tuples(small_expressions, st.sampled_from(OPERATORS), small_expressions).map(
+        lambda t: f"({t[0]}) {t[1]} ({t[2]})"
+    ),
+    st.tuples(st.sampled_from(["-", "+", "not "]), small_expressions).map(lambda t: f"{t[0]}({t[1]})"),
+)
 all_expressions = st.one_of(
+    operations,
     expressions,
     st.recursive(atoms, lambda inner: st.one_of(extend(inner), extra_shapes(inner)), max_leaves=10),
 )

@@ -20,19 +20,15 @@ them only for exact `str` values, for which they give what `values.equal`/`value
 from __future__ import annotations
 
 import ast
-import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from townflow.expr import values
 from townflow.expr.errors import ExprError
-from townflow.expr.interpreter import ARITH_OPS
+from townflow.expr.operators import ARITHMETIC, COMPARISONS
 
 #: A compiled node: `run(context, functions)` gives the node's value or raises `Failed`.
 Run = Callable[[Mapping[str, Any], Mapping[str, Callable[..., Any]]], Any]
-
-_NUMBER = (int, float)  # values.is_number: bool is an int
-_ORDER = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
 
 
 class Failed(Exception):
@@ -98,57 +94,12 @@ def _attribute(node: ast.Attribute) -> Run:
     return run
 
 
-# --- comparisons: each test gives what interpreter.compare gives ----------------------------------
-
-
-def _not_equal(left: Any, right: Any) -> bool:
-    return not values.equal(left, right)
-
-
-def _in(left: Any, right: Any) -> bool:
-    return values.contains(right, left)
-
-
-def _not_in(left: Any, right: Any) -> bool:
-    return not values.contains(right, left)
-
-
-def _is_none(left: Any, right: Any) -> bool:
-    return left is None
-
-
-def _is_not_none(left: Any, right: Any) -> bool:
-    return left is not None
-
-
-def _order_test(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    def test(left: Any, right: Any) -> bool:  # values.ordered
-        if (isinstance(left, _NUMBER) and isinstance(right, _NUMBER)) or (
-            isinstance(left, str) and isinstance(right, str)
-        ):
-            return compare(left, right)
-        return False
-
-    return test
-
-
-_TESTS: dict[type, Callable[[Any, Any], bool]] = {
-    ast.Eq: values.equal,
-    ast.NotEq: _not_equal,
-    ast.In: _in,
-    ast.NotIn: _not_in,
-    ast.Is: _is_none,
-    ast.IsNot: _is_not_none,
-    **{op: _order_test(compare) for op, compare in _ORDER.items()},
-}
-
-
 def _compare(node: ast.Compare) -> Run:
     if len(node.ops) == 1:
         return _single_compare(node, node.ops[0], node.comparators[0])
     left_run = _compile(node.left)
     steps = [
-        (_TESTS[type(op)], _compile(right)) for op, right in zip(node.ops, node.comparators, strict=True)
+        (COMPARISONS[type(op)], _compile(right)) for op, right in zip(node.ops, node.comparators, strict=True)
     ]
 
     def run(context, functions):
@@ -185,7 +136,7 @@ def _single_compare(node: ast.Compare, op: ast.cmpop, right_node: ast.expr) -> R
     if isinstance(op, ast.In | ast.NotIn) and _is_constant_list(right_node):
         items = tuple(element.value for element in right_node.elts)  # type: ignore[attr-defined]
         return _in_constants(node, left_run, items, isinstance(op, ast.NotIn))
-    test = _TESTS[type(op)]
+    test = COMPARISONS[type(op)]
     right_run = _compile(right_node)
 
     def run(context, functions):
@@ -294,14 +245,13 @@ def _unary_op(node: ast.UnaryOp) -> Run:
 
 def _bin_op(node: ast.BinOp) -> Run:
     left_run, right_run = _compile(node.left), _compile(node.right)
-    symbol = ARITH_OPS[type(node.op)]
-    arithmetic = values.arithmetic
+    arithmetic = ARITHMETIC[type(node.op)]
 
     def run(context, functions):
         left = left_run(context, functions)
         right = right_run(context, functions)
         try:
-            return arithmetic(symbol, left, right)
+            return arithmetic(left, right)
         except ExprError as error:
             raise Failed(error, node) from None
 
@@ -341,9 +291,32 @@ def _call(node: ast.Call) -> Run:
     if name in values.BUILTIN_FUNCTIONS:
         return _builtin_call(node, values.BUILTIN_FUNCTIONS[name], arg_runs)
     keyword_runs = [(keyword.arg, _compile(keyword.value)) for keyword in node.keywords]
+    if all(isinstance(arg, ast.Constant) for arg in node.args):  # the quoted doctype, always
+        args = tuple(arg.value for arg in node.args)  # type: ignore[attr-defined]
+        return _runtime_call(node, name, args, keyword_runs)
 
     def run(context, functions):
         args = [arg_run(context, functions) for arg_run in arg_runs]
+        function = functions.get(name)
+        if function is None:
+            raise Failed(ExprError(f"{name}() is not available here"), node)
+        kwargs = {keyword: value_run(context, functions) for keyword, value_run in keyword_runs}
+        try:
+            return function(*args, **kwargs)
+        except ExprError as error:
+            raise Failed(error, node) from None
+        except Exception as error:  # a runtime function failing is reported, not a traceback
+            raise Failed(ExprError(f"{name}() failed: {error}"), node) from error
+
+    return run
+
+
+def _runtime_call(
+    node: ast.Call, name: str, args: tuple[Any, ...], keyword_runs: list[tuple[str, Run]]
+) -> Run:
+    """`exists("DocType", field=value, ...)`: the positional arguments are constants, given as they are."""
+
+    def run(context, functions):
         function = functions.get(name)
         if function is None:
             raise Failed(ExprError(f"{name}() is not available here"), node)

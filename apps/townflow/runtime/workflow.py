@@ -82,12 +82,14 @@ def apply_workflow(session, doc: Mapping[str, Any], action: str, comment: str | 
         try:
             transition = find_transition(wf, row, user, session_roles(session), action, loaded.check)
             require_comment(transition, comment)
-            history = store.history(session.site.db, wf.document_type, row["name"])
             required: list[str] = []
             if step_rules.step_of(wf, current_state(wf, row)).mode == "all":  # only 会签 waits for a list
                 # who still must sign, and who already did in this step
+                history = store.history(session.site.db, wf.document_type, row["name"])
                 required = store.open_assignees(session.site.db, wf.document_type, row["name"])
                 required += [u for u in step_rules.step_votes(history) if u not in required]
+            else:  # an any-one step reads only how the document got here (a return comes back)
+                history = store.last_state_change(session.site.db, wf.document_type, row["name"])
             tally = step_rules.countersign_outcome(wf, row, transition, user, required, history)
         except WorkflowRuleError as error:
             raise fail(error) from None

@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from townflow.rules.steps import ActionEntry
+from townflow.rules.steps import STATE_CHANGES, ActionEntry
 from townflow.runtime.db import Database
 
 ACTION = '"tabWorkflow Action"'
@@ -235,18 +235,32 @@ def history_rows(db: Database, doctype: str, name: str) -> list[dict[str, Any]]:
 
 
 def history(db: Database, doctype: str, name: str) -> list[ActionEntry]:
-    return [
-        ActionEntry(
-            action=r["action"],
-            kind=r["kind"],
-            from_state=r["from_state"],
-            to_state=r["to_state"],
-            user=r["user"],
-            at=r["creation"],
-            comment=r["comment"],
-        )
-        for r in history_rows(db, doctype, name)
-    ]
+    return [_entry(r) for r in history_rows(db, doctype, name)]
+
+
+def _entry(row: Any) -> ActionEntry:
+    return ActionEntry(
+        action=row["action"],
+        kind=row["kind"],
+        from_state=row["from_state"],
+        to_state=row["to_state"],
+        user=row["user"],
+        at=row["creation"],
+        comment=row["comment"],
+    )
+
+
+def last_state_change(db: Database, doctype: str, name: str) -> list[ActionEntry]:
+    """The entry that moved the document into its current state, as a one-entry history (none:
+    never moved) — what `rules.steps.resubmission_target` reads, without the whole log. Read
+    newest first through the reference index (a kind filter in SQL would make SQLite sort)."""
+    rows = db.execute(
+        f"""SELECT action, kind, from_state, to_state, user, creation, comment FROM {LOG}
+            WHERE reference_doctype = ? AND reference_name = ? ORDER BY name DESC""",
+        (doctype, name),
+    )
+    found = next((r for r in rows if r["kind"] in STATE_CHANGES), None)
+    return [] if found is None else [_entry(found)]
 
 
 def current_step_id(db: Database, doctype: str, name: str) -> int:

@@ -38,11 +38,23 @@ def _row_dict(meta: Meta, row) -> dict:
     return doc
 
 
-def load(db: Database, metas: Metas, meta: Meta, name: str, *, with_children: bool = True) -> dict | None:
-    """The stored document, or None."""
+def load(
+    db: Database,
+    metas: Metas,
+    meta: Meta,
+    name: str,
+    *,
+    with_children: bool = True,
+    where: tuple[str, list] | None = None,
+) -> dict | None:
+    """The stored document, or None; with `where` (SQL and its parameters, e.g. a permission
+    condition) only if the row also meets it — one statement for "exists and may be read"."""
     if meta.issingle:
         return load_single(db, meta)
-    row = db.fetchone(f"SELECT * FROM {meta.table} WHERE name = ?", (name,))
+    if where is None:
+        row = db.fetchone(f"SELECT * FROM {meta.table} WHERE name = ?", (name,))
+    else:
+        row = db.fetchone(f"SELECT * FROM {meta.table} WHERE name = ? AND ({where[0]})", (name, *where[1]))
     if row is None:
         return None
     doc = _row_dict(meta, row)

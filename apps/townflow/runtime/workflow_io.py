@@ -112,9 +112,12 @@ def load(
         raise WorkflowStateError(f"No active workflow for {doctype}", f"{doctype} 没有启用的审批流程")
     meta = site.metas.get(doctype)
     ctx = context_of(session)
-    if not name or not site.perms.record_allowed(site.db, meta, ctx, "read", name):
+    row = None
+    if name and not meta.issingle:  # the read permission is part of the row's SELECT
+        readable = site.perms.where(meta, ctx, "read")
+        row = store_rows.load(site.db, site.metas, meta, name, with_children=False, where=readable)
+    if row is None:
         raise errors.DoesNotExistError.of(doctype, name or "")
-    row = store_rows.load(site.db, site.metas, meta, name, with_children=False)
     if check_modified and doc.get("modified") and str(doc["modified"]) != str(row["modified"]):
         raise errors.TimestampMismatchError(
             "Document has been modified after you have opened it. Please refresh to get the latest document.",

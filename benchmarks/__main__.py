@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import bench_inbox, bench_workflow, seeding
+from benchmarks import bench_expressions, bench_inbox, bench_workflow, seeding
 
 COLUMNS = ("benchmark", "size", "value", "baseline", "ratio")
 
@@ -72,12 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
     parser.add_argument(
         "--suites",
-        default="inbox,workflow,documents",
-        help="which to run (default: inbox,workflow,documents)",
+        default="expressions,inbox,workflow,documents",
+        help="which to run (default: expressions,inbox,workflow,documents)",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",")}
-    rows: list[dict] = []
+    rows: list[dict] = bench_expressions.rows() if "expressions" in suites else []
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         print(f"size {size:,}:", file=sys.stderr)
         rows += run_size(size, suites)

@@ -215,8 +215,9 @@ def test_health_step_delegate_overdue_and_leader_countersign(
     from townflow.client import FrappeClient
 
     clerk = users["clerk_a"]
-    # A colleague who joins the health department only after the step began (so the step did not
-    # assign them): the one the task can be delegated to.
+    # A colleague who joins the health department only after the step began: the step waits on the
+    # department's health officers, whoever they are now, so they find it, and it can be delegated
+    # to them.
     health2 = people.make("health-2", ["Health Officer"])
     for up in admin.get_list("User Permission", fields=["name"], filters={"user": health2.email}):
         admin.delete("User Permission", up["name"])
@@ -279,6 +280,7 @@ def test_health_step_delegate_overdue_and_leader_countersign(
     )
     with pytest.raises(errors.FrappeError):
         health.delegate(doc, users["edu"].email, comment="请处理")
+    assert app["name"] in todo_names(health2, app["doctype"])
     health.delegate(doc, health2.email, comment="出差，请代办")
     assert app["name"] in todo_names(health2, app["doctype"])
     assert app["name"] not in todo_names(health, app["doctype"])
@@ -299,7 +301,8 @@ def test_health_step_delegate_overdue_and_leader_countersign(
     act(health2, app, "Approve")
     assert state(admin, app) == "Pending Leader Countersign"
     # 会签: every Township Leader on the site must countersign; until then it stays.
-    leaders = users["approver"].timeline(app["doctype"], app["name"])["expected"]
+    waiting = users["approver"].timeline(app["doctype"], app["name"])["expected"]
+    leaders = [e["user"] for e in waiting]
     assert {users["leader"].email, users["leader2"].email} <= set(leaders)
     for index, leader in enumerate(sorted(leaders)):
         client = (

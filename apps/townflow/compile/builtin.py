@@ -5,8 +5,12 @@ no notion of an open approval task with a due time. The extension code keeps bot
 
 - `Townflow Action`: every workflow action (who, when, from, to, action, comment) — the timeline,
   the countersign tally and "done by me" read it.
-- `Townflow Task`: one row per approver (or CC recipient) expected at a state, with its due time
-  — "to do for me", "CC to me", "overdue", reminders and escalation read it.
+- `Townflow Task`: an open approval task of a state, with its due time — "to do for me", "CC to
+  me", "overdue", reminders and escalation read it. An any-one (或签) step opens ONE pooled task
+  per step role and document scope (`user` empty; `role`, `scope_kind`, `scope_value` say who is
+  in the pool), as Frappe's own Workflow Action does with its permitted roles: whoever holds the
+  role and reaches the scope *when reading* sees it, so an approver appointed later finds it.
+  Countersign (会签) signers, the applicant, CC recipients and delegates get one named row each.
 
 They are written in the spec language, so they are compiled, checked and translated like the
 DocTypes in doctypes/. Only System Manager reaches them directly; everyone else goes through
@@ -73,7 +77,11 @@ TOWNFLOW_TASK = {
     "sort_field": "creation",
     "fields": [
         *_REFERENCE,
-        _field("user", "Link", "处理人", "User", options="User", reqd=True, in_list_view=True),
+        _field("user", "Link", "处理人", "User", options="User", in_list_view=True),
+        _field("role", "Link", "角色", "Role", options="Role", in_list_view=True),
+        _field("scope_kind", "Data", "范围类型", "Scope Kind"),
+        _field("scope_value", "Data", "范围", "Scope Value"),
+        _field("source", "Data", "来源", "Source"),
         _field(
             "kind",
             "Select",
@@ -103,7 +111,11 @@ TOWNFLOW_TASK = {
         _field("delegated_from", "Link", "转交自", "Delegated From", options="User"),
     ],
     "permissions": _SYSTEM_MANAGER,
-    "indexes": [["user", "status", "kind"], ["reference_doctype", "reference_name", "status"]],
+    "indexes": [
+        ["user", "status", "kind"],
+        ["role", "status", "kind", "scope_value"],
+        ["reference_doctype", "reference_name", "status"],
+    ],
 }
 
 

@@ -85,7 +85,7 @@ def apply_workflow(doc, action, comment=None):
         transition = rules.find_transition(workflow, plain, user, frappe.get_roles(), action, _check())
         rules.require_comment(transition, comment)
         history = log.history(stored.doctype, stored.name)
-        required = [t.user for t in log.open_tasks(stored.doctype, stored.name)]
+        required = log.signers(log.open_tasks(stored.doctype, stored.name))
         tally = steps.countersign_outcome(workflow, plain, transition, user, required, history)
     except WorkflowRuleError as exc:
         errors.throw(exc)
@@ -130,24 +130,25 @@ def withdraw(doc, comment=None):
 
 @frappe.whitelist()
 def delegate(doc, to_user, comment=None):
+    """转交: the caller's open task — their own, or a pool's they are in — waits on `to_user` alone
+    from now on (co-approvers of the pool no longer see it in "to do")."""
     _data, stored = _load(doc)
     workflow = _workflow(stored)
     me = frappe.session.user
     tasks = log.open_tasks(stored.doctype, stored.name)
+    mine = log.my_task(tasks, me)
+    named = [t.user for t in tasks if t.user]
     if not frappe.db.exists("User", {"name": to_user, "enabled": 1}):
         frappe.throw(f"User {to_user} does not exist", frappe.DoesNotExistError)
     to_roles = frappe.get_roles(to_user)
     state = rules.current_state(workflow, _plain(stored))
     reachable = any(to_user in log.approvers_for(stored, r) for r in steps.step_roles(workflow, state))
     try:
-        steps.check_delegate(
-            workflow, _plain(stored), me, [t.user for t in tasks], to_user, to_roles, reachable
-        )
+        assignees = named + ([me] if mine is not None else [])
+        steps.check_delegate(workflow, _plain(stored), me, assignees, to_user, to_roles, reachable)
     except WorkflowRuleError as exc:
         errors.throw(exc)
-    mine = next(t for t in tasks if t.user == me)
-    log.close_tasks(stored.doctype, stored.name, user=me, status="Cancelled")
-    log.add_task(stored, to_user, state, log.APPROVAL, mine.due, delegated_from=me)
+    log.hand_over(stored, mine, to_user, state)
     log.record(stored, f"Delegate to {to_user}", "delegate", state, state, comment)
     return stored.as_dict()
 
@@ -166,6 +167,8 @@ def comment(doctype, name, content):
 
 @frappe.whitelist()
 def timeline(doctype, name):
+    """Actions, versions, and who the document waits on — one entry per user: a pooled task
+    names everyone in its pool now (an empty pool still shows its role, with no user)."""
     stored = frappe.get_doc(doctype, name)
     stored.check_permission("read")
     actions = frappe.get_all(
@@ -180,7 +183,19 @@ def timeline(doctype, name):
         fields=["owner", "creation", "data"],
         order_by="creation asc",
     )
-    expected = [t.user for t in log.open_tasks(doctype, name)]
+    expected = [
+        {
+            "user": user,
+            "role": t.role,
+            "scope_kind": t.scope_kind or "township",
+            "scope_value": t.scope_value,
+            "workflow_state": t.state,
+            "due_at": t.due,
+            "source": t.source or "step",
+        }
+        for t in log.open_tasks(doctype, name)
+        for user in (log.holders(t) or [""])  # a pool: everyone in it now; an empty pool: its role
+    ]
     return {"actions": actions, "versions": versions, "expected": expected}
 
 
@@ -198,13 +213,13 @@ TABS = ("todo", "done", "cc", "overdue")
 
 
 def _task_filters(tab: str, doctype: str | None) -> tuple[str, dict[str, Any]]:
-    user = frappe.session.user
+    """The table and filters of a tab, before saying whose rows: the caller's, or their pools'."""
     if tab == "done":
-        filters: dict[str, Any] = {"user": user, "kind": ["not in", ["comment"]]}
+        filters: dict[str, Any] = {"kind": ["not in", ["comment"]]}
         table = log.ACTION
     else:
         table = log.TASK
-        filters = {"user": user, "kind": log.CC if tab == "cc" else log.APPROVAL}
+        filters = {"kind": log.CC if tab == "cc" else log.APPROVAL}
         if tab != "cc":
             filters["status"] = "Open"
         if tab == "overdue":
@@ -212,6 +227,23 @@ def _task_filters(tab: str, doctype: str | None) -> tuple[str, dict[str, Any]]:
     if doctype:
         filters["reference_doctype"] = doctype
     return table, filters
+
+
+def _pooled(filters: dict[str, Any], fields: list[str], user: str) -> list[dict[str, Any]]:
+    """Open pooled tasks the user is in: a role they hold, a scope value their User Permissions
+    allow (townflow.rules.scope, as for documents) — resolved now, so a new approver finds them."""
+    roles = set(frappe.get_roles(user))
+    if not roles:
+        return []
+    pools = {**filters, "user": ["is", "not set"], "role": ["in", sorted(roles)]}
+    rows = frappe.get_all(
+        log.TASK,
+        filters=pools,
+        fields=[*fields, "scope_kind", "scope_value"],
+        order_by="modified desc",
+    )
+    permissions = log.user_permissions(user)
+    return [r for r in rows if log.in_pool(r, roles, permissions)]
 
 
 def _visible(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -228,10 +260,19 @@ def _visible(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _rows(tab: str, doctype: str | None) -> list[dict[str, Any]]:
+    """A tab's rows, newest first, one per document: the user's own tasks (or actions), and for
+    "to do" and "overdue" the pools they are in."""
+    user = frappe.session.user
     table, filters = _task_filters(tab, doctype)
     fields = ["reference_doctype", "reference_name", "creation", "modified"]
-    fields += ["to_state as workflow_state"] if table == log.ACTION else ["state as workflow_state", "due"]
-    rows = frappe.get_all(table, filters=filters, fields=fields, order_by="modified desc")
+    if table == log.ACTION:
+        fields += ["to_state as workflow_state"]
+    else:
+        fields += ["state as workflow_state", "due", "role", "source"]
+    rows = frappe.get_all(table, filters={**filters, "user": user}, fields=fields, order_by="modified desc")
+    if table == log.TASK and tab != "cc":
+        pooled = _pooled(filters, fields, user)
+        rows = sorted([*rows, *pooled], key=lambda r: get_datetime(r.modified), reverse=True)
     seen, unique = set(), []
     for r in rows:
         key = (r.reference_doctype, r.reference_name)
@@ -259,6 +300,8 @@ def inbox(tab="todo", doctype=None, limit_start=0, limit_page_length=20):
                 "creation": r.creation,
                 "modified": r.modified,
                 "due_at": due,
+                "role": r.get("role"),
+                "source": r.get("source") or ("step" if tab != "done" else None),
                 "overdue": bool(due and get_datetime(due) < now and tab in {"todo", "overdue"}),
             }
         )

@@ -190,7 +190,7 @@ def on_change(doc, method: str | None = None) -> None:
         if old is not None:
             action, kind = pending.get("action") or new, pending.get("kind") or "transition"
             log.record(doc, action, kind, old, new, pending.get("comment"), timeline=not pending)
-        log.assign_state(doc, workflow, new)
+        log.assign_state(doc, workflow, new, moved=old is not None)
         campaign.entered(doc, new)
 
 

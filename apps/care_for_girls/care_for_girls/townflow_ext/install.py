@@ -34,6 +34,7 @@ def _indexes() -> None:
                 frappe.db.add_index(name, fields, index_name="tf_" + "_".join(fields)[:50])
     for name, fields in (
         ("Townflow Task", ["user", "status", "kind"]),
+        ("Townflow Task", ["role", "status", "kind", "scope_value"]),  # the pools a user is in
         ("Townflow Task", ["reference_doctype", "reference_name", "status"]),
         ("Townflow Action", ["reference_doctype", "reference_name"]),
         ("Townflow Action", ["user", "creation"]),

@@ -3,6 +3,14 @@
 Frappe keeps only a "Workflow" Comment per move; the countersign tally, return targets,
 withdraw and the inbox need who did what in which step, so every action is a row here, read back
 as townflow.rules.steps.ActionEntry for the pure rules.
+
+Who a task is for, as in the embedded runtime (townflow.runtime.workflow_store):
+- a pool (`user` empty): everyone who holds `role` and reaches `scope_value` in `scope_kind`,
+  resolved when read. An any-one (或签) step opens one per step role, like Frappe's own Workflow
+  Action with its permitted roles: an approver appointed after the document arrived finds it,
+  one who lost the role stops seeing it, and whoever acts first closes it;
+- a named user: each countersign (会签) signer, the applicant when the document is returned to
+  them, a CC recipient, and the delegate of a delegated (转交) task.
 """
 
 from __future__ import annotations
@@ -13,8 +21,10 @@ from typing import Any
 import frappe
 from frappe.utils import get_datetime, now_datetime
 
+from care_for_girls.townflow_ext import spec
 from townflow.rules import steps
-from townflow.spec.models import Workflow
+from townflow.rules.scope import allowed_values, value_in_scope
+from townflow.spec.models import SCOPE_DOCTYPE, Workflow
 
 ACTION = "Townflow Action"
 TASK = "Townflow Task"
@@ -73,12 +83,35 @@ def record(
         doc.add_comment("Workflow" if kind != "comment" else "Comment", text)
 
 
+TASK_FIELDS = [
+    "name",
+    "reference_doctype",
+    "reference_name",
+    "user",
+    "role",
+    "scope_kind",
+    "scope_value",
+    "source",
+    "state",
+    "due",
+    "reminded",
+    "escalated",
+    "modified",
+]
+
+
 def open_tasks(doctype: str, name: str, kind: str = APPROVAL) -> list[dict[str, Any]]:
     return frappe.get_all(
         TASK,
         filters={"reference_doctype": doctype, "reference_name": name, "status": "Open", "kind": kind},
-        fields=["name", "user", "state", "due", "reminded", "escalated"],
+        fields=TASK_FIELDS,
+        order_by="creation asc",
     )
+
+
+def signers(tasks: list[dict[str, Any]]) -> list[str]:
+    """The named users a countersign step still waits for (escalations only prod; pools name nobody)."""
+    return [t.user for t in tasks if t.user and (t.source or "step") in {"step", "delegate"}]
 
 
 def close_tasks(doctype: str, name: str, user: str | None = None, status: str = "Done") -> None:
@@ -95,13 +128,28 @@ def close_tasks(doctype: str, name: str, user: str | None = None, status: str = 
         frappe.db.set_value(TASK, task, "status", status, update_modified=True)
 
 
-def add_task(doc, user: str, state: str, kind: str, due: datetime | None, delegated_from: str | None = None):
+def add_task(
+    doc,
+    user: str | None,
+    state: str,
+    kind: str,
+    due: datetime | None,
+    delegated_from: str | None = None,
+    role: str | None = None,
+    source: str = "step",
+):
+    """One task: for `user`, or (no user) for the pool of `role` in the document's scope."""
+    scope_kind, scope_value = scope_of(doc, role) if role else ("township", None)
     frappe.get_doc(
         {
             "doctype": TASK,
             "reference_doctype": doc.doctype,
             "reference_name": doc.name,
-            "user": user,
+            "user": user or None,
+            "role": role,
+            "scope_kind": scope_kind,
+            "scope_value": scope_value,
+            "source": source,
             "kind": kind,
             "status": "Open",
             "state": state,
@@ -109,6 +157,30 @@ def add_task(doc, user: str, state: str, kind: str, due: datetime | None, delega
             "delegated_from": delegated_from,
         }
     ).insert(ignore_permissions=True)
+
+
+def hand_over(doc, task: dict[str, Any], to_user: str, state: str) -> None:
+    """转交: the task (a user's own, or a pool's) waits on `to_user` alone from now on."""
+    frappe.db.set_value(TASK, task.name, "status", "Cancelled", update_modified=True)
+    me = frappe.session.user
+    add_task(doc, to_user, state, APPROVAL, task.due, delegated_from=me, role=task.role, source="delegate")
+
+
+# --- who is in a pool -----------------------------------------------------------------------
+
+
+def scope_of(doc, role: str) -> tuple[str, str | None]:
+    """The scope a holder of `role` must reach to act on `doc`: (kind, the document's value)."""
+    kind = spec.role_scope(role)
+    if kind == "township":
+        return kind, None
+    field = spec.scope_field(doc.doctype, kind)
+    return kind, (doc.get(field) if field else None) or None
+
+
+def pool_reachable(scope_kind: str, scope_value: str | None) -> bool:
+    """A scoped pool needs the document's value: without it nobody could reach it (deny by default)."""
+    return scope_kind == "township" or bool(scope_value)
 
 
 def _candidates(role: str) -> list[steps.Candidate]:
@@ -121,8 +193,6 @@ def _candidates(role: str) -> list[steps.Candidate]:
         filters={"user": ["in", list(enabled) or [""]]},
         fields=["user", "allow", "for_value"],
     )
-    from townflow.spec.models import SCOPE_DOCTYPE
-
     by_doctype = {v: k for k, v in SCOPE_DOCTYPE.items()}
     scopes: dict[str, dict[str, set[str]]] = {u: {} for u in enabled}
     for p in perms:
@@ -135,30 +205,86 @@ def _candidates(role: str) -> list[steps.Candidate]:
     ]
 
 
+def users_in_pool(role: str, scope_kind: str, scope_value: str | None) -> list[str]:
+    """Enabled holders of `role` who reach `scope_value` (a township role reaches every document)."""
+    return steps.resolve_approvers(role, scope_kind, scope_value, _candidates(role))
+
+
 def approvers_for(doc, role: str) -> list[str]:
     """Holders of `role` who reach this document (the village head of its own village)."""
-    from care_for_girls.townflow_ext import spec
-
-    scope = spec.role_scope(role)
-    field = spec.scope_field(doc.doctype, scope) if scope != "township" else None
-    value = doc.get(field) if field else None
-    return steps.resolve_approvers(role, scope, value, _candidates(role))
+    return users_in_pool(role, *scope_of(doc, role))
 
 
-def assign_state(doc, workflow: Workflow, state: str) -> None:
-    """Entering `state`: close the old step's tasks, open one per approver of the new step, CC."""
+def holders(task: dict[str, Any]) -> list[str]:
+    """Who an open task waits on now: its user, or everyone now in its pool."""
+    if task.user:
+        return [task.user]
+    return users_in_pool(task.role, task.scope_kind or "township", task.scope_value)
+
+
+def user_permissions(user: str) -> list[dict[str, Any]]:
+    return frappe.get_all(
+        "User Permission",
+        filters={"user": user},
+        fields=["allow", "for_value", "applicable_for", "apply_to_all_doctypes"],
+    )
+
+
+def in_pool(task: dict[str, Any], roles: set[str], permissions: list[dict[str, Any]]) -> bool:
+    """Whether a user (their roles and User Permissions) is in a pooled task's pool: holds its
+    role and reaches its scope value — the rule documents are read by (townflow.rules.scope)."""
+    kind = task.scope_kind or "township"
+    if task.role not in roles or (kind != "township" and kind not in SCOPE_DOCTYPE):
+        return False
+    allowed = frozenset() if kind == "township" else allowed_values(permissions, kind, task.reference_doctype)
+    return value_in_scope(kind, task.scope_value, allowed)
+
+
+def my_task(tasks: list[dict[str, Any]], user: str) -> dict[str, Any] | None:
+    """The open task `user` holds: their own first, else one of a pool they are in."""
+    own = next((t for t in tasks if t.user == user), None)
+    if own is not None:
+        return own
+    roles, permissions = set(frappe.get_roles(user)), user_permissions(user)
+    return next((t for t in tasks if not t.user and in_pool(t, roles, permissions)), None)
+
+
+# --- entering a state -----------------------------------------------------------------------
+
+
+def assign_state(doc, workflow: Workflow, state: str, moved: bool = True) -> None:
+    """Entering `state`: close the old step's tasks, open the new step's, send its CCs.
+
+    The applicant's state (a document returned or withdrawn to them) waits on its owner, a
+    countersign step on each signer by name, any other step on one pool per role. A document
+    just inserted (`moved` False) waits on nobody yet."""
     close_tasks(doc.doctype, doc.name, status="Cancelled")
-    if state == workflow.initial_state.state or not any(t.state == state for t in workflow.transitions):
+    if not any(t.state == state for t in workflow.transitions):
+        return
+    if not moved and state == workflow.initial_state.state:
         return
     step = steps.step_of(workflow, state)
     due = steps.due_at(step, now_datetime())
-    users: list[str] = []
-    for role in steps.step_roles(workflow, state):
-        users.extend(u for u in approvers_for(doc, role) if u not in users)
-    for user in users:
-        add_task(doc, user, state, APPROVAL, due)
-    cc_users: list[str] = []
+    roles = steps.step_roles(workflow, state)
+    if state == steps.applicant_state(workflow):
+        if doc.owner:
+            held = set(frappe.get_roles(doc.owner))
+            role = next((r for r in roles if r in held), roles[0] if roles else None)
+            add_task(doc, doc.owner, state, APPROVAL, due, role=role)
+    elif step.mode == "all":
+        signing: list[str] = []
+        for role in roles:
+            for user in approvers_for(doc, role):
+                if user not in signing:
+                    signing.append(user)
+                    add_task(doc, user, state, APPROVAL, due, role=role)
+    else:
+        for role in roles:
+            if pool_reachable(*scope_of(doc, role)):
+                add_task(doc, None, state, APPROVAL, due, role=role)
+    copied: list[str] = []
     for role in steps.cc_roles(workflow, state):
-        cc_users.extend(u for u in approvers_for(doc, role) if u not in cc_users and u not in users)
-    for user in cc_users:
-        add_task(doc, user, state, CC, None)
+        for user in approvers_for(doc, role):
+            if user not in copied:
+                copied.append(user)
+                add_task(doc, user, state, CC, None, role=role, source="cc")

@@ -10,21 +10,13 @@ from townflow.rules import steps
 
 
 def hourly() -> None:
-    """Overdue approval tasks: remind the approver once, escalate once to the step's escalate_to role."""
+    """Overdue approval tasks: remind whoever they wait on once; escalate once to the step's
+    escalate_to role — that role's pool in the document's scope, added once per step."""
     now = now_datetime()
     overdue = frappe.get_all(
         log.TASK,
         filters={"status": "Open", "kind": log.APPROVAL, "due": ["<", now]},
-        fields=[
-            "name",
-            "reference_doctype",
-            "reference_name",
-            "user",
-            "state",
-            "due",
-            "reminded",
-            "escalated",
-        ],
+        fields=log.TASK_FIELDS,
     )
     for task in overdue:
         workflow = spec.workflow(task.reference_doctype)
@@ -35,16 +27,22 @@ def hourly() -> None:
         doc = frappe.get_doc(task.reference_doctype, task.reference_name)
         for action in steps.overdue_actions(step, task.due, now, done):
             if action == "remind":
-                doc.add_comment(
-                    "Comment", f"Reminder: {task.user} is overdue on {task.state} (due {task.due})"
-                )
+                who = ", ".join(log.holders(task)) or task.role or ""
+                doc.add_comment("Comment", f"Reminder: {who} is overdue on {task.state} (due {task.due})")
                 frappe.db.set_value(log.TASK, task.name, "reminded", 1)
             elif action == "escalate" and step.escalate_to:
-                for user in log.approvers_for(doc, step.escalate_to):
-                    log.add_task(doc, user, task.state, log.APPROVAL, None, delegated_from=task.user)
-                doc.add_comment("Comment", f"Escalated to {step.escalate_to}: {task.state} overdue")
+                _escalate(doc, task, step.escalate_to)
                 frappe.db.set_value(log.TASK, task.name, "escalated", 1)
     frappe.db.commit()
+
+
+def _escalate(doc, task, role: str) -> None:
+    kind, value = log.scope_of(doc, role)
+    pools = {t.role for t in log.open_tasks(doc.doctype, doc.name) if not t.user}
+    if log.pool_reachable(kind, value) and role not in pools:  # the role's pool, once per step
+        escalated = {"delegated_from": task.user or None, "role": role, "source": "escalate"}
+        log.add_task(doc, None, task.state, log.APPROVAL, None, **escalated)
+    doc.add_comment("Comment", f"Escalated to {role}: {task.state} overdue")
 
 
 def daily() -> None:

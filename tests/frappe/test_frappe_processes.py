@@ -296,7 +296,18 @@ def test_health_step_delegate_overdue_and_leader_countersign(
     _bench_execute("care_for_girls.townflow_ext.scheduler.hourly")
     task = admin.get_doc("Townflow Task", tasks[0]["name"])
     assert (task["reminded"], task["escalated"]) == (1, 1)
+    # escalated to the Township Leaders' pool: every leader finds it, the delegate still has it
     assert app["name"] in todo_names(users["leader"], app["doctype"])
+    assert app["name"] in todo_names(users["leader2"], app["doctype"])
+    escalated = admin.get_list(
+        "Townflow Task",
+        fields=["user", "role", "source"],
+        filters={"reference_name": app["name"], "status": "Open", "source": "escalate"},
+    )
+    assert [(t["user"], t["role"]) for t in escalated] == [(None, "Township Leader")]
+    _bench_execute("care_for_girls.townflow_ext.scheduler.hourly")  # nothing more to do
+    still = {"reference_name": app["name"], "status": "Open", "kind": "Approval"}
+    assert len(admin.get_list("Townflow Task", filters=still)) == 2  # the delegate's and the pool
 
     act(health2, app, "Approve")
     assert state(admin, app) == "Pending Leader Countersign"

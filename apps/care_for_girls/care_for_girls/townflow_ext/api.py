@@ -18,6 +18,7 @@ from frappe.utils import cint, get_datetime, now_datetime
 from care_for_girls.townflow_ext import errors, events, log, spec
 from townflow.rules import steps
 from townflow.rules import workflow as rules
+from townflow.rules.scope import allowed_values
 from townflow.rules.workflow import WorkflowRuleError
 
 
@@ -231,18 +232,22 @@ def _task_filters(tab: str, doctype: str | None) -> tuple[str, dict[str, Any]]:
 
 def _pooled(filters: dict[str, Any], fields: list[str], user: str) -> list[dict[str, Any]]:
     """Open pooled tasks the user is in: a role they hold, a scope value their User Permissions
-    allow (townflow.rules.scope, as for documents) — resolved now, so a new approver finds them."""
+    allow (townflow.rules.scope, as for documents) — resolved now, so a new approver finds them.
+    One index range (role, status, kind, scope_value) per scope kind of the user's roles."""
     roles = set(frappe.get_roles(user))
-    if not roles:
-        return []
-    pools = {**filters, "user": ["is", "not set"], "role": ["in", sorted(roles)]}
-    rows = frappe.get_all(
-        log.TASK,
-        filters=pools,
-        fields=[*fields, "scope_kind", "scope_value"],
-        order_by="modified desc",
-    )
     permissions = log.user_permissions(user)
+    by_kind: dict[str, list[str]] = {}
+    for role in sorted(roles):
+        by_kind.setdefault(spec.role_scope(role), []).append(role)
+    rows: list[dict[str, Any]] = []
+    for kind, kind_roles in by_kind.items():
+        pools = {**filters, "user": ["is", "not set"], "role": ["in", kind_roles], "scope_kind": kind}
+        if kind != "township":
+            values = sorted(allowed_values(permissions, kind))
+            if not values:
+                continue
+            pools["scope_value"] = ["in", values]
+        rows += frappe.get_all(log.TASK, filters=pools, fields=[*fields, "scope_kind", "scope_value"])
     return [r for r in rows if log.in_pool(r, roles, permissions)]
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from benchmarks import baselines, seeding
 from townflow.runtime import workflow
-from townflow.runtime.group_commit import GroupCommitter
 
 TRANSITIONS = 400  # a 10k site has 1,000 documents waiting for Verify: 400 + 200 CPU + 2 x 200 threads
 
@@ -77,13 +76,15 @@ def measure_cpu(site, count: int = 200) -> dict[str, float]:
 def measure_threads(site, threads: int = 4, count: int = 200, grouped: bool = False) -> dict:
     """`count` Verify transitions from `threads` threads at once (each on its own documents), each
     committed alone (every thread waits for the write lock and its own fsync) or through a
-    GroupCommitter (requests waiting together share one fsync'd COMMIT, each in its savepoint)."""
+    site's group committer, as the web server runs them (requests waiting together share one fsync'd
+    COMMIT, each in its savepoint)."""
     rows = site.db.fetchall(
         'SELECT name, village, modified FROM "tabSubsidy Application" WHERE workflow_state = ? LIMIT ?',
         ("Pending Village Verification", count),
     )
     heads = {v: f"head.{i}" for i, v in enumerate(seeding.villages(site))}
-    committer = GroupCommitter(site.db) if grouped else None
+    if grouped:
+        site.use_group_commit()  # as the web server does: workflow actions share COMMITs
     barrier = threading.Barrier(threads + 1)
 
     def work(mine: list) -> None:
@@ -93,10 +94,7 @@ def measure_threads(site, threads: int = 4, count: int = 200, grouped: bool = Fa
             user = heads[row["village"]]
             session = sessions.get(user) or sessions.setdefault(user, site.session(user))
             doc = {"doctype": seeding.DOCTYPE, "name": row["name"], "modified": row["modified"]}
-            if committer is None:
-                workflow.apply_workflow(session, doc, "Verify")
-            else:
-                committer.run(lambda s=session, d=doc: workflow.apply_workflow(s, d, "Verify"))
+            workflow.apply_workflow(session, doc, "Verify")
 
     workers = [threading.Thread(target=work, args=(rows[i::threads],)) for i in range(threads)]
     for w in workers:
@@ -107,7 +105,8 @@ def measure_threads(site, threads: int = 4, count: int = 200, grouped: bool = Fa
         w.join()
     elapsed = time.perf_counter() - started
     result = {"transitions": len(rows), "per_second": len(rows) / elapsed, "threads": threads}
-    if committer is not None:
+    if grouped:
+        committer, site.committer = site.committer, None
         committer.close()
         result["per_commit"] = committer.requests / max(committer.commits, 1)
     return result

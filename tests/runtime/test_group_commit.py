@@ -124,3 +124,60 @@ def test_a_closed_committer_refuses_new_requests(wsite):
     committer.close()
     with pytest.raises(RuntimeError):
         committer.run(lambda: 1)
+
+
+def test_workflow_actions_share_the_sites_group_commit_when_it_is_on(wsite, world):
+    docs = [world.certificate_application(EAST) for _ in range(6)]
+    for doc in docs:
+        act(wsite, "clerk.east", doc, "Submit")
+    wsite.use_group_commit()  # what the web server does
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+    users = ["head.east", "deputy.east"] * 2
+    barrier = threading.Barrier(len(users))
+
+    def work(user: str) -> None:
+        session = wsite.session(user)
+        copies = [session.get(d["doctype"], d["name"]) for d in docs]
+        barrier.wait()
+        for copy in copies:
+            try:
+                workflow.apply_workflow(session, copy, "Verify")  # the plain API, no committer in sight
+                outcome = "done"
+            except errors.TimestampMismatchError:
+                outcome = "conflict"
+            with lock:
+                outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=work, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    committer = wsite.committer
+    assert outcomes == {"done": len(docs), "conflict": len(docs) * (len(users) - 1)}
+    assert committer.requests == len(docs) * len(users)  # every action went through it
+    assert committer.commits <= committer.requests
+    conn = sqlite3.connect(wsite.db.path)  # committed, as another process sees it
+    try:
+        sql = 'SELECT name, workflow_state FROM "tabTermination Certificate Application"'
+        stored = dict(conn.execute(sql))
+    finally:
+        conn.close()
+    states = {stored[d["name"]] for d in docs}
+    assert states == {"Pending Township Approval"}
+    assert wsite.audit.verify().ok
+
+
+def test_an_action_inside_an_open_transaction_stays_in_it(wsite, world):
+    doc = world.certificate_application(EAST)
+    act(wsite, "clerk.east", doc, "Submit")
+    wsite.use_group_commit()
+    head = wsite.session("head.east")
+    with pytest.raises(RuntimeError), wsite.db.transaction():
+        workflow.apply_workflow(head, head.get(doc["doctype"], doc["name"]), "Verify")
+        assert state(wsite, doc) == "Pending Township Approval"  # on this thread's connection
+        raise RuntimeError("the caller's write fails after the action")
+    assert state(wsite, doc) == "Pending Village Verification"  # rolled back with its caller
+    assert wsite.committer.requests == 0

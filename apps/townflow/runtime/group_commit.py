@@ -12,7 +12,9 @@ once, and only then answers every request. So for each request:
   one's writes exactly as it would after that one's commit (same-document conflicts still raise
   the optimistic-lock error). If the shared COMMIT itself fails, every request in it gets the error.
 
-Opt-in (`GroupCommitter(db).run(fn)`); the engine's own entry points commit one by one.
+The web server turns it on for its site (`Site.use_group_commit()`); the workflow actions
+(`townflow.runtime.workflow`) then run through `Site.durably`, which hands them to the committer.
+Scripts, tests and `townflow tick` leave it off and commit one transaction at a time.
 """
 
 from __future__ import annotations

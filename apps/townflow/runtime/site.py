@@ -24,6 +24,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from townflow.runtime import schema
 from townflow.runtime.audit import AuditLog
@@ -31,6 +32,7 @@ from townflow.runtime.customize import register_customization_hooks
 from townflow.runtime.db import Database
 from townflow.runtime.documents import Session
 from townflow.runtime.fixtures import load_fixtures
+from townflow.runtime.group_commit import GroupCommitter
 from townflow.runtime.hooks import Hooks
 from townflow.runtime.meta import Metas
 from townflow.runtime.permissions import Permissions, UserContext, load_user_context
@@ -44,6 +46,7 @@ DB_FILENAME = "site.sqlite"
 SETTINGS_DOCTYPE = "Campaign Settings"
 _META_DOCTYPES = {"Custom Field", "Property Setter"}
 _META_VERSION_KEY = "__meta"  # a tabSingles row counting customization changes
+T = TypeVar("T")
 
 
 class Site:
@@ -57,6 +60,7 @@ class Site:
         self.hooks = Hooks()
         self.audit = AuditLog(db, now)
         self.users = Users(self)
+        self.committer: GroupCommitter | None = None
         self._settings: dict | None = None
         self._meta_version: str | None = None
         register_customization_hooks(self)
@@ -89,7 +93,27 @@ class Site:
         return site
 
     def close(self) -> None:
+        if self.committer is not None:
+            self.committer.close()
+            self.committer = None
         self.db.close()
+
+    # -- durable writes from many threads --------------------------------------------------
+
+    def use_group_commit(self) -> None:
+        """Let concurrent workflow actions share fsync'd COMMITs (see runtime.group_commit): the web
+        server turns this on; scripts, tests and `tick` write one transaction at a time."""
+        if self.committer is None:
+            self.committer = GroupCommitter(self.db)
+
+    def durably(self, write: Callable[[], T]) -> T:
+        """Run `write` (one atomic write that opens its own transaction) and return once it is
+        durable: through the group committer when it is on, else on this thread. A caller already
+        inside a transaction keeps `write` in it, on its own connection."""
+        committer = self.committer
+        if committer is None or self.db.in_transaction:
+            return write()
+        return committer.run(write)
 
     def __enter__(self) -> Site:
         return self

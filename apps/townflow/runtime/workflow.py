@@ -10,7 +10,8 @@ nothing at all, when anything fails or the caller's `modified` is stale.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from townflow.rules import steps as step_rules
@@ -73,6 +74,18 @@ def _without_my_countersign(session, loaded: Loaded, found: list) -> list:
     return [t for t in found if t.kind not in step_rules.APPROVAL_KINDS]
 
 
+def durable(action: Callable[..., dict]) -> Callable[..., dict]:
+    """A workflow action is one atomic write, answered once durable: through the site's group
+    committer when it is on (the web server), so concurrent approvals share fsync'd COMMITs."""
+
+    @functools.wraps(action)
+    def run(session, *args, **kwargs) -> dict:
+        return session.site.durably(lambda: action(session, *args, **kwargs))
+
+    return run
+
+
+@durable
 def apply_workflow(session, doc: Mapping[str, Any], action: str, comment: str | None = None) -> dict:
     """Take `action` on `doc`; returns the updated document. Refusals raise the runtime's errors."""
     with session.site.db.transaction():
@@ -101,6 +114,7 @@ def apply_workflow(session, doc: Mapping[str, Any], action: str, comment: str | 
         return _move(session, loaded, target, transition.action, "transition", comment, transition)
 
 
+@durable
 def return_to(session, doc: Mapping[str, Any], target_state: str, comment: str | None = None) -> dict:
     """退回: send the document back to an earlier state (or the applicant); it returns here after."""
     with session.site.db.transaction():
@@ -115,6 +129,7 @@ def return_to(session, doc: Mapping[str, Any], target_state: str, comment: str |
         return _move(session, loaded, target_state, "Return", "return", comment, None)
 
 
+@durable
 def withdraw(session, doc: Mapping[str, Any], comment: str | None = None) -> dict:
     """撤回: the applicant pulls the document back, as long as the next step has not acted."""
     with session.site.db.transaction():
@@ -127,6 +142,7 @@ def withdraw(session, doc: Mapping[str, Any], comment: str | None = None) -> dic
         return _move(session, loaded, target, "Withdraw", "withdraw", comment, None)
 
 
+@durable
 def delegate(session, doc: Mapping[str, Any], to_user: str, comment: str | None = None) -> dict:
     """转交: hand my to-do on this step to a colleague who holds the role and reaches the document."""
     db = session.site.db
@@ -173,6 +189,7 @@ def delegate(session, doc: Mapping[str, Any], to_user: str, comment: str | None 
         return session.get(wf.document_type, row["name"])
 
 
+@durable
 def add_comment(session, doc: Mapping[str, Any], comment: str) -> dict:
     """A comment on the document's timeline, by anyone who may read it."""
     if not (comment or "").strip():

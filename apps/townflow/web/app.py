@@ -53,6 +53,8 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
         default_response_class=FrappeJSONResponse,
     )
     app.state.site = site
+    # concurrent approvals share fsync'd COMMITs, each still atomic and answered once durable
+    site.use_group_commit()
     app.state.settings = settings
     app.state.sessions = SessionStore(ttl_seconds=settings.session_ttl_seconds)
     app.state.login_limiter = LoginRateLimiter(

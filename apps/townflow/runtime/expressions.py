@@ -40,6 +40,13 @@ def runtime_functions(site, current: dict | None) -> dict[str, Any]:
 
     def _where(doctype: str, filters: dict) -> tuple[str, list, Any]:
         meta = site.metas.get(doctype)
+        exclude = current is not None and current.get("doctype") == doctype and bool(current.get("name"))
+        plain = _plain_equalities(meta, filters, exclude)
+        if plain is not None:
+            params = list(filters.values())
+            if exclude:
+                params.append(current["name"])
+            return plain, params, meta
         normalized = {
             k: (
                 ["in", v]
@@ -50,7 +57,7 @@ def runtime_functions(site, current: dict | None) -> dict[str, Any]:
         }
         sql, params = query.compile_filters(meta, normalized, site.metas.get, lambda _m, _f: True)
         parts = [sql] if sql else []
-        if current is not None and current.get("doctype") == doctype and current.get("name"):
+        if exclude:
             parts.append(f"{quote('name')} != ?")
             params.append(current["name"])
         return (" AND ".join(f"({p})" for p in parts) or "1=1"), params, meta
@@ -64,6 +71,49 @@ def runtime_functions(site, current: dict | None) -> dict[str, Any]:
         return int(site.db.scalar(f"SELECT COUNT(*) FROM {meta.table} WHERE {sql}", params))
 
     return {"exists": exists, "count": count}
+
+
+#: (id(meta), fieldnames, exclude) -> (meta, WHERE text) for filters that are all plain equalities
+_PLAIN: dict[tuple, tuple[Any, str]] = {}
+
+
+def _plain_equalities(meta, filters: dict, exclude: bool) -> str | None:
+    """The WHERE text `query.compile_filters` gives (plus `name != ?` with `exclude`) when every
+    filter is `field=value` with a value the query binds unchanged: a non-empty string on a field
+    that is not numeric, or an int on an Int/Check field (or a standard column). That text depends
+    only on the meta and the field names, never on the values, so it is remembered per meta and
+    names; any other filter (empty value, list, operator, number coerced) returns None and is
+    compiled as before, errors included. A rule's exists() runs on every transition."""
+    for fieldname, value in filters.items():
+        kind = type(value)
+        if kind is str:
+            if not value:
+                return None
+            field = meta.get_field(fieldname)
+            if field is not None and field.fieldtype in query.NUMERIC_TYPES:
+                return None
+        elif kind is int:
+            field = meta.get_field(fieldname)
+            if field is not None and field.fieldtype not in ("Int", "Check"):
+                return None
+        else:
+            return None
+    key = (id(meta), tuple(filters), exclude)
+    cached = _PLAIN.get(key)
+    if cached is not None and cached[0] is meta:
+        return cached[1]
+    for fieldname in filters:
+        if fieldname not in meta.column_set:
+            return None  # compile_filters raises its QueryError
+    # the same text as compile_filters' `(col = ?) AND ...` and `_where` around it
+    parts = [" AND ".join(f"({quote(fieldname)} = ?)" for fieldname in filters)] if filters else []
+    if exclude:
+        parts.append(f"{quote('name')} != ?")
+    sql = " AND ".join(f"({p})" for p in parts) or "1=1"
+    if len(_PLAIN) > 1024:
+        _PLAIN.clear()
+    _PLAIN[key] = (meta, sql)
+    return sql
 
 
 def evaluate(site, ctx, source: str, doc: dict) -> Any:

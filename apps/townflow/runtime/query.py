@@ -27,6 +27,8 @@ OPERATORS = {"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in"
 _ORDER = re.compile(r"^\s*(?:`?tab[\w ]+`?\.)?`?(\w+)`?(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMERIC = {"Int", "Check", "Float", "Currency", "Percent", "Rating", "Duration"}
+#: field types whose filter values are coerced to numbers (what a cached plain filter must avoid)
+NUMERIC_TYPES = frozenset(_NUMERIC)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from townflow.runtime.db import Database
+from townflow.runtime.store import timestamp
 
 GENESIS = "0" * 64
 
@@ -105,7 +106,7 @@ class AuditLog:
         last = self.db.fetchone("SELECT id, hash FROM __audit_log ORDER BY id DESC LIMIT 1")
         prev_hash = last["hash"] if last else GENESIS
         row_id = (last["id"] if last else 0) + 1
-        ts = self.now().strftime("%Y-%m-%d %H:%M:%S.%f")
+        ts = timestamp(self.now())
         payload = _PAYLOAD.encode(data) if data else None
         digest = row_hash(prev_hash, row_id, ts, user, action, ref_doctype, ref_name, payload)
         self.db.execute(

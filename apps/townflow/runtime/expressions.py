@@ -30,7 +30,9 @@ def context(site, ctx, doc: dict) -> dict[str, Any]:
         "user": ctx.user,
         "roles": sorted(ctx.roles),
         "today": now.date().isoformat(),
-        "now": now.strftime("%Y-%m-%d %H:%M:%S"),
+        "now": now.isoformat(" ", "seconds")
+        if now.tzinfo is None and now.year >= 1000
+        else now.strftime("%Y-%m-%d %H:%M:%S"),
         "settings": site.settings(),
     }
 

@@ -24,8 +24,6 @@ from townflow.runtime.schema import sql_type
 from townflow.runtime.workflow_write import save_state
 from townflow.spec.models import SCOPE_DOCTYPE, Workflow
 
-TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
-
 _ERRORS = {
     "permission": errors.PermissionError,
     "state": errors.ValidationError,
@@ -85,7 +83,7 @@ def roles_of(session) -> frozenset[str]:
 def now(session) -> str:
     """The site's clock (tests and tick inject their own), as Frappe writes timestamps."""
     clock = getattr(session, "clock", None) or session.site.now
-    return clock().strftime(TIMESTAMP)
+    return store_rows.timestamp(clock())
 
 
 def user_context(session, user: str) -> UserContext | None:
@@ -302,7 +300,7 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
             "kind": "todo",
             "status": "Open",
             "source": "step",
-            "due_at": due.strftime(TIMESTAMP) if due else None,
+            "due_at": store_rows.timestamp(due) if due else None,
         }
         for user, _role, base in targets
     ]

@@ -23,12 +23,10 @@ from townflow.expr import ExprError
 from townflow.runtime import errors, expressions, store, versions
 from townflow.runtime.validation import Validator, is_empty, label
 
-TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
-
 
 def _later(now: str, previous: str | None) -> str:
     if previous and now <= str(previous):
-        return (datetime.fromisoformat(str(previous)) + timedelta(microseconds=1)).strftime(TIMESTAMP)
+        return store.timestamp(datetime.fromisoformat(str(previous)) + timedelta(microseconds=1))
     return now
 
 
@@ -157,7 +155,7 @@ def save_state(session, writer, loaded, updates: dict[str, Any]) -> dict:
     old = loaded.row
     new = {**old, **{k: v for k, v in updates.items() if k in meta.column_set}}
     _check(session, writer, meta, old, new, updates)
-    new["modified"] = _later(site.now().strftime(TIMESTAMP), old.get("modified"))
+    new["modified"] = _later(store.timestamp(site.now()), old.get("modified"))
     new["modified_by"] = writer.user
     store.update_row(
         site.db, meta, {k: new[k] for k in (*updates, "name", "modified", "modified_by") if k in new}

@@ -63,6 +63,9 @@ class Loaded:
     check: ConditionCheck
     #: the stored values after this action's write (None until written)
     stored: dict[str, Any] | None = None
+    #: the read permission condition (SQL, parameters) `row` was selected under, in this action's
+    #: transaction: a write check with the same condition is answered by that SELECT
+    read_where: tuple[str, list] | None = None
 
 
 # --- who and when -------------------------------------------------------------------------
@@ -110,7 +113,7 @@ def load(
         raise WorkflowStateError(f"No active workflow for {doctype}", f"{doctype} 没有启用的审批流程")
     meta = site.metas.get(doctype)
     ctx = context_of(session)
-    row = None
+    row = readable = None
     if name and not meta.issingle:  # the read permission is part of the row's SELECT
         readable = site.perms.where(meta, ctx, "read")
         row = store_rows.load(site.db, site.metas, meta, name, with_children=False, where=readable)
@@ -125,7 +128,7 @@ def load(
     def check(source: str, values: Mapping[str, Any]) -> bool:
         return bool(expressions.evaluate(site, ctx, source, dict(values)))
 
-    return Loaded(meta, workflow, row, check)
+    return Loaded(meta, workflow, row, check, read_where=readable)
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -259,8 +259,20 @@ def last_state_change(db: Database, doctype: str, name: str) -> list[ActionEntry
             WHERE reference_doctype = ? AND reference_name = ? ORDER BY name DESC""",
         (doctype, name),
     )
-    found = next((r for r in rows if r["kind"] in STATE_CHANGES), None)
-    return [] if found is None else [_entry(found)]
+    # unpacked, not read by column name: a sqlite3.Row finds a name by a linear scan
+    for action, kind, from_state, to_state, user, creation, comment in rows:
+        if kind in STATE_CHANGES:
+            entry = ActionEntry(
+                action=action,
+                kind=kind,
+                from_state=from_state,
+                to_state=to_state,
+                user=user,
+                at=creation,
+                comment=comment,
+            )
+            return [entry]
+    return []
 
 
 def current_step_id(db: Database, doctype: str, name: str) -> int:
@@ -282,15 +294,28 @@ _DEFAULTS = {"step_id": 0, "source": "step", "scope_kind": "township"}
 
 
 def add_rows(db: Database, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert assignment rows; a row without an `audience` is for its `user`."""
-    placeholders = ", ".join("?" for _ in ACTION_COLUMNS)
-    rows = [{**_DEFAULTS, **{k: v for k, v in row.items() if v is not None}} for row in rows]
+    """Insert assignment rows; a row without an `audience` is for its `user`. A column missing or
+    None takes its default (`_DEFAULTS`), as the table would."""
+    values = []
     for row in rows:
-        row.setdefault("audience", row["user"])
-    db.conn.executemany(
-        f"INSERT INTO {ACTION} ({', '.join(ACTION_COLUMNS)}) VALUES ({placeholders})",
-        [tuple(row.get(c) for c in ACTION_COLUMNS) for row in rows],
-    )
+        row_values = [row.get(c) for c in ACTION_COLUMNS]
+        for i, default in _DEFAULT_AT:
+            if row_values[i] is None:
+                row_values[i] = default
+        if row_values[_AUDIENCE_AT] is None:
+            row_values[_AUDIENCE_AT] = row["user"]
+        values.append(row_values)
+    if len(values) == 1:  # a step's one pooled to-do, a done row
+        db.execute(_INSERT_ACTION, values[0])
+    else:
+        db.conn.executemany(_INSERT_ACTION, values)
+
+
+_INSERT_ACTION = (
+    f"INSERT INTO {ACTION} ({', '.join(ACTION_COLUMNS)}) VALUES ({', '.join('?' for _ in ACTION_COLUMNS)})"
+)
+_DEFAULT_AT = tuple((ACTION_COLUMNS.index(c), value) for c, value in _DEFAULTS.items())
+_AUDIENCE_AT = ACTION_COLUMNS.index("audience")
 
 
 def open_todos(db: Database, doctype: str, name: str) -> list[dict[str, Any]]:

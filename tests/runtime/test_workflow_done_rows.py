@@ -49,8 +49,10 @@ def _counts(db) -> dict:
 def _act(db, user: str, pool: str | None = POOL) -> None:
     acted = _row(user, workflow_state="Pending Township Review", modified="2026-01-02 09:00:00.000000")
     with db.transaction():
-        workflow_store.mark_done(db, acted, pool)
-        workflow_store.complete_todos(db, DOC["reference_doctype"], DOC["reference_name"])
+        if workflow_store.mark_done(db, acted, pool):  # to-dos left open: the step's others close
+            workflow_store.complete_todos(db, DOC["reference_doctype"], DOC["reference_name"])
+    open_left = "SELECT count(*) FROM \"tabWorkflow Action\" WHERE kind = 'todo' AND status = 'Open'"
+    assert db.scalar(open_left) == 0
 
 
 def test_the_users_own_todo_becomes_their_done_row_before_an_older_pool_todo(db):
@@ -87,3 +89,16 @@ def test_without_a_todo_or_done_row_one_is_added(db):
     _act(db, "head.east")
     assert _rows(db) == [(2, "done", "Completed", "head.east", "head.east", "Pending Township Review")]
     assert _counts(db) == {("head.east", "done"): 1}
+
+
+def test_the_other_roles_pool_closes_too(db):
+    other = workflow_store.pool_audience("Township Approver", "township", None)
+    with db.transaction():
+        workflow_store.add_rows(db, [{**_row(""), "audience": POOL, "kind": "todo", "status": "Open"}])
+        workflow_store.add_rows(
+            db, [{**_row("", role="Township Approver"), "audience": other, "kind": "todo", "status": "Open"}]
+        )
+    with db.transaction():
+        acted = _row("head.east", modified="2026-01-02 09:00:00.000000")
+        assert workflow_store.mark_done(db, acted, POOL) == 1  # the approvers' pool is still open
+    assert [r[1:4] for r in _rows(db)] == [("done", "Completed", "head.east"), ("todo", "Open", "")]

@@ -305,8 +305,8 @@ def _move(
     )
     # my to-do (or my pool's) becomes my done row first, then the step's other to-dos close
     mine = workflow_io.assignment_base(session, loaded, stored, user, role, at)
-    store.mark_done(db, mine, workflow_io.pool_of(mine) if role else None)
-    store.complete_todos(db, wf.document_type, row["name"])
+    if store.mark_done(db, mine, workflow_io.pool_of(mine) if role else None):
+        store.complete_todos(db, wf.document_type, row["name"])  # the to-dos still open, if any
     workflow_io.assign_step(session, loaded, stored, target, step_id, at)
     workflow_io.audit(
         session, "workflow", loaded, {"action": action, "from": from_state, "to": target, "comment": comment}

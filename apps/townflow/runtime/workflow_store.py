@@ -354,15 +354,17 @@ def hand_over(db: Database, row_id: int) -> None:
     db.execute(f"DELETE FROM {ACTION} WHERE name = ?", (row_id,))
 
 
-def mark_done(db: Database, row: dict[str, Any], pool: str | None = None) -> None:
+def mark_done(db: Database, row: dict[str, Any], pool: str | None = None) -> int:
     """Record that `user` acted on the document: one `done` row per user and document, kept fresh.
+    Returns how many open to-dos the document still has (what `complete_todos` would close).
 
     Call it before `complete_todos`: when the user has no done row yet, their open to-do on the
     document — their own, or else the one waiting on `pool` (the pool they acted through) — is
     turned into it in place (fewer pages written than a delete plus an insert).
 
-    One SELECT over the document's few rows (the reference index) finds both candidates, then one
-    UPDATE by rowid: a statement fewer than trying the refresh and then the conversion."""
+    One SELECT over the document's few rows (the reference index) finds the done row and every
+    open to-do, then one UPDATE by rowid: a statement fewer than trying the refresh and then the
+    conversion, and the caller skips `complete_todos` when no to-do is left (an any-one step)."""
     fresh = (
         row["modified"],
         row["workflow_state"],
@@ -372,30 +374,33 @@ def mark_done(db: Database, row: dict[str, Any], pool: str | None = None) -> Non
         row["title"],
     )
     user = row["user"]
-    found = db.execute(
-        _MARK_DONE_CANDIDATES, (row["reference_name"], row["reference_doctype"], user, user, pool or user)
-    )
+    mine = (user, pool or user)
+    found = db.execute(_MARK_DONE_CANDIDATES, (row["reference_name"], row["reference_doctype"], user))
     done: list[int] = []
     todo: tuple[bool, int] | None = None
+    todos = 0
     for name, kind, audience in found:
         if kind == "done":
             done.append(name)
-        elif todo is None or (audience != user, name) < todo:
+            continue
+        todos += 1
+        if audience in mine and (todo is None or (audience != user, name) < todo):
             todo = (audience != user, name)  # the user's own to-do first, then the oldest
     if done:
         marks = ", ".join("?" for _ in done)
         db.execute(f"{_REFRESH_DONE} WHERE name IN ({marks})", (*fresh, *done))
     elif todo is not None:
         db.execute(_CONVERT_TODO, (*fresh, row["modified"], user, user, todo[1]))
+        todos -= 1
     else:
         add_rows(db, [{**row, "kind": "done", "status": "Completed", "creation": row["modified"]}])
+    return todos
 
 
-# the user's done row on the document, and the open to-dos they may turn into it
+# the user's done row on the document, and its open to-dos (one of which may become the done row)
 _MARK_DONE_CANDIDATES = f"""SELECT name, kind, audience FROM {ACTION}
     WHERE reference_name = ? AND reference_doctype = ?
-    AND (status = 'Completed' AND kind = 'done' AND user = ?
-         OR status = 'Open' AND kind = 'todo' AND audience IN (?, ?))"""
+    AND (status = 'Completed' AND kind = 'done' AND user = ? OR status = 'Open' AND kind = 'todo')"""
 _REFRESH_DONE = f"""UPDATE {ACTION} SET modified = ?, workflow_state = ?, role = ?, scope_kind = ?,
     scope_value = ?, title = ?"""
 _CONVERT_TODO = f"""{_REFRESH_DONE}, kind = 'done', status = 'Completed', creation = ?, step_id = 0,

@@ -307,10 +307,11 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
         }
         for user, _role, base in targets
     ]
-    rows += [
-        {**base, **stamps, "user": user, "kind": "cc", "status": "Open", "source": "cc"}
-        for user, _role, base in _targets(session, loaded, row, step_rules.cc_roles(wf, state))
-    ]
+    if step.cc:  # step_rules.cc_roles, read from the step found above
+        rows += [
+            {**base, **stamps, "user": user, "kind": "cc", "status": "Open", "source": "cc"}
+            for user, _role, base in _targets(session, loaded, row, list(step.cc))
+        ]
     store.add_rows(session.site.db, rows)
 
 

@@ -37,3 +37,23 @@ def test_an_unchanged_valid_application_passes_its_rules_at_every_step(wsite, wo
     app = world.reward_application()
     act(wsite, "clerk.east", app, "Submit")
     assert act(wsite, "head.east", app, "Verify")["workflow_state"] == "Pending Township Review"
+
+
+def test_rules_sharing_a_when_each_report_at_the_next_step(wsite, world):
+    app = world.reward_application()
+    act(wsite, "clerk.east", app, "Submit")
+    # since the save: the policy amount changed, and the household got another reward approved
+    admin = wsite.session("Administrator")
+    other = world.reward_application(admin.get("Household", app["household"]))
+    settings = admin.get("Campaign Settings")
+    admin.save({**settings, "one_time_reward_amount": 2000})
+    with wsite.transaction():
+        wsite.db.execute(
+            'UPDATE "tabSubsidy Application" SET workflow_state = ? WHERE name = ?',
+            ("Approved", other["name"]),
+        )
+    with pytest.raises(errors.ValidationError) as refused:
+        act(wsite, "head.east", app, "Verify")
+    fields = {m.field for m in refused.value.messages}
+    assert {"amount", "benefit_kind"} <= fields  # both One-time Reward rules, one `when`
+    assert state(wsite, app) == "Pending Village Verification"

@@ -122,15 +122,17 @@ def _settled(source: str, changed: frozenset[str]) -> bool:
     )
 
 
-def _rules_to_check(doctype, changed: frozenset[str]) -> list:
+def _rules_to_check(doctype, changed: frozenset[str]) -> list[tuple[Any, Any, Any]]:
     """The rules whose answer this write can change: those reading other documents (exists, count),
-    the clock, the user or settings, or a field the write sets. Cached per DocType and field set."""
+    the clock, the user or settings, or a field the write sets. Cached per DocType and field set,
+    each as (rule, its `when` compiled or None, its condition compiled) — or (rule, None, None)
+    when a source does not parse, so that _check_rules reports it as Validator does."""
     key = (id(doctype), changed)
     cached = _UNSETTLED.get(key)
     if cached is None or cached[0] is not doctype:
         changed_all = changed | _ALWAYS_CHANGED
         rules = [
-            rule
+            _compiled_rule(rule)
             for rule in doctype.rules
             if not all(_settled(source, changed_all) for source in (rule.when, rule.condition) if source)
         ]
@@ -140,18 +142,36 @@ def _rules_to_check(doctype, changed: frozenset[str]) -> list:
     return cached[1]
 
 
+def _compiled_rule(rule) -> tuple[Any, Any, Any]:
+    try:
+        when = expressions.compiled(rule.when) if rule.when else None
+        return rule, when, expressions.compiled(rule.condition)
+    except ExprError:
+        return rule, None, None
+
+
 def _check_rules(site, ctx, meta, doc: dict, validator: Validator, changed: frozenset[str]) -> None:
     """The DocType's rules, as Validator.check_rules runs them (when, condition, messages), with the
     expression context and registry functions built once for the whole document, not per rule.
     A rule that reads only unchanged fields of this document is skipped: the save that last wrote
-    those fields checked it (as mandatory_depends_on above)."""
+    those fields checked it (as mandatory_depends_on above). Rules sharing a `when` (the benefit
+    kind) evaluate it once."""
     context = expressions.context(site, ctx, doc)
     functions = expressions.runtime_functions(site, doc)
-    for rule in _rules_to_check(meta.doctype, changed):
+    whens: dict[int, bool] = {}
+    for rule, when, condition in _rules_to_check(meta.doctype, changed):
         try:
-            if rule.when and not expressions.compiled(rule.when).evaluate(context, functions):
-                continue
-            ok = bool(expressions.compiled(rule.condition).evaluate(context, functions))
+            if condition is None:  # a source that does not parse: as Validator runs it, raising there
+                if rule.when and not expressions.compiled(rule.when).evaluate(context, functions):
+                    continue
+                condition = expressions.compiled(rule.condition)
+            elif when is not None:
+                applies = whens.get(id(when))  # the cached Expr objects outlive the loop
+                if applies is None:
+                    applies = whens[id(when)] = bool(when.evaluate(context, functions))
+                if not applies:
+                    continue
+            ok = bool(condition.evaluate(context, functions))
         except ExprError as exc:
             if not validator.errors.messages:
                 validator.errors.add(None, f"{rule.message.en} ({exc})", rule.message.zh)

@@ -62,3 +62,18 @@ def test_changing_the_returned_parameters_does_not_change_the_next_answer(site, 
     params.append("V2")
     params[0] = "V2"
     assert site.perms.where(meta, ctx) == (sql, ["V1"])
+
+
+def test_field_levels_follow_the_roles_of_each_context(site, people):
+    meta = site.metas.get("Person")
+    clerk = site.session("clerk1")
+    township = site.session("township")
+    assert site.perms.readable_levels(meta, clerk.ctx) == {0}
+    assert site.perms.readable_levels(meta, township.ctx) == {0, 1}  # the township clerk reads level 1
+    assert site.perms.writable_levels(meta, township.ctx) == {0, 1}
+    levels = site.perms.readable_levels(meta, township.ctx)
+    levels.add(5)  # a caller's copy: the next answer is not changed by it
+    assert site.perms.readable_levels(meta, township.ctx) == {0, 1}
+    township.ctx.roles = frozenset({"All", "Guest"})  # the same context, its roles changed in place
+    assert site.perms.readable_levels(meta, township.ctx) == set()
+    assert clerk.get("Person", people["p1"]["name"])["mobile"] != people["p1"]["mobile"]  # masked

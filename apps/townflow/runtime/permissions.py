@@ -99,6 +99,8 @@ class Permissions:
         self._restrictions_version = 0
         #: where() results keyed by everything they are computed from (see `_where_key`)
         self._where_cache: dict[tuple, tuple[Meta, str, tuple]] = {}
+        #: readable/writable permlevels keyed as `_levels` says
+        self._levels_cache: dict[tuple, tuple[Meta, frozenset[int]]] = {}
 
     def restrict(self, doctype: str, role: str, fieldname: str, values) -> None:
         """Narrow what `role`'s DocPerm rows on `doctype` reach to records whose `fieldname` is
@@ -152,12 +154,32 @@ class Permissions:
     def readable_levels(self, meta: Meta, ctx: UserContext) -> set[int]:
         if ctx.is_administrator:
             return set(range(10))
-        return {p.permlevel for p in self.rows(meta, ctx, None) if p.read or p.write}
+        return set(self._levels(meta, ctx, "read"))
 
     def writable_levels(self, meta: Meta, ctx: UserContext) -> set[int]:
         if ctx.is_administrator:
             return set(range(10))
-        return {p.permlevel for p in self.rows(meta, ctx, None) if p.write}
+        return set(self._levels(meta, ctx, "write"))
+
+    def _levels(self, meta: Meta, ctx: UserContext, access: str) -> frozenset[int]:
+        """The permlevels the roles' DocPerm rows grant (`read`: read or write; `write`), remembered
+        per meta (by identity), metas generation and exact role set: every document shown asks."""
+        key = (id(meta), getattr(self.metas, "generation", None), ctx.roles, access)
+        try:
+            hit = self._levels_cache.get(key)
+        except TypeError:  # roles that are not hashable: computed every time
+            return self._compute_levels(meta, ctx, access)
+        if hit is None or hit[0] is not meta:
+            if len(self._levels_cache) >= _WHERE_CACHE_SIZE:
+                self._levels_cache.clear()
+            hit = self._levels_cache[key] = (meta, self._compute_levels(meta, ctx, access))
+        return hit[1]
+
+    def _compute_levels(self, meta: Meta, ctx: UserContext, access: str) -> frozenset[int]:
+        rows = self.rows(meta, ctx, None)
+        if access == "write":
+            return frozenset(p.permlevel for p in rows if p.write)
+        return frozenset(p.permlevel for p in rows if p.read or p.write)
 
     def can_read_field(self, meta: Meta, ctx: UserContext, fieldname: str) -> bool:
         f = meta.get_field(fieldname)

@@ -2,8 +2,9 @@
 
 Each transition is what a village head's "Verify" click does: permission and optimistic lock,
 the transition rules, the save through the data plane (validation rules, version, audit), the
-action log, the to-dos of the next step resolved by role and scope, the count groups, and one
-fsync'd COMMIT. The baseline is a raw loop of one-row UPDATE commits on the same disk.
+action log, the village heads' pooled to-do turned into the acting head's done row, the township
+approvers' pooled to-do opened, the count groups, and one fsync'd COMMIT. The baseline is a raw
+loop of one-row UPDATE commits on the same disk.
 """
 
 from __future__ import annotations

@@ -4,10 +4,9 @@ get a conflict (TimestampMismatchError) or a clean refusal, nothing is lost, the
 from __future__ import annotations
 
 import threading
-from collections import Counter
 
 import workflow_support as support
-from workflow_support import EAST, act, state
+from workflow_support import EAST, act, race, state
 
 from townflow.runtime import errors, workflow
 
@@ -18,35 +17,6 @@ real_project, template_site, wclock, wsite, world = (
     support.wsite,
     support.world,
 )
-
-
-def race(wsite, users: list[str], docs: list[dict], action: str) -> Counter:
-    """Every thread reads every document, waits for the others, then acts on its copies."""
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(users))
-
-    def work(user: str) -> None:
-        session = wsite.session(user)
-        copies = [session.get(d["doctype"], d["name"]) for d in docs]
-        barrier.wait()
-        for copy in copies:
-            try:
-                workflow.apply_workflow(session, copy, action)
-                outcome = "done"
-            except errors.TimestampMismatchError:
-                outcome = "conflict"
-            except errors.ValidationError as refused:
-                outcome = "refused: " + str(refused)
-            with lock:
-                outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=work, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def test_each_verification_happens_once_and_the_rest_conflict(wsite, world):

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections import Counter
 
 import pytest
 import workflow_support as support
-from workflow_support import EAST, act, state
+from workflow_support import EAST, act, race, state
 
 from townflow.runtime import errors, workflow
 from townflow.runtime.group_commit import GroupCommitter
@@ -88,29 +87,8 @@ def test_concurrent_verifications_through_group_commit_happen_once(wsite, world)
     for doc in docs:
         act(wsite, "clerk.east", doc, "Submit")
     committer = GroupCommitter(wsite.db)
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
     users = ["head.east", "deputy.east"] * 2
-    barrier = threading.Barrier(len(users))
-
-    def work(user: str) -> None:
-        session = wsite.session(user)
-        copies = [session.get(d["doctype"], d["name"]) for d in docs]
-        barrier.wait()
-        for copy in copies:
-            try:
-                committer.run(lambda copy=copy: workflow.apply_workflow(session, copy, "Verify"))
-                outcome = "done"
-            except errors.TimestampMismatchError:
-                outcome = "conflict"
-            with lock:
-                outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=work, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race(wsite, users, docs, "Verify", through=committer.run)
     committer.close()
 
     assert outcomes == {"done": len(docs), "conflict": len(docs) * (len(users) - 1)}
@@ -131,29 +109,8 @@ def test_workflow_actions_share_the_sites_group_commit_when_it_is_on(wsite, worl
     for doc in docs:
         act(wsite, "clerk.east", doc, "Submit")
     wsite.use_group_commit()  # what the web server does
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
     users = ["head.east", "deputy.east"] * 2
-    barrier = threading.Barrier(len(users))
-
-    def work(user: str) -> None:
-        session = wsite.session(user)
-        copies = [session.get(d["doctype"], d["name"]) for d in docs]
-        barrier.wait()
-        for copy in copies:
-            try:
-                workflow.apply_workflow(session, copy, "Verify")  # the plain API, no committer in sight
-                outcome = "done"
-            except errors.TimestampMismatchError:
-                outcome = "conflict"
-            with lock:
-                outcomes[outcome] += 1
-
-    threads = [threading.Thread(target=work, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race(wsite, users, docs, "Verify")  # the plain API, no committer in sight
 
     committer = wsite.committer
     assert outcomes == {"done": len(docs), "conflict": len(docs) * (len(users) - 1)}

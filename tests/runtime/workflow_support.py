@@ -10,13 +10,15 @@ A template site is built once per test run and copied for each test (opening a s
 from __future__ import annotations
 
 import shutil
+import threading
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 import argon2
 import pytest
 
-from townflow.runtime import workflow
+from townflow.runtime import errors, workflow
 from townflow.runtime.clock import SteppingClock
 from townflow.runtime.site import Site
 from townflow.runtime.users import use_hasher
@@ -227,3 +229,34 @@ def act(site: Site, user: str, doc: dict, action: str, comment: str | None = Non
 
 def state(site: Site, doc: dict) -> str:
     return site.session("Administrator").get(doc["doctype"], doc["name"])["workflow_state"]
+
+
+def race(wsite: Site, users: list[str], docs: list[dict], action: str, through=None) -> Counter:
+    """Every thread reads every document, waits for the others, then acts on its copies; `through`
+    (e.g. a GroupCommitter's `run`) is handed each action, if given. Counts the outcomes."""
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(users))
+
+    def work(user: str) -> None:
+        session = wsite.session(user)
+        copies = [session.get(d["doctype"], d["name"]) for d in docs]
+        barrier.wait()
+        for copy in copies:
+            try:
+                step = lambda copy=copy: workflow.apply_workflow(session, copy, action)  # noqa: E731
+                through(step) if through else step()
+                outcome = "done"
+            except errors.TimestampMismatchError:
+                outcome = "conflict"
+            except errors.ValidationError as refused:
+                outcome = "refused: " + str(refused)
+            with lock:
+                outcomes[outcome] += 1
+
+    threads = [threading.Thread(target=work, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes

@@ -297,16 +297,7 @@ def _call(node: ast.Call) -> Run:
 
     def run(context, functions):
         args = [arg_run(context, functions) for arg_run in arg_runs]
-        function = functions.get(name)
-        if function is None:
-            raise Failed(ExprError(f"{name}() is not available here"), node)
-        kwargs = {keyword: value_run(context, functions) for keyword, value_run in keyword_runs}
-        try:
-            return function(*args, **kwargs)
-        except ExprError as error:
-            raise Failed(error, node) from None
-        except Exception as error:  # a runtime function failing is reported, not a traceback
-            raise Failed(ExprError(f"{name}() failed: {error}"), node) from error
+        return _invoke(node, name, args, keyword_runs, context, functions)
 
     return run
 
@@ -317,18 +308,23 @@ def _runtime_call(
     """`exists("DocType", field=value, ...)`: the positional arguments are constants, given as they are."""
 
     def run(context, functions):
-        function = functions.get(name)
-        if function is None:
-            raise Failed(ExprError(f"{name}() is not available here"), node)
-        kwargs = {keyword: value_run(context, functions) for keyword, value_run in keyword_runs}
-        try:
-            return function(*args, **kwargs)
-        except ExprError as error:
-            raise Failed(error, node) from None
-        except Exception as error:  # a runtime function failing is reported, not a traceback
-            raise Failed(ExprError(f"{name}() failed: {error}"), node) from error
+        return _invoke(node, name, args, keyword_runs, context, functions)
 
     return run
+
+
+def _invoke(node: ast.Call, name: str, args, keyword_runs: list[tuple[str, Run]], context, functions) -> Any:
+    """Call the runtime function `name` (checked before its keyword values are evaluated)."""
+    function = functions.get(name)
+    if function is None:
+        raise Failed(ExprError(f"{name}() is not available here"), node)
+    kwargs = {keyword: value_run(context, functions) for keyword, value_run in keyword_runs}
+    try:
+        return function(*args, **kwargs)
+    except ExprError as error:
+        raise Failed(error, node) from None
+    except Exception as error:  # a runtime function failing is reported, not a traceback
+        raise Failed(ExprError(f"{name}() failed: {error}"), node) from error
 
 
 def _builtin_call(node: ast.Call, function: Callable[..., Any], arg_runs: list[Run]) -> Run:

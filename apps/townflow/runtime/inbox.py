@@ -53,7 +53,15 @@ def audiences(session, ctx, tab: str = "todo") -> list[str]:
     return found
 
 
+#: id(project) -> (project, the roles a pooled to-do can wait on): read at every inbox call (a page
+#: and its counts ask several times), fixed for a loaded project (workflows are spec, not data)
+_POOLED_ROLES: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
 def _pooled_roles(project) -> frozenset[str]:
+    known = _POOLED_ROLES.get(id(project))
+    if known is not None and known[0] is project:
+        return known[1]
     roles: set[str] = set()
     for workflow in project.workflows.values():
         for state in workflow.states:
@@ -61,6 +69,9 @@ def _pooled_roles(project) -> frozenset[str]:
             step = step_rules.step_of(workflow, state.state)
             if step.escalate_to:
                 roles.add(step.escalate_to)
+    if len(_POOLED_ROLES) >= 64:  # a process holds one project; tests load a few
+        _POOLED_ROLES.clear()
+    _POOLED_ROLES[id(project)] = (project, frozenset(roles))
     return frozenset(roles)
 
 

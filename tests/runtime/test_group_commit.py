@@ -3,6 +3,8 @@ once durable — a failing request leaves nothing behind and does not undo its b
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import threading
 
@@ -10,8 +12,9 @@ import pytest
 import workflow_support as support
 from workflow_support import EAST, act, race, state
 
-from townflow.runtime import errors, workflow
+from townflow.runtime import errors, wal, workflow
 from townflow.runtime.group_commit import GroupCommitter
+from townflow.runtime.wal import BackgroundCheckpointer
 
 real_project, template_site, wclock, wsite, world = (
     support.real_project,
@@ -23,10 +26,19 @@ real_project, template_site, wclock, wsite, world = (
 
 
 def audit_actions(site) -> list[str]:
-    """Read through a separate connection: only what is committed."""
+    return [action for action, _user in committed_audit(site)]
+
+
+def audit_users(site) -> list[str]:
+    return [user for _action, user in committed_audit(site)]
+
+
+def committed_audit(site) -> list[tuple[str, str]]:
+    """(action, user) of every audit entry, read through a separate connection: only what is
+    committed."""
     conn = sqlite3.connect(site.db.path)
     try:
-        return [r[0] for r in conn.execute("SELECT action FROM __audit_log ORDER BY id")]
+        return conn.execute("SELECT action, user FROM __audit_log ORDER BY id").fetchall()
     finally:
         conn.close()
 
@@ -138,3 +150,92 @@ def test_an_action_inside_an_open_transaction_stays_in_it(wsite, world):
         raise RuntimeError("the caller's write fails after the action")
     assert state(wsite, doc) == "Pending Village Verification"  # rolled back with its caller
     assert wsite.committer.requests == 0
+
+
+def test_a_caller_is_answered_only_after_the_wal_is_flushed(wsite, monkeypatch):
+    flushing, release = threading.Event(), threading.Event()
+    real_fdatasync = os.fdatasync
+
+    def slow_fdatasync(fd: int) -> None:  # a disk that takes its time
+        flushing.set()
+        release.wait(5)
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(wal.os, "fdatasync", slow_fdatasync)
+    committer = GroupCommitter(wsite.db)
+    answers: list[str] = []
+    caller = threading.Thread(target=lambda: answers.append(committer.run(lambda: record(wsite, "a"))))
+    caller.start()
+    assert flushing.wait(5)
+    assert "a" in audit_users(wsite)  # committed, visible to another connection ...
+    assert answers == []  # ... but not yet answered: the flush has not returned
+    release.set()
+    caller.join(5)
+    committer.close()
+    assert answers == ["a"] and committer.flushes >= 1
+
+
+def test_a_failed_flush_is_the_callers_error_and_the_next_request_goes_on(wsite, monkeypatch):
+    def failing_fdatasync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    committer = GroupCommitter(wsite.db)
+    monkeypatch.setattr(wal.os, "fdatasync", failing_fdatasync)
+    with pytest.raises(OSError) as refused:
+        committer.run(lambda: record(wsite, "unflushed"))
+    assert refused.value.errno == errno.EIO  # never told "done" for a write the disk refused
+    monkeypatch.undo()
+    assert committer.run(lambda: record(wsite, "flushed")) == "flushed"
+    committer.close()
+    assert "flushed" in audit_users(wsite)
+
+
+def test_the_wal_starts_over_under_steady_writes(wsite):
+    checkpoints = BackgroundCheckpointer(wsite.db, every=4, restart_frames=64)
+    committer = GroupCommitter(wsite.db, checkpoints=checkpoints)
+
+    def write(worker: int) -> None:  # eight callers keep the writer busy: no idle moment
+        for i in range(60):
+            committer.run(lambda i=i: record(wsite, f"steady.{worker}.{i}"))
+
+    workers = [threading.Thread(target=write, args=(w,)) for w in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    committer.close()
+
+    assert checkpoints.passes > 0
+    # 480 commits of at least one page each; a WAL that never started over would hold them all.
+    assert wal_frames(wsite) < 64 + 100
+    assert {f"steady.{w}.{i}" for w in range(8) for i in range(60)} <= set(audit_users(wsite))
+    assert wsite.audit.verify().ok
+
+
+def test_the_writer_finishes_a_checkpoint_itself_once_the_wal_is_long(wsite):
+    # restart_frames=1: after every background pass the writer copies the rest itself
+    checkpoints = BackgroundCheckpointer(wsite.db, every=4, restart_frames=1)
+    committer = GroupCommitter(wsite.db, checkpoints=checkpoints)
+    for i in range(100):
+        committer.run(lambda i=i: record(wsite, f"finish.{i}"))
+    committer.close()
+
+    assert checkpoints.finishes > 0
+    assert wal_frames(wsite) < 50
+    assert {f"finish.{i}" for i in range(100)} <= set(audit_users(wsite))
+    assert wsite.audit.verify().ok
+
+
+def record(site, user: str) -> str:
+    site.audit.record("login", user)
+    return user
+
+
+def wal_frames(site) -> int:
+    """How many frames the WAL holds now (its length since it last started over)."""
+    conn = sqlite3.connect(site.db.path)
+    try:
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        return conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    finally:
+        conn.close()

@@ -239,3 +239,28 @@ def wal_frames(site) -> int:
         return conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
     finally:
         conn.close()
+
+
+def test_session_writes_go_through_the_group_commit_and_a_refused_one_leaves_nothing(wsite, world):
+    wsite.use_group_commit()
+    household = world.household(EAST)  # the clerk's insert, as the web server runs it
+    clerk = wsite.session("clerk.east")
+    saved = clerk.save({**household, "address": "东关村二组"})
+    assert wsite.committer.requests == 2
+
+    with pytest.raises(errors.ValidationError) as refused:  # a head's name is mandatory
+        clerk.insert({**{k: v for k, v in household.items() if k != "name"}, "head_name": ""})
+    assert refused.value.fields == ["head_name"]
+    with pytest.raises(errors.DoesNotExistError):  # to another village's clerk it does not exist
+        wsite.session("clerk.west").save({**saved, "address": "西关村"})
+
+    conn = sqlite3.connect(wsite.db.path)  # committed, as another process sees it
+    try:
+        rows = conn.execute('SELECT name, address FROM "tabHousehold" WHERE village = ?', (EAST,))
+        stored = dict(rows.fetchall())
+    finally:
+        conn.close()
+    assert stored == {household["name"]: "东关村二组"}
+    assert wsite.committer.requests == 4
+    assert "denied" in audit_actions(wsite)  # the refusal is on record, durably
+    assert wsite.audit.verify().ok

@@ -22,8 +22,9 @@ request durable. As in InnoDB's group commit, other connections may read a batch
 between its COMMIT and its fdatasync; a power cut in that window loses the batch, and none of its
 callers was told it succeeded. Checkpoints run beside the writer (`runtime.wal`).
 
-The web server turns it on for its site (`Site.use_group_commit()`); the workflow actions
-(`townflow.runtime.workflow`) then run through `Site.durably`, which hands them to the committer.
+The web server turns it on for its site (`Site.use_group_commit()`); the Session writes and the
+workflow actions (`@durable`, runtime.durable) then run through `Site.durably`, which hands them
+to the committer.
 Scripts, tests and `townflow tick` leave it off and commit one transaction at a time.
 """
 

@@ -101,8 +101,9 @@ class Site:
     # -- durable writes from many threads --------------------------------------------------
 
     def use_group_commit(self) -> None:
-        """Let concurrent workflow actions share fsync'd COMMITs (see runtime.group_commit): the web
-        server turns this on; scripts, tests and `tick` write one transaction at a time."""
+        """Let concurrent writes (Session writes and workflow actions, see runtime.durable) share
+        fsync'd COMMITs (runtime.group_commit): the web server turns this on; scripts, tests and
+        `tick` write one transaction at a time."""
         if self.committer is None:
             self.committer = GroupCommitter(self.db)
 

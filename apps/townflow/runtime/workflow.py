@@ -10,8 +10,7 @@ nothing at all, when anything fails or the caller's `modified` is stale.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from townflow.rules import steps as step_rules
@@ -27,6 +26,7 @@ from townflow.rules.workflow import (
 )
 from townflow.runtime import campaign, workflow_io
 from townflow.runtime import workflow_store as store
+from townflow.runtime.durable import durable
 from townflow.runtime.errors import ValidationError
 from townflow.runtime.inbox import counts as inbox_counts
 from townflow.runtime.inbox import inbox
@@ -72,17 +72,6 @@ def _without_my_countersign(session, loaded: Loaded, found: list) -> list:
     if session_user(session) not in step_rules.step_votes(history):
         return found
     return [t for t in found if t.kind not in step_rules.APPROVAL_KINDS]
-
-
-def durable(action: Callable[..., dict]) -> Callable[..., dict]:
-    """A workflow action is one atomic write, answered once durable: through the site's group
-    committer when it is on (the web server), so concurrent approvals share fsync'd COMMITs."""
-
-    @functools.wraps(action)
-    def run(session, *args, **kwargs) -> dict:
-        return session.site.durably(lambda: action(session, *args, **kwargs))
-
-    return run
 
 
 @durable

@@ -1,8 +1,9 @@
 """The write paths of a Session: insert, save, submit, cancel, amend, delete, db_set.
 
 Each runs in one transaction (`site.db.transaction()`; nested inside an open one it is a
-SAVEPOINT) and follows Frappe's order: permission -> optimistic lock (`modified` must be the
-one the client read, else TimestampMismatchError and nothing changes) -> merge the client's
+SAVEPOINT), is answered once durable (`@durable`: through the site's group committer when it is
+on), and follows Frappe's order: permission -> optimistic lock (`modified` must be the one the
+client read, else TimestampMismatchError and nothing changes) -> merge the client's
 values into the stored document (fields at permlevels the user may not write keep their stored
 value, as Frappe's `reset_values_if_no_permlevel_access`; a masked value sent back keeps the
 original) -> docstatus rules -> hooks and validation -> row + child rows -> Version diff ->
@@ -22,6 +23,7 @@ from datetime import timedelta
 from townflow.rules.masking import looks_masked
 from townflow.runtime import doc_values, naming, store, versions
 from townflow.runtime.db import quote
+from townflow.runtime.durable import durable
 from townflow.runtime.errors import (
     DocstatusTransitionError,
     DuplicateEntryError,
@@ -40,6 +42,7 @@ _TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
 class WriteMixin:
     # -- public API ------------------------------------------------------------------------
 
+    @durable
     def insert(self, doc: dict) -> dict:
         """Create a document (Frappe's `doc.insert()`); docstatus 1 in `doc` submits it too."""
         meta = self._doc_meta(doc)
@@ -58,6 +61,7 @@ class WriteMixin:
                 new = self._submit(meta, new, {**new})
         return self.present(meta, new)
 
+    @durable
     def save(self, doc: dict, *, check_modified: bool = True) -> dict:
         """Update a document (Frappe's `doc.save()`); `doc["modified"]` must be the one read."""
         meta = self._doc_meta(doc)
@@ -76,6 +80,7 @@ class WriteMixin:
             self._write(meta, new, old, "on_update", ("validate", "before_save"))
         return self.present(meta, new)
 
+    @durable
     def submit(self, doc: dict, *, check_modified: bool = True) -> dict:
         """Submit a draft (0 -> 1), saving any changes given with it."""
         meta = self._doc_meta(doc)
@@ -85,6 +90,7 @@ class WriteMixin:
             new = self._submit(meta, self._merge(meta, old, doc), old)
         return self.present(meta, new)
 
+    @durable
     def cancel(self, doctype: str, name: str, modified: str | None = None) -> dict:
         """Cancel a submitted document (1 -> 2). Refused while submitted documents link to it."""
         meta = self.meta(doctype)
@@ -102,6 +108,7 @@ class WriteMixin:
             self._write(meta, new, old, "on_cancel", ("before_cancel",), validate=False)
         return self.present(meta, new)
 
+    @durable
     def amend(self, doctype: str, name: str) -> dict:
         """A new draft copied from a cancelled document: NAME-1, `amended_from` = NAME."""
         meta = self.meta(doctype)
@@ -119,6 +126,7 @@ class WriteMixin:
             new = self._insert(meta, draft, preset_name=True)
         return self.present(meta, new)
 
+    @durable
     def delete(self, doctype: str, name: str) -> None:
         """Delete a draft or cancelled document (Frappe's `frappe.delete_doc`)."""
         meta = self.meta(doctype)
@@ -139,6 +147,7 @@ class WriteMixin:
             self.site.audit.record("delete", self.user, meta.name, name)
             self.site.after_write(meta.name)
 
+    @durable
     def db_set(self, doctype: str, name: str, values: dict, *, modified: str | None = None) -> dict:
         """Set fields directly, without hooks or full validation (Frappe's `doc.db_set`), but
         with the permission check, type coercion, a Version diff, the audit row, and the

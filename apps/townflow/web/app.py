@@ -53,7 +53,7 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
         default_response_class=FrappeJSONResponse,
     )
     app.state.site = site
-    # concurrent approvals share fsync'd COMMITs, each still atomic and answered once durable
+    # concurrent writes share fsync'd COMMITs, each still atomic and answered once durable
     site.use_group_commit()
     app.state.settings = settings
     app.state.sessions = SessionStore(ttl_seconds=settings.session_ttl_seconds)

@@ -1,7 +1,8 @@
 """`python -m benchmarks --sizes 10000,100000,1000000` (what `make bench` runs): seeds a site per
-size, measures durable transitions (one thread; CPU and pages per transition; four threads with
-and without group commit), inbox latency and (when the data plane's bench_documents is present)
-lists with filters, each beside a baseline measured in the same process; prints a table.
+size, measures durable transitions (one thread; CPU and pages per transition; four threads each
+committing alone; four and eight threads through group commit), inbox latency and (when the data
+plane's bench_documents is present) lists with filters, each beside a baseline measured in the
+same process; prints a table.
 docs/benchmarks.md has the figures and how to read them."""
 
 from __future__ import annotations
@@ -51,9 +52,10 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
                 durable = bench_workflow.measure(site, folder=Path(folder))
                 cpu = bench_workflow.measure_cpu(site)
                 rows += bench_workflow.rows_for(size, durable, Path(folder), cpu)
-                alone = bench_workflow.measure_threads(site, grouped=False)
-                grouped = bench_workflow.measure_threads(site, grouped=True)
-                rows += bench_workflow.thread_rows(size, alone, grouped)
+                alone = bench_workflow.measure_threads(site, count=150, grouped=False)
+                four = bench_workflow.measure_threads(site, threads=4, grouped=True)
+                eight = bench_workflow.measure_threads(site, threads=8, grouped=True)
+                rows += bench_workflow.thread_rows(size, alone, four, eight)
         finally:
             site.close()
     return rows + (_documents(size) if "documents" in suites else [])

@@ -264,3 +264,25 @@ def test_session_writes_go_through_the_group_commit_and_a_refused_one_leaves_not
     assert wsite.committer.requests == 4
     assert "denied" in audit_actions(wsite)  # the refusal is on record, durably
     assert wsite.audit.verify().ok
+
+
+def test_a_failing_checkpoint_does_not_stop_the_writes(wsite, monkeypatch):
+    real_checkpoint = wal._checkpoint
+    failed: list[int] = []
+
+    def checkpoint_failing_twice(conn):  # e.g. a full disk, for a moment
+        if len(failed) < 2:
+            failed.append(1)
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_checkpoint(conn)
+
+    monkeypatch.setattr(wal, "_checkpoint", checkpoint_failing_twice)
+    checkpoints = BackgroundCheckpointer(wsite.db, every=2, restart_frames=1)
+    committer = GroupCommitter(wsite.db, checkpoints=checkpoints)
+    for i in range(60):
+        assert committer.run(lambda i=i: record(wsite, f"after.{i}")) == f"after.{i}"
+    committer.close()
+
+    assert len(failed) == 2 and checkpoints.passes > 0  # it went on checkpointing afterwards
+    assert {f"after.{i}" for i in range(60)} <= set(audit_users(wsite))
+    assert wal_frames(wsite) < 50

@@ -16,11 +16,15 @@ it. The group committer instead:
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sqlite3
 import threading
 
 from townflow.runtime.db import BUSY_TIMEOUT_MS, Database
+
+log = logging.getLogger("townflow.runtime")
 
 
 class WalFile:
@@ -62,6 +66,7 @@ class BackgroundCheckpointer:
         self.restart_frames = restart_frames
         self.passes = 0  # background checkpoints run
         self.finishes = 0  # small checkpoints run by the writer so the WAL can start over
+        self.failures = 0  # background passes that raised (logged): the next one tries again
         self._wal_frames = 0  # the WAL's length at the last checkpoint, in frames
         self._since = 0  # requests committed since the last background pass was asked for
         self._busy = False
@@ -76,9 +81,10 @@ class BackgroundCheckpointer:
         if self._busy:
             return
         if self._wal_frames >= self.restart_frames:
-            _checkpoint(conn)  # all copied: the next write starts the WAL over
             self._wal_frames = 0
-            self.finishes += 1
+            with contextlib.suppress(sqlite3.Error):  # a refused checkpoint is retried by the next pass
+                _checkpoint(conn)  # all copied: the next write starts the WAL over
+                self.finishes += 1
         elif self._since >= self.every:
             self._since = 0
             with self._wake:
@@ -101,9 +107,14 @@ class BackgroundCheckpointer:
                         self._wake.wait()
                     if self._stopping:
                         return
-                self._wal_frames = _checkpoint(conn)
-                self.passes += 1
-                self._busy = False
+                try:
+                    self._wal_frames = _checkpoint(conn)
+                    self.passes += 1
+                except sqlite3.Error:  # e.g. the disk is full: the writer goes on, the next pass retries
+                    self.failures += 1
+                    log.exception("background checkpoint of %s failed", self.db.path)
+                finally:
+                    self._busy = False
         finally:
             conn.close()
 

@@ -43,6 +43,13 @@ class WalFile:
             self._fd = os.open(self.path, os.O_RDONLY)
             opened = os.fstat(self._fd)
             self._identity = (opened.st_dev, opened.st_ino)
+            # a WAL file created since the last flush must still be there after a power cut, as
+            # SQLite itself makes sure with its first sync of a new journal
+            folder = os.open(os.path.dirname(self.path) or ".", os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
         os.fdatasync(self._fd)
 
     def close(self) -> None:

@@ -42,9 +42,10 @@ def test_added_field_shows_on_the_clerks_form(actor: Actor) -> None:
     form.get_by_role("button", name="添加字段").click()
     page.wait_for_url(re.compile(r".*saved=1"))
     assert page.locator("tr[data-fieldname=visited_by]").count() == 1
-    # Relabel an existing field through a Property Setter.
+    # Relabel an existing field, both languages, through Property Setters.
     row = page.locator("tr[data-fieldname=remarks]")
     row.locator("input[name=label]").fill("备注说明")
+    row.locator("input[name=label_en]").fill("Notes")
     row.get_by_role("button", name="应用").click()
     page.wait_for_url(re.compile(r".*saved=1"))
     actor.shot("08-admin-customize")
@@ -55,9 +56,10 @@ def test_added_field_shows_on_the_clerks_form(actor: Actor) -> None:
     assert field.locator("label").inner_text().startswith("走访人")
     assert "is-required" in (field.get_attribute("class") or "")
     assert page.locator(".field[data-fieldname=remarks] label").inner_text().startswith("备注说明")
-    # English switch: labels from the spec's en, and the custom field's English label.
+    # English switch: labels from the spec's en, the custom field's and the relabelled field's.
     actor.goto("/app/subsidy-application/new?lang=en")
     assert page.locator(".field[data-fieldname=visited_by] label").inner_text().startswith("Visited By")
+    assert page.locator(".field[data-fieldname=remarks] label").inner_text().startswith("Notes")
     assert page.locator(".field[data-fieldname=benefit_kind] label").inner_text().startswith("Benefit Kind")
     actor.goto("/app/subsidy-application/new?lang=zh")
 

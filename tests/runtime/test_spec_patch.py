@@ -135,3 +135,27 @@ def test_a_custom_field_keeps_every_property_the_runtime_honours(project_copy, t
     fee, ref = disbursement.field("bank_fee"), disbursement.field("bank_ref")
     assert (fee.allow_on_submit, fee.non_negative, fee.in_list_view) == (True, True, True)
     assert (ref.length, ref.permlevel, ref.allow_on_submit) == (40, 1, False)
+
+
+def test_both_halves_of_a_label_change_land_in_the_yaml(project_copy, tmp_path):
+    setter = {"doctype": "Property Setter", "doc_type": "Household", "field_name": "address"}
+    customize(
+        project_copy,
+        tmp_path / "site",
+        [
+            {**setter, "property": "label_en", "value": "Home address"},
+            {**setter, "property": "label", "value": "详细住址"},
+        ],
+    )
+    site = Site.open(tmp_path / "site", load_project(project_copy), admin_password="x")
+    try:  # applied at runtime, whichever half came first
+        assert site.meta("Household").field("address").label.model_dump() == {
+            "zh": "详细住址",
+            "en": "Home address",
+        }
+    finally:
+        site.close()
+    args = ["--project", str(project_copy), "customizations", "export", "--site", str(tmp_path / "site")]
+    assert main([*args, "--into-spec"]) == 0
+    label = load_project(project_copy).doctypes["Household"].field("address").label
+    assert (label.zh, label.en) == ("详细住址", "Home address")

@@ -66,6 +66,31 @@ def test_customize_hides_a_field_and_changes_options_at_once(app, site: Site) ->
     assert 'data-fieldname="phone"' in clerk.get("/app/household/new").text
 
 
+def test_customize_sets_the_english_label_of_an_existing_field(app, site: Site) -> None:
+    admin = login(app, "sysadmin@demo")
+    clerk = login(app, CLERK)
+    page = admin.get("/admin/customize/household").text
+    assert 'name="label_en" value="Phone"' in page  # the English half is shown for editing
+    data = {
+        "csrf_token": csrf(admin, "/admin/customize/household"),
+        "op": "property",
+        "field_name": "phone",
+        "label": "联系手机",
+        "label_en": "Mobile phone",
+    }
+    try:
+        response = admin.post("/admin/customize/household", data=data, follow_redirects=False)
+        assert response.status_code == 303, response.text[:1000]
+        assert "Mobile phone" in field_html(clerk.get("/app/household/new?lang=en").text, "phone")
+        assert "联系手机" in field_html(clerk.get("/app/household/new?lang=zh").text, "phone")
+    finally:
+        for row in site.session("Administrator").get_list(
+            "Property Setter", fields=["name"], filters={"doc_type": "Household"}, limit_page_length=0
+        ):
+            site.session("Administrator").delete("Property Setter", row["name"])
+    assert "Mobile phone" not in clerk.get("/app/household/new?lang=en").text
+
+
 def test_workflow_page_shows_which_condition_routes_each_transition(app) -> None:
     admin = login(app, "sysadmin@demo")
     page = admin.get("/admin/workflow/subsidy-application").text

@@ -275,6 +275,9 @@ def apply_property_setter(dt: DocType, row: dict) -> None:
         return
     if prop == "label":
         target.label = Label(zh=value or target.fieldname, en=target.label.en if target.label else value)
+    elif prop == "label_en":  # townflow's own property: the English half of a bilingual label
+        zh = target.label.zh if target.label else target.fieldname
+        target.label = Label(zh=zh, en=value or zh)
     elif prop == "options" and target.fieldtype == "Select":
         lines = [line.strip() for line in (value or "").splitlines() if line.strip()]
         known = {c.value: c for c in target.choices}

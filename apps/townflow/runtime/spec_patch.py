@@ -7,7 +7,8 @@ byte-identical:
   inserted after the entry of its `insert_after` field (or at the end of `fields:`); a field the
   file already has is left alone;
 - a DocField Property Setter rewrites the entry of that field as one flow-style line with the
-  property changed (other entries keep their layout); a DocType Property Setter replaces or adds
+  property changed (`label` is the zh half of `label: {zh, en}`, townflow's `label_en` the en
+  half; other entries keep their layout); a DocType Property Setter replaces or adds
   the top-level `key: value` line.
 Afterwards the whole project is loaded again; if it no longer checks, every file is restored and
 the errors are returned, so a merge never leaves a broken spec behind.
@@ -121,7 +122,12 @@ def merge_doctype(path: Path, entry: dict) -> list[str]:
             if match is None:
                 continue
             first, last, mapping = match
-            mapping[prop] = _property_value(prop, value, mapping.get(prop))
+            if prop == "label_en":  # the English half of the entry's bilingual label
+                label = mapping.get("label")
+                zh = label.get("zh") if isinstance(label, dict) else (label or row["field_name"])
+                mapping["label"] = {"zh": zh, "en": value or zh}
+            else:
+                mapping[prop] = _property_value(prop, value, mapping.get(prop))
             lines[first:last] = [f"  - {_flow(mapping)}\n"]
             done.append(f"{entry['doctype']}: {row['field_name']}.{prop} = {value}")
         else:

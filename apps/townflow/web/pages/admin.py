@@ -33,7 +33,7 @@ router = APIRouter(route_class=PageRoute)
 #: User Permission `allow` DocTypes an admin assigns on the user page: form key -> DocType
 SCOPES = {"villages": "Village", "departments": "Department", "facilities": "Designated Facility"}
 CUSTOM_FIELDTYPES = ("Data", "Int", "Float", "Currency", "Check", "Date", "Select", "Small Text", "Link")
-EDITABLE_PROPERTIES = ("label", "reqd", "hidden", "options")
+EDITABLE_PROPERTIES = ("label", "label_en", "reqd", "hidden", "options")
 
 
 def _require_admin(session: Any) -> None:
@@ -302,6 +302,7 @@ def _set_property(session: Any, doctype: str, form: Any) -> None:
         raise ValidationError(f"No field {fieldname}", f"没有字段 {fieldname}")
     wanted = {
         "label": _text(form, "label") or page_label_zh(df),
+        "label_en": _text(form, "label_en") or page_label_en(df),
         "reqd": "1" if form.get("reqd") else "0",
         "hidden": "1" if form.get("hidden") else "0",
     }
@@ -309,6 +310,7 @@ def _set_property(session: Any, doctype: str, form: Any) -> None:
         wanted["options"] = _text(form, "options").replace("\r\n", "\n")
     current = {
         "label": page_label_zh(df),
+        "label_en": page_label_en(df),
         "reqd": "1" if df.reqd else "0",
         "hidden": "1" if df.hidden else "0",
         "options": "\n".join(c.value for c in df.choices),
@@ -341,6 +343,10 @@ def _set_property(session: Any, doctype: str, form: Any) -> None:
 
 def page_label_zh(df: Any) -> str:
     return df.label.zh if df.label else df.fieldname
+
+
+def page_label_en(df: Any) -> str:
+    return df.label.en if df.label and df.label.en else page_label_zh(df)
 
 
 # -- workflow diagram -----------------------------------------------------------------------

@@ -7,6 +7,7 @@ import errno
 import os
 import sqlite3
 import threading
+from concurrent.futures import Future
 
 import pytest
 import workflow_support as support
@@ -286,3 +287,33 @@ def test_a_failing_checkpoint_does_not_stop_the_writes(wsite, monkeypatch):
     assert len(failed) == 2 and checkpoints.passes > 0  # it went on checkpointing afterwards
     assert {f"after.{i}" for i in range(60)} <= set(audit_users(wsite))
     assert wal_frames(wsite) < 50
+
+
+def test_a_request_that_slips_in_while_closing_is_refused_not_left_waiting(wsite):
+    committer = GroupCommitter(wsite.db)
+    hold, held = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        held.set()
+        hold.wait(5)
+        return record(wsite, "slow")
+
+    first = threading.Thread(target=committer.run, args=(slow,))
+    first.start()
+    held.wait(5)
+    closing = threading.Thread(target=committer.close)
+    closing.start()
+    for _ in range(500):  # close() has queued its stop behind the running request
+        if committer.waiting == 1:
+            break
+        threading.Event().wait(0.01)
+    # a caller that passed the closed check just before close() began queues after the stop
+    late: Future = Future()
+    committer._queue.put((lambda: record(wsite, "late"), late))
+    hold.set()
+    first.join(5)
+    closing.join(5)
+
+    with pytest.raises(RuntimeError):
+        late.result(timeout=5)
+    assert "slow" in audit_users(wsite) and "late" not in audit_users(wsite)

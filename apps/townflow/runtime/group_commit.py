@@ -108,6 +108,18 @@ class GroupCommitter:
                     return
         finally:
             self._committed.put(_STOP)
+            self._refuse_late_requests()
+
+    def _refuse_late_requests(self) -> None:
+        """A request queued after close() began (it passed the `_closed` check just before) is
+        refused rather than left waiting for a writer that has stopped."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not _STOP:
+                item[1].set_exception(RuntimeError("the group committer is closed"))
 
     def _next_batch(self) -> tuple[list[Request], bool]:
         first = self._queue.get()

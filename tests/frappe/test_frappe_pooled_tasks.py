@@ -106,3 +106,22 @@ def test_a_head_who_loses_the_role_no_longer_sees_the_task(admin, people, users,
         assert app["name"] not in todo_names(users["head_a"], SUBSIDY)
     finally:
         _appoint(admin, former.email, ["Village Clerk"])
+
+
+def test_the_inbox_pages_through_a_pool_newest_first(users, org, household):
+    clerk, head = users["clerk_a"], users["head_a"]
+    older, newer = _relief(clerk, org, household), _relief(clerk, org, household)
+    act(clerk, older, "Submit")
+    act(clerk, newer, "Submit")
+    first = head.inbox("todo", doctype=SUBSIDY, limit_start=0, limit_page_length=1)
+    second = head.inbox("todo", doctype=SUBSIDY, limit_start=1, limit_page_length=1)
+    whole = head.inbox("todo", doctype=SUBSIDY, limit_page_length=500)
+
+    assert [i["reference_name"] for i in first["items"]] == [newer["name"]]
+    assert [i["reference_name"] for i in second["items"]] == [older["name"]]
+    names = [i["reference_name"] for i in whole["items"]]
+    assert names.index(newer["name"]) < names.index(older["name"])
+    assert len(names) == len(set(names)) == whole["counts"]["todo"] == first["counts"]["todo"]
+    for app in (older, newer):  # leave the heads' queue as it was
+        act(head, app, "Verify")
+    assert not {older["name"], newer["name"]} & set(todo_names(head, SUBSIDY))

@@ -16,9 +16,9 @@ from frappe.model import workflow as frappe_workflow
 from frappe.utils import cint, get_datetime, now_datetime
 
 from care_for_girls.townflow_ext import errors, events, log, spec
+from care_for_girls.townflow_ext import inbox as inbox_queries
 from townflow.rules import steps
 from townflow.rules import workflow as rules
-from townflow.rules.scope import allowed_values
 from townflow.rules.workflow import WorkflowRuleError
 
 
@@ -210,92 +210,15 @@ def get_count(doctype, filters=None, debug=False, cache=False):
     return cint(rows[0].count) if rows else 0
 
 
-TABS = ("todo", "done", "cc", "overdue")
-
-
-def _task_filters(tab: str, doctype: str | None) -> tuple[str, dict[str, Any]]:
-    """The table and filters of a tab, before saying whose rows: the caller's, or their pools'."""
-    if tab == "done":
-        filters: dict[str, Any] = {"kind": ["not in", ["comment"]]}
-        table = log.ACTION
-    else:
-        table = log.TASK
-        filters = {"kind": log.CC if tab == "cc" else log.APPROVAL}
-        if tab != "cc":
-            filters["status"] = "Open"
-        if tab == "overdue":
-            filters["due"] = ["<", now_datetime()]
-    if doctype:
-        filters["reference_doctype"] = doctype
-    return table, filters
-
-
-def _pooled(filters: dict[str, Any], fields: list[str], user: str) -> list[dict[str, Any]]:
-    """Open pooled tasks the user is in: a role they hold, a scope value their User Permissions
-    allow (townflow.rules.scope, as for documents) — resolved now, so a new approver finds them.
-    One index range (role, status, kind, scope_value) per scope kind of the user's roles."""
-    roles = set(frappe.get_roles(user))
-    permissions = log.user_permissions(user)
-    by_kind: dict[str, list[str]] = {}
-    for role in sorted(roles):
-        by_kind.setdefault(spec.role_scope(role), []).append(role)
-    rows: list[dict[str, Any]] = []
-    for kind, kind_roles in by_kind.items():
-        pools = {**filters, "user": ["is", "not set"], "role": ["in", kind_roles], "scope_kind": kind}
-        if kind != "township":
-            values = sorted(allowed_values(permissions, kind))
-            if not values:
-                continue
-            pools["scope_value"] = ["in", values]
-        rows += frappe.get_all(log.TASK, filters=pools, fields=[*fields, "scope_kind", "scope_value"])
-    return [r for r in rows if log.in_pool(r, roles, permissions)]
-
-
-def _visible(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Only documents the user may read now (User Permissions applied by frappe.get_list)."""
-    by_doctype: dict[str, set[str]] = {}
-    for r in rows:
-        by_doctype.setdefault(r["reference_doctype"], set()).add(r["reference_name"])
-    readable = {
-        (dt, n)
-        for dt, names in by_doctype.items()
-        for n in frappe.get_list(dt, filters={"name": ["in", list(names)]}, pluck="name", limit_page_length=0)
-    }
-    return [r for r in rows if (r["reference_doctype"], r["reference_name"]) in readable]
-
-
-def _rows(tab: str, doctype: str | None) -> list[dict[str, Any]]:
-    """A tab's rows, newest first, one per document: the user's own tasks (or actions), and for
-    "to do" and "overdue" the pools they are in."""
-    user = frappe.session.user
-    table, filters = _task_filters(tab, doctype)
-    fields = ["reference_doctype", "reference_name", "creation", "modified"]
-    if table == log.ACTION:
-        fields += ["to_state as workflow_state"]
-    else:
-        fields += ["state as workflow_state", "due", "role", "source"]
-    rows = frappe.get_all(table, filters={**filters, "user": user}, fields=fields, order_by="modified desc")
-    if table == log.TASK and tab != "cc":
-        pooled = _pooled(filters, fields, user)
-        rows = sorted([*rows, *pooled], key=lambda r: get_datetime(r.modified), reverse=True)
-    seen, unique = set(), []
-    for r in rows:
-        key = (r.reference_doctype, r.reference_name)
-        if key not in seen:
-            seen.add(key)
-            unique.append(r)
-    return _visible(unique)
-
-
 @frappe.whitelist()
 def inbox(tab="todo", doctype=None, limit_start=0, limit_page_length=20):
-    if tab not in TABS:
+    if tab not in inbox_queries.TABS:
         frappe.throw("Argument tab must be todo, done, cc or overdue", frappe.ValidationError)
     start, length = max(0, cint(limit_start)), max(1, min(cint(limit_page_length) or 20, 500))
     now = now_datetime()
-    counts = {t: len(_rows(t, doctype)) for t in TABS}
+    counts = {t: inbox_queries.count(t, doctype) for t in inbox_queries.TABS}
     items = []
-    for r in _rows(tab, doctype)[start : start + length]:
+    for r in inbox_queries.page(tab, doctype, start, length):
         due = r.get("due")
         items.append(
             {

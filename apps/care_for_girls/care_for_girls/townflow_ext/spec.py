@@ -9,6 +9,7 @@ from typing import Any
 
 import frappe
 
+from townflow.rules import steps
 from townflow.spec.models import SCOPE_DOCTYPE, DocType, Role, Workflow
 
 BUNDLE = Path(__file__).resolve().parent.parent / "townflow_spec.json"
@@ -36,6 +37,20 @@ def doctype(name: str) -> DocType | None:
 
 def workflow(doctype_name: str) -> Workflow | None:
     return _bundle()["workflows"].get(doctype_name)
+
+
+@cache
+def pooled_roles() -> frozenset[str]:
+    """The roles a pooled task can wait on: every role a workflow step is assigned or escalated
+    to (as townflow.runtime.inbox has it)."""
+    roles: set[str] = set()
+    for wf in _bundle()["workflows"].values():
+        for state in wf.states:
+            roles.update(steps.step_roles(wf, state.state))
+            escalate_to = steps.step_of(wf, state.state).escalate_to
+            if escalate_to:
+                roles.add(escalate_to)
+    return frozenset(roles)
 
 
 def role_scope(role: str) -> str:

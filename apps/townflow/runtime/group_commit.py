@@ -178,7 +178,7 @@ class GroupCommitter:
             if self._wal is not None:
                 self._wal.flush()
                 self.flushes += 1
-        except OSError as error:  # the disk refused: none of these writes may be called durable
+        except Exception as error:  # the disk refused: none of these writes may be called durable
             for outcomes in batches:
                 for future, _ok, _value in outcomes:
                     future.set_exception(error)

@@ -50,7 +50,7 @@ class WalFile:
                 os.fsync(folder)
             finally:
                 os.close(folder)
-        os.fdatasync(self._fd)
+        (getattr(os, "fdatasync", None) or os.fsync)(self._fd)  # macOS has fsync only
 
     def close(self) -> None:
         if self._fd is not None:

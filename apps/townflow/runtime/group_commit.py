@@ -38,7 +38,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from townflow.runtime.db import Database
-from townflow.runtime.wal import BackgroundCheckpointer, WalFile
+from townflow.runtime.wal import BackgroundCheckpointer, WalFile, log
 
 T = TypeVar("T")
 _STOP = object()
@@ -154,7 +154,10 @@ class GroupCommitter:
         self.commits += 1
         self.requests += len(batch)
         self._committed.put(outcomes)
-        self.checkpoints.committed(len(batch), self.db.conn)
+        try:
+            self.checkpoints.committed(len(batch), self.db.conn)
+        except Exception:  # the batch is committed and handed on; the writer must keep serving
+            log.exception("checkpoint after a group commit failed")
 
     # -- the flusher thread ----------------------------------------------------------------
 

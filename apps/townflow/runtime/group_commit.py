@@ -30,6 +30,7 @@ Scripts, tests and `townflow tick` leave it off and commit one transaction at a 
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -38,10 +39,11 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from townflow.runtime.db import Database
-from townflow.runtime.wal import BackgroundCheckpointer, WalFile, log
+from townflow.runtime.wal import BackgroundCheckpointer, WalFile
 
 T = TypeVar("T")
 _STOP = object()
+log = logging.getLogger("townflow.runtime")
 Request = tuple[Callable[[], Any], Future]
 Outcome = tuple[Future, bool, Any]  # the caller's future, succeeded?, its result or its error
 

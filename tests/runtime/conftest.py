@@ -1,4 +1,5 @@
-"""Fixtures: a site for the small test project (tests/runtime/site_support.py) in tmp_path."""
+"""Fixtures: a site for the small test project (tests/runtime/site_support.py) in tmp_path, and
+the real project's template site (tests/runtime/workflow_support.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ from datetime import datetime
 
 import pytest
 from site_support import ADMIN_PASSWORD, build_project, make_user
+
+# The real project's fixtures (a template site copied per test, its clock, the registry records),
+# for every module here that walks the real processes.
+from workflow_support import real_project, template_site, wclock, world, wsite  # noqa: F401
 
 from townflow.runtime import Site
 from townflow.runtime.clock import SteppingClock

@@ -5,18 +5,9 @@ from __future__ import annotations
 
 import threading
 
-import workflow_support as support
 from workflow_support import EAST, act, race, state
 
 from townflow.runtime import errors, workflow
-
-real_project, template_site, wclock, wsite, world = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-    support.world,
-)
 
 
 def test_each_verification_happens_once_and_the_rest_conflict(wsite, world):

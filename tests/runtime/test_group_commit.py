@@ -12,20 +12,11 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-import workflow_support as support
 from workflow_support import EAST, act, race, state
 
 from townflow.runtime import errors, wal, workflow
 from townflow.runtime.group_commit import GroupCommitter
 from townflow.runtime.wal import BackgroundCheckpointer
-
-real_project, template_site, wclock, wsite, world = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-    support.world,
-)
 
 
 def audit_actions(site) -> list[str]:

@@ -15,13 +15,6 @@ import workflow_support as support
 
 from townflow.runtime.site import Site
 
-real_project, template_site, wclock, wsite = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-)
-
 WRITER = textwrap.dedent(
     """
     import sys, threading

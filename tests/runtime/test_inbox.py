@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import pytest
-import workflow_support as support
 from workflow_support import EAST, WEST, act
 
 from townflow.runtime import errors, workflow
-
-real_project, template_site, wclock, wsite, world = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-    support.world,
-)
 
 
 def submitted(wsite, world, village):

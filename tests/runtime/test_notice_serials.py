@@ -8,18 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import workflow_support as support
 from workflow_support import REWARD_TO_APPROVED, act
 
 from townflow.rules import campaign as rules
-
-real_project, template_site, wclock, wsite, world = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-    support.world,
-)
 
 AID_STEPS = [
     ("clerk.east", "Submit"),

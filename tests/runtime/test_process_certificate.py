@@ -11,13 +11,6 @@ from workflow_support import EAST, act, state
 from townflow.runtime import errors, workflow
 
 # the real project's site and people (see workflow_support)
-real_project, template_site, wclock, wsite, world = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-    support.world,
-)
 
 
 def test_below_the_threshold_the_certificate_is_issued_by_the_township(wsite, world):

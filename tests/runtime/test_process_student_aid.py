@@ -4,18 +4,9 @@ girls only, and only the education office sees what was routed to it."""
 from __future__ import annotations
 
 import pytest
-import workflow_support as support
 from workflow_support import act, state
 
 from townflow.runtime import errors, workflow
-
-real_project, template_site, wclock, wsite, world = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-    support.world,
-)
 
 
 def test_a_poor_female_student_is_funded_and_paid(wsite, world):

@@ -5,18 +5,9 @@ the loan within the policy range, and routing so that only the granting departme
 from __future__ import annotations
 
 import pytest
-import workflow_support as support
 from workflow_support import EAST, REWARD_TO_APPROVED, act, state, walk
 
 from townflow.runtime import errors, workflow
-
-real_project, template_site, wclock, wsite, world = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-    support.world,
-)
 
 
 def test_a_one_time_reward_goes_to_finance_and_is_paid(wsite, world):

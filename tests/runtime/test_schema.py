@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import pytest
-import workflow_support as support
 from site_support import f, make_user
 
 from townflow.runtime import Site
 from townflow.runtime.errors import DuplicateEntryError
 from townflow.runtime.schema import IndexSpec, existing_columns, index_name, index_specs
-
-real_project, template_site, wclock, wsite = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-)
 
 
 def indexes(site, table: str) -> list[tuple[str, ...]]:

@@ -5,18 +5,9 @@ step when that other document changed in between, although the application itsel
 from __future__ import annotations
 
 import pytest
-import workflow_support as support
 from workflow_support import EAST, act, state
 
 from townflow.runtime import errors
-
-real_project, template_site, wclock, wsite, world = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-    support.world,
-)
 
 
 def test_a_rule_over_another_document_is_checked_again_at_the_next_step(wsite, world):

@@ -10,14 +10,6 @@ from workflow_support import EAST, act, state
 
 from townflow.runtime import errors, workflow
 
-real_project, template_site, wclock, wsite, world = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-    support.world,
-)
-
 
 def at_township(wsite, world) -> dict:
     app = world.certificate_application(EAST)

@@ -7,14 +7,6 @@ from workflow_support import EAST, act
 
 from townflow.cli import main
 
-real_project, template_site, wclock, wsite, world = (
-    support.real_project,
-    support.template_site,
-    support.wclock,
-    support.wsite,
-    support.world,
-)
-
 
 def test_tick_from_the_command_line_escalates_once(wsite, world, capsys):
     act(wsite, "clerk.east", world.certificate_application(EAST), "Submit")

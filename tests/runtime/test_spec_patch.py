@@ -31,6 +31,12 @@ def customize(root: Path, site_dir: Path, rows: list[dict]) -> None:
     site.close()
 
 
+def export_into_spec(root: Path, site_dir: Path) -> int:
+    """`townflow customizations export --into-spec`, as an admin runs it; its exit status."""
+    args = ["--project", str(root), "customizations", "export", "--site", str(site_dir)]
+    return main([*args, "--into-spec"])
+
+
 def test_custom_field_and_property_setters_land_in_the_yaml(project_copy, tmp_path):
     before = (project_copy / "doctypes" / "household.yaml").read_text(encoding="utf-8")
     customize(
@@ -63,8 +69,7 @@ def test_custom_field_and_property_setters_land_in_the_yaml(project_copy, tmp_pa
             },
         ],
     )
-    args = ["--project", str(project_copy), "customizations", "export", "--site", str(tmp_path / "site")]
-    assert main([*args, "--into-spec"]) == 0
+    assert export_into_spec(project_copy, tmp_path / "site") == 0
     after = (project_copy / "doctypes" / "household.yaml").read_text(encoding="utf-8")
     household = load_project(project_copy).doctypes["Household"]
     names = [f.fieldname for f in household.fields]
@@ -96,8 +101,7 @@ def test_a_merge_that_breaks_the_spec_is_undone(project_copy, tmp_path, capsys):
             }
         ],
     )
-    args = ["--project", str(project_copy), "customizations", "export", "--site", str(tmp_path / "site")]
-    assert main([*args, "--into-spec"]) == 1
+    assert export_into_spec(project_copy, tmp_path / "site") == 1
     assert (project_copy / "doctypes" / "household.yaml").read_text(encoding="utf-8") == before
 
 
@@ -129,8 +133,7 @@ def test_a_custom_field_keeps_every_property_the_runtime_honours(project_copy, t
             },
         ],
     )
-    args = ["--project", str(project_copy), "customizations", "export", "--site", str(tmp_path / "site")]
-    assert main([*args, "--into-spec"]) == 0
+    assert export_into_spec(project_copy, tmp_path / "site") == 0
     disbursement = load_project(project_copy).doctypes["Disbursement"]
     fee, ref = disbursement.field("bank_fee"), disbursement.field("bank_ref")
     assert (fee.allow_on_submit, fee.non_negative, fee.in_list_view) == (True, True, True)
@@ -155,7 +158,6 @@ def test_both_halves_of_a_label_change_land_in_the_yaml(project_copy, tmp_path):
         }
     finally:
         site.close()
-    args = ["--project", str(project_copy), "customizations", "export", "--site", str(tmp_path / "site")]
-    assert main([*args, "--into-spec"]) == 0
+    assert export_into_spec(project_copy, tmp_path / "site") == 0
     label = load_project(project_copy).doctypes["Household"].field("address").label
     assert (label.zh, label.en) == ("详细住址", "Home address")

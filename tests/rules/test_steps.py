@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +23,10 @@ from townflow.rules.steps import (
     return_targets,
     state_path,
     step_of,
+    waiting_roles,
 )
 from townflow.rules.workflow import WorkflowRuleError
+from townflow.spec import load_project
 
 
 def move(action, frm, to, user, kind="transition"):
@@ -173,3 +176,13 @@ def test_overdue_actions_fire_once_after_the_due_time(workflow):
     assert overdue_actions(step, due, due + timedelta(days=3), ["remind", "escalate"]) == []
     assert cc_roles(workflow, "Village Review") == ["Township Clerk"]
     assert cc_roles(workflow, "Draft") == []
+
+
+def test_a_to_do_waits_on_the_roles_that_work_a_state_and_those_steps_escalate_to():
+    project = load_project(Path(__file__).resolve().parents[2])
+    roles = waiting_roles(project.workflows.values())
+    assert {"Village Head", "Township Approver", "Township Leader", "Health Officer"} <= roles
+    # Township Clerk works no state; it is in only because an overdue heads' step escalates to it
+    assert "Township Clerk" in roles
+    assert "Village Clerk" in roles  # the applicant's own step, after a return
+    assert "System Manager" not in roles

@@ -100,6 +100,19 @@ def step_roles(workflow: Workflow, state: str) -> list[str]:
     return roles
 
 
+def waiting_roles(workflows: Iterable[Workflow]) -> frozenset[str]:
+    """Every role a to-do can wait on: the roles that work a state, and those a step escalates to
+    (the pooled to-dos an inbox must look for, in the runtime and in the Frappe app alike)."""
+    roles: set[str] = set()
+    for workflow in workflows:
+        for state in workflow.states:
+            roles.update(step_roles(workflow, state.state))
+            escalate_to = step_of(workflow, state.state).escalate_to
+            if escalate_to:
+                roles.add(escalate_to)
+    return frozenset(roles)
+
+
 # --- countersign (会签) and or-sign (或签) --------------------------------------------------
 
 

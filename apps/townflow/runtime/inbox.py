@@ -62,17 +62,11 @@ def _pooled_roles(project) -> frozenset[str]:
     known = _POOLED_ROLES.get(id(project))
     if known is not None and known[0] is project:
         return known[1]
-    roles: set[str] = set()
-    for workflow in project.workflows.values():
-        for state in workflow.states:
-            roles.update(step_rules.step_roles(workflow, state.state))
-            step = step_rules.step_of(workflow, state.state)
-            if step.escalate_to:
-                roles.add(step.escalate_to)
+    roles = step_rules.waiting_roles(project.workflows.values())
     if len(_POOLED_ROLES) >= 64:  # a process holds one project; tests load a few
         _POOLED_ROLES.clear()
-    _POOLED_ROLES[id(project)] = (project, frozenset(roles))
-    return frozenset(roles)
+    _POOLED_ROLES[id(project)] = (project, roles)
+    return roles
 
 
 def _visibility(ctx, null: str = "IS NULL") -> tuple[str, list[Any]]:

@@ -43,14 +43,7 @@ def workflow(doctype_name: str) -> Workflow | None:
 def pooled_roles() -> frozenset[str]:
     """The roles a pooled task can wait on: every role a workflow step is assigned or escalated
     to (as townflow.runtime.inbox has it)."""
-    roles: set[str] = set()
-    for wf in _bundle()["workflows"].values():
-        for state in wf.states:
-            roles.update(steps.step_roles(wf, state.state))
-            escalate_to = steps.step_of(wf, state.state).escalate_to
-            if escalate_to:
-                roles.add(escalate_to)
-    return frozenset(roles)
+    return steps.waiting_roles(_bundle()["workflows"].values())
 
 
 def role_scope(role: str) -> str:

@@ -20,6 +20,7 @@ import frappe
 from frappe.query_builder import Order
 from frappe.query_builder.functions import Concat_ws, Count
 from frappe.utils import now_datetime
+from frappe.utils.caching import request_cache
 
 from care_for_girls.townflow_ext import log, spec
 from townflow.spec.models import SCOPE_DOCTYPE
@@ -124,9 +125,9 @@ def _pools(table, user: str) -> list:
     scope value they reach. The kind is the role's in the spec, as the task was opened with. With
     one role and one value (the township's NULL, a head's one village) the range is read newest
     first from install.INBOX_INDEXES and stops at the page."""
-    permissions = log.user_permissions(user)
+    roles, permissions = _membership(user)
     pools = []
-    for role in sorted(set(frappe.get_roles(user)) & spec.pooled_roles()):
+    for role in roles:
         kind = spec.role_scope(role)
         pool = (table.role == role) & table.user.isnull()
         if kind == "township":
@@ -136,6 +137,13 @@ def _pools(table, user: str) -> list:
             if reach is not None:  # reaches no village (department, facility): in none of its pools
                 pools.append(pool & reach)
     return pools
+
+
+@request_cache
+def _membership(user: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """The pool roles `user` holds and their User Permissions, read once per request (an inbox
+    call asks for the to-do and overdue ranges several times)."""
+    return sorted(set(frappe.get_roles(user)) & spec.pooled_roles()), log.user_permissions(user)
 
 
 def _scope_reach(table, kind: str, permissions: list[dict[str, Any]]):

@@ -34,6 +34,7 @@ from townflow.runtime.documents import Session
 from townflow.runtime.fixtures import load_fixtures
 from townflow.runtime.group_commit import GroupCommitter
 from townflow.runtime.hooks import Hooks
+from townflow.runtime.identity_hooks import register_identity_hooks
 from townflow.runtime.meta import Metas
 from townflow.runtime.permissions import Permissions, UserContext, load_user_context
 from townflow.runtime.store import load_single
@@ -66,6 +67,7 @@ class Site:
         register_customization_hooks(self)
         register_user_hooks(self)
         register_workflow_hooks(self)  # the workflow engine's tables and state guards
+        register_identity_hooks(self)  # 出生日期 and 性别 from the ID number
 
     @classmethod
     def open(

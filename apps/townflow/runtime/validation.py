@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from townflow.expr import ExprError
 from townflow.rules import validators
+from townflow.rules.messages import fill_message
 from townflow.runtime import expressions
 from townflow.runtime.db import quote
 from townflow.runtime.errors import ErrorCollector, LinkValidationError, MandatoryError, ValidationError
@@ -305,8 +306,10 @@ class Validator:
                     self.errors.add(None, f"{rule.message.en} ({exc})", rule.message.zh)
                 continue
             if not ok:
+                settings = self.site.settings()
+                en, zh = fill_message(rule.message.en, settings), fill_message(rule.message.zh, settings)
                 for fieldname in rule.fields or [None]:
-                    self.errors.add(fieldname, rule.message.en, rule.message.zh)
+                    self.errors.add(fieldname, en, zh)
 
     def run(self, meta: Meta, doc: dict) -> None:
         """All passes; raises one ValidationError naming every problem."""

@@ -21,12 +21,23 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from townflow.web.pages import actions, admin, files, form_rules, forms, inbox, lists, login, printing
+from townflow.web.pages import (
+    actions,
+    admin,
+    eligibility,
+    files,
+    form_rules,
+    forms,
+    inbox,
+    lists,
+    login,
+    printing,
+)
 from townflow.web.pages.common import STATIC_DIR
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     # Fixed paths first; the generic /app/<doctype>/<name> routes last.
-    for module in (login, inbox, admin, files, form_rules, printing, actions, lists, forms):
+    for module in (login, inbox, admin, files, form_rules, eligibility, printing, actions, lists, forms):
         app.include_router(module.router, include_in_schema=False)

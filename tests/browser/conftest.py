@@ -144,6 +144,15 @@ class Actor:
         self.shots = shots
         self.context = None
         self.page = None
+        self.dialogs: list[tuple[str, str]] = []  # (type, message) of every dialog the pages asked
+        self.dialog_answer = True  # confirmations are accepted unless a test says otherwise
+
+    def _answer(self, dialog) -> None:
+        self.dialogs.append((dialog.type, dialog.message))
+        if self.dialog_answer:
+            dialog.accept()
+        else:
+            dialog.dismiss()
 
     def login(
         self, user: str, password: str = DEMO_PASSWORD, *, shot: str | None = None, phone: bool = False
@@ -156,6 +165,7 @@ class Actor:
         )
         self.page = self.context.new_page()
         self.page.set_default_timeout(15000)
+        self.page.on("dialog", self._answer)
         self.page.goto(f"{self.server.url}/login")
         self.page.fill("input[name=usr]", user)
         self.page.fill("input[name=pwd]", password)

@@ -81,11 +81,11 @@ def test_an_action_on_a_changed_form_saves_the_changes_with_it(
     page.fill("textarea[name=remarks]", remark)
     assert page.locator("[data-unsaved-note]").is_visible()
     # leaving asks first
-    asked: list[str] = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    actor.dialog_answer = False
     page.evaluate("() => { window.location.href = '/app'; }")
     page.wait_for_timeout(500)
-    assert asked == ["beforeunload"]
+    actor.dialog_answer = True
+    assert [kind for kind, _ in actor.dialogs] == ["beforeunload"]
     assert "/subsidy-application/" in page.url
     actor.shot(f"18-01-unsaved-before-action-{'phone' if phone else 'desktop'}")
     page.get_by_role("button", name="提交", exact=True).click()

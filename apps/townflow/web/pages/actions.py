@@ -106,6 +106,10 @@ async def document_action(request: Request, dt: str, name: str, session: Session
             )
         if back == own:
             return redirect(f"{own}?{outcome.acted_query(op, _text(form, 'action'))}")
+        if back.startswith("/inbox"):  # one click from the inbox: the inbox says what it did
+            acted = outcome.acted_query(op, _text(form, "action"))
+            joiner = "&" if "?" in back else "?"
+            return redirect(f"{back}{joiner}acted_doc={quote(doctype + '::' + name)}&{acted}")
         return redirect(back)
 
     return await call(act)

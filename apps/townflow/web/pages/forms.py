@@ -28,6 +28,7 @@ from townflow.web.pages.common import (
 )
 from townflow.web.pages.connections import connections
 from townflow.web.pages.formdata import document_values, field_errors
+from townflow.web.pages.inbox_items import money
 from townflow.web.pages.layout import Access, build_tabs, display_value, document_access
 from townflow.web.pages.printing import is_printable
 from townflow.web.pages.timeline import timeline_view
@@ -151,6 +152,7 @@ def render_form(
         state=doc.get(state_field) if state_field else None,
         notice=notice,
         next_todo=next_todo,
+        confirm_amount=money(doc.get("amount")) if doc.get("amount") and meta.get_field("amount") else "",
         notice_inbox=bool(notice and workflow is not None and notice != page.t("saved")),
         delegates=delegates,
         delegate_none=delegate_none,

@@ -16,6 +16,7 @@ from .test_ux_forms import SIZES
 pytestmark = pytest.mark.browser
 
 APPROVER = "approver@demo"
+CERTIFICATE = "Termination Certificate Application"
 PRINTS = [
     ("Subsidy Application", "subsidy-application", "Approved", "审批通知书"),
     (

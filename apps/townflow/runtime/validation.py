@@ -265,13 +265,31 @@ class Validator:
                 (value, doc.get("name") or ""),
             )
             if clash is not None:
+                en, zh = self._clash_named(meta, clash["name"])
                 self.add(
                     where,
                     f,
-                    "must be unique: the value is already used",
-                    " 已被使用，不能重复",
+                    f"must be unique: the value is already used{en}",
+                    f" 已被使用{zh}，不能重复",
                     UniqueValidationError,
                 )
+
+    def _clash_named(self, meta: Meta, name: str) -> tuple[str, str]:
+        """The record a duplicate value clashes with, named to a user who may read it (and to
+        no one else: the value's existence elsewhere is all they learn)."""
+        try:
+            readable = self.session is not None and self.session.has_permission(meta.name, "read", name)
+        except Exception:
+            readable = False
+        if not readable:
+            return "", ""
+        title = None
+        if meta.title_field and meta.get_field(meta.title_field) is not None:
+            title = self.site.db.scalar(
+                f"SELECT {quote(meta.title_field)} FROM {meta.table} WHERE name = ?", (name,)
+            )
+        shown = f"{name}（{title}）" if title else name
+        return f" by {name}" + (f" ({title})" if title else ""), f"（{shown}）"
 
     def _check_link(self, f: DocField, value, where: str, *, existence_only: bool = False) -> None:
         if not self.site.metas.exists(f.options):

@@ -81,6 +81,11 @@ UX_STRINGS: dict[str, tuple[str, str]] = {
     "confirm_submit": ("确定提交 {title}？{amount}", "Submit {title}? {amount}"),
     "confirm_cancel": ("确定作废 {title}？", "Cancel {title}?"),
     "no_match": ("没有符合条件的记录", "Nothing matches"),
+    "search_people": ("姓名、身份证号或电话", "Name, ID number or phone"),
+    "no_match_search": (
+        "没有找到与“{q}”匹配的记录（可按姓名、身份证号或电话查找）",
+        "Nothing matches “{q}” (search by name, ID number or phone)",
+    ),
     "returned_tag": ("已退回", "Returned"),
     "returned_by": ("{who} 于 {when} 退回", "returned by {who} on {when}"),
     "returned_reason": ("退回原因", "Reason"),

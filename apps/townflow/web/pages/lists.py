@@ -92,6 +92,18 @@ async def home(request: Request, session: SessionDep) -> HTMLResponse:
     return await call(build)
 
 
+IDENTIFYING_VALIDATORS = ("cn_id_number", "cn_mobile")
+
+
+def _identifying_fields(meta: Any) -> list[str]:
+    """Fields a person is looked up by besides the name: the ID number and phone numbers."""
+    return [
+        df.fieldname
+        for df in meta.doctype.fields
+        if df.has_value and (df.validator in IDENTIFYING_VALIDATORS or df.fieldname in ("phone", "mobile"))
+    ]
+
+
 def _list_columns(meta: Any, readable: Any) -> list[Any]:
     cols = [f for f in meta.doctype.fields if f.in_list_view and f.has_value and not f.hidden and readable(f)]
     title = meta.title_field
@@ -148,6 +160,7 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
             search = ["name", *(meta.doctype.search_fields or [])]
             if meta.title_field:
                 search.append(meta.title_field)
+            search += _identifying_fields(meta)  # ID number, phone: found by those who may read them
             search = [
                 f
                 for f in dict.fromkeys(search)
@@ -190,6 +203,7 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
             filter_fields=filter_fields,
             state_field=state_field,
             workflow=workflow,
+            search_people=bool(_identifying_fields(meta)),
             returned=returned_names(page.site.db, doctype, [r["name"] for r in rows]) if workflow else set(),
             can_create=session.has_permission(doctype, "create"),
             display=lambda df, value: display_value(page, df, value),

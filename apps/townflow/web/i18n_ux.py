@@ -81,6 +81,12 @@ UX_STRINGS: dict[str, tuple[str, str]] = {
     "confirm_submit": ("确定提交 {title}？{amount}", "Submit {title}? {amount}"),
     "confirm_cancel": ("确定作废 {title}？", "Cancel {title}?"),
     "no_match": ("没有符合条件的记录", "Nothing matches"),
+    "fieldname_advanced": (
+        "字段代码（可选，留空自动生成）",
+        "Field code (optional, made for you when empty)",
+    ),
+    "fieldname_auto": ("自动生成", "made automatically"),
+    "save_all_fields": ("保存全部修改", "Save all changes"),
     "search_people": ("姓名、身份证号或电话", "Name, ID number or phone"),
     "no_match_search": (
         "没有找到与“{q}”匹配的记录（可按姓名、身份证号或电话查找）",

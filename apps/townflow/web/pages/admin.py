@@ -9,6 +9,7 @@ runtime rebuilds the effective DocType when those records change.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -33,6 +34,27 @@ router = APIRouter(route_class=PageRoute)
 #: User Permission `allow` DocTypes an admin assigns on the user page: form key -> DocType
 SCOPES = {"villages": "Village", "departments": "Department", "facilities": "Designated Facility"}
 CUSTOM_FIELDTYPES = ("Data", "Int", "Float", "Currency", "Check", "Date", "Select", "Small Text", "Link")
+#: field types as a Chinese admin reads them (the stored value stays Frappe's)
+FIELDTYPE_WORDS = {
+    "Data": ("文本", "Text"),
+    "Int": ("整数", "Whole number"),
+    "Float": ("小数", "Decimal number"),
+    "Currency": ("金额", "Amount"),
+    "Percent": ("百分比", "Percent"),
+    "Check": ("勾选", "Tick box"),
+    "Date": ("日期", "Date"),
+    "Datetime": ("日期时间", "Date and time"),
+    "Time": ("时间", "Time"),
+    "Select": ("下拉选项", "Choice"),
+    "Small Text": ("多行文本", "Long text"),
+    "Text": ("多行文本", "Long text"),
+    "Link": ("关联记录", "Link to a record"),
+    "Attach": ("附件", "Attachment"),
+    "Attach Image": ("图片", "Image"),
+    "Table": ("明细表", "Table"),
+    "Section Break": ("分节", "Section"),
+    "Password": ("密码", "Password"),
+}
 EDITABLE_PROPERTIES = ("label", "label_en", "reqd", "hidden", "options")
 
 
@@ -242,6 +264,7 @@ def _render_customize(page: Page, doctype: str, error: str = "", status: int = 2
         doctype_label=page.doctype_label(doctype),
         fields=fields,
         fieldtypes=CUSTOM_FIELDTYPES,
+        type_words=lambda ft: FIELDTYPE_WORDS.get(ft, (ft, ft))[1 if page.lang == "en" else 0],
         error=error,
         saved=page.request.query_params.get("saved"),
     )
@@ -259,6 +282,11 @@ async def customize_save(request: Request, dt: str, session: SessionDep) -> Any:
             with page.site.transaction():
                 if _text(form, "op") == "add_field":
                     _add_field(session, doctype, form)
+                elif _text(form, "op") == "properties":  # every row of the table, saved together
+                    meta = session.site.metas.get(doctype)
+                    for df in meta.doctype.fields:
+                        if f"label__{df.fieldname}" in form:
+                            _set_property(session, doctype, _RowForm(form, df.fieldname))
                 else:
                     _set_property(session, doctype, form)
         except Exception as exc:
@@ -271,9 +299,36 @@ async def customize_save(request: Request, dt: str, session: SessionDep) -> Any:
     return await call(save)
 
 
+class _RowForm(dict):
+    """One row of the customize table (`label__<fieldname>`, ...) read as the one-row form."""
+
+    def __init__(self, form: Any, fieldname: str):
+        super().__init__({"field_name": fieldname})
+        suffix = f"__{fieldname}"
+        for key, value in form.multi_items():
+            if key.endswith(suffix) and isinstance(value, str):
+                self[key[: -len(suffix)]] = value
+
+
+def auto_fieldname(meta: Any, label_en: str) -> str:
+    """`custom_<english words>` (Frappe's custom-field prefix), or `custom_field_<n>`, unused in `meta`."""
+    words = re.sub(r"[^a-z0-9]+", "_", (label_en or "").lower()).strip("_")[:40]
+    base = f"custom_{words}" if words and words[0].isalpha() else "custom_field"
+    name, n = base, 1
+    while meta.get_field(name) is not None:
+        n += 1
+        name = f"{base}_{n}"
+    return name
+
+
 def _add_field(session: Any, doctype: str, form: Any) -> None:
     fieldtype = _text(form, "fieldtype") or "Data"
     options = _text(form, "options")
+    if not _text(form, "fieldname"):  # the admin names the field in words; the system names it in code
+        form = {
+            **{k: v for k, v in form.items()},
+            "fieldname": auto_fieldname(session.site.metas.get(doctype), _text(form, "label_en")),
+        }
     session.insert(
         {
             "doctype": "Custom Field",

@@ -189,7 +189,7 @@ def test_delegate_to_a_second_approver_made_on_the_admin_page(actor: Actor, live
     actor.goto("/admin/users/new")
     page.fill("input[name=email]", deputy)
     page.fill("input[name=full_name]", "街道计生办副主任")
-    page.fill("input[name=new_password]", DEMO_PASSWORD)
+    page.fill("input[name=new_password]", "Deputy-pass-2026")  # the password rule: 8+, letters and digits
     page.check("input[name=roles][value='Township Approver']")
     page.locator("form.admin-form button[type=submit]").click()
     page.wait_for_load_state()
@@ -205,7 +205,7 @@ def test_delegate_to_a_second_approver_made_on_the_admin_page(actor: Actor, live
     page.wait_for_load_state()
     assert page.locator("#timeline").get_by_text("请副主任办理").count() == 1
 
-    page = actor.login(deputy)
+    page = actor.login(deputy, "Deputy-pass-2026")
     actor.goto("/inbox")
     item = page.locator(f"li.inbox-item[data-name='{doc['name']}']")
     page.locator("#bulk-form textarea[name=comment]").fill("同意")  # one comment box for the page

@@ -59,3 +59,37 @@ def test_a_duplicate_id_number_names_the_record_it_duplicates(actor: Actor, live
     error = page.locator(".field[data-fieldname=id_number] .field-error").inner_text()
     assert person["name"] in error and person["full_name"] in error
     actor.shot("18-09-duplicate-id-named")
+
+
+@pytest.mark.parametrize("phone", SIZES)
+def test_a_clerk_needs_a_name_a_village_and_a_proper_password(
+    actor: Actor, live_server: LiveServer, phone: bool
+):
+    email = f"clerk-new-{'p' if phone else 'd'}@demo"
+    page = actor.login("Administrator", ADMIN_PASSWORD, phone=phone)
+    actor.goto("/admin/users/new")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=full_name]", "新专干")
+    page.fill("input[name=new_password]", "12345678")
+    page.check("input[name=roles][value='Village Clerk']")
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "密码须同时包含字母和数字" in page.locator(".alert-danger").inner_text()
+    page.fill("input[name=new_password]", "Zhuanyuan-2026")
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "村计生专干须指定所属村" in page.locator(".alert-danger").inner_text()
+    actor.shot(f"18-10-admin-scope-required-{'phone' if phone else 'desktop'}")
+    page.fill("input[name=new_password]", "Zhuanyuan-2026")
+    page.locator("input[name=villages]").first.check()
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*saved=1"))
+    actor.goto("/admin/users?q=新专干")
+    assert page.locator(f"a:text('{email}')").count() == 1
+    actor.goto("/admin/users?q=nobody-here")
+    assert page.locator("[data-no-match]").is_visible()
+    actor.goto("/admin/workflow/subsidy-application")
+    table = page.locator("table.list-table").inner_text()
+    assert "doc." not in table and "docstatus" not in page.locator(".diagram-card").inner_text()
+    assert "政策类别为低保及社会救济" in table
+    actor.shot(f"18-10-workflow-words-{'phone' if phone else 'desktop'}")

@@ -81,6 +81,12 @@ UX_STRINGS: dict[str, tuple[str, str]] = {
     "confirm_submit": ("确定提交 {title}？{amount}", "Submit {title}? {amount}"),
     "confirm_cancel": ("确定作废 {title}？", "Cancel {title}?"),
     "no_match": ("没有符合条件的记录", "Nothing matches"),
+    "replace_file": ("此处已有文件「{name}」。用新文件替换它吗？", "This field already holds “{name}”. Replace it with the new file?"),
+    "user_search": ("用户名或姓名", "User name or full name"),
+    "scope_villages": ("所属村", "a village"),
+    "scope_departments": ("所属部门", "a department"),
+    "scope_facilities": ("所属机构", "a facility"),
+    "password_rule": ("至少8位，须同时包含字母和数字", "At least 8 characters, letters and digits"),
     "fieldname_advanced": (
         "字段代码（可选，留空自动生成）",
         "Field code (optional, made for you when empty)",

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from townflow.rules.passwords import password_problem
 from townflow.web.pages.common import (
     Page,
     PageRoute,
@@ -79,10 +80,16 @@ async def users(request: Request, session: SessionDep) -> HTMLResponse:
 
     def build() -> HTMLResponse:
         _require_admin(session)
+        q = (request.query_params.get("q") or "").strip()[:60]
+        or_filters = [["name", "like", f"%{q}%"], ["full_name", "like", f"%{q}%"]] if q else None
         rows = session.get_list(
-            "User", fields=["name", "full_name", "enabled"], order_by="name asc", limit_page_length=500
+            "User",
+            fields=["name", "full_name", "enabled"],
+            or_filters=or_filters,
+            order_by="name asc",
+            limit_page_length=500,
         )
-        return render(page, "admin_users.html", users=rows)
+        return render(page, "admin_users.html", users=rows, q=q)
 
     return await call(build)
 
@@ -178,6 +185,10 @@ async def save_user(request: Request, session: SessionDep) -> Any:
         password = _text(form, "new_password")
         if password:
             values["new_password"] = password
+        problem = _user_problem(page, email, values, wanted, password, is_new)
+        if problem:
+            doc = {"name": email, "email": email, **values}
+            return _render_user(page, doc, wanted, is_new=is_new, error=problem, status=417)
         try:
             with page.site.transaction():
                 if is_new:
@@ -201,6 +212,34 @@ async def save_user(request: Request, session: SessionDep) -> Any:
         return redirect(f"/admin/users/{quote(saved['name'])}?saved=1")
 
     return await call(save)
+
+
+def _user_problem(
+    page: Page, email: str, values: dict, wanted: dict[str, set[str]], password: str, is_new: bool
+) -> str:
+    """What the user form lacks, in the page's language ("" when nothing): 姓名, a password that
+    follows the rule (a new user needs one), and the scope every scoped role is bound to."""
+    en = page.lang == "en"
+    if not values["full_name"]:
+        return "Full name is required" if en else "请填写姓名"
+    if is_new and not password:
+        return "A new user needs a password" if en else "新用户须设置密码"
+    if password:
+        problem = password_problem(password, email)
+        if problem:
+            return f"Password {problem[0]}" if en else f"密码{problem[1]}"
+    scope_keys = {"village": "villages", "department": "departments", "facility": "facilities"}
+    for role_name in sorted({r["role"] for r in values["roles"]}):
+        role = page.site.project.roles.get(role_name)
+        key = scope_keys.get(getattr(role, "scope", "township"))
+        if key and not wanted.get(key):
+            what = page.t(f"scope_{key}")
+            return (
+                f"{page.role_label(role_name)} needs {what}"
+                if en
+                else f"{page.role_label(role_name)}须指定{what}"
+            )
+    return ""
 
 
 def _sync_scopes(session: Any, user: str, wanted: dict[str, set[str]]) -> None:

@@ -81,7 +81,10 @@ UX_STRINGS: dict[str, tuple[str, str]] = {
     "confirm_submit": ("确定提交 {title}？{amount}", "Submit {title}? {amount}"),
     "confirm_cancel": ("确定作废 {title}？", "Cancel {title}?"),
     "no_match": ("没有符合条件的记录", "Nothing matches"),
-    "replace_file": ("此处已有文件「{name}」。用新文件替换它吗？", "This field already holds “{name}”. Replace it with the new file?"),
+    "replace_file": (
+        "此处已有文件「{name}」。用新文件替换它吗？",
+        "This field already holds “{name}”. Replace it with the new file?",
+    ),
     "user_search": ("用户名或姓名", "User name or full name"),
     "scope_villages": ("所属村", "a village"),
     "scope_departments": ("所属部门", "a department"),

@@ -4,7 +4,9 @@ Order (Frappe's `_validate` family, gathered into one pass): coerce types; fill 
 mandatory and mandatory_depends_on; Select options; Links exist and are visible to the user;
 unique; length; min/max and non_negative; regex; named validators (townflow.rules.validators);
 the DocType's `rules`. Child rows are checked with their own meta and named
-`<table>[<idx>].<field>`. Nothing stops at the first problem: the ValidationError lists them all.
+`<table>[<idx>].<field>`: a row's depends_on / mandatory_depends_on and its DocType's `rules` read
+the row as `doc` and the document it belongs to as `parent`, as Frappe's forms evaluate them.
+Nothing stops at the first problem: the ValidationError lists them all.
 """
 
 from __future__ import annotations
@@ -133,11 +135,14 @@ class Validator:
         self.errors = ErrorCollector()
         self._evaluators: dict[int, expressions.Evaluator] = {}
 
-    def evaluate(self, source: str, doc: dict):
-        """`source` evaluated for `doc`, reusing the names built for that document."""
+    def evaluate(self, source: str, doc: dict, parent: dict | None = None):
+        """`source` evaluated for `doc` (a child row: `parent` is its document), reusing the names
+        built for that document."""
         evaluator = self._evaluators.get(id(doc))
         if evaluator is None:
-            evaluator = self._evaluators[id(doc)] = expressions.Evaluator(self.site, self.session.ctx, doc)
+            evaluator = self._evaluators[id(doc)] = expressions.Evaluator(
+                self.site, self.session.ctx, doc, parent=parent
+            )
         return evaluator(source)
 
     def add(self, where: str, f: DocField, en: str, zh: str, kind=ValidationError) -> None:
@@ -208,7 +213,7 @@ class Validator:
                 continue  # already reported as the wrong type
             value = doc.get(f.fieldname)
             if is_empty(value):
-                if f.reqd or self._depends(f.mandatory_depends_on, parent or doc):
+                if f.reqd or self._depends(f.mandatory_depends_on, doc, parent):
                     self.add(where, f, "is mandatory", " 为必填项", MandatoryError)
                 continue
             unchanged = old is not None and old.get(f.fieldname) == value
@@ -224,11 +229,11 @@ class Validator:
                     child, row, f"{tf.fieldname}[{i}].", parent=doc, old=old_rows.get(row.get("name"))
                 )
 
-    def _depends(self, source: str | None, doc: dict) -> bool:
+    def _depends(self, source: str | None, doc: dict, parent: dict | None = None) -> bool:
         if not source:
             return False
         try:
-            return bool(self.evaluate(source, doc))
+            return bool(self.evaluate(source, doc, parent))
         except ExprError:
             return False
 
@@ -295,18 +300,35 @@ class Validator:
                 )
 
     def check_rules(self, meta: Meta, doc: dict) -> None:
+        """The DocType's rules, then each child row's DocType rules (the row as `doc`, this
+        document as `parent`), the row's problems named `<table>[<idx>].<field>`."""
+        self._check_rules(meta, doc, None, "", ("", ""))
+        for tf in meta.table_fields:
+            child = self.site.metas.get(tf.options)
+            if not child.doctype.rules:
+                continue
+            table_en, table_zh = label(tf)
+            for i, row in enumerate(doc.get(tf.fieldname) or [], start=1):
+                where = (f"{table_en} row {i}: ", f"{table_zh}第{i}行：")
+                self._check_rules(child, row, doc, f"{tf.fieldname}[{i}].", where)
+
+    def _check_rules(self, meta: Meta, doc: dict, parent: dict | None, prefix: str, where) -> None:
         for rule in meta.doctype.rules:
             try:
-                if rule.when and not self.evaluate(rule.when, doc):
+                if rule.when and not self.evaluate(rule.when, doc, parent):
                     continue
-                ok = bool(self.evaluate(rule.condition, doc))
+                ok = bool(self.evaluate(rule.condition, doc, parent))
             except ExprError as exc:
                 if not self.errors.messages:  # a rule over values already reported as wrong may fail
-                    self.errors.add(None, f"{rule.message.en} ({exc})", rule.message.zh)
+                    self.errors.add(None, f"{where[0]}{rule.message.en} ({exc})", where[1] + rule.message.zh)
                 continue
             if not ok:
                 for fieldname in rule.fields or [None]:
-                    self.errors.add(fieldname, rule.message.en, rule.message.zh)
+                    self.errors.add(
+                        prefix + fieldname if fieldname else None,
+                        where[0] + rule.message.en,
+                        where[1] + rule.message.zh,
+                    )
 
     def run(self, meta: Meta, doc: dict) -> None:
         """All passes; raises one ValidationError naming every problem."""

@@ -1,7 +1,7 @@
 """Sensitive values (ID numbers, pregnancy details, bank accounts) reach only the roles that may
 read them in full: through every path, not just `get`.
 
-A Village Head reads her village's persons with the ID number masked (3701**********1234); a
+A Village Head reads her village's persons with the ID number masked (******************); a
 Township Clerk reads pregnancy records with the pregnancy fields masked. Each test takes one
 of those users and one path a curious user would try.
 """
@@ -35,7 +35,7 @@ def test_listing_id_numbers_shows_them_masked(app, persons):
     shown = {r["name"]: r["id_number"] for r in rows.json()["data"]}
     for person in persons:
         assert shown[person["name"]] != person["id_number"]
-        assert shown[person["name"]].startswith(person["id_number"][:4]) and "*" in shown[person["name"]]
+        assert set(shown[person["name"]]) == {"*"}
 
 
 @pytest.mark.parametrize(

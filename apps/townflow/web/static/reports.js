@@ -19,7 +19,7 @@
     try {
       new window.frappe.Chart(el, {
         data: data,
-        type: spec.type || "bar",
+        type: spec.type === "line" && data.labels.length < 2 ? "bar" : spec.type || "bar",
         height: 260,
         colors: ["#2563eb", "#db2777", "#059669", "#d97706"],
         axisOptions: { xIsSeries: spec.type === "line" },

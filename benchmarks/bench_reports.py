@@ -238,7 +238,7 @@ def _measure(size: int, folder: Path, repeats: int) -> list[dict]:
     site, _village = build_site(size, folder)
     try:
         baseline_sql = 'SELECT village, COUNT(*) FROM "tabPregnancy Record" GROUP BY village'
-        base_median, base_p95 = percentiles(_time(lambda: site.db.fetchall(baseline_sql), repeats))
+        base_median, _base_p95 = percentiles(_time(lambda: site.db.fetchall(baseline_sql), repeats))
         cases = []
         for user, scope, target in (("bench.approver", "township", 300), ("bench.clerk", "village", 50)):
             session = site.session(user)

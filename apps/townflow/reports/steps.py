@@ -16,6 +16,7 @@ from typing import Any
 from townflow.rules.steps import STATE_CHANGES, ActionEntry
 from townflow.spec.models import Workflow
 
+
 def parse_datetime(text: Any) -> dt.datetime | None:
     """A stored timestamp ("2026-03-02 09:00:00.000010", or a date) as a datetime; None if empty."""
     if isinstance(text, dt.datetime):

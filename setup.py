@@ -27,6 +27,7 @@ setup(
             "ruamel.yaml>=0.18",  # townflow pull: edits doctypes/*.yaml keeping comments and layout
             # working days (public holidays, 调休 make-up days); townflow.rules.workdays imports it lazily
             "chinese-calendar>=1.9",
+            "openpyxl>=3.1",  # report Export Excel (.xlsx)
         ],
         "test": [
             "pytest>=8",

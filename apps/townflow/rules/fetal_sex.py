@@ -166,13 +166,11 @@ def field_problem(
 ) -> Refusal | None:
     """Why a field (declared in the spec, added as a Custom Field, or changed by a Property
     Setter) may not exist: its name, a label or an option denotes fetal sex. None if it may."""
-    if (doctype, fieldname) in ALLOWED_FIELDS:
-        return None
     texts = [t for t in labels if isinstance(t, str) and t]
     found = first_match(NAME_PATTERNS, fieldname or "")
     for text in (*texts, *_option_texts(options)):
         found = found or first_match(TEXT_PATTERNS, text)
-    if found is None and doctype in PREGNANCY_DOCTYPES:
+    if found is None and doctype in PREGNANCY_DOCTYPES and (doctype, fieldname) not in ALLOWED_FIELDS:
         found = first_match(SEX_FIELD_PATTERNS[:1], fieldname or "") or next(
             (m for t in texts if (m := first_match(SEX_FIELD_PATTERNS[1:], t))), None
         )

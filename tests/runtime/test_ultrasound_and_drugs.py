@@ -5,57 +5,22 @@ uses it, as a termination report would."""
 
 from __future__ import annotations
 
+import pregnancy_support as ps
 import pytest
 import workflow_support as support
-from workflow_support import EAST, act
+from workflow_support import EAST
 
 from townflow.runtime import errors
 
-ADMIN = "Administrator"
-OTHER_FACILITY = "高新街道计划生育服务站"
-
-
-def _operator(wsite, certificate_no: str, facility: str = support.FACILITY, **values) -> str:
-    doc = {
-        "doctype": "Ultrasound Operator",
-        "operator_name": f"执机{certificate_no}",
-        "facility": facility,
-        "qualification": "Physician",
-        "certificate_no": certificate_no,
-        "certificate_issued_on": "2024-01-01",
-        "valid_until": "2028-12-31",
-        "status": "Active",
-        **values,
-    }
-    return wsite.session(ADMIN).insert(doc)["name"]
+ADMIN = ps.ADMIN
+OTHER_FACILITY = ps.OTHER_FACILITY
+_operator = ps.operator
 
 
 @pytest.fixture
 def scan(wsite, world):
     """A machine in use at the facility, two active operators there, and an ongoing pregnancy."""
-    admin = wsite.session(ADMIN)
-    machine = admin.insert(
-        {
-            "doctype": "Ultrasound Machine",
-            "registration_no": "BC-备-001",
-            "facility": support.FACILITY,
-            "model": "迈瑞 DC-70",
-            "status": "In Use",
-            "sign_posted": 1,
-        }
-    )
-    record = world.pregnancy(world.person(world.household(EAST)))
-    return {
-        "doctype": "Ultrasound Exam",
-        "machine": machine["name"],
-        "exam_date": "2026-03-02",
-        "purpose": "Routine Prenatal Check",
-        "pregnancy_record": record["name"],
-        "operator_1": _operator(wsite, "SG-001"),
-        "operator_2": _operator(wsite, "SG-002"),
-        "no_sex_identification": 1,
-        "findings": "单胎，胎心正常",
-    }
+    return {**ps.exam(wsite, world), "exam_date": "2026-03-02"}
 
 
 def test_an_exam_with_two_certified_operators_is_recorded(wsite, scan):
@@ -108,33 +73,14 @@ def test_a_follow_up_visit_stating_a_fetal_sex_is_refused_naming_the_row(wsite, 
 # --- termination drugs ----------------------------------------------------------------------
 
 
-def issue(wsite, world):
-    app = world.certificate_application(EAST, weeks=8)
-    for user, action in [("clerk.east", "Submit"), ("head.east", "Verify"), ("approver1", "Approve")]:
-        act(wsite, user, app, action)
-    return wsite.session(ADMIN).get(app["doctype"], app["name"])
+issue = ps.issue
 
 
 def dispensing(
-    wsite, patient: str | None = None, drug: str = "Mifepristone", certificate: str | None = None, **values
+    wsite, patient=None, drug: str = "Mifepristone", certificate: str | None = None, **values
 ) -> dict:
     session = values.pop("session", "facility")
-    doc = {
-        "doctype": "Drug Dispensing Record",
-        "facility": support.FACILITY,
-        "prescription_no": values.pop("prescription_no", "CF-0001"),
-        "prescribing_doctor": "刘医生",
-        "doctor_licence_no": "110370000000001",
-        "drug": drug,
-        "batch_no": "B2026-01",
-        "quantity": 1,
-        "unit": "片",
-        "patient": patient,
-        "dispensed_on": wsite.now().strftime("%Y-%m-%d %H:%M:%S"),
-        "supervising_doctor": "王医生",
-        "under_supervision": 1,
-        **values,
-    }
+    doc = ps.dispensing(wsite, patient, drug=drug, **values)
     if certificate:
         doc["termination_certificate"] = certificate
     return wsite.session(session).insert(doc)

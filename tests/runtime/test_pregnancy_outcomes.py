@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pregnancy_support as ps
 import pytest
 import workflow_support as support
-from workflow_support import EAST, act
+from workflow_support import EAST
 
 from townflow.runtime import errors
 
@@ -17,30 +18,17 @@ ADMIN = "Administrator"
 
 
 def issue(wsite, world):
-    app = world.certificate_application(EAST, weeks=10)
-    for user, action in [("clerk.east", "Submit"), ("head.east", "Verify"), ("approver1", "Approve")]:
-        act(wsite, user, app, action)
-    return wsite.session(ADMIN).get(app["doctype"], app["name"])
+    return ps.issue(wsite, world, weeks=10)
 
 
 def report(wsite, certificate=None, person=None, operation_date=None, submit=True, **values):
-    doc = {
-        "doctype": "Termination Report",
-        "facility": support.FACILITY,
-        "operation_date": operation_date or wsite.now().date().isoformat(),
-        "procedure": "Surgical Abortion",
-        "gestational_weeks": 10,
-        "surgeon": "刘医生",
-        "reason": "避孕失败，本人自愿",
-        "maternal_condition": "Good",
-        **values,
-    }
-    if certificate:
-        doc["certificate"] = certificate["name"]
+    """The facility's report of a procedure (today unless `operation_date`), submitted."""
     if person:
-        doc["person"] = person["name"]
+        values["person"] = person["name"]
+    if operation_date:
+        values["operation_date"] = operation_date
     facility = wsite.session("facility")
-    draft = facility.insert(doc)
+    draft = facility.insert(ps.termination_report(wsite, certificate, **values))
     return facility.submit(draft) if submit else draft
 
 

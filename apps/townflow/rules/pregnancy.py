@@ -17,25 +17,16 @@ expression — what a filing changes elsewhere — is decided here:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from townflow.rules.campaign import FieldUpdate
+from townflow.rules.campaign import _as_date as as_date
 
 PREGNANCY = "Pregnancy Record"
 CERTIFICATE = "Termination Certificate Application"
 ONGOING = "Ongoing"
 TERMINATION = "Termination"
-
-
-def as_date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 # --- certificates -----------------------------------------------------------------------------

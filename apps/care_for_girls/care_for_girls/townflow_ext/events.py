@@ -17,7 +17,7 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime, nowdate
 
-from care_for_girls.townflow_ext import campaign, log, spec
+from care_for_girls.townflow_ext import campaign, log, pregnancy, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
 from townflow.rules import masking, steps, validators
@@ -39,6 +39,12 @@ def expression_context(doc_values: dict[str, Any], parent: dict[str, Any] | None
     }
 
 
+#: The filter operators exists()/count() take as [operator, value], as the embedded runtime's query.
+_FILTER_OPERATORS = frozenset(
+    {"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in", "is", "between"}
+)
+
+
 def runtime_functions(current) -> dict[str, Any]:
     """exists/count over the registries (no permission filter: eligibility sees every household),
     leaving out the document being validated, as the embedded runtime does."""
@@ -46,7 +52,15 @@ def runtime_functions(current) -> dict[str, Any]:
     def _filters(doctype: str, filters: dict[str, Any]) -> dict[str, Any]:
         if spec.doctype(doctype) is None:
             frappe.throw(f"exists/count: unknown DocType {doctype}")
-        out = {k: (["in", v] if isinstance(v, list | tuple) else v) for k, v in filters.items()}
+        # a list is `in`, unless it is [operator, value] (valid_from=["<=", doc.operation_date])
+        out = {
+            k: (
+                ["in", v]
+                if isinstance(v, list | tuple) and (not v or str(v[0]).lower() not in _FILTER_OPERATORS)
+                else v
+            )
+            for k, v in filters.items()
+        }
         if current is not None and current.doctype == doctype and current.name:
             out["name"] = ["!=", current.name]
         return out
@@ -163,6 +177,7 @@ def validate(doc, method: str | None = None) -> None:
             parent = parent if parent is not None else _plain(doc)
             errors.extend(_rule_errors(child, row, parent, prefix=f"#{row.idx} "))
     errors.extend(_rule_errors(dt, doc))
+    errors.extend(pregnancy.text_errors(dt, doc))
     if errors:
         frappe.throw("<br>".join(errors), frappe.ValidationError, title=bilingual("Not valid", "校验未通过"))
     _check_workflow_edit(doc)
@@ -187,6 +202,7 @@ def _guard_countersign(doc, old: str, new: str) -> None:
 def on_change(doc, method: str | None = None) -> None:
     if method == "on_submit":
         campaign.on_submit(doc)
+        pregnancy.on_submit(doc)
     # Submitting runs on_update and then on_submit: handle the move once.
     if doc.flags.townflow_handled:
         return

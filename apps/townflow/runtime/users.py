@@ -46,6 +46,20 @@ def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+#: The longest login name written to the audit log as sent; Frappe's User name is a varchar(140).
+MAX_AUDITED_LOGIN = 140
+
+
+def audited_login_name(sent: str | None) -> tuple[str, None, None, dict | None]:
+    """(user, doctype, name, data) for a failed login's audit row: the name as sent, cut to
+    MAX_AUDITED_LOGIN characters (its full length noted), so an anonymous caller cannot write
+    megabytes into the append-only log."""
+    text = str(sent or "")
+    if len(text) <= MAX_AUDITED_LOGIN:
+        return text, None, None, None
+    return text[:MAX_AUDITED_LOGIN], None, None, {"length": len(text), "truncated": True}
+
+
 class Users:
     def __init__(self, site):
         self.site = site
@@ -88,7 +102,7 @@ class Users:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            self.site.audit.record("login_failed", user)
+            self.site.audit.record("login_failed", *audited_login_name(user))
             raise AuthenticationError("Invalid login credentials", "用户名或密码错误")
         self.site.audit.record("login", row["name"])
         return row["name"]

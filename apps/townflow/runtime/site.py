@@ -36,6 +36,7 @@ from townflow.runtime.group_commit import GroupCommitter
 from townflow.runtime.hooks import Hooks
 from townflow.runtime.meta import Metas
 from townflow.runtime.permissions import Permissions, UserContext, load_user_context
+from townflow.runtime.scope_follow import register_scope_follow_hooks
 from townflow.runtime.store import load_single
 from townflow.runtime.system_doctypes import ADMINISTRATOR, AUTOMATIC_ROLES, SYSTEM_MANAGER
 from townflow.runtime.users import Users, register_user_hooks
@@ -66,6 +67,7 @@ class Site:
         register_customization_hooks(self)
         register_user_hooks(self)
         register_workflow_hooks(self)  # the workflow engine's tables and state guards
+        register_scope_follow_hooks(self)  # records fetching a village move with their household
 
     @classmethod
     def open(

@@ -30,6 +30,11 @@ class WebSession:
     created: float
     last_seen: float
     data: dict = field(default_factory=dict)
+    #: whether a change must carry `csrf_token` (Frappe's rule): a session from the login page
+    #: always; one from `/api/method/login` once it has been handed the token (a page rendered
+    #: for it, or `townflow.api.csrf_token`). A script's session that never saw the token cannot
+    #: have been driven by a cross-site page: the SameSite=Lax cookie is not sent on such a POST.
+    csrf_required: bool = True
 
 
 class SessionStore:
@@ -43,7 +48,7 @@ class SessionStore:
         self._sessions: dict[str, WebSession] = {}
         self._lock = threading.Lock()
 
-    def create(self, user: str) -> WebSession:
+    def create(self, user: str, *, csrf_required: bool = True) -> WebSession:
         now = self._clock()
         session = WebSession(
             sid=secrets.token_urlsafe(32),
@@ -51,6 +56,7 @@ class SessionStore:
             csrf_token=secrets.token_urlsafe(32),
             created=now,
             last_seen=now,
+            csrf_required=csrf_required,
         )
         with self._lock:
             self._purge(now)

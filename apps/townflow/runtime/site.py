@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from townflow.runtime import schema
+from townflow.runtime.admin_guard import register_admin_guard_hooks
 from townflow.runtime.audit import AuditLog
 from townflow.runtime.customize import register_customization_hooks
 from townflow.runtime.db import Database
@@ -68,6 +69,7 @@ class Site:
         register_user_hooks(self)
         register_workflow_hooks(self)  # the workflow engine's tables and state guards
         register_scope_follow_hooks(self)  # records fetching a village move with their household
+        register_admin_guard_hooks(self)  # only Administrator changes Administrator
 
     @classmethod
     def open(
@@ -197,8 +199,9 @@ class Site:
     def authenticate_token(self, api_key: str, api_secret: str) -> str:
         return self.users.authenticate_token(api_key, api_secret)
 
-    def generate_keys(self, user: str) -> str:
-        return self.users.generate_keys(user)
+    def generate_keys(self, user: str, *, actor: str = ADMINISTRATOR) -> str:
+        """A new API secret for `user`; `actor` (who asked) is the one audited."""
+        return self.users.generate_keys(user, actor=actor)
 
     def set_passwords(self, doctype: str, name: str, passwords: dict[str, str]) -> None:
         if passwords:

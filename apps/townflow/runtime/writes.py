@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from townflow.rules.masking import looks_masked
 from townflow.runtime import doc_values, naming, store, versions
+from townflow.runtime.admin_guard import refuse_unless_administrator
 from townflow.runtime.db import quote
 from townflow.runtime.durable import durable
 from townflow.runtime.errors import (
@@ -156,6 +157,7 @@ class WriteMixin:
         with self.site.db.transaction():
             ref = {"doctype": doctype, "name": name, "modified": modified}
             old = self._load_for_write(meta, ref, "write", modified is not None)
+            refuse_unless_administrator(self, meta.name, name)  # db_set runs no hooks
             unknown = [k for k in values if k not in meta.column_set or k in _STANDARD]
             if unknown:
                 raise ValidationError(f"cannot set {', '.join(unknown)}", f"不能设置 {', '.join(unknown)}")

@@ -30,7 +30,7 @@ from townflow.runtime import schema
 from townflow.runtime.admin_guard import register_admin_guard_hooks
 from townflow.runtime.audit import AuditLog
 from townflow.runtime.customize import register_customization_hooks
-from townflow.runtime.db import Database
+from townflow.runtime.db import DB_FILENAME, Database
 from townflow.runtime.documents import Session
 from townflow.runtime.fixtures import load_fixtures
 from townflow.runtime.group_commit import GroupCommitter
@@ -44,7 +44,6 @@ from townflow.runtime.users import Users, register_user_hooks
 from townflow.runtime.workflow_hooks import register_workflow_hooks
 from townflow.spec.models import DocType
 
-DB_FILENAME = "site.sqlite"
 SETTINGS_DOCTYPE = "Campaign Settings"
 _META_DOCTYPES = {"Custom Field", "Property Setter"}
 _META_VERSION_KEY = "__meta"  # a tabSingles row counting customization changes

@@ -1,7 +1,9 @@
 """doc_events: the spec's validators and rules on save, workflow bookkeeping after it.
 
-validate   field validators (ID number checksum, mobile), min/max, regex, the DocType's rules
-           (expressions that may call exists/count) and mandatory_depends_on, the same for each
+validate   drops what a user sent for fields the system sets (townflow.rules.system_fields:
+           serials, validity dates, quota fields, masked companions, the workflow state outside a
+           transition); field validators (ID number checksum, mobile), min/max, regex, the DocType's
+           rules (expressions that may call exists/count) and mandatory_depends_on, the same for each
            child row (the row as `doc`, the document as `parent`), the campaign's eligibility rules, Frappe's
            missing server-side allow_edit check, and the countersign guard; fills the masked
            companions of sensitive fields (townflow.compile.masked).
@@ -22,7 +24,8 @@ from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
 from townflow.rules import masking, steps, validators
 from townflow.rules import workflow as wf_rules
-from townflow.spec.models import NUMERIC_TYPES, DocType
+from townflow.rules.system_fields import system_fields
+from townflow.spec.models import NUMERIC_TYPES, DocType, Workflow
 
 
 def expression_context(doc_values: dict[str, Any], parent: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -162,10 +165,64 @@ def _fill_masked(dt: DocType, row) -> None:
             row.set(companion, masking.mask(row.get(f.fieldname), f.mask) or None)
 
 
+def _system_write() -> bool:
+    """Writes the system makes (a checked workflow move, the app's own effects, install, fixtures,
+    the Administrator) may set system fields; a user's insert or update may not."""
+    flags = frappe.flags
+    return bool(
+        flags.townflow_system_write
+        or flags.townflow_move_checked
+        or flags.in_install
+        or flags.in_migrate
+        or flags.in_import
+        or flags.in_patch
+        or frappe.session.user == "Administrator"
+    )
+
+
+def _spec_default(dt: DocType, fieldname: str) -> Any:
+    f = dt.field(fieldname)
+    default = f.default if f is not None else None
+    if isinstance(default, str) and default.lower() == "today":
+        return nowdate()
+    return default
+
+
+def _drop_system_fields(dt: DocType, row, before, workflow: Workflow | None = None) -> None:
+    """Values a user sent for fields the system sets are dropped (townflow.rules.system_fields):
+    the stored value stays, a new record gets the field's default; the workflow state changes
+    through a transition only."""
+    rule = system_fields(dt, workflow)
+    for fieldname in rule.set_by_system:
+        if not row.meta.has_field(fieldname):
+            continue
+        kept = before.get(fieldname) if before is not None else _spec_default(dt, fieldname)
+        if row.get(fieldname) != kept:
+            row.set(fieldname, kept)
+    if workflow is not None and rule.state_field and row.get(rule.state_field):
+        kept = before.get(rule.state_field) if before is not None else workflow.initial_state.state
+        row.set(rule.state_field, kept)
+
+
+def _drop_user_system_values(dt: DocType, doc) -> None:
+    if _system_write() or doc.flags.ignore_permissions:
+        return
+    before = None if doc.is_new() else doc.get_doc_before_save()
+    _drop_system_fields(dt, doc, before, spec.workflow(dt.name))
+    for f in dt.fields:
+        child = spec.doctype(f.options) if f.fieldtype in ("Table", "Table MultiSelect") else None
+        if child is None:
+            continue
+        old_rows = {r.name: r for r in (before.get(f.fieldname) or [])} if before is not None else {}
+        for row in doc.get(f.fieldname) or []:
+            _drop_system_fields(child, row, old_rows.get(row.name))
+
+
 def validate(doc, method: str | None = None) -> None:
     dt = spec.doctype(doc.doctype)
     if dt is None:
         return
+    _drop_user_system_values(dt, doc)
     errors = _field_errors(dt, doc)
     _fill_masked(dt, doc)
     parent = None

@@ -3,6 +3,7 @@ reaches the township clerk, recording the visit closes the work, and every count
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 from townflow.runtime import inbox, monitoring
@@ -81,3 +82,19 @@ def test_a_pregnancy_past_its_expected_date_without_an_outcome_is_work_until_it_
     doc.update(outcome="Live Birth", outcome_date="2026-09-20", newborn_sex="Female")
     clerk.save(doc)
     assert followups(wsite, "clerk.east") == [] and followups(wsite, "tclerk") == []
+
+
+def test_the_server_ticks_in_the_background(wsite, wclock, world):
+    from townflow.runtime.scheduler import PeriodicTick
+
+    record = world.pregnancy(world.person(world.household()))  # no visit since 2026-01-10: overdue
+    ticker = PeriodicTick(wsite, 0.05, clock=lambda: wclock.now).start()
+    try:
+        for _ in range(200):
+            if ticker.runs:
+                break
+            threading.Event().wait(0.05)
+    finally:
+        ticker.stop()
+    assert ticker.runs >= 1
+    assert (record["name"], "Visit Due", "2026-02-09") in followups(wsite, "clerk.east")

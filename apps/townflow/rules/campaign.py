@@ -78,6 +78,26 @@ def next_sequence(last_serial: str | None) -> int:
     return int(last_serial.rsplit("-", 1)[1]) + 1 if last_serial else 1
 
 
+def certificate_serial_prefix(settings: Mapping[str, Any], issued_on: date) -> str:
+    """What every certificate serial of that year starts with (`YC-2026-`)."""
+    return f"{setting(settings, 'certificate_prefix', CERTIFICATE_PREFIX)}-{issued_on.year}-"
+
+
+def serial_counter_key(prefix: str) -> str:
+    """The counter row (`tabSeries`, as Frappe's getseries keeps naming series) a serial prefix
+    draws from: one row per series and year, incremented in the transaction that issues the
+    number, so numbers stay gap-free and in order past 99,999 (`BZTZ-2026-100000` follows
+    `-99999`; a string max() would not) and two issues lock one row, not the year's range."""
+    return prefix
+
+
+def sequence_of(serial: str | None, prefix: str) -> int | None:
+    """The sequence number of a serial under `prefix` (`YC-2026-00042` -> 42), None if it is not one."""
+    if not serial or not serial.startswith(prefix) or not serial[len(prefix) :].isdigit():
+        return None
+    return int(serial[len(prefix) :])
+
+
 def certificate_valid_on(certificate: Mapping[str, Any] | None, on: date) -> bool:
     """A certificate covers a termination on `on` when it is issued, unused and within its validity."""
     if not certificate or certificate.get("certificate_status") != "Unused":

@@ -101,6 +101,16 @@ def step_roles(workflow: Workflow, state: str) -> list[str]:
     return roles
 
 
+def waits_on_someone(workflow: Workflow, state: str) -> bool:
+    """Whether a document in `state` waits on someone, so that entering it opens tasks.
+
+    A state nothing leaves waits on nobody (Approved, Disbursed). Nor does one whose only ways
+    out are resubmissions (Rejected): the applicant may send it again, but no one owes it work, so
+    a rejected document closes its tasks instead of leaving the clerk one that never ends."""
+    moves = [t for t in workflow.transitions if t.state == state]
+    return any(t.kind != "resubmit" for t in moves)
+
+
 def waiting_roles(workflows: Iterable[Workflow]) -> frozenset[str]:
     """Every role a to-do can wait on: the roles that work a state, and those a step escalates to
     (the pooled to-dos an inbox must look for, in the runtime and in the Frappe app alike)."""

@@ -341,7 +341,7 @@ class WriteMixin:
             validator.coerce_doc(meta, new)
             validator.fetch_from(meta, new)
         validator.check_doc(meta, new)
-        validator.check_rules(meta, new)
+        validator.check_rules(meta, new, validator.drop_refused_dependents(meta, new))
         validator.errors.raise_if_any()
 
     def _write(self, meta, new, old, after_event, before_events, *, validate=True, action=None) -> None:

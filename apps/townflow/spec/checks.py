@@ -128,7 +128,9 @@ class Checker:
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                 owner, name = node.value.id, node.attr
-                if owner == "doc" and doctype is not None and not _has_field(doctype, name):
+                if owner == "parent" and doctype is not None:
+                    yield from self._unknown_parent_field(doctype, name, node)
+                elif owner == "doc" and doctype is not None and not _has_field(doctype, name):
                     hint = _close(name, [f.fieldname for f in doctype.fields])
                     yield f"expression reads doc.{name}, which {doctype.name} does not have{hint}", node
                 elif owner == "settings" and settings is not None and not _has_field(settings, name):
@@ -161,6 +163,18 @@ class Checker:
                             node,
                         )
 
+    def _unknown_parent_field(self, doctype: DocType, name: str, node: ast.AST):
+        """`parent.<field>` is read in a child table's expressions only, and every DocType that has
+        that table must have the field."""
+        if not doctype.istable:
+            yield f"expression reads parent.{name}, but {doctype.name} is not a child table", node
+            return
+        for parent in self.project.doctypes.values():
+            holds = any(f.fieldtype in TABLE_TYPES and f.options == doctype.name for f in parent.fields)
+            if holds and not _has_field(parent, name):
+                hint = _close(name, [f.fieldname for f in parent.fields])
+                yield f"expression reads parent.{name}, which {parent.name} does not have{hint}", node
+
 
 def _has_field(doctype: DocType, name: str) -> bool:
     return name in STANDARD_FIELDS or doctype.field(name) is not None
@@ -182,6 +196,9 @@ def check_project(project: Project) -> list[SpecError]:
     for workflow in project.workflows.values():
         check_workflow(checker, workflow, project.where[("workflow", workflow.document_type)])
     check_records(checker)
+    from townflow.spec.report_checks import check_reports
+
+    check_reports(checker)
     return checker.errors
 
 

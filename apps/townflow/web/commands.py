@@ -65,7 +65,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from townflow.web.demo import load_demo
+    from townflow.demodata.standard import load_demo
 
     site = open_site(args.site, args.project)
     try:

@@ -1,7 +1,8 @@
 """doc_events: the spec's validators and rules on save, workflow bookkeeping after it.
 
 validate   field validators (ID number checksum, mobile), min/max, regex, the DocType's rules
-           (expressions that may call exists/count), the campaign's eligibility rules, Frappe's
+           (expressions that may call exists/count) and mandatory_depends_on, the same for each
+           child row (the row as `doc`, the document as `parent`), the campaign's eligibility rules, Frappe's
            missing server-side allow_edit check, and the countersign guard; fills the masked
            companions of sensitive fields (townflow.compile.masked).
 on_change  after a workflow move: log it, open the next step's tasks (approvers resolved by the
@@ -24,10 +25,12 @@ from townflow.rules import workflow as wf_rules
 from townflow.spec.models import NUMERIC_TYPES, DocType
 
 
-def expression_context(doc_values: dict[str, Any]) -> dict[str, Any]:
+def expression_context(doc_values: dict[str, Any], parent: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a spec expression reads; for a child row `doc` is the row and `parent` its document."""
     now = now_datetime()
     return {
         "doc": doc_values,
+        "parent": parent,
         "user": frappe.session.user,
         "roles": frappe.get_roles(),
         "today": nowdate(),
@@ -91,17 +94,24 @@ def _field_errors(dt: DocType, row, prefix: str = "") -> list[str]:
     return errors
 
 
-def _rule_errors(dt: DocType, doc) -> list[str]:
+def _rule_errors(dt: DocType, doc, parent: dict[str, Any] | None = None, prefix: str = "") -> list[str]:
+    """The DocType's rules and its mandatory_depends_on, evaluated as the embedded runtime does:
+    for a child row, against the row with its document as `parent`."""
     errors = []
-    if not dt.rules:
+    conditional = [f for f in dt.data_fields if f.mandatory_depends_on and not f.reqd]
+    if not dt.rules and not conditional:
         return errors
-    context = expression_context(_plain(doc))
+    context = expression_context(_plain(doc), parent)
     functions = runtime_functions(doc)
+    for f in conditional:
+        if doc.get(f.fieldname) in (None, "") and parse(f.mandatory_depends_on).evaluate(context, functions):
+            label = f.label.zh if (frappe.local.lang or "").startswith("zh") else f.label.en
+            errors.append(f"{prefix}{label}: " + bilingual("is mandatory", "为必填项"))
     for rule in dt.rules:
         if rule.when and not parse(rule.when).evaluate(context, functions):
             continue
         if not parse(rule.condition).evaluate(context, functions):
-            errors.append(bilingual(rule.message.en, rule.message.zh))
+            errors.append(prefix + bilingual(rule.message.en, rule.message.zh))
     return errors
 
 
@@ -144,11 +154,14 @@ def validate(doc, method: str | None = None) -> None:
         return
     errors = _field_errors(dt, doc)
     _fill_masked(dt, doc)
+    parent = None
     for f in dt.fields:
         child = spec.doctype(f.options) if f.fieldtype in ("Table", "Table MultiSelect") else None
         for row in (doc.get(f.fieldname) or []) if child else []:
             errors.extend(_field_errors(child, row, prefix=f"#{row.idx} "))
             _fill_masked(child, row)
+            parent = parent if parent is not None else _plain(doc)
+            errors.extend(_rule_errors(child, row, parent, prefix=f"#{row.idx} "))
     errors.extend(_rule_errors(dt, doc))
     if errors:
         frappe.throw("<br>".join(errors), frappe.ValidationError, title=bilingual("Not valid", "校验未通过"))

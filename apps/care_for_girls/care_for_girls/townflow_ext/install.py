@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import frappe
 
-from care_for_girls.townflow_ext import spec
-from townflow.rules import masking
+from care_for_girls.townflow_ext import log, spec
+from townflow.rules import masking, steps
 
 
 def _strict_user_permissions() -> None:
@@ -103,6 +103,30 @@ def _campaign_settings(only_missing: bool) -> list[str]:
     return sorted(values)
 
 
+def _close_tasks_nobody_owes() -> int:
+    """Open tasks of documents in a state that waits on nobody (townflow.rules.steps.
+    waits_on_someone: Rejected, a final state) are cancelled: sites from before the rule kept a
+    rejected document's clerk task open forever. Answers how many were closed."""
+    if not frappe.db.table_exists(log.TASK):
+        return 0
+    closed = 0
+    for name in spec.doctype_names():
+        workflow = spec.workflow(name)
+        if workflow is None:
+            continue
+        idle = [s.state for s in workflow.states if not steps.waits_on_someone(workflow, s.state)]
+        if not idle:
+            continue
+        marks = ", ".join(["%s"] * len(idle))
+        frappe.db.sql(
+            f"update `tab{log.TASK}` set status = 'Cancelled', modified = %s "  # noqa: S608
+            f"where reference_doctype = %s and status = 'Open' and kind = %s and state in ({marks})",
+            (frappe.utils.now(), name, log.APPROVAL, *idle),
+        )
+        closed += frappe.db._cursor.rowcount or 0
+    return closed
+
+
 def after_install() -> None:
     _strict_user_permissions()
     _indexes()
@@ -115,4 +139,5 @@ def after_migrate() -> None:
     _indexes()
     _campaign_settings(only_missing=True)
     _backfill_masked()
+    _close_tasks_nobody_owes()
     frappe.db.commit()

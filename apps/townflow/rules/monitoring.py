@@ -209,3 +209,9 @@ def due_text(due: date, today: date, lang: str = "zh") -> str:
         return f"{due} · 今日到期" if lang == "zh" else f"{due} · due today"
     late = (today - due).days
     return f"{due} · 已超期{late}天" if lang == "zh" else f"{due} · {late} days overdue"
+
+
+def visit_signed(visit: Mapping[str, Any]) -> bool:
+    """A visit carries the family's signature: an image drawn on screen or a scanned signed sheet.
+    One without it is incomplete (群众签名制) and counts against the village's completeness."""
+    return bool(visit.get("signature_image"))

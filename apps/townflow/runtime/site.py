@@ -35,6 +35,7 @@ from townflow.runtime.documents import Session
 from townflow.runtime.fixtures import load_fixtures
 from townflow.runtime.group_commit import GroupCommitter
 from townflow.runtime.hooks import Hooks
+from townflow.runtime.identity_hooks import register_identity_hooks
 from townflow.runtime.meta import Metas
 from townflow.runtime.permissions import Permissions, UserContext, load_user_context
 from townflow.runtime.scope_follow import register_scope_follow_hooks
@@ -69,6 +70,7 @@ class Site:
         register_workflow_hooks(self)  # the workflow engine's tables and state guards
         register_scope_follow_hooks(self)  # records fetching a village move with their household
         register_admin_guard_hooks(self)  # only Administrator changes Administrator
+        register_identity_hooks(self)  # 出生日期 and 性别 from the ID number
 
     @classmethod
     def open(

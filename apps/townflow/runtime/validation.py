@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from townflow.expr import ExprError
 from townflow.rules import validators
+from townflow.rules.messages import fill_message
 from townflow.runtime import expressions
 from townflow.runtime.db import quote
 from townflow.runtime.errors import ErrorCollector, LinkValidationError, MandatoryError, ValidationError
@@ -384,11 +385,13 @@ class Validator:
                     self.errors.add(None, f"{where[0]}{rule.message.en} ({exc})", where[1] + rule.message.zh)
                 continue
             if not ok:
+                settings = self.site.settings()
+                en, zh = fill_message(rule.message.en, settings), fill_message(rule.message.zh, settings)
                 for fieldname in rule.fields or [None]:
                     self.errors.add(
                         prefix + fieldname if fieldname else None,
-                        where[0] + rule.message.en,
-                        where[1] + rule.message.zh,
+                        where[0] + en,
+                        where[1] + zh,
                     )
 
     @staticmethod

@@ -22,8 +22,9 @@ from frappe.utils import now_datetime, nowdate
 from care_for_girls.townflow_ext import campaign, log, pregnancy, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
-from townflow.rules import masking, steps, validators
+from townflow.rules import identity, masking, steps, validators
 from townflow.rules import workflow as wf_rules
+from townflow.rules.messages import fill_message
 from townflow.rules.system_fields import system_fields
 from townflow.spec.models import NUMERIC_TYPES, DocType, Workflow
 
@@ -128,7 +129,11 @@ def _rule_errors(dt: DocType, doc, parent: dict[str, Any] | None = None, prefix:
         if rule.when and not parse(rule.when).evaluate(context, functions):
             continue
         if not parse(rule.condition).evaluate(context, functions):
-            errors.append(prefix + bilingual(rule.message.en, rule.message.zh))
+            settings = context.get("settings") or {}  # rule messages state the live numbers
+            errors.append(
+                prefix
+                + bilingual(fill_message(rule.message.en, settings), fill_message(rule.message.zh, settings))
+            )
     return errors
 
 
@@ -233,6 +238,7 @@ def validate(doc, method: str | None = None) -> None:
             _fill_masked(child, row)
             parent = parent if parent is not None else _plain(doc)
             errors.extend(_rule_errors(child, row, parent, prefix=f"#{row.idx} "))
+    errors.extend(_identity_errors(dt, doc))
     errors.extend(_rule_errors(dt, doc))
     errors.extend(pregnancy.text_errors(dt, doc))
     if errors:
@@ -241,6 +247,19 @@ def validate(doc, method: str | None = None) -> None:
     old, new = _state_change(doc)
     if old and new and old != new and not frappe.flags.townflow_move_checked:
         _guard_countersign(doc, old, new)
+
+
+def _identity_errors(dt: DocType, doc) -> list[str]:
+    """出生日期 and 性别 from the ID number (townflow.rules.identity): filled when empty, a
+    contradiction refused — as the embedded runtime does."""
+    id_field = next((f for f in dt.fields if f.fieldname == "id_number"), None)
+    if id_field is None or id_field.validator != "cn_id_number":
+        return []
+    values = doc.as_dict()
+    for field, value in identity.fill_from_id_number(values).items():
+        if any(f.fieldname == field for f in dt.fields):
+            doc.set(field, value)
+    return [bilingual(en, zh) for _field, en, zh in identity.id_number_disagreements(doc.as_dict())]
 
 
 def _guard_countersign(doc, old: str, new: str) -> None:

@@ -26,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from townflow.web.pages import (
     actions,
     admin,
+    eligibility,
     files,
     followups,
     form_rules,
@@ -42,5 +43,18 @@ from townflow.web.pages.common import STATIC_DIR
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     # Fixed paths first; the generic /app/<doctype>/<name> routes last.
-    for module in (login, inbox, followups, admin, files, form_rules, printing, actions, reports, lists, forms):
+    for module in (
+        login,
+        inbox,
+        followups,
+        admin,
+        files,
+        form_rules,
+        eligibility,
+        printing,
+        actions,
+        reports,
+        lists,
+        forms,
+    ):
         app.include_router(module.router, include_in_schema=False)

@@ -25,6 +25,7 @@ setup(
             "itsdangerous>=2.1",
             "requests>=2.31",
             "ruamel.yaml>=0.18",  # townflow pull: edits doctypes/*.yaml keeping comments and layout
+            "openpyxl>=3.1",  # report Export Excel (.xlsx)
         ],
         "test": [
             "pytest>=8",

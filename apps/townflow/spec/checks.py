@@ -182,6 +182,9 @@ def check_project(project: Project) -> list[SpecError]:
     for workflow in project.workflows.values():
         check_workflow(checker, workflow, project.where[("workflow", workflow.document_type)])
     check_records(checker)
+    from townflow.spec.report_checks import check_reports
+
+    check_reports(checker)
     return checker.errors
 
 

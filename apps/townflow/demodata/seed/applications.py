@@ -177,9 +177,7 @@ def _steps(plan: b.ApplicationPlan, family) -> list[tuple[str, str, str | None]]
         (DEPARTMENT_USER[plan.kind], "Approve", None),
         ("approver@demo", "Issue Notice", None),
     ]
-    if plan.kind != b.INSURANCE:
-        steps.append(("finance@demo", "Record Payment", None))
-    return steps
+    return [*steps, ("finance@demo", "Record Payment", None)]  # the finance office pays out (or the premium)
 
 
 def _act(

@@ -121,7 +121,9 @@ def plan_benefits(
         plan.amount = amount
     plans += loans
     plans += pick(RELIEF, [f for f in girl_families if f.low_income], counts[RELIEF])
-    plans += pick(FEE_WAIVER, [f for f in families if f.kind in ("one-girl", "two-girl", "one-boy")], FEE_WAIVERS)
+    plans += pick(
+        FEE_WAIVER, [f for f in families if f.kind in ("one-girl", "two-girl", "one-boy")], FEE_WAIVERS
+    )
     plans += _insurance(families, counts[INSURANCE], window_start, last_day, rng)
     plans += _students(families, counts, window_start, last_day, rng)
     plans += _unfinished(girl_families, plans, today, rng)

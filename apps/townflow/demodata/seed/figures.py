@@ -1,8 +1,8 @@
 """The seed's figures: what the campaign report says the township achieved (../shared/seed).
 
 `SEED_FIGURES` is what `townflow demo --profile seed` brings a site's Benefit Tally to; the
-tests read the same numbers back through the report. An application counts once it is granted:
-approved or paid (GRANTED_STATES, by process).
+tests read the same numbers back through the report. What counts as granted (approved or paid)
+is the report's own definition (reports/benefit_tally.yaml), not repeated here.
 """
 
 from __future__ import annotations
@@ -24,30 +24,25 @@ SEED_FIGURES = {
 LOAN_TOTAL_YUAN = 2_000_000
 VILLAGES = 45
 VILLAGES_WITH_ELDERLY_APARTMENT = 26
-GRANTED_STATES = {
-    b.SUBSIDY: ("Approved", "Disbursed"),
-    b.STUDENT_AID: ("Approved", "Paid", "Enrolled"),
-}
-KIND_FIELD = {b.SUBSIDY: "benefit_kind", b.STUDENT_AID: "aid_kind"}
+BENEFIT_TALLY = "Benefit Tally"
 
 
-def granted(session: Any, kind: str) -> list[dict[str, Any]]:
-    """Granted applications of `kind` the session may read: name, household and amount."""
-    doctype = b.KIND_DOCTYPE[kind]
-    return session.get_list(
-        doctype,
-        fields=["name", "household", "amount"],
-        filters={KIND_FIELD[doctype]: kind, "workflow_state": ["in", list(GRANTED_STATES[doctype])]},
-        limit_page_length=0,
-    )
+def benefit_tally(session: Any) -> dict[str, dict[str, float]]:
+    """The Benefit Tally as `session` sees it (the report of reports/benefit_tally.yaml, through
+    the runtime's report engine): per benefit kind, applications, households and amount."""
+    from townflow.runtime.reports import run_report
+
+    result = run_report(session, BENEFIT_TALLY, {})
+    return {row["benefit"]: row for row in result.result if row.get("benefit")}
 
 
 def still_to_grant(session: Any) -> tuple[dict[str, int], float]:
-    """How many granted applications of each kind the site lacks, and the loan yuan it lacks."""
+    """How many granted applications of each kind the site lacks (households for a subsidy,
+    students for student aid), and the loan yuan it lacks."""
+    tally = benefit_tally(session)
     counts = {}
     for kind, target in SEED_FIGURES.items():
-        rows = granted(session, kind)
-        have = len({r["household"] for r in rows}) if b.KIND_DOCTYPE[kind] == b.SUBSIDY else len(rows)
-        counts[kind] = max(target - have, 0)
-    loans = sum(float(r["amount"] or 0) for r in granted(session, b.LOAN))
-    return counts, LOAN_TOTAL_YUAN - loans
+        row = tally.get(kind, {})
+        have = row.get("households" if b.KIND_DOCTYPE[kind] == b.SUBSIDY else "applications") or 0
+        counts[kind] = max(target - int(have), 0)
+    return counts, LOAN_TOTAL_YUAN - float(tally.get(b.LOAN, {}).get("amount") or 0)

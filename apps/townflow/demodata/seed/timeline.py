@@ -63,7 +63,9 @@ class Timeline:
                     try:
                         event()
                     except Exception as error:  # the batch rolls back; say which event failed
-                        raise SeedEventError(f"{when:%Y-%m-%d %H:%M} {event.__qualname__}: {error}") from error
+                        raise SeedEventError(
+                            f"{when:%Y-%m-%d %H:%M} {event.__qualname__}: {error}"
+                        ) from error
                     done += 1
             if progress:
                 progress(done)

@@ -10,6 +10,7 @@ fonts-noto-cjk). Screenshots of the main pages go to test-output/screenshots/.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -172,7 +173,8 @@ class Actor:
         if shot:
             self.shot(shot)
         self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{self.server.url}/app")
+        # township roles land on the campaign dashboard, everyone else on the forms home
+        self.page.wait_for_url(re.compile(re.escape(self.server.url) + r"/app(/dashboard)?$"))
         return self.page
 
     def goto(self, path: str):

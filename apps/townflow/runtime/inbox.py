@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from townflow.rules import monitoring as monitoring_rules
 from townflow.rules import steps as step_rules
 from townflow.runtime import workflow_io
 from townflow.runtime.errors import QueryError
@@ -63,7 +64,8 @@ def _pooled_roles(project) -> frozenset[str]:
     known = _POOLED_ROLES.get(id(project))
     if known is not None and known[0] is project:
         return known[1]
-    roles = step_rules.waiting_roles(project.workflows.values())
+    # and the roles monitoring work waits on (visits due: village clerk, escalated: township clerk)
+    roles = step_rules.waiting_roles(project.workflows.values()) | monitoring_rules.WORK_ROLES
     if len(_POOLED_ROLES) >= 64:  # a process holds one project; tests load a few
         _POOLED_ROLES.clear()
     _POOLED_ROLES[id(project)] = (project, roles)

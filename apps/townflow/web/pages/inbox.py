@@ -32,6 +32,7 @@ from townflow.web.pages.common import (
     safe_next,
     slug,
 )
+from townflow.web.pages.monitoring_inbox import monitoring_item
 from townflow.web.pages.timeline import user_name
 
 router = APIRouter(route_class=PageRoute)
@@ -146,7 +147,7 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
                 "workflow_state": current.get((dt, item["reference_name"]), item.get("workflow_state")),
             }
             transitions = []
-            if tab in ("todo", "overdue"):
+            if tab in ("todo", "overdue") and page.site.project.workflow_for(dt) is not None:
                 ref = {"doctype": dt, "name": item["reference_name"]}
                 transitions = offered(
                     runtime_workflow.get_transitions(session, ref),
@@ -168,6 +169,7 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
                         {**tr, "label": page.action_label(dt, tr["action"])} for tr in transitions
                     ],
                     "role_label": page.role_label(item.get("role") or ""),
+                    **monitoring_item(page, item),  # a due visit: its form, and its due date in working days
                     "sent_back": _sent_back_note(page, dt, item["reference_name"])
                     if tab in ("todo", "overdue")
                     else "",

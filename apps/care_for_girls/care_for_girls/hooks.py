@@ -105,6 +105,12 @@ fixtures = [
             ],
         ],
     },
+    {
+        "dt": "Drug",
+        "filters": [
+            ["name", "in", ["Mifepristone", "Misoprostol", "Carboprost Methylate", "Oxytocin"]],
+        ],
+    },
     {"dt": "Township", "filters": [["name", "in", ["高新街道"]]]},
     {
         "dt": "Department",
@@ -208,6 +214,7 @@ fixtures = [
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
 doc_events = {
     "Campaign Settings": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Custom Field": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Department": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Designated Facility": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Disbursement": {
@@ -218,10 +225,16 @@ doc_events = {
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
-    "Drug Dispensing Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Drug": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Drug Dispensing Record": {
+        "validate": "care_for_girls.townflow_ext.events.validate",
+        "on_update": "care_for_girls.townflow_ext.pregnancy.on_dispensing_update",
+    },
     "Household": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Infant Death Report": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Person": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Pregnancy Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Student Aid Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",

@@ -105,7 +105,13 @@ def _doc_events(project: Any) -> dict[str, dict[str, str]]:
             for event in ("on_update", "on_submit", "on_cancel", "on_update_after_submit"):
                 handlers[event] = f"{EXT}.events.on_change"
         events[name] = handlers
-    return events
+    # townflow.rules.pregnancy: a termination drug dispensed under a certificate uses it.
+    if "Drug Dispensing Record" in events:
+        events["Drug Dispensing Record"]["on_update"] = f"{EXT}.pregnancy.on_dispensing_update"
+    # townflow.rules.fetal_sex: no field may record fetal sex, however it is added.
+    for name in ("Custom Field", "Property Setter"):
+        events[name] = {"validate": f"{EXT}.pregnancy.validate_customization"}
+    return dict(sorted(events.items()))
 
 
 def _state_restricted(project: Any) -> list[str]:

@@ -16,20 +16,17 @@ from typing import Any
 from townflow.rules.steps import STATE_CHANGES, ActionEntry
 from townflow.spec.models import Workflow
 
-_FORMATS = ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
-
 
 def parse_datetime(text: Any) -> dt.datetime | None:
+    """A stored timestamp ("2026-03-02 09:00:00.000010", or a date) as a datetime; None if empty."""
     if isinstance(text, dt.datetime):
         return text
     if not text:
         return None
-    for fmt in _FORMATS:
-        try:
-            return dt.datetime.strptime(str(text)[:26], fmt)
-        except ValueError:
-            continue
-    return None
+    try:
+        return dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
 
 
 def hours_between(start: Any, end: Any) -> float | None:

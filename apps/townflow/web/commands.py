@@ -40,6 +40,13 @@ def run_serve(args: argparse.Namespace) -> int:
         print("note: TOWNFLOW_ADMIN_PASSWORD is not set; a new site's Administrator got a random password")
     app = create_app(site, settings=WebSettings(secure_cookies=args.secure_cookies))
     print(f"townflow: serving {Path(args.site).resolve()} on http://{args.host}:{args.port}", flush=True)
+    ticker = None
+    if (
+        args.tick_interval > 0
+    ):  # due visits, escalations, certificate expiry: `townflow tick` beside the server
+        from townflow.runtime.scheduler import PeriodicTick
+
+        ticker = PeriodicTick(site, args.tick_interval).start()
     try:
         uvicorn.run(
             app,
@@ -51,6 +58,8 @@ def run_serve(args: argparse.Namespace) -> int:
             forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None,
         )
     finally:
+        if ticker is not None:
+            ticker.stop()
         site.close()
     return 0
 
@@ -106,6 +115,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     serve.add_argument(
         "--proxy-headers", action="store_true", help="trust X-Forwarded-For from a proxy on 127.0.0.1"
+    )
+    serve.add_argument(
+        "--tick-interval",
+        type=float,
+        default=300,
+        help="run `tick` (due visits, escalations, expiry) every this many seconds; 0: never (default 300)",
     )
     serve.set_defaults(func=run_serve)
 

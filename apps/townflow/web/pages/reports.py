@@ -174,6 +174,11 @@ async def report_page(request: Request, session: SessionDep, report_slug: str) -
         project = page.site.project
         rows = display_rows(project, report, result.columns, result.result, page.lang)
         totals = display_rows(project, report, result.columns, [result.totals], page.lang)[0]
+        chart = result.chart
+        if chart:  # the chart's labels as the table shows them (Chinese state, role and kind names)
+            dims = [c["fieldname"] for c in result.columns if report.dimension(c["fieldname"])]
+            labels = [" · ".join(str(r.get(d) or "—") for d in dims) for r in rows]
+            chart = {**chart, "data": {**chart["data"], "labels": labels}}
         formatted = [
             [
                 (
@@ -220,7 +225,7 @@ async def report_page(request: Request, session: SessionDep, report_slug: str) -
                 }
                 for s in result.report_summary
             ],
-            chart_json=script_json(result.chart) if result.chart else "",
+            chart_json=script_json(chart) if chart else "",
             export_query=urlencode(params),
             report_slug=report_slug,
             w=words(page.lang),

@@ -42,6 +42,8 @@ doc_events = {
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
+    "Custom Field": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
+    "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
 }
 

@@ -103,6 +103,7 @@ def build(runtime, village: str) -> None:
             {
                 "doctype": "Person",
                 "household": household["name"],
+                "village": village,  # fetched from the household; given as tests/frappe's other suites do
                 "full_name": f"李秀英{number}",
                 "gender": "Female",
                 "date_of_birth": "1990-05-04",
@@ -118,6 +119,8 @@ def build(runtime, village: str) -> None:
             {
                 "doctype": "Pregnancy Record",
                 "person": mother["name"],
+                "household": mother["household"],
+                "village": village,
                 "responsible_visitor": "王敏",
                 "registered_on": (lmp + timedelta(days=60)).isoformat(),
                 "lmp_date": lmp.isoformat(),
@@ -141,6 +144,7 @@ def build(runtime, village: str) -> None:
             {
                 "doctype": "Subsidy Application",
                 "household": household["name"],
+                "village": village,
                 "applicant": mother["name"],
                 "benefit_kind": kind,
                 "amount": amount,

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime import workflow as runtime_workflow
 from townflow.runtime import workflow_store as store
+from townflow.web import flash
 from townflow.web.pages.actions import offered
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, message_of, redirect, render, slug
 from townflow.web.pages.timeline import user_name
@@ -87,6 +88,11 @@ def _current_states(session: Any, rows: list[dict]) -> dict[tuple[str, str], str
     return found
 
 
+def _count(value: str | None) -> str | None:
+    """A count from the URL, shown only if it is a plain number."""
+    return value if value is not None and value.isdigit() and len(value) <= 6 else None
+
+
 @router.get("/inbox", response_class=HTMLResponse)
 async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
     page = Page(request, session)
@@ -154,9 +160,10 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
             page_length=PAGE_LENGTH,
             doctype=doctype,
             bulk_actions=bulk_actions,
-            done=request.query_params.get("done"),
-            failed=request.query_params.get("failed"),
-            failures=request.query_params.getlist("error")[:20],
+            # counts only, as numbers; the messages were kept in the session (never read from the URL)
+            done=_count(request.query_params.get("done")),
+            failed=_count(request.query_params.get("failed")),
+            failures=flash.take(request, request.query_params.get("result")) or [],
             self_url=f"/inbox?tab={tab}" + (f"&doctype={quote(doctype)}" if doctype else ""),
         )
 
@@ -188,7 +195,8 @@ async def bulk_action(request: Request, session: SessionDep) -> Any:
                     raise
                 errors.append(f"{name}: {message_of(exc, page.lang)}")
         query = f"/inbox?tab={tab}&done={done}&failed={len(errors)}"
-        query += "".join(f"&error={quote(e[:200])}" for e in errors[:20])
+        if errors:
+            query += f"&result={flash.put(request, [e[:200] for e in errors[:20]])}"
         return redirect(query)
 
     return await call(run)

@@ -82,6 +82,19 @@ def reaches_nothing(
     return granting
 
 
+def reaches_every_record(permissions: Iterable[DocPerm], roles: Iterable[str], ptype: str = "read") -> bool:
+    """Whether a permlevel-0 row of the user's roles grants `ptype` on every record: township
+    scope, no workflow states, not only the user's own records (a township approver). User
+    Permissions the user holds may still narrow them (the caller checks)."""
+    held = set(roles)
+    for row in permissions:
+        if row.role not in held or row.permlevel != 0 or not getattr(row, ptype, False):
+            continue
+        if row.scope == "township" and row.workflow_states is None and not getattr(row, "if_owner", False):
+            return True
+    return False
+
+
 def reachable_workflow_states(
     permissions: Iterable[DocPerm], roles: Iterable[str], ptype: str = "read"
 ) -> tuple[str, ...] | None:

@@ -23,8 +23,9 @@ Both narrow a user only when every row of theirs granting the operation names st
 from __future__ import annotations
 
 import frappe
+from frappe.utils.caching import request_cache
 
-from townflow.rules.scope import reachable_workflow_states, reaches_nothing
+from townflow.rules.scope import reachable_workflow_states, reaches_every_record, reaches_nothing
 
 from . import spec
 
@@ -44,6 +45,23 @@ def _states(doctype_name: str, user: str | None, ptype: str) -> tuple[str, tuple
     return wf.workflow_state_field, states
 
 
+def township_wide(doctype_name: str, user: str | None = None) -> bool:
+    """Whether the user reads every record of the DocType: Administrator, or a township-wide row
+    (townflow.rules.scope.reaches_every_record) and no User Permission on anything the DocType
+    links to (Frappe would narrow them by it). Counts may then come from the kept totals."""
+    user = user or frappe.session.user
+    dt = spec.doctype(doctype_name)
+    if dt is None:
+        return False
+    if user == "Administrator":
+        return True
+    if not reaches_every_record(dt.permissions, frappe.get_roles(user), "read"):
+        return False
+    linked = {doctype_name} | {f.options for f in dt.fields if f.fieldtype == "Link" and f.options}
+    return not any(up["allow"] in linked for up in _user_permissions(user))
+
+
+@request_cache
 def _user_permissions(user: str) -> list[dict]:
     """The user's User Permissions as townflow.rules.scope reads them, from Frappe's cached map."""
     from frappe.core.doctype.user_permission.user_permission import get_user_permissions

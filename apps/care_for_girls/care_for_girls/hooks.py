@@ -296,10 +296,35 @@ override_whitelisted_methods = {
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a
-# certificate once issued, not the application in progress): lists and single documents.
+# certificate once issued, not the application in progress), and scoped rows, which reach
+# nothing without a User Permission in their scope: lists and single documents.
 permission_query_conditions = {
+    "Disbursement": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Drug Dispensing Record": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Household": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Person": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Pregnancy Record": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Student Aid Application": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Subsidy Application": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Termination Report": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Ultrasound Exam": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Ultrasound Machine": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Ultrasound Operator": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Village": "care_for_girls.townflow_ext.permissions.query_conditions",
 }
 has_permission = {
+    "Disbursement": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Drug Dispensing Record": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Household": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Person": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Pregnancy Record": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Student Aid Application": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Subsidy Application": "care_for_girls.townflow_ext.permissions.has_permission",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Termination Report": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Ultrasound Exam": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Ultrasound Machine": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Ultrasound Operator": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Village": "care_for_girls.townflow_ext.permissions.has_permission",
 }

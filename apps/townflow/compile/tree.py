@@ -115,11 +115,15 @@ def _doc_events(project: Any) -> dict[str, dict[str, str]]:
 
 
 def _state_restricted(project: Any) -> list[str]:
-    """DocTypes with DocPerm rows narrowed to workflow states: Frappe needs hooks for them."""
+    """DocTypes with DocPerm rows narrowed to workflow states or scoped (village, department,
+    facility): Frappe needs hooks for them (the states; deny by default without a User
+    Permission in the scope)."""
     return [
         name
         for name in sorted(project.doctypes)
-        if any(p.workflow_states is not None for p in project.doctypes[name].permissions)
+        if any(
+            p.workflow_states is not None or p.scope != "township" for p in project.doctypes[name].permissions
+        )
     ]
 
 

@@ -67,3 +67,11 @@ override_whitelisted_methods = {
     "frappe.model.workflow.bulk_workflow_approval": "care_for_girls.townflow_ext.api.bulk_workflow_approval",
     "frappe.client.get_count": "care_for_girls.townflow_ext.api.get_count",
 }
+
+# DocPerm rows the spec narrows to workflow states (a Facility Officer reads a
+# certificate once issued, not the application in progress), and scoped rows, which reach
+# nothing without a User Permission in their scope: lists and single documents.
+permission_query_conditions = {
+    "Aid Request": "care_for_girls.townflow_ext.permissions.query_conditions",
+}
+has_permission = {"Aid Request": "care_for_girls.townflow_ext.permissions.has_permission"}

@@ -199,6 +199,7 @@ doc_events = {
     },
     "Drug Dispensing Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Household": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Migrant Handover": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Person": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Pregnancy Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Student Aid Application": {

@@ -66,7 +66,9 @@ def load_records(site, names: Iterable[str] | None = None, *, ongoing_only: bool
     records = {r["name"]: {**dict(r), "visits": []} for r in site.db.fetchall(sql, params)}
     if not records:
         return []
-    visit_sql = f"SELECT parent, visit_date, visit_type FROM {VISIT_TABLE} WHERE parenttype = ?"
+    visit_sql = (
+        f"SELECT parent, visit_date, visit_type, signature_image FROM {VISIT_TABLE} WHERE parenttype = ?"
+    )
     visit_sql += " AND parentfield = 'visits'"
     visit_params: list[Any] = [DOCTYPE]
     if names is not None:
@@ -75,7 +77,7 @@ def load_records(site, names: Iterable[str] | None = None, *, ongoing_only: bool
     for visit in site.db.fetchall(visit_sql, visit_params):
         record = records.get(visit["parent"])
         if record is not None:
-            record["visits"].append({"visit_date": visit["visit_date"], "visit_type": visit["visit_type"]})
+            record["visits"].append({k: visit[k] for k in ("visit_date", "visit_type", "signature_image")})
     return list(records.values())
 
 

@@ -98,3 +98,15 @@ def test_the_server_ticks_in_the_background(wsite, wclock, world):
         ticker.stop()
     assert ticker.runs >= 1
     assert (record["name"], "Visit Due", "2026-02-09") in followups(wsite, "clerk.east")
+
+
+def test_a_record_shows_its_schedule_and_its_unsigned_visits(wsite, world):
+    record = world.pregnancy(world.person(world.household()))  # registered 2026-01-10
+    clerk = wsite.session("clerk.east")
+    doc = clerk.get("Pregnancy Record", record["name"])
+    assert (doc["next_visit_due"], doc["next_check_due"]) == ("2026-02-09", "2026-03-11")
+    unsigned = {**visit("2026-02-20", "Home Visit"), "family_signature": 0, "signed_by": None}
+    doc["visits"] = [unsigned]
+    doc = clerk.save(doc)
+    assert doc["last_visit_date"] == "2026-02-20" and doc["next_visit_due"] == "2026-03-23"
+    assert doc["unsigned_visits"] == 1

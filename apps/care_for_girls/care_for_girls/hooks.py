@@ -201,7 +201,13 @@ doc_events = {
     "Household": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Migrant Handover": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Person": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Pregnancy Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Pregnancy Record": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.monitoring.validate",
+        ],
+        "on_update": "care_for_girls.townflow_ext.monitoring.on_update",
+    },
     "Student Aid Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
@@ -241,10 +247,14 @@ doc_events = {
     "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
 }
 
-# Due times: reminders and escalation hourly; certificate expiry daily.
+# Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits
+# and checks due, outcomes overdue and their escalation daily (townflow.rules.monitoring).
 scheduler_events = {
     "hourly": ["care_for_girls.townflow_ext.scheduler.hourly"],
-    "daily": ["care_for_girls.townflow_ext.scheduler.daily"],
+    "daily": [
+        "care_for_girls.townflow_ext.scheduler.daily",
+        "care_for_girls.townflow_ext.monitoring.daily",
+    ],
 }
 
 # The embedded runtime's /api/method/townflow.api.* names, answered by this app, and

@@ -218,6 +218,14 @@ def on_record_saved(event) -> None:
     sync(site, site.now(), [event.doc["name"]], open_new=False)
 
 
+def fill_schedule(event) -> None:
+    """validate: the record's schedule fields from its visits (read-only: the system fills them)."""
+    meta = event.session.site.metas.get(DOCTYPE)
+    values = rules.schedule_fields(event.doc, policy(event.session.site))
+    event.doc.update({k: v for k, v in values.items() if meta.get_field(k) is not None})
+
+
 def register(site) -> None:
     if enabled(site):
+        site.hooks.register(DOCTYPE, "validate", fill_schedule)
         site.hooks.register(DOCTYPE, "on_update", on_record_saved)

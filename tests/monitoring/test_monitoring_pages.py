@@ -154,3 +154,23 @@ def test_handover_through_the_pages_and_the_liaison_letter(app, wsite, world):
     assert east.get(f"/migrants/{mother['name']}/liaison-letter").status_code == 404  # moved away
     resident = world.person(world.household(), full_name="常住")
     assert east.get(f"/migrants/{resident['name']}/liaison-letter").status_code == 417
+
+
+def test_village_completeness_report_counts_contraception_overdue_and_unsigned_visits(wsite, wclock, world):
+    from townflow.runtime.reports.run import run_report
+
+    home = world.household()
+    world.person(home, contraception_method="IUD")
+    world.person(home, full_name="周小红", date_of_birth="2000-03-01", relationship="Daughter")
+    record = world.pregnancy(world.person(home, full_name="吴芳"))  # no visit since 2026-01-10: overdue
+    clerk = wsite.session("clerk.east")
+    doc = clerk.get("Pregnancy Record", record["name"])
+    doc["visits"] = [{**visit_form(record["name"]), "visit_date": "2026-01-20", "family_signature": 0}]
+    clerk.save(doc)  # unsigned, and the next visit (2026-02-19) is overdue today (2026-03-02)
+    result = run_report(clerk, "Village Completeness")
+    rows = [r for r in result.result if r.get("village") == "东关村"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["women_cba"], row["women_contraception"]) == (3, 1)
+    assert round(row["contraception_share"], 1) == 33.3
+    assert (row["visits_overdue"], row["unsigned_visits"]) == (1, 1)

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
+from townflow.rules import campaign as campaign_rules
 from townflow.rules import workdays
 
 DOCTYPE = "Pregnancy Record"
@@ -115,15 +116,8 @@ class WorkItem:
         return max(0, (today - self.due).days)
 
 
-def as_date(value: Any) -> date | None:
-    """A Date field as stored (ISO text, date or datetime), or None when empty."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+#: a Date field as stored (ISO text, date or datetime), or None when empty: the campaign rules' parser
+as_date = campaign_rules._as_date
 
 
 def schedule(record: Mapping[str, Any], policy: Policy) -> Schedule:

@@ -112,12 +112,17 @@ def request_handover(session, person: str, to_household: str, reason: str | None
     return handover
 
 
+def receives(session, handover: dict[str, Any]) -> bool:
+    """Whether the session's user is a clerk of the village a handover is addressed to."""
+    return CLERK_ROLE in session.roles and handover.get("village") in session.ctx.allowed("village")
+
+
 def confirm_handover(session, name: str) -> dict[str, Any]:
     """The receiving village's clerk takes the person over: everything moves in one transaction."""
     site = session.site
     with site.db.transaction():
         handover = session.get(HANDOVER, name)  # the receiving village reads it; nobody else of a village
-        if CLERK_ROLE not in session.roles or handover["village"] not in session.ctx.allowed("village"):
+        if not receives(session, handover):
             raise errors.PermissionError(
                 "Only a clerk of the receiving village may confirm this handover",
                 "只有接收村计生专干可以确认转入",

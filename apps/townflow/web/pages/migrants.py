@@ -69,11 +69,7 @@ async def handover_page(request: Request, name: str, session: SessionDep) -> HTM
 
     def build() -> HTMLResponse:
         handover = session.get(migrants.HANDOVER, name)
-        may_confirm = (
-            handover.get("status") == migrants.PENDING
-            and migrants.CLERK_ROLE in session.roles
-            and handover.get("village") in session.ctx.allowed("village")
-        )
+        may_confirm = handover.get("status") == migrants.PENDING and migrants.receives(session, handover)
         return render(
             page,
             "migrant_handover.html",

@@ -232,8 +232,15 @@ doc_events = {
     },
     "Household": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Infant Death Report": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Migrant Handover": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Person": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Pregnancy Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Pregnancy Record": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.monitoring.validate",
+        ],
+        "on_update": "care_for_girls.townflow_ext.monitoring.on_update",
+    },
     "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Student Aid Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
@@ -274,10 +281,14 @@ doc_events = {
     "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
 }
 
-# Due times: reminders and escalation hourly; certificate expiry daily.
+# Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits
+# and checks due, outcomes overdue and their escalation daily (townflow.rules.monitoring).
 scheduler_events = {
     "hourly": ["care_for_girls.townflow_ext.scheduler.hourly"],
-    "daily": ["care_for_girls.townflow_ext.scheduler.daily"],
+    "daily": [
+        "care_for_girls.townflow_ext.scheduler.daily",
+        "care_for_girls.townflow_ext.monitoring.daily",
+    ],
 }
 
 # The embedded runtime's /api/method/townflow.api.* names, answered by this app, and
@@ -302,6 +313,8 @@ permission_query_conditions = {
     "Disbursement": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Drug Dispensing Record": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Household": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Infant Death Report": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Migrant Handover": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Person": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Pregnancy Record": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Student Aid Application": "care_for_girls.townflow_ext.permissions.query_conditions",
@@ -317,6 +330,8 @@ has_permission = {
     "Disbursement": "care_for_girls.townflow_ext.permissions.has_permission",
     "Drug Dispensing Record": "care_for_girls.townflow_ext.permissions.has_permission",
     "Household": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Infant Death Report": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Migrant Handover": "care_for_girls.townflow_ext.permissions.has_permission",
     "Person": "care_for_girls.townflow_ext.permissions.has_permission",
     "Pregnancy Record": "care_for_girls.townflow_ext.permissions.has_permission",
     "Student Aid Application": "care_for_girls.townflow_ext.permissions.has_permission",

@@ -65,7 +65,6 @@ INLINE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf")
 @router.get("/files/{dt}/{name}/{fieldname}")
 async def download(request: Request, dt: str, name: str, fieldname: str, session: SessionDep) -> Any:
     """The file an Attach field of a readable document points to; anything else is not found."""
-    from townflow.runtime.errors import DoesNotExistError
     from townflow.web.pages.common import doctype_from_slug
 
     def locate() -> Path:
@@ -73,13 +72,7 @@ async def download(request: Request, dt: str, name: str, fieldname: str, session
         doc = session.get(doctype, name)
         df = session.meta(doctype).get_field(fieldname)
         value = doc.get(fieldname) if df is not None and df.fieldtype in ("Attach", "Attach Image") else None
-        if not isinstance(value, str) or not value.startswith(PREFIX):
-            raise DoesNotExistError("File not found", "文件不存在")
-        root = files_root(session.site).resolve()
-        path = (root / value[len(PREFIX) :]).resolve()
-        if root not in path.parents or not path.is_file():
-            raise DoesNotExistError("File not found", "文件不存在")
-        return path
+        return private_file(session.site, value)
 
     path = await call(locate)
     # ?inline=1 previews an image or a PDF in the page (issue 18); anything else is downloaded
@@ -87,3 +80,17 @@ async def download(request: Request, dt: str, name: str, fieldname: str, session
     return FileResponse(
         path, filename=path.name, content_disposition_type="inline" if inline else "attachment"
     )
+
+
+def private_file(site: Any, value: Any) -> Path:
+    """The stored file an Attach value (`/private/files/...`) names, inside the site's files folder
+    only; anything else is not found."""
+    from townflow.runtime.errors import DoesNotExistError
+
+    if not isinstance(value, str) or not value.startswith(PREFIX):
+        raise DoesNotExistError("File not found", "文件不存在")
+    root = files_root(site).resolve()
+    path = (root / value[len(PREFIX) :]).resolve()
+    if root not in path.parents or not path.is_file():
+        raise DoesNotExistError("File not found", "文件不存在")
+    return path

@@ -47,10 +47,14 @@ doc_events = {
     "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
 }
 
-# Due times: reminders and escalation hourly; certificate expiry daily.
+# Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits
+# and checks due, outcomes overdue and their escalation daily (townflow.rules.monitoring).
 scheduler_events = {
     "hourly": ["care_for_girls.townflow_ext.scheduler.hourly"],
-    "daily": ["care_for_girls.townflow_ext.scheduler.daily"],
+    "daily": [
+        "care_for_girls.townflow_ext.scheduler.daily",
+        "care_for_girls.townflow_ext.monitoring.daily",
+    ],
 }
 
 # The embedded runtime's /api/method/townflow.api.* names, answered by this app, and

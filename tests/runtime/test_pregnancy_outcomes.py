@@ -128,3 +128,20 @@ def test_an_operation_after_the_validity_is_still_without_a_valid_certificate(ws
     done = report(wsite, cert, operation_date=wsite.now().date().isoformat())
     assert (done["certificate_check"], done["filed_after_expiry"]) == ("Invalid Certificate", 0)
     assert done["birth_quota_suspended"]
+
+
+def test_a_termination_report_closes_the_records_open_visit_work(wsite, world, wclock):
+    """The pregnancy's visit to-dos (townflow.runtime.monitoring) end with it."""
+    from townflow.runtime import inbox
+
+    def work(user: str) -> list[str]:
+        page = inbox.inbox(wsite.session(user), tab="todo", doctype="Pregnancy Record", limit_page_length=100)
+        return [i["reference_name"] for i in page["items"]]
+
+    person = world.person(world.household(EAST))
+    record = world.pregnancy(person)
+    wclock.advance(days=40)
+    wsite.tick(wclock.now)
+    assert record["name"] in work("clerk.east")
+    report(wsite, person=person)
+    assert record["name"] not in work("clerk.east") and record["name"] not in work("tclerk")

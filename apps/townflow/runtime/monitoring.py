@@ -66,7 +66,9 @@ def load_records(site, names: Iterable[str] | None = None, *, ongoing_only: bool
     records = {r["name"]: {**dict(r), "visits": []} for r in site.db.fetchall(sql, params)}
     if not records:
         return []
-    visit_sql = f"SELECT parent, visit_date, visit_type FROM {VISIT_TABLE} WHERE parenttype = ?"
+    visit_sql = (
+        f"SELECT parent, visit_date, visit_type, signature_image FROM {VISIT_TABLE} WHERE parenttype = ?"
+    )
     visit_sql += " AND parentfield = 'visits'"
     visit_params: list[Any] = [DOCTYPE]
     if names is not None:
@@ -75,7 +77,7 @@ def load_records(site, names: Iterable[str] | None = None, *, ongoing_only: bool
     for visit in site.db.fetchall(visit_sql, visit_params):
         record = records.get(visit["parent"])
         if record is not None:
-            record["visits"].append({"visit_date": visit["visit_date"], "visit_type": visit["visit_type"]})
+            record["visits"].append({k: visit[k] for k in ("visit_date", "visit_type", "signature_image")})
     return list(records.values())
 
 
@@ -216,6 +218,14 @@ def on_record_saved(event) -> None:
     sync(site, site.now(), [event.doc["name"]], open_new=False)
 
 
+def fill_schedule(event) -> None:
+    """validate: the record's schedule fields from its visits (read-only: the system fills them)."""
+    meta = event.session.site.metas.get(DOCTYPE)
+    values = rules.schedule_fields(event.doc, policy(event.session.site))
+    event.doc.update({k: v for k, v in values.items() if meta.get_field(k) is not None})
+
+
 def register(site) -> None:
     if enabled(site):
+        site.hooks.register(DOCTYPE, "validate", fill_schedule)
         site.hooks.register(DOCTYPE, "on_update", on_record_saved)

@@ -5,7 +5,8 @@ they return, inside the write's transaction.
 
 - every save: free text on Ultrasound Exam and Pregnancy Follow Up Visit rows that states a
   fetal sex is refused, naming the field (`visits[2].findings`);
-- a submitted Termination Report closes its Pregnancy Record (outcome, date, reason, facility);
+- a submitted Termination Report closes its Pregnancy Record (outcome, date, reason, facility),
+  and the record's open visit work in the inbox (townflow.runtime.monitoring) closes with it;
 - a termination drug dispensed under a certificate marks the certificate used and moves it to
   Used, as a termination report does.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from townflow.rules import fetal_sex
 from townflow.rules import pregnancy as rules
-from townflow.runtime import store
+from townflow.runtime import monitoring, store
 from townflow.runtime.db import table
 from townflow.runtime.errors import FieldMessage, ValidationError
 
@@ -77,7 +78,10 @@ def close_pregnancy(event) -> None:
             )
         ]
     name = rules.pregnancy_to_close(report, certificate, ongoing)
-    _write(event.session, rules.termination_outcome(report, _load(site, rules.PREGNANCY, name)))
+    effects = rules.termination_outcome(report, _load(site, rules.PREGNANCY, name))
+    _write(event.session, effects)
+    if effects and monitoring.enabled(site):  # a closed pregnancy needs no more visits
+        monitoring.sync(site, site.now(), [name], open_new=False)
 
 
 def dispensing_uses_certificate(event) -> None:

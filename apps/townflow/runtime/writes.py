@@ -61,7 +61,7 @@ class WriteMixin:
             new = self._insert(meta, doc)
             if int(doc.get("docstatus") or 0) == 1:
                 new = self._submit(meta, new, {**new})
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def save(self, doc: dict, *, check_modified: bool = True) -> dict:
@@ -80,7 +80,7 @@ class WriteMixin:
                 raise ValidationError("a cancelled document cannot be changed", "已取消的单据不能修改")
             new = self._merge(meta, old, doc)
             self._write(meta, new, old, "on_update", ("validate", "before_save"))
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def submit(self, doc: dict, *, check_modified: bool = True) -> dict:
@@ -90,7 +90,7 @@ class WriteMixin:
         with self.site.db.transaction():
             old = self._load_for_write(meta, doc, "submit", check_modified)
             new = self._submit(meta, self._merge(meta, old, doc), old)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def cancel(self, doctype: str, name: str, modified: str | None = None) -> dict:
@@ -108,7 +108,7 @@ class WriteMixin:
             new = copy.deepcopy(old)
             new["docstatus"] = 2
             self._write(meta, new, old, "on_cancel", ("before_cancel",), validate=False)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def amend(self, doctype: str, name: str) -> dict:
@@ -126,7 +126,7 @@ class WriteMixin:
             draft = doc_values.copy_for_amend(self.site.metas, meta, old)
             draft["name"] = naming.amended_name(name, old.get("amended_from"))
             new = self._insert(meta, draft, preset_name=True)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def delete(self, doctype: str, name: str) -> None:

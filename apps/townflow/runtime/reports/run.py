@@ -22,6 +22,7 @@ from typing import Any
 from townflow.expr import parse
 from townflow.reports import Tally
 from townflow.reports import filters as report_filters
+from townflow.reports.compute import measure_columns, needed_fields
 from townflow.reports.filters import Condition, ReportInputError
 from townflow.reports.tally import PERCENTILES, ReportResult, percentile_of_ranks
 from townflow.runtime.db import quote
@@ -112,12 +113,6 @@ class ReportRun:
         meta = self.site.metas.get(source.doctype)
         return self.site.perms.can_read_field(meta, self.session.ctx, source.field_for(column))
 
-    def _measure_columns(self, m: Measure) -> set[str]:
-        used = {m.column} if m.column else set()
-        if m.condition:
-            used |= set(parse(m.condition, runtime_functions=()).fields_used)
-        return used
-
     def _withheld(self) -> set[str]:
         withheld: set[str] = set()
         for m in self.report.measures:
@@ -126,7 +121,7 @@ class ReportRun:
                     withheld.add(m.name)
                 continue
             sources = [s for s in self.sources if m.source in (None, s.doctype)]
-            columns = self._measure_columns(m)
+            columns = measure_columns(m)
             if any(not self.readable(s, c) for s in sources for c in columns):
                 withheld.add(m.name)
         return withheld
@@ -353,14 +348,8 @@ class ReportRun:
     def needed_fields(self, source: ReportSource) -> list[str]:
         """The source's fieldnames the rows path reads (whitelisted against the meta)."""
         meta = self.site.metas.get(source.doctype)
-        columns = {c.column for c in self.conditions} | {d.target_column for d in self.dimensions}
-        for m in self.report.measures:
-            if m.name not in self.withheld and not m.is_ratio and m.source in (None, source.doctype):
-                columns |= self._measure_columns(m)
-        fields = {source.field_for(c) for c in columns if c != SOURCE_COLUMN}
-        if source.condition:
-            fields |= set(parse(source.condition, runtime_functions=()).fields_used)
-        return sorted(f for f in fields | {"name"} if f in meta.column_set)
+        wanted = needed_fields(self.report, source, self.dimensions, self.conditions, self.withheld)
+        return [f for f in wanted if f in meta.column_set]
 
     def _add_rows(self, source: ReportSource, tally: Tally) -> None:
         meta = self.site.metas.get(source.doctype)

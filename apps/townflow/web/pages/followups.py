@@ -28,7 +28,7 @@ from townflow.rules import monitoring as rules
 from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime.errors import DoesNotExistError, FieldMessage, ValidationError
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, message_of, redirect, render
-from townflow.web.pages.files import PREFIX, files_root, safe_filename
+from townflow.web.pages.files import PREFIX, files_root, private_file, safe_filename
 from townflow.web.pages.monitoring_text import text
 
 router = APIRouter(route_class=PageRoute)
@@ -245,14 +245,7 @@ async def signature_image(request: Request, name: str, row: str, session: Sessio
     def locate() -> Path:
         doc = session.get(DOCTYPE, name)
         visit = next((v for v in doc.get("visits") or [] if v.get("name") == row), None)
-        value = visit.get("signature_image") if visit else None
-        if not isinstance(value, str) or not value.startswith(PREFIX):
-            raise DoesNotExistError("File not found", "文件不存在")
-        root = files_root(session.site).resolve()
-        path = (root / value[len(PREFIX) :]).resolve()
-        if root not in path.parents or not path.is_file():
-            raise DoesNotExistError("File not found", "文件不存在")
-        return path
+        return private_file(session.site, visit.get("signature_image") if visit else None)
 
     path = await call(locate)
     return FileResponse(path, filename=path.name)

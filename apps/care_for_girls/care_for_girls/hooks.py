@@ -188,27 +188,6 @@ fixtures = [
             ],
         ],
     },
-    {
-        "dt": "Number Card",
-        "filters": [
-            [
-                "name",
-                "in",
-                [
-                    "Sex Ratio at Birth",
-                    "Two-Girl Household Share",
-                    "Benefit Households",
-                    "Benefit Amount",
-                    "Work Overdue",
-                    "Certificates Issued",
-                ],
-            ],
-        ],
-    },
-    {
-        "dt": "Dashboard Chart",
-        "filters": [["name", "in", ["Monthly Births", "Monthly Sex Ratio", "Monthly Benefits"]]],
-    },
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.

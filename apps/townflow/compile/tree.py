@@ -172,10 +172,8 @@ def build_files(project: Any) -> dict[str, bytes]:
         files.update(_doctype_files(dt, project.workflows.get(dt.name)))
     fixture_files, fixture_hooks = _fixtures(project)
     files.update(fixture_files)
-    # Script Reports, the Workspace, and Number Card / Dashboard Chart fixtures (compile.reports)
-    report_files, report_hooks = dashboard_files(project, _module_dir)
-    files.update(report_files)
-    fixture_hooks = fixture_hooks + report_hooks
+    # Script Reports, Number Cards, Dashboard Charts and the Workspace (compile.reports)
+    files.update(dashboard_files(project, _module_dir))
     overrides = {f"townflow.api.{m}": f"{EXT}.api.{m}" for m in API_METHODS} | FRAPPE_OVERRIDES
     files[f"{APP}/hooks.py"] = t.hooks_py(
         fixture_hooks, _doc_events(project), overrides, _state_restricted(project)

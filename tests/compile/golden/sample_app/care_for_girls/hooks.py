@@ -28,8 +28,6 @@ fixtures = [
     {"dt": "Workflow Action Master", "filters": [["name", "in", ["Submit", "Approve", "Reject"]]]},
     {"dt": "Workflow", "filters": [["name", "in", ["Aid Request Approval"]]]},
     {"dt": "Village", "filters": [["name", "in", ["East", "West"]]]},
-    {"dt": "Number Card", "filters": [["name", "in", ["Aid Requests"]]]},
-    {"dt": "Dashboard Chart", "filters": [["name", "in", ["Monthly Aid"]]]},
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.

@@ -145,3 +145,11 @@ def test_a_termination_report_closes_the_records_open_visit_work(wsite, world, w
     assert record["name"] in work("clerk.east")
     report(wsite, person=person)
     assert record["name"] not in work("clerk.east") and record["name"] not in work("tclerk")
+
+
+def test_the_filing_date_is_the_day_of_filing_not_what_the_facility_sends(wsite, world, wclock):
+    cert = issue(wsite, world)  # valid 2026-03-02 .. 2026-03-31
+    wclock.advance(days=35)
+    late = report(wsite, cert, operation_date="2026-03-20", reported_on="2026-03-25")
+    assert late["reported_on"] == "2026-04-06"
+    assert late["filed_after_expiry"] == 1

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from townflow.runtime import schema
+from townflow.runtime import audit_key, schema
 from townflow.runtime.admin_guard import register_admin_guard_hooks
 from townflow.runtime.audit import AuditLog
 from townflow.runtime.customize import register_customization_hooks
@@ -90,6 +90,8 @@ class Site:
             folder, project, Database(folder / DB_FILENAME, synchronous=synchronous), now or datetime.now
         )
         site.sync_schema()
+        anchor = audit_key.ensure(folder, site.audit.next_id())  # the chain's key, outside the db
+        site.audit.use_key(anchor.key, anchor.keyed_from)
         if site.users.ensure_administrator(admin_password or os.environ.get("TOWNFLOW_ADMIN_PASSWORD")):
             creating = True
         if creating and with_fixtures:

@@ -20,11 +20,11 @@ import argon2
 import pytest
 from fastapi.testclient import TestClient
 
+from townflow.demodata.standard import DEMO_PASSWORD, load_demo
 from townflow.runtime.site import Site
 from townflow.runtime.users import use_hasher
 from townflow.spec import load_project
 from townflow.web.app import create_app
-from townflow.web.demo import DEMO_PASSWORD, load_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "admin-security-test"

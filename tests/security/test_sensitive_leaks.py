@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from townflow.web.demo_people import id_number
+from townflow.demodata.people import id_number
 
 from .conftest import CLERK, HEAD, TOWNSHIP_CLERK, api_login, exc_type, one, params, village_of
 

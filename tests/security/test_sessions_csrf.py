@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from townflow.web.demo import DEMO_PASSWORD
+from townflow.demodata.standard import DEMO_PASSWORD
 
 from .conftest import CLERK, api_login, exc_type, one, page_csrf, page_login, village_of
 

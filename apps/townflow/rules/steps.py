@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from townflow.rules import workdays
 from townflow.rules.workflow import WorkflowRuleError, current_state, state_row
 from townflow.spec.models import Step, Workflow, WorkflowTransition
 
@@ -98,6 +99,16 @@ def step_roles(workflow: Workflow, state: str) -> list[str]:
         if t.state == state and t.allowed not in roles:
             roles.append(t.allowed)
     return roles
+
+
+def waits_on_someone(workflow: Workflow, state: str) -> bool:
+    """Whether a document in `state` waits on someone, so that entering it opens tasks.
+
+    A state nothing leaves waits on nobody (Approved, Disbursed). Nor does one whose only ways
+    out are resubmissions (Rejected): the applicant may send it again, but no one owes it work, so
+    a rejected document closes its tasks instead of leaving the clerk one that never ends."""
+    moves = [t for t in workflow.transitions if t.state == state]
+    return any(t.kind != "resubmit" for t in moves)
 
 
 def waiting_roles(workflows: Iterable[Workflow]) -> frozenset[str]:
@@ -311,6 +322,10 @@ def resolve_approvers(
 
 
 def due_at(step: Step, entered_at: datetime) -> datetime | None:
+    """When a step entered at `entered_at` is due: `due_hours` on, or `due_days` calendar or
+    working days on (townflow.rules.workdays); None when the step has no time limit."""
+    if step.due_days:
+        return workdays.due_from(entered_at, step.due_days, step.due_day_kind)
     return entered_at + timedelta(hours=step.due_hours) if step.due_hours else None
 
 

@@ -30,11 +30,12 @@ from townflow.runtime import attachments, audit_key, schema
 from townflow.runtime.admin_guard import register_admin_guard_hooks
 from townflow.runtime.audit import AuditLog
 from townflow.runtime.customize import register_customization_hooks
-from townflow.runtime.db import Database
+from townflow.runtime.db import DB_FILENAME, Database
 from townflow.runtime.documents import Session
 from townflow.runtime.fixtures import load_fixtures
 from townflow.runtime.group_commit import GroupCommitter
 from townflow.runtime.hooks import Hooks
+from townflow.runtime.identity_hooks import register_identity_hooks
 from townflow.runtime.meta import Metas
 from townflow.runtime.permissions import Permissions, UserContext, load_user_context
 from townflow.runtime.scope_follow import register_scope_follow_hooks
@@ -44,7 +45,6 @@ from townflow.runtime.users import Users, register_user_hooks
 from townflow.runtime.workflow_hooks import register_workflow_hooks
 from townflow.spec.models import DocType
 
-DB_FILENAME = "site.sqlite"
 SETTINGS_DOCTYPE = "Campaign Settings"
 _META_DOCTYPES = {"Custom Field", "Property Setter"}
 _META_VERSION_KEY = "__meta"  # a tabSingles row counting customization changes
@@ -71,6 +71,7 @@ class Site:
         register_scope_follow_hooks(self)  # records fetching a village move with their household
         register_admin_guard_hooks(self)  # only Administrator changes Administrator
         attachments.register_attachment_hooks(self)  # an Attach field names only the user's files
+        register_identity_hooks(self)  # 出生日期 and 性别 from the ID number
 
     @classmethod
     def open(

@@ -21,6 +21,7 @@ import copy
 from datetime import timedelta
 
 from townflow.rules.masking import looks_masked
+from townflow.rules.system_fields import system_fields
 from townflow.runtime import doc_values, naming, store, versions
 from townflow.runtime.admin_guard import refuse_unless_administrator
 from townflow.runtime.db import quote
@@ -251,8 +252,8 @@ class WriteMixin:
         if self.ignore_permissions or self.ctx.is_administrator or getattr(self, "in_workflow", False):
             return set()
         workflow = self.site.project.workflow_for(meta.name) if self.site.project else None
-        state_field = workflow.workflow_state_field if workflow else None
-        return {f.fieldname for f in meta.value_fields if f.read_only and f.fieldname != state_field}
+        rule = system_fields(meta.doctype, workflow)  # the rule the Frappe app applies too
+        return set(rule.set_by_system | rule.fetched)
 
     def _merge(self, meta: Meta, old: dict, incoming: dict) -> dict:
         """The stored document with the client's values laid over it (see module docstring)."""

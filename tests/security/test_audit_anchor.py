@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from townflow.cli import main
-from townflow.runtime.audit import GENESIS, row_hash
+from townflow.runtime.audit import GENESIS, stored_row_hash
 from townflow.runtime.site import DB_FILENAME, Site
 from townflow.spec import load_project
 from townflow.web.demo import load_demo
@@ -49,16 +49,7 @@ def _rewrite_and_rehash(folder, row_id: int, user: str) -> None:
     prev = GENESIS
     for r in conn.execute("SELECT * FROM __audit_log ORDER BY id").fetchall():
         if r["id"] >= row_id:
-            digest = row_hash(
-                prev,
-                r["id"],
-                r["ts"],
-                r["user"],
-                r["action"],
-                r["ref_doctype"],
-                r["ref_name"],
-                r["data"],
-            )
+            digest = stored_row_hash(prev, r)  # the public formula, without the key
             conn.execute(
                 "UPDATE __audit_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, r["id"])
             )

@@ -72,6 +72,12 @@ def row_hash(
     return hashlib.sha256(message).hexdigest()
 
 
+def stored_row_hash(prev_hash: str, r, key: bytes | None = None) -> str:
+    """`row_hash` of a row as read from `__audit_log`."""
+    values = (r["id"], r["ts"], r["user"], r["action"], r["ref_doctype"], r["ref_name"], r["data"])
+    return row_hash(prev_hash, *values, key)
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     ok: bool
@@ -182,17 +188,7 @@ class AuditLog:
                 return VerifyResult(False, count, r["id"], f"row {expected_id} is missing")
             if r["prev_hash"] != prev_hash:
                 return VerifyResult(False, count, r["id"], "prev_hash does not match the previous row")
-            digest = row_hash(
-                prev_hash,
-                r["id"],
-                r["ts"],
-                r["user"],
-                r["action"],
-                r["ref_doctype"],
-                r["ref_name"],
-                r["data"],
-                self._key_for(r["id"]),
-            )
+            digest = stored_row_hash(prev_hash, r, self._key_for(r["id"]))
             if digest != r["hash"]:
                 return VerifyResult(False, count, r["id"], "the row's content does not match its hash")
             if expect is not None and r["id"] == expect[0] and r["hash"] != expect[1]:

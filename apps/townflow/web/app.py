@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from townflow.web import api_auth, api_methods, api_reports, api_resource
+from townflow.web import api_auth, api_methods, api_reports, api_resource, storage_errors
 from townflow.web.api_v2 import ApiV2Middleware
 from townflow.web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from townflow.web.jsonutil import FrappeJSONResponse
@@ -67,6 +67,7 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     )
     _end_sessions_on_password_change(site, app.state.sessions)
     install_error_handlers(app)
+    storage_errors.install(app)  # a full or read-only disk: 503 "storage unavailable"
     app.add_middleware(UnexpectedErrorMiddleware)  # inner: its 500 answers get the headers below
     app.add_middleware(ApiV2Middleware)  # /api/v2/... answered by the v1 routes, in v2's shape
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)

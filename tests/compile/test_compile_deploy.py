@@ -74,7 +74,7 @@ def test_a_failed_step_shows_this_projects_frames():
             "Traceback (most recent call last):",
             '  File "/bench/apps/frappe/frappe/installer.py", line 1, in install_app',
             "    frappe.get_attr(after_install)()",
-            '  File "/b/apps/care_for_girls/care_for_girls/townflow_ext/install.py", line 9, in after_install',
+            '  File "/b/apps/care_for_girls/care_for_girls/townflow_ext/install.py", line 9, in x',
             "    _indexes()",
             '  File "/bench/env/lib/pymysql/err.py", line 150, in raise_mysql_exception',
             "pymysql.err.ProgrammingError: (1146, \"Table 'x.tabTownflow Task' doesn't exist\")",

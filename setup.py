@@ -16,7 +16,7 @@ setup(
     install_requires=["pydantic>=2.7,<3", "PyYAML>=6", "requests>=2.31", "ruamel.yaml>=0.18"],
     extras_require={
         # the embedded runtime (townflow.runtime): password hashing
-        "runtime": ["argon2-cffi>=23.1"],
+        "runtime": ["argon2-cffi>=23.1", "chinese-calendar>=1.9"],
         "web": [
             "fastapi>=0.110",
             "uvicorn>=0.29",
@@ -26,6 +26,9 @@ setup(
             "itsdangerous>=2.1",
             "requests>=2.31",
             "ruamel.yaml>=0.18",  # townflow pull: edits doctypes/*.yaml keeping comments and layout
+            # working days (public holidays, 调休 make-up days); townflow.rules.workdays imports it lazily
+            "chinese-calendar>=1.9",
+            "openpyxl>=3.1",  # report Export Excel (.xlsx)
         ],
         "test": [
             "pytest>=8",

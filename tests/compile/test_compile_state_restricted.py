@@ -93,10 +93,12 @@ def ext(monkeypatch):
     fake.get_roles = lambda user=None: roles.get(user, ["Guest"])
     fake.db = types.SimpleNamespace(escape=lambda v: "'" + str(v).replace("'", "''") + "'")
     monkeypatch.setitem(sys.modules, "frappe", fake)
-    utils, caching = types.ModuleType("frappe.utils"), types.ModuleType("frappe.utils.caching")
-    caching.request_cache = lambda fn: fn  # one call per request on Frappe; here every call reads
-    monkeypatch.setitem(sys.modules, "frappe.utils", utils)
-    monkeypatch.setitem(sys.modules, "frappe.utils.caching", caching)
+    # frappe.utils.caching.request_cache memoizes per request; here each call computes afresh
+    fake.utils = types.ModuleType("frappe.utils")
+    fake.utils.caching = types.ModuleType("frappe.utils.caching")
+    fake.utils.caching.request_cache = lambda fn: fn
+    monkeypatch.setitem(sys.modules, "frappe.utils", fake.utils)
+    monkeypatch.setitem(sys.modules, "frappe.utils.caching", fake.utils.caching)
     monkeypatch.syspath_prepend(str(ROOT / "apps" / APP))
     for name in [m for m in sys.modules if m == APP or m.startswith(f"{APP}.")]:
         monkeypatch.delitem(sys.modules, name)

@@ -105,6 +105,12 @@ fixtures = [
             ],
         ],
     },
+    {
+        "dt": "Drug",
+        "filters": [
+            ["name", "in", ["Mifepristone", "Misoprostol", "Carboprost Methylate", "Oxytocin"]],
+        ],
+    },
     {"dt": "Township", "filters": [["name", "in", ["高新街道"]]]},
     {
         "dt": "Department",
@@ -182,11 +188,33 @@ fixtures = [
             ],
         ],
     },
+    {
+        "dt": "Number Card",
+        "filters": [
+            [
+                "name",
+                "in",
+                [
+                    "Sex Ratio at Birth",
+                    "Two-Girl Household Share",
+                    "Benefit Households",
+                    "Benefit Amount",
+                    "Work Overdue",
+                    "Certificates Issued",
+                ],
+            ],
+        ],
+    },
+    {
+        "dt": "Dashboard Chart",
+        "filters": [["name", "in", ["Monthly Births", "Monthly Sex Ratio", "Monthly Benefits"]]],
+    },
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
 doc_events = {
     "Campaign Settings": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Custom Field": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Department": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Designated Facility": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Disbursement": {
@@ -197,10 +225,23 @@ doc_events = {
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
-    "Drug Dispensing Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Drug": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Drug Dispensing Record": {
+        "validate": "care_for_girls.townflow_ext.events.validate",
+        "on_update": "care_for_girls.townflow_ext.pregnancy.on_dispensing_update",
+    },
     "Household": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Infant Death Report": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Migrant Handover": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Person": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Pregnancy Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Pregnancy Record": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.monitoring.validate",
+        ],
+        "on_update": "care_for_girls.townflow_ext.monitoring.on_update",
+    },
+    "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Student Aid Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
@@ -240,10 +281,14 @@ doc_events = {
     "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
 }
 
-# Due times: reminders and escalation hourly; certificate expiry daily.
+# Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits
+# and checks due, outcomes overdue and their escalation daily (townflow.rules.monitoring).
 scheduler_events = {
     "hourly": ["care_for_girls.townflow_ext.scheduler.hourly"],
-    "daily": ["care_for_girls.townflow_ext.scheduler.daily"],
+    "daily": [
+        "care_for_girls.townflow_ext.scheduler.daily",
+        "care_for_girls.townflow_ext.monitoring.daily",
+    ],
 }
 
 # The embedded runtime's /api/method/townflow.api.* names, answered by this app, and
@@ -268,6 +313,8 @@ permission_query_conditions = {
     "Disbursement": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Drug Dispensing Record": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Household": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Infant Death Report": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Migrant Handover": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Person": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Pregnancy Record": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Student Aid Application": "care_for_girls.townflow_ext.permissions.query_conditions",
@@ -283,6 +330,8 @@ has_permission = {
     "Disbursement": "care_for_girls.townflow_ext.permissions.has_permission",
     "Drug Dispensing Record": "care_for_girls.townflow_ext.permissions.has_permission",
     "Household": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Infant Death Report": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Migrant Handover": "care_for_girls.townflow_ext.permissions.has_permission",
     "Person": "care_for_girls.townflow_ext.permissions.has_permission",
     "Pregnancy Record": "care_for_girls.townflow_ext.permissions.has_permission",
     "Student Aid Application": "care_for_girls.townflow_ext.permissions.has_permission",

@@ -44,6 +44,8 @@ dependencies = [
     # The pure townflow layer (spec models, expressions, rules) the extension code calls;
     # `townflow deploy` installs it from the townflow repository before this app.
     "townflow",
+    # working days for visit and step due dates (Chinese public holidays and 调休 make-up days)
+    "chinese-calendar",
 ]
 
 [build-system]
@@ -165,7 +167,7 @@ def controller_js(doctype: str, workflow: Workflow | None) -> str:
 
 def hooks_py(
     fixtures: list[dict],
-    doc_events: dict[str, dict[str, str]],
+    doc_events: dict[str, dict[str, str | list[str]]],
     overrides: dict[str, str],
     state_restricted: list[str] | None = None,
 ) -> str:
@@ -189,10 +191,14 @@ def hooks_py(
         assignment("fixtures", fixtures),
         "\n# Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.\n",
         assignment("doc_events", doc_events),
-        "\n# Due times: reminders and escalation hourly; certificate expiry daily.\n",
+        "\n# Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits\n",
+        "# and checks due, outcomes overdue and their escalation daily (townflow.rules.monitoring).\n",
         assignment(
             "scheduler_events",
-            {"hourly": [f"{ext}.scheduler.hourly"], "daily": [f"{ext}.scheduler.daily"]},
+            {
+                "hourly": [f"{ext}.scheduler.hourly"],
+                "daily": [f"{ext}.scheduler.daily", f"{ext}.monitoring.daily"],
+            },
         ),
         "\n# The embedded runtime's /api/method/townflow.api.* names, answered by this app, and\n",
         "# apply_workflow wrapped for countersign steps and required comments.\n",

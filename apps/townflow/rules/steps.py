@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from townflow.rules import workdays
 from townflow.rules.workflow import WorkflowRuleError, current_state, state_row
 from townflow.spec.models import Step, Workflow, WorkflowTransition
 
@@ -321,6 +322,10 @@ def resolve_approvers(
 
 
 def due_at(step: Step, entered_at: datetime) -> datetime | None:
+    """When a step entered at `entered_at` is due: `due_hours` on, or `due_days` calendar or
+    working days on (townflow.rules.workdays); None when the step has no time limit."""
+    if step.due_days:
+        return workdays.due_from(entered_at, step.due_days, step.due_day_kind)
     return entered_at + timedelta(hours=step.due_hours) if step.due_hours else None
 
 

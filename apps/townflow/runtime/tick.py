@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from townflow.rules import steps as step_rules
-from townflow.runtime import campaign, workflow_io
+from townflow.runtime import campaign, monitoring, workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.runtime.system_doctypes import ADMINISTRATOR
 from townflow.runtime.workflow_store import ACTION
@@ -54,6 +54,9 @@ def run(site, now: datetime | None = None) -> dict[str, int]:
             done["reminded"] += "remind" in taken
             done["escalated"] += "escalate" in taken
         done["expired"] = _expire_certificates(session, stamp)
+    # pregnancy monitoring: visits and checks due, outcomes overdue, escalation to the township
+    for key, value in monitoring.sync(site, session.now()).items():
+        done[f"visits_{key}"] = value
     return done
 
 

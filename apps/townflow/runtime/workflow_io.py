@@ -147,7 +147,7 @@ def write(session, loaded: Loaded, updates: dict[str, Any], operation: str) -> d
         written = save_state(session, writer, loaded, updates)
         as_is = _reads_back_as_is(meta, updates)
         loaded.stored = written if as_is else store_rows.load(db, metas, meta, name)
-        return writer.present(meta, loaded.stored)
+        return writer.present_written(meta, loaded.stored)
     if operation == "submit":
         shown = writer.submit({**ref, **updates}, check_modified=False)
     elif operation == "cancel":
@@ -284,7 +284,7 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
     wf = loaded.workflow
     roles = step_rules.step_roles(wf, state)
     step = step_rules.step_of(wf, state)
-    due = step_rules.due_at(step, datetime.fromisoformat(at)) if step.due_hours else None
+    due = step_rules.due_at(step, datetime.fromisoformat(at))
     stamps = {"creation": at, "modified": at, "step_id": step_id}
     if not step_rules.waits_on_someone(wf, state):
         targets = []  # Rejected, Approved...: no to-do (a CC still goes out)

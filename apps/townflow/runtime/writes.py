@@ -23,6 +23,7 @@ from datetime import timedelta
 from townflow.rules.masking import looks_masked
 from townflow.rules.system_fields import system_fields
 from townflow.runtime import doc_values, naming, store, versions
+from townflow.runtime.admin_guard import refuse_unless_administrator
 from townflow.runtime.db import quote
 from townflow.runtime.durable import durable
 from townflow.runtime.errors import (
@@ -60,7 +61,7 @@ class WriteMixin:
             new = self._insert(meta, doc)
             if int(doc.get("docstatus") or 0) == 1:
                 new = self._submit(meta, new, {**new})
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def save(self, doc: dict, *, check_modified: bool = True) -> dict:
@@ -79,7 +80,7 @@ class WriteMixin:
                 raise ValidationError("a cancelled document cannot be changed", "已取消的单据不能修改")
             new = self._merge(meta, old, doc)
             self._write(meta, new, old, "on_update", ("validate", "before_save"))
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def submit(self, doc: dict, *, check_modified: bool = True) -> dict:
@@ -89,7 +90,7 @@ class WriteMixin:
         with self.site.db.transaction():
             old = self._load_for_write(meta, doc, "submit", check_modified)
             new = self._submit(meta, self._merge(meta, old, doc), old)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def cancel(self, doctype: str, name: str, modified: str | None = None) -> dict:
@@ -107,7 +108,7 @@ class WriteMixin:
             new = copy.deepcopy(old)
             new["docstatus"] = 2
             self._write(meta, new, old, "on_cancel", ("before_cancel",), validate=False)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def amend(self, doctype: str, name: str) -> dict:
@@ -125,7 +126,7 @@ class WriteMixin:
             draft = doc_values.copy_for_amend(self.site.metas, meta, old)
             draft["name"] = naming.amended_name(name, old.get("amended_from"))
             new = self._insert(meta, draft, preset_name=True)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def delete(self, doctype: str, name: str) -> None:
@@ -157,6 +158,7 @@ class WriteMixin:
         with self.site.db.transaction():
             ref = {"doctype": doctype, "name": name, "modified": modified}
             old = self._load_for_write(meta, ref, "write", modified is not None)
+            refuse_unless_administrator(self, meta.name, name)  # db_set runs no hooks
             unknown = [k for k in values if k not in meta.column_set or k in _STANDARD]
             if unknown:
                 raise ValidationError(f"cannot set {', '.join(unknown)}", f"不能设置 {', '.join(unknown)}")
@@ -342,7 +344,7 @@ class WriteMixin:
             validator.coerce_doc(meta, new)
             validator.fetch_from(meta, new)
         validator.check_doc(meta, new)
-        validator.check_rules(meta, new)
+        validator.check_rules(meta, new, validator.drop_refused_dependents(meta, new))
         validator.errors.raise_if_any()
 
     def _write(self, meta, new, old, after_event, before_events, *, validate=True, action=None) -> None:

@@ -351,6 +351,10 @@ class Step(Model):
     mode: Literal["any", "all"] = "any"
     assignee_role: str | None = None
     due_hours: Annotated[int, Field(gt=0)] | None = None
+    #: a time limit in days instead of hours, counted as calendar days or as working days
+    #: (Chinese public holidays and 调休 make-up days: townflow.rules.workdays)
+    due_days: Annotated[int, Field(gt=0)] | None = None
+    due_day_kind: Literal["calendar", "working"] = "calendar"
     on_overdue: list[OverdueAction] = Field(default_factory=list)
     escalate_to: str | None = None
     allow_return: bool = True
@@ -361,8 +365,10 @@ class Step(Model):
     def _escalation(self) -> Step:
         if "escalate" in self.on_overdue and not self.escalate_to:
             raise ValueError("on_overdue escalate needs escalate_to (a role)")
-        if self.on_overdue and self.due_hours is None:
-            raise ValueError("on_overdue needs due_hours")
+        if self.due_hours is not None and self.due_days is not None:
+            raise ValueError("give due_hours or due_days, not both")
+        if self.on_overdue and self.due_hours is None and self.due_days is None:
+            raise ValueError("on_overdue needs due_hours or due_days")
         return self
 
 

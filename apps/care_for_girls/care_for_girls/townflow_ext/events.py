@@ -2,8 +2,9 @@
 
 validate   drops what a user sent for fields the system sets (townflow.rules.system_fields:
            serials, validity dates, quota fields, masked companions, the workflow state outside a
-           transition); field validators (ID number checksum, mobile), min/max, regex, the DocType's rules
-           (expressions that may call exists/count), the campaign's eligibility rules, Frappe's
+           transition); field validators (ID number checksum, mobile), min/max, regex, the DocType's
+           rules (expressions that may call exists/count) and mandatory_depends_on, the same for each
+           child row (the row as `doc`, the document as `parent`), the campaign's eligibility rules, Frappe's
            missing server-side allow_edit check, and the countersign guard; fills the masked
            companions of sensitive fields (townflow.compile.masked).
 on_change  after a workflow move: log it, open the next step's tasks (approvers resolved by the
@@ -18,25 +19,34 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime, nowdate
 
-from care_for_girls.townflow_ext import campaign, log, spec
+from care_for_girls.townflow_ext import campaign, log, pregnancy, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
-from townflow.rules import masking, steps, validators
+from townflow.rules import identity, masking, steps, validators
 from townflow.rules import workflow as wf_rules
+from townflow.rules.messages import fill_message
 from townflow.rules.system_fields import system_fields
 from townflow.spec.models import NUMERIC_TYPES, DocType, Workflow
 
 
-def expression_context(doc_values: dict[str, Any]) -> dict[str, Any]:
+def expression_context(doc_values: dict[str, Any], parent: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a spec expression reads; for a child row `doc` is the row and `parent` its document."""
     now = now_datetime()
     return {
         "doc": doc_values,
+        "parent": parent,
         "user": frappe.session.user,
         "roles": frappe.get_roles(),
         "today": nowdate(),
         "now": now.strftime("%Y-%m-%d %H:%M:%S"),
         "settings": spec.settings(),
     }
+
+
+#: The filter operators exists()/count() take as [operator, value], as the embedded runtime's query.
+_FILTER_OPERATORS = frozenset(
+    {"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in", "is", "between"}
+)
 
 
 def runtime_functions(current) -> dict[str, Any]:
@@ -46,7 +56,15 @@ def runtime_functions(current) -> dict[str, Any]:
     def _filters(doctype: str, filters: dict[str, Any]) -> dict[str, Any]:
         if spec.doctype(doctype) is None:
             frappe.throw(f"exists/count: unknown DocType {doctype}")
-        out = {k: (["in", v] if isinstance(v, list | tuple) else v) for k, v in filters.items()}
+        # a list is `in`, unless it is [operator, value] (valid_from=["<=", doc.operation_date])
+        out = {
+            k: (
+                ["in", v]
+                if isinstance(v, list | tuple) and (not v or str(v[0]).lower() not in _FILTER_OPERATORS)
+                else v
+            )
+            for k, v in filters.items()
+        }
         if current is not None and current.doctype == doctype and current.name:
             out["name"] = ["!=", current.name]
         return out
@@ -94,17 +112,28 @@ def _field_errors(dt: DocType, row, prefix: str = "") -> list[str]:
     return errors
 
 
-def _rule_errors(dt: DocType, doc) -> list[str]:
+def _rule_errors(dt: DocType, doc, parent: dict[str, Any] | None = None, prefix: str = "") -> list[str]:
+    """The DocType's rules and its mandatory_depends_on, evaluated as the embedded runtime does:
+    for a child row, against the row with its document as `parent`."""
     errors = []
-    if not dt.rules:
+    conditional = [f for f in dt.data_fields if f.mandatory_depends_on and not f.reqd]
+    if not dt.rules and not conditional:
         return errors
-    context = expression_context(_plain(doc))
+    context = expression_context(_plain(doc), parent)
     functions = runtime_functions(doc)
+    for f in conditional:
+        if doc.get(f.fieldname) in (None, "") and parse(f.mandatory_depends_on).evaluate(context, functions):
+            label = f.label.zh if (frappe.local.lang or "").startswith("zh") else f.label.en
+            errors.append(f"{prefix}{label}: " + bilingual("is mandatory", "为必填项"))
     for rule in dt.rules:
         if rule.when and not parse(rule.when).evaluate(context, functions):
             continue
         if not parse(rule.condition).evaluate(context, functions):
-            errors.append(bilingual(rule.message.en, rule.message.zh))
+            settings = context.get("settings") or {}  # rule messages state the live numbers
+            errors.append(
+                prefix
+                + bilingual(fill_message(rule.message.en, settings), fill_message(rule.message.zh, settings))
+            )
     return errors
 
 
@@ -201,18 +230,36 @@ def validate(doc, method: str | None = None) -> None:
     _drop_user_system_values(dt, doc)
     errors = _field_errors(dt, doc)
     _fill_masked(dt, doc)
+    parent = None
     for f in dt.fields:
         child = spec.doctype(f.options) if f.fieldtype in ("Table", "Table MultiSelect") else None
         for row in (doc.get(f.fieldname) or []) if child else []:
             errors.extend(_field_errors(child, row, prefix=f"#{row.idx} "))
             _fill_masked(child, row)
+            parent = parent if parent is not None else _plain(doc)
+            errors.extend(_rule_errors(child, row, parent, prefix=f"#{row.idx} "))
+    errors.extend(_identity_errors(dt, doc))
     errors.extend(_rule_errors(dt, doc))
+    errors.extend(pregnancy.text_errors(dt, doc))
     if errors:
         frappe.throw("<br>".join(errors), frappe.ValidationError, title=bilingual("Not valid", "校验未通过"))
     _check_workflow_edit(doc)
     old, new = _state_change(doc)
     if old and new and old != new and not frappe.flags.townflow_move_checked:
         _guard_countersign(doc, old, new)
+
+
+def _identity_errors(dt: DocType, doc) -> list[str]:
+    """出生日期 and 性别 from the ID number (townflow.rules.identity): filled when empty, a
+    contradiction refused — as the embedded runtime does."""
+    id_field = next((f for f in dt.fields if f.fieldname == "id_number"), None)
+    if id_field is None or id_field.validator != "cn_id_number":
+        return []
+    values = doc.as_dict()
+    for field, value in identity.fill_from_id_number(values).items():
+        if any(f.fieldname == field for f in dt.fields):
+            doc.set(field, value)
+    return [bilingual(en, zh) for _field, en, zh in identity.id_number_disagreements(doc.as_dict())]
 
 
 def _guard_countersign(doc, old: str, new: str) -> None:
@@ -231,6 +278,7 @@ def _guard_countersign(doc, old: str, new: str) -> None:
 def on_change(doc, method: str | None = None) -> None:
     if method == "on_submit":
         campaign.on_submit(doc)
+        pregnancy.on_submit(doc)
     # Submitting runs on_update and then on_submit: handle the move once.
     if doc.flags.townflow_handled:
         return

@@ -59,10 +59,12 @@ async def upload(request: Request, session: SessionDep) -> JSONResponse:
     return JSONResponse({"message": {"file_url": await call(store), "file_name": name}})
 
 
+INLINE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf")
+
+
 @router.get("/files/{dt}/{name}/{fieldname}")
 async def download(request: Request, dt: str, name: str, fieldname: str, session: SessionDep) -> Any:
     """The file an Attach field of a readable document points to; anything else is not found."""
-    from townflow.runtime.errors import DoesNotExistError
     from townflow.web.pages.common import doctype_from_slug
 
     def locate() -> Path:
@@ -70,13 +72,25 @@ async def download(request: Request, dt: str, name: str, fieldname: str, session
         doc = session.get(doctype, name)
         df = session.meta(doctype).get_field(fieldname)
         value = doc.get(fieldname) if df is not None and df.fieldtype in ("Attach", "Attach Image") else None
-        if not isinstance(value, str) or not value.startswith(PREFIX):
-            raise DoesNotExistError("File not found", "文件不存在")
-        root = files_root(session.site).resolve()
-        path = (root / value[len(PREFIX) :]).resolve()
-        if root not in path.parents or not path.is_file():
-            raise DoesNotExistError("File not found", "文件不存在")
-        return path
+        return private_file(session.site, value)
 
     path = await call(locate)
-    return FileResponse(path, filename=path.name)
+    # ?inline=1 previews an image or a PDF in the page (issue 18); anything else is downloaded
+    inline = request.query_params.get("inline") == "1" and path.suffix.lower() in INLINE_SUFFIXES
+    return FileResponse(
+        path, filename=path.name, content_disposition_type="inline" if inline else "attachment"
+    )
+
+
+def private_file(site: Any, value: Any) -> Path:
+    """The stored file an Attach value (`/private/files/...`) names, inside the site's files folder
+    only; anything else is not found."""
+    from townflow.runtime.errors import DoesNotExistError
+
+    if not isinstance(value, str) or not value.startswith(PREFIX):
+        raise DoesNotExistError("File not found", "文件不存在")
+    root = files_root(site).resolve()
+    path = (root / value[len(PREFIX) :]).resolve()
+    if root not in path.parents or not path.is_file():
+        raise DoesNotExistError("File not found", "文件不存在")
+    return path

@@ -28,6 +28,8 @@ fixtures = [
     {"dt": "Workflow Action Master", "filters": [["name", "in", ["Submit", "Approve", "Reject"]]]},
     {"dt": "Workflow", "filters": [["name", "in", ["Aid Request Approval"]]]},
     {"dt": "Village", "filters": [["name", "in", ["East", "West"]]]},
+    {"dt": "Number Card", "filters": [["name", "in", ["Aid Requests"]]]},
+    {"dt": "Dashboard Chart", "filters": [["name", "in", ["Monthly Aid"]]]},
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
@@ -40,13 +42,19 @@ doc_events = {
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
+    "Custom Field": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
+    "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
 }
 
-# Due times: reminders and escalation hourly; certificate expiry daily.
+# Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits
+# and checks due, outcomes overdue and their escalation daily (townflow.rules.monitoring).
 scheduler_events = {
     "hourly": ["care_for_girls.townflow_ext.scheduler.hourly"],
-    "daily": ["care_for_girls.townflow_ext.scheduler.daily"],
+    "daily": [
+        "care_for_girls.townflow_ext.scheduler.daily",
+        "care_for_girls.townflow_ext.monitoring.daily",
+    ],
 }
 
 # The embedded runtime's /api/method/townflow.api.* names, answered by this app, and

@@ -184,7 +184,10 @@ def dashboard_chart_docs(dashboard: Dashboard) -> list[dict[str, Any]]:
             "chart_type": "Report",
             "filters_json": json.dumps(filters, sort_keys=True, ensure_ascii=False),
             "is_public": 1,
-            "is_standard": 1,
+            # Not standard: Frappe 15 refuses to save a standard chart outside developer mode
+            # (DashboardChart.validate: "Cannot edit Standard charts"), and fixtures are saved on
+            # every install and migrate, so install-app failed on a production site.
+            "is_standard": 0,
             "module": dashboard.module,
             "report_name": chart.report,
             "roles": [],

@@ -74,6 +74,9 @@ def load_records(site, names: Iterable[str] | None = None, *, ongoing_only: bool
     if names is not None:
         visit_sql += f" AND parent IN ({', '.join('?' for _ in records)})"
         visit_params += list(records)
+    elif ongoing_only:  # the visits of ongoing pregnancies only, not the whole history
+        visit_sql += f" AND parent IN (SELECT name FROM {RECORD_TABLE} WHERE outcome = ?)"
+        visit_params.append(rules.ONGOING)
     for visit in site.db.fetchall(visit_sql, visit_params):
         record = records.get(visit["parent"])
         if record is not None:

@@ -212,6 +212,7 @@ def _reconcile(site, record: dict, items, rows: list[dict], today: date, stamp: 
                 "source": "escalate",
                 "scope_kind": "township",
                 "scope_value": None,
+                "due_at": due_stamp(item.escalation_due) if item.escalation_due else None,
             }
             store.add_rows(db, [row])
             db.execute(
@@ -220,9 +221,8 @@ def _reconcile(site, record: dict, items, rows: list[dict], today: date, stamp: 
                 (stamp, DOCTYPE, name, state),
             )
             done["escalated"] += 1
-            days = item.days_overdue(today)
-            _log(db, name, f"Escalate to {rules.ESCALATE_ROLE}", state, stamp, f"{days} days overdue")
-        elif escalated is not None and escalated["due_at"] != fresh["due_at"]:
+            _log(db, name, f"Escalate to {rules.ESCALATE_ROLE}", state, stamp, item.escalation_note(today))
+        elif escalated is not None and item.escalation_due and escalated["due_at"] != fresh["due_at"]:
             db.execute(f"UPDATE {ACTION} SET due_at = ? WHERE name = ?", (fresh["due_at"], escalated["name"]))
 
 

@@ -153,7 +153,8 @@ def _reconcile(record: dict, items: list, tasks: list[dict], today: date, done: 
                 frappe.db.set_value(log.TASK, clerk.name, changes, update_modified=True)
         escalated = next((t for t in tasks if t.state == state and t.source == "escalate"), None)
         if item.escalated(today) and escalated is None:
-            log.add_task(ref, None, state, log.APPROVAL, due, role=rules.ESCALATE_ROLE, source="escalate")
+            shown = _due(item.escalation_due) if item.escalation_due else None  # no sensitive date
+            log.add_task(ref, None, state, log.APPROVAL, shown, role=rules.ESCALATE_ROLE, source="escalate")
             if clerk is not None:
                 frappe.db.set_value(log.TASK, clerk.name, "escalated", 1)
             done["escalated"] += 1

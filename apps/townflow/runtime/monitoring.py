@@ -254,3 +254,25 @@ def register(site) -> None:
     if enabled(site):
         site.hooks.register(DOCTYPE, "validate", fill_schedule)
         site.hooks.register(DOCTYPE, "on_update", on_record_saved)
+
+
+def followups(session, limit: int = 500) -> list[dict[str, Any]]:
+    """The user's open monitoring work, soonest due first (the inbox's rows: same scope and
+    permission check): record, kind, state, due date (None where it is not shown), escalated."""
+    from townflow.runtime import inbox
+
+    page = inbox.inbox(session, tab="todo", doctype=DOCTYPE, limit_page_length=limit)
+    rows = [
+        {
+            "record": row["reference_name"],
+            "kind": rules.STATE_KIND[row["workflow_state"]],
+            "state": row["workflow_state"],
+            "title": row.get("title"),
+            "due": row["due_at"][:10] if row.get("due_at") else None,
+            "escalated": row.get("source") == "escalate",
+            "role": row.get("role"),
+        }
+        for row in page["items"]
+        if row.get("workflow_state") in rules.STATE_KIND
+    ]
+    return sorted(rows, key=lambda r: (r["due"] or "", r["record"], r["kind"]))

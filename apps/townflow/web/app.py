@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from townflow.web import api_auth, api_methods, api_resource
+from townflow.web import api_auth, api_methods, api_monitoring, api_resource
 from townflow.web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from townflow.web.jsonutil import FrappeJSONResponse
 from townflow.web.openapi import install_openapi
@@ -66,6 +66,7 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.include_router(api_auth.router)
     app.include_router(api_methods.router)
+    app.include_router(api_monitoring.router)  # townflow.api.followups, request/confirm_handover
     app.include_router(api_resource.router)
     if pages:
         _install_pages(app)

@@ -54,7 +54,7 @@ def test_village_clerk_keeps_to_own_village(real_site):
             "household": other["name"],
             "full_name": "王芳",
             "gender": "Female",
-            "date_of_birth": "1990-01-01",
+            "date_of_birth": "1949-12-31",
             "relationship": "Head",
             "id_number": "11010519491231002X",
         }

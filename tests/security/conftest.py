@@ -67,7 +67,9 @@ def api_login(app, user: str, password: str = DEMO_PASSWORD) -> TestClient:
     client = TestClient(app)
     answer = client.post("/api/method/login", json={"usr": user, "pwd": password})
     assert answer.status_code == 200, answer.text
-    client.headers["X-Frappe-CSRF-Token"] = answer.json()["csrf_token"]
+    # the token a page's script reads; once handed, every change must send it
+    token = client.get("/api/method/townflow.api.csrf_token").json()["message"]
+    client.headers["X-Frappe-CSRF-Token"] = token
     return client
 
 

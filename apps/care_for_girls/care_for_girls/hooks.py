@@ -105,6 +105,12 @@ fixtures = [
             ],
         ],
     },
+    {
+        "dt": "Drug",
+        "filters": [
+            ["name", "in", ["Mifepristone", "Misoprostol", "Carboprost Methylate", "Oxytocin"]],
+        ],
+    },
     {"dt": "Township", "filters": [["name", "in", ["高新街道"]]]},
     {
         "dt": "Department",
@@ -182,11 +188,33 @@ fixtures = [
             ],
         ],
     },
+    {
+        "dt": "Number Card",
+        "filters": [
+            [
+                "name",
+                "in",
+                [
+                    "Sex Ratio at Birth",
+                    "Two-Girl Household Share",
+                    "Benefit Households",
+                    "Benefit Amount",
+                    "Work Overdue",
+                    "Certificates Issued",
+                ],
+            ],
+        ],
+    },
+    {
+        "dt": "Dashboard Chart",
+        "filters": [["name", "in", ["Monthly Births", "Monthly Sex Ratio", "Monthly Benefits"]]],
+    },
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
 doc_events = {
     "Campaign Settings": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Custom Field": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Department": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Designated Facility": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Disbursement": {
@@ -197,8 +225,13 @@ doc_events = {
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
-    "Drug Dispensing Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Drug": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Drug Dispensing Record": {
+        "validate": "care_for_girls.townflow_ext.events.validate",
+        "on_update": "care_for_girls.townflow_ext.pregnancy.on_dispensing_update",
+    },
     "Household": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Infant Death Report": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Migrant Handover": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Person": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Pregnancy Record": {
@@ -208,6 +241,7 @@ doc_events = {
         ],
         "on_update": "care_for_girls.townflow_ext.monitoring.on_update",
     },
+    "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Student Aid Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
@@ -276,10 +310,39 @@ override_whitelisted_methods = {
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a
-# certificate once issued, not the application in progress): lists and single documents.
+# certificate once issued, not the application in progress), and scoped rows, which reach
+# nothing without a User Permission in their scope: lists and single documents.
 permission_query_conditions = {
+    "Disbursement": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Drug Dispensing Record": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Household": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Infant Death Report": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Migrant Handover": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Person": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Pregnancy Record": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Student Aid Application": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Subsidy Application": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Termination Report": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Ultrasound Exam": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Ultrasound Machine": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Ultrasound Operator": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Village": "care_for_girls.townflow_ext.permissions.query_conditions",
 }
 has_permission = {
+    "Disbursement": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Drug Dispensing Record": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Household": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Infant Death Report": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Migrant Handover": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Person": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Pregnancy Record": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Student Aid Application": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Subsidy Application": "care_for_girls.townflow_ext.permissions.has_permission",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Termination Report": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Ultrasound Exam": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Ultrasound Machine": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Ultrasound Operator": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Village": "care_for_girls.townflow_ext.permissions.has_permission",
 }

@@ -41,14 +41,21 @@ class DeployError(Exception):
     pass
 
 
-def engine_root() -> Path:
-    """The townflow repository this command runs from (where setup.py is)."""
+def engine_root(project: Path | None = None) -> Path:
+    """The townflow repository to install into the bench: the checkout this command runs from
+    (where setup.py is), else the project folder when it is townflow's checkout (a base
+    `pip install townflow` run from it)."""
     import townflow
 
     root = Path(townflow.__file__).resolve().parents[2]
-    if not (root / "setup.py").is_file():
-        raise DeployError(f"cannot find townflow's setup.py above {townflow.__file__}; pass --engine")
-    return root
+    for candidate in (root, project):
+        if (
+            candidate is not None
+            and (candidate / "setup.py").is_file()
+            and (candidate / "apps" / "townflow").is_dir()
+        ):
+            return candidate
+    raise DeployError(f"cannot find townflow's setup.py above {townflow.__file__}; pass --engine")
 
 
 def find_bench_command(bench: Path, given: str | None) -> str:
@@ -143,7 +150,7 @@ class Deployer:
         bench's own setuptools); run by root, from a copy of its sources handed to the owner and
         installed as them (an editable build would write into this checkout as that user)."""
         if self.owner is None or not self.owner.switch:
-            engine = [*pip, "--no-build-isolation", "-e", str(self.engine)]
+            engine = [*pip, "--no-build-isolation", "--no-deps", "-e", str(self.engine)]
             self.run("install the townflow engine into the bench env", engine, self.bench)
             return
         with tempfile.TemporaryDirectory(prefix="townflow-engine-") as folder:
@@ -196,9 +203,10 @@ def run_deploy(args: argparse.Namespace) -> int:
     try:
         bench = Path(args.bench).resolve()
         app_dir = Path(args.app).resolve() if args.app else (Path(args.project) / "apps" / APP_NAME).resolve()
-        engine = Path(args.engine).resolve() if args.engine else engine_root()
-        deployer = Deployer(bench, args.site, args.bench_cmd or "bench", app_dir, engine, args.verbose)
+        deployer = Deployer(bench, args.site, args.bench_cmd or "bench", app_dir, Path(), args.verbose)
         deployer.check_bench()
+        project = Path(args.project).resolve()
+        deployer.engine = Path(args.engine).resolve() if args.engine else engine_root(project)
         deployer.owner = bench_owner(bench)
         deployer.bench_cmd = find_bench_command(bench, args.bench_cmd)
         deployer.bench_cmd_given = bool(args.bench_cmd)

@@ -172,7 +172,7 @@ def hooks_py(
     state_restricted: list[str] | None = None,
 ) -> str:
     """hooks.py; `state_restricted` names DocTypes with DocPerm rows narrowed to workflow
-    states, which get permission_query_conditions and has_permission hooks."""
+    states or scoped, which get permission_query_conditions and has_permission hooks."""
     ext = f"{APP_NAME}.{EXT_PACKAGE}"
     parts = [
         f'"""{APP_TITLE}: hooks (wiring only).\n\n{GENERATED_NOTE}\n"""\n\n',
@@ -207,7 +207,8 @@ def hooks_py(
     if state_restricted:
         parts += [
             "\n# DocPerm rows the spec narrows to workflow states (a Facility Officer reads a\n",
-            "# certificate once issued, not the application in progress): lists and single documents.\n",
+            "# certificate once issued, not the application in progress), and scoped rows, which reach\n",
+            "# nothing without a User Permission in their scope: lists and single documents.\n",
             assignment(
                 "permission_query_conditions",
                 {dt: f"{ext}.permissions.query_conditions" for dt in state_restricted},

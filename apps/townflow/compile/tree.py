@@ -25,6 +25,7 @@ from townflow.compile.fixtures import (
 )
 from townflow.compile.frappe_format import as_json, scrub
 from townflow.compile.masked import with_companions
+from townflow.compile.reports import dashboard_files, report_translations
 from townflow.compile.translations import zh_csv
 from townflow.rules.monitoring import DOCTYPE as MONITORED_DOCTYPE
 from townflow.spec.models import DocType
@@ -115,15 +116,25 @@ def _doc_events(project: Any) -> dict[str, dict[str, str | list[str]]]:
             handlers["validate"] = [handlers["validate"], f"{EXT}.monitoring.validate"]
             handlers["on_update"] = f"{EXT}.monitoring.on_update"
         events[name] = handlers
-    return events
+    # townflow.rules.pregnancy: a termination drug dispensed under a certificate uses it.
+    if "Drug Dispensing Record" in events:
+        events["Drug Dispensing Record"]["on_update"] = f"{EXT}.pregnancy.on_dispensing_update"
+    # townflow.rules.fetal_sex: no field may record fetal sex, however it is added.
+    for name in ("Custom Field", "Property Setter"):
+        events[name] = {"validate": f"{EXT}.pregnancy.validate_customization"}
+    return dict(sorted(events.items()))
 
 
 def _state_restricted(project: Any) -> list[str]:
-    """DocTypes with DocPerm rows narrowed to workflow states: Frappe needs hooks for them."""
+    """DocTypes with DocPerm rows narrowed to workflow states or scoped (village, department,
+    facility): Frappe needs hooks for them (the states; deny by default without a User
+    Permission in the scope)."""
     return [
         name
         for name in sorted(project.doctypes)
-        if any(p.workflow_states is not None for p in project.doctypes[name].permissions)
+        if any(
+            p.workflow_states is not None or p.scope != "township" for p in project.doctypes[name].permissions
+        )
     ]
 
 
@@ -134,6 +145,8 @@ def _spec_bundle(project: Any) -> dict[str, Any]:
         "workflows": [project.workflows[k].model_dump(mode="json") for k in sorted(project.workflows)],
         "roles": [project.roles[k].model_dump(mode="json") for k in sorted(project.roles)],
         "settings": project.settings,
+        "reports": [project.reports[k].model_dump(mode="json") for k in sorted(project.reports)],
+        "dashboards": [project.dashboards[k].model_dump(mode="json") for k in sorted(project.dashboards)],
     }
 
 
@@ -141,7 +154,11 @@ def build_files(project: Any) -> dict[str, bytes]:
     """Every generated file of the app, keyed by its path relative to the app folder."""
     spec_doctypes = [project.doctypes[k] for k in sorted(project.doctypes)]
     all_doctypes = spec_doctypes + builtin_doctypes()
-    modules = sorted({dt.module for dt in all_doctypes})
+    modules = sorted(
+        {dt.module for dt in all_doctypes}
+        | {r.module for r in project.reports.values()}
+        | {d.module for d in project.dashboards.values()}
+    )
     files: dict[str, str] = {
         "pyproject.toml": t.PYPROJECT,
         "README.md": t.README,
@@ -161,6 +178,10 @@ def build_files(project: Any) -> dict[str, bytes]:
         files.update(_doctype_files(dt, project.workflows.get(dt.name)))
     fixture_files, fixture_hooks = _fixtures(project)
     files.update(fixture_files)
+    # Script Reports, the Workspace, and Number Card / Dashboard Chart fixtures (compile.reports)
+    report_files, report_hooks = dashboard_files(project, _module_dir)
+    files.update(report_files)
+    fixture_hooks = fixture_hooks + report_hooks
     overrides = {f"townflow.api.{m}": f"{EXT}.api.{m}" for m in API_METHODS} | FRAPPE_OVERRIDES
     overrides |= MONITORING_METHODS
     files[f"{APP}/hooks.py"] = t.hooks_py(
@@ -169,7 +190,8 @@ def build_files(project: Any) -> dict[str, bytes]:
     roles = [r for k, r in sorted(project.roles.items()) if k not in STANDARD_ROLES]
     workflows = [project.workflows[k] for k in sorted(project.workflows)]
     # Translations cover the masked companion fields the DocType JSON adds (compile.masked).
-    files[f"{APP}/translations/zh.csv"] = zh_csv([with_companions(d) for d in all_doctypes], workflows, roles)
+    zh = zh_csv([with_companions(d) for d in all_doctypes], workflows, roles)
+    files[f"{APP}/translations/zh.csv"] = zh + report_translations(project, zh)
     files[SPEC_BUNDLE] = as_json(_spec_bundle(project), ensure_ascii=False)
     return {path: text.encode("utf-8") for path, text in sorted(files.items())}
 

@@ -54,10 +54,10 @@ class DemoContext:
         return self.site.session(ADMINISTRATOR)
 
 
-def demo_users(villages: list[str]) -> list[DemoUser]:
+def demo_users(villages: list[str], staffed: int = STAFFED_VILLAGES) -> list[DemoUser]:
     """One user per role; a clerk and a head for each staffed village; two leaders (countersign)."""
     out: list[DemoUser] = []
-    for i, village in enumerate(villages[:STAFFED_VILLAGES], start=1):
+    for i, village in enumerate(villages[:staffed], start=1):
         out.append(
             DemoUser(
                 f"clerk.v{i:02d}@demo", f"{village}计生专干", ("Village Clerk",), (("Village", village),)

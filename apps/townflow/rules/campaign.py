@@ -161,11 +161,22 @@ def termination_report_check(
 ) -> dict[str, Any]:
     """What the system writes on a facility's termination report when it is submitted:
     whether a valid certificate covered it, and whether the birth quota is suspended for it."""
+    from townflow.rules import pregnancy  # it builds on FieldUpdate above
+
     on = _as_date(report.get("operation_date")) or date.today()
-    if certificate_valid_on(certificate, on):
-        return {"certificate_check": "Valid Certificate", "birth_quota_suspended": 0}
+    if pregnancy.covers_report(certificate, on):
+        late = pregnancy.filed_after_expiry(certificate, on, _as_date(report.get("reported_on")))
+        return {
+            "certificate_check": "Valid Certificate",
+            "birth_quota_suspended": 0,
+            "filed_after_expiry": int(late),
+        }
     check = "Invalid Certificate" if report.get("certificate") else "No Certificate"
-    return {"certificate_check": check, "birth_quota_suspended": 1 if report.get("household") else 0}
+    return {
+        "certificate_check": check,
+        "birth_quota_suspended": 1 if report.get("household") else 0,
+        "filed_after_expiry": 0,
+    }
 
 
 def termination_report_effects(
@@ -175,15 +186,20 @@ def termination_report_effects(
 ) -> list[FieldUpdate]:
     """What a submitted termination report does to the registries.
 
-    With a certificate valid on the operation date, the certificate is marked used by this report.
+    With a certificate covering the operation date (townflow.rules.pregnancy.covers_report), the
+    certificate is marked used by this report.
     Without one, the household's birth quota is suspended (未经批准私自流引产的，不再安排生育指标).
     """
+    from townflow.rules import pregnancy
+
     on = _as_date(report.get("operation_date")) or date.today()
-    if certificate_valid_on(certificate, on):
-        return [
-            FieldUpdate(certificate_doctype, certificate["name"], "termination_report", report.get("name")),
-            FieldUpdate(certificate_doctype, certificate["name"], "used_on", on.isoformat()),
+    if pregnancy.covers_report(certificate, on):
+        used = [
+            FieldUpdate(certificate_doctype, certificate["name"], "termination_report", report.get("name"))
         ]
+        if not certificate.get("used_on"):  # drugs dispensed under it used it first
+            used.append(FieldUpdate(certificate_doctype, certificate["name"], "used_on", on.isoformat()))
+        return used
     household = report.get("household")
     if not household:
         return []

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from townflow.rules import campaign as rules
+from townflow.rules import pregnancy as pregnancy_rules
 from townflow.runtime import naming, store
 from townflow.runtime.db import table
 
@@ -103,7 +104,8 @@ def on_report_submit(event) -> None:
     for (doctype, name), values in by_doc.items():
         known = site.metas.get(doctype).column_set
         system.db_set(doctype, name, {k: v for k, v in values.items() if k in known})
-    if certificate is not None and (CERTIFICATE, certificate["name"]) in by_doc:
+    moved = (CERTIFICATE, certificate["name"]) in by_doc if certificate is not None else False
+    if moved and pregnancy_rules.moves_to_used(certificate):
         workflow.apply_system_move(system, CERTIFICATE, certificate["name"], "Used", USED_ACTION)
 
 

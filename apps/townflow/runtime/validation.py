@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from townflow.expr import ExprError
 from townflow.rules import validators
+from townflow.rules.messages import fill_message
 from townflow.runtime import expressions
 from townflow.runtime.db import quote
 from townflow.runtime.errors import ErrorCollector, LinkValidationError, MandatoryError, ValidationError
@@ -272,11 +273,12 @@ class Validator:
                 (value, doc.get("name") or ""),
             )
             if clash is not None and self._may_read_clash(meta, clash[0]):
+                en, zh = self._clash_named(meta, clash[0])
                 self.add(
                     where,
                     f,
-                    "must be unique: the value is already used",
-                    " 已被使用，不能重复",
+                    f"must be unique: the value is already used{en}",
+                    f" 已被使用{zh}，不能重复",
                     UniqueValidationError,
                 )
             elif clash is not None:
@@ -296,6 +298,17 @@ class Validator:
         if meta.name in SYSTEM_DOCTYPES:
             return True
         return self.session.can_see(meta, name, "read")
+
+    def _clash_named(self, meta: Meta, name: str) -> tuple[str, str]:
+        """The record a duplicate value clashes with, for a user who may read it (the caller
+        checks `_may_read_clash`): its name and title, so the clerk can open it."""
+        title = None
+        if meta.title_field and meta.get_field(meta.title_field) is not None:
+            title = self.site.db.scalar(
+                f"SELECT {quote(meta.title_field)} FROM {meta.table} WHERE name = ?", (name,)
+            )
+        shown = f"{name}（{title}）" if title else name
+        return f" by {name}" + (f" ({title})" if title else ""), f"（{shown}）"
 
     def _check_link(self, f: DocField, value, where: str, *, existence_only: bool = False) -> None:
         if not self.site.metas.exists(f.options):
@@ -384,11 +397,13 @@ class Validator:
                     self.errors.add(None, f"{where[0]}{rule.message.en} ({exc})", where[1] + rule.message.zh)
                 continue
             if not ok:
+                settings = self.site.settings()
+                en, zh = fill_message(rule.message.en, settings), fill_message(rule.message.zh, settings)
                 for fieldname in rule.fields or [None]:
                     self.errors.add(
                         prefix + fieldname if fieldname else None,
-                        where[0] + rule.message.en,
-                        where[1] + rule.message.zh,
+                        where[0] + en,
+                        where[1] + zh,
                     )
 
     @staticmethod

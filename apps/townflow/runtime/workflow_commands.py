@@ -8,10 +8,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from townflow.runtime.site import DB_FILENAME, Site
+from townflow.runtime.db import DB_FILENAME
 
 
 def tick(args: argparse.Namespace) -> int:
+    from townflow.runtime.site import Site
     from townflow.spec import load_project
 
     if not (Path(args.site) / DB_FILENAME).exists():

@@ -21,7 +21,9 @@ import copy
 from datetime import timedelta
 
 from townflow.rules.masking import looks_masked
+from townflow.rules.system_fields import system_fields
 from townflow.runtime import doc_values, naming, store, versions
+from townflow.runtime.admin_guard import refuse_unless_administrator
 from townflow.runtime.db import quote
 from townflow.runtime.durable import durable
 from townflow.runtime.errors import (
@@ -59,7 +61,7 @@ class WriteMixin:
             new = self._insert(meta, doc)
             if int(doc.get("docstatus") or 0) == 1:
                 new = self._submit(meta, new, {**new})
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def save(self, doc: dict, *, check_modified: bool = True) -> dict:
@@ -78,7 +80,7 @@ class WriteMixin:
                 raise ValidationError("a cancelled document cannot be changed", "已取消的单据不能修改")
             new = self._merge(meta, old, doc)
             self._write(meta, new, old, "on_update", ("validate", "before_save"))
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def submit(self, doc: dict, *, check_modified: bool = True) -> dict:
@@ -88,7 +90,7 @@ class WriteMixin:
         with self.site.db.transaction():
             old = self._load_for_write(meta, doc, "submit", check_modified)
             new = self._submit(meta, self._merge(meta, old, doc), old)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def cancel(self, doctype: str, name: str, modified: str | None = None) -> dict:
@@ -106,7 +108,7 @@ class WriteMixin:
             new = copy.deepcopy(old)
             new["docstatus"] = 2
             self._write(meta, new, old, "on_cancel", ("before_cancel",), validate=False)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def amend(self, doctype: str, name: str) -> dict:
@@ -124,7 +126,7 @@ class WriteMixin:
             draft = doc_values.copy_for_amend(self.site.metas, meta, old)
             draft["name"] = naming.amended_name(name, old.get("amended_from"))
             new = self._insert(meta, draft, preset_name=True)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def delete(self, doctype: str, name: str) -> None:
@@ -156,6 +158,7 @@ class WriteMixin:
         with self.site.db.transaction():
             ref = {"doctype": doctype, "name": name, "modified": modified}
             old = self._load_for_write(meta, ref, "write", modified is not None)
+            refuse_unless_administrator(self, meta.name, name)  # db_set runs no hooks
             unknown = [k for k in values if k not in meta.column_set or k in _STANDARD]
             if unknown:
                 raise ValidationError(f"cannot set {', '.join(unknown)}", f"不能设置 {', '.join(unknown)}")
@@ -231,8 +234,8 @@ class WriteMixin:
         if self.ignore_permissions or self.ctx.is_administrator or getattr(self, "in_workflow", False):
             return set()
         workflow = self.site.project.workflow_for(meta.name) if self.site.project else None
-        state_field = workflow.workflow_state_field if workflow else None
-        return {f.fieldname for f in meta.value_fields if f.read_only and f.fieldname != state_field}
+        rule = system_fields(meta.doctype, workflow)  # the rule the Frappe app applies too
+        return set(rule.set_by_system | rule.fetched)
 
     def _merge(self, meta: Meta, old: dict, incoming: dict) -> dict:
         """The stored document with the client's values laid over it (see module docstring)."""

@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from townflow.expr import ExprError, parse
+from townflow.rules import fetal_sex
 from townflow.spec.errors import SpecError
 from townflow.spec.models import (
     EXPRESSION_PROPERTIES,
@@ -42,13 +43,6 @@ STANDARD_SORT_FIELDS = frozenset({"modified", "creation", "name", "idx"})
 #: Columns every document has, which expressions and filters may read.
 STANDARD_FIELDS = STANDARD_SORT_FIELDS | {"docstatus", "owner", "modified_by", "parent"}
 SETTINGS_DOCTYPE = "Campaign Settings"
-#: The campaign forbids identifying fetal sex: no form may have a field that records it.
-_FETAL_SEX_NAME = re.compile(
-    r"(fetal|fetus|foetal|foetus|unborn|baby)_?(sex|gender)|(sex|gender)_of_(the_)?(fetus|foetus)"
-)
-_FETAL_SEX_LABEL = re.compile(
-    r"^\s*(胎儿性别|(fetal|fetus|foetal|foetus|unborn baby)'?s? (sex|gender))\s*$", re.IGNORECASE
-)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
@@ -222,15 +216,12 @@ def check_doctype(c: Checker, doctype: DocType, where: Where) -> None:
                 (*at, "fieldname"),
                 f"fieldname {f.fieldname!r} is a column Frappe adds to every DocType",
             )
-        if f.has_value and (
-            _FETAL_SEX_NAME.search(f.fieldname)
-            or (f.label and (_FETAL_SEX_LABEL.match(f.label.zh) or _FETAL_SEX_LABEL.match(f.label.en)))
-        ):
-            c.add(
-                where,
-                (*at, "fieldname"),
-                "no form may record fetal sex (the campaign forbids identifying it)",
-            )
+        labels = (f.label.zh, f.label.en) if f.label else ()
+        refusal = (
+            fetal_sex.field_problem(doctype.name, f.fieldname, labels, f.choices) if f.has_value else None
+        )
+        if refusal is not None:
+            c.add(where, (*at, "fieldname"), refusal.en)
         if f.fieldtype in LINK_TYPES and isinstance(f.options, str):
             _check_link_target(c, where, at, f.fieldtype, f.options)
         if f.fieldtype == "Dynamic Link" and isinstance(f.options, str):

@@ -4,6 +4,7 @@ Layout of the app (each a router or installer in its own module):
 - `api_auth`      login, logout, logged user, CSRF token, API keys (Frappe's method names)
 - `api_resource`  `/api/resource/<DocType>[/<name>]` (Frappe's v1 REST)
 - `api_methods`   `/api/method/frappe.*` workflow and count calls, `/api/method/townflow.api.*`
+- `api_v2`        `/api/v2/document|doctype|method/...` (Frappe 15's v2), answered by the above
 - `pages`         the HTML pages (`townflow.web.pages.install(app)`), included when present
 
 Shared state on `app.state`: `site` (the runtime `Site`), `settings` (`WebSettings`),
@@ -19,9 +20,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from townflow.web import api_auth, api_methods, api_monitoring, api_resource
+from townflow.web import api_auth, api_methods, api_monitoring, api_reports, api_resource
+from townflow.web.api_v2 import ApiV2Middleware
 from townflow.web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from townflow.web.jsonutil import FrappeJSONResponse
+from townflow.web.limits import BodySizeLimitMiddleware
 from townflow.web.openapi import install_openapi
 from townflow.web.security import SecurityHeadersMiddleware, WebSettings
 from townflow.web.sessions import LoginRateLimiter, SessionStore
@@ -58,16 +61,21 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     app.state.settings = settings
     app.state.sessions = SessionStore(ttl_seconds=settings.session_ttl_seconds)
     app.state.login_limiter = LoginRateLimiter(
-        max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+        max_failures=settings.login_max_failures,
+        window_seconds=settings.login_window_seconds,
+        max_failures_per_address=settings.login_max_failures_per_address,
     )
     _end_sessions_on_password_change(site, app.state.sessions)
     install_error_handlers(app)
     app.add_middleware(UnexpectedErrorMiddleware)  # inner: its 500 answers get the headers below
+    app.add_middleware(ApiV2Middleware)  # /api/v2/... answered by the v1 routes, in v2's shape
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)  # outermost
     app.include_router(api_auth.router)
     app.include_router(api_methods.router)
     app.include_router(api_monitoring.router)  # townflow.api.followups, request/confirm_handover
     app.include_router(api_resource.router)
+    app.include_router(api_reports.router)
     if pages:
         _install_pages(app)
     install_openapi(app)

@@ -67,9 +67,33 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from townflow.demodata.standard import load_demo
 
+    if getattr(args, "profile", "standard") == "seed":
+        return run_seed_demo(args)
     site = open_site(args.site, args.project)
     try:
         report = load_demo(site, households_per_village=args.households, out=sys.stdout)
+    finally:
+        site.close()
+    print(report)
+    return 0
+
+
+def run_seed_demo(args: argparse.Namespace) -> int:
+    """`townflow demo --profile seed`: the site runs on a settable clock while history is replayed."""
+    from datetime import datetime
+
+    from townflow.demodata.seed import load_seed
+    from townflow.runtime.clock import SteppingClock
+    from townflow.runtime.site import Site
+    from townflow.spec.commands import load_project_or_report
+
+    project = load_project_or_report(args.project)
+    if project is None:
+        return 1
+    clock = SteppingClock(datetime.now())
+    site = Site.open(args.site, project, now=clock)
+    try:
+        report = load_seed(site, clock, out=sys.stdout)
     finally:
         site.close()
     print(report)
@@ -103,4 +127,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser("demo", help="load demo users, households and applications (idempotent)")
     demo.add_argument("--site", required=True, help="site folder (created if missing)")
     demo.add_argument("--households", type=int, default=4, help="households per village (default 4)")
+    demo.add_argument(
+        "--profile",
+        choices=["standard", "seed"],
+        default="standard",
+        help="standard: applications in every workflow state; seed: the campaign report's township "
+        "(five years of households, births and granted benefits at the seed's figures)",
+    )
     demo.set_defaults(func=run_demo)

@@ -24,6 +24,7 @@ from frappe.utils import getdate, nowdate
 
 from care_for_girls.townflow_ext import spec
 from townflow.rules import campaign as rules
+from townflow.rules import pregnancy as pregnancy_rules
 
 CERTIFICATE = "Termination Certificate Application"
 REPORT = "Termination Report"
@@ -117,7 +118,8 @@ def on_submit(doc) -> None:
     for effect in effects:
         if effect.name and _has(effect.doctype, effect.field):
             frappe.db.set_value(effect.doctype, effect.name, effect.field, effect.value)
-    if certificate is not None and any(e.doctype == CERTIFICATE for e in effects):
+    used = certificate is not None and any(e.doctype == CERTIFICATE for e in effects)
+    if used and pregnancy_rules.moves_to_used(certificate):
         from care_for_girls.townflow_ext import api
 
         api.system_move(frappe.get_doc(CERTIFICATE, certificate["name"]), USED_STATE, USED_ACTION)

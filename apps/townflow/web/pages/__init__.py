@@ -7,6 +7,7 @@
     /app/<doctype>/<name>/action         approve / reject / return / withdraw / delegate / comment
     /inbox, /inbox/bulk                  to do / done / CC / overdue, bulk action
     /print/<doctype>/<name>              certificate / approval notice
+    /app/dashboard, /app/query-report/<report>   campaign dashboard, reports, Excel/CSV export
     /followups, /followups/<record>/visit   due pregnancy visits, the visit form with signature
     /migrants/...                        handover within the township (转出/转入), liaison letter
     /roster                              women of child-bearing age per village, completeness
@@ -27,6 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from townflow.web.pages import (
     actions,
     admin,
+    eligibility,
     files,
     followups,
     form_rules,
@@ -36,6 +38,7 @@ from townflow.web.pages import (
     login,
     migrants,
     printing,
+    reports,
     roster,
 )
 from townflow.web.pages.common import STATIC_DIR
@@ -53,8 +56,10 @@ def install(app: FastAPI) -> None:
         admin,
         files,
         form_rules,
+        eligibility,
         printing,
         actions,
+        reports,
         lists,
         forms,
     ):

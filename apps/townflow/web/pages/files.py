@@ -59,6 +59,9 @@ async def upload(request: Request, session: SessionDep) -> JSONResponse:
     return JSONResponse({"message": {"file_url": await call(store), "file_name": name}})
 
 
+INLINE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf")
+
+
 @router.get("/files/{dt}/{name}/{fieldname}")
 async def download(request: Request, dt: str, name: str, fieldname: str, session: SessionDep) -> Any:
     """The file an Attach field of a readable document points to; anything else is not found."""
@@ -72,7 +75,11 @@ async def download(request: Request, dt: str, name: str, fieldname: str, session
         return private_file(session.site, value)
 
     path = await call(locate)
-    return FileResponse(path, filename=path.name)
+    # ?inline=1 previews an image or a PDF in the page (issue 18); anything else is downloaded
+    inline = request.query_params.get("inline") == "1" and path.suffix.lower() in INLINE_SUFFIXES
+    return FileResponse(
+        path, filename=path.name, content_disposition_type="inline" if inline else "attachment"
+    )
 
 
 def private_file(site: Any, value: Any) -> Path:

@@ -111,11 +111,11 @@ def test_an_overdue_step_is_reminded_then_escalated_once(wsite, world, wclock):
     app = world.certificate_application(EAST)
     act(wsite, "clerk.east", app, "Submit")
     wclock.advance(hours=47)
-    assert wsite.tick(wclock.now) == {"reminded": 0, "escalated": 0, "expired": 0}
+    assert wsite.tick(wclock.now) == {"reminded": 0, "escalated": 0, "expired": 0, "conversions": 0}
     assert workflow.inbox(wsite.session("head.east"), "todo")["counts"]["overdue"] == 0
     wclock.advance(hours=2)
-    assert wsite.tick(wclock.now) == {"reminded": 1, "escalated": 1, "expired": 0}
-    assert wsite.tick(wclock.now) == {"reminded": 0, "escalated": 0, "expired": 0}
+    assert wsite.tick(wclock.now) == {"reminded": 1, "escalated": 1, "expired": 0, "conversions": 0}
+    assert wsite.tick(wclock.now) == {"reminded": 0, "escalated": 0, "expired": 0, "conversions": 0}
     head_inbox = workflow.inbox(wsite.session("head.east"), "overdue")
     assert [i["reference_name"] for i in head_inbox["items"]] == [app["name"]]
     escalated = workflow.inbox(wsite.session("tclerk"), "todo")

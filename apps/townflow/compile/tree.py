@@ -26,6 +26,7 @@ from townflow.compile.fixtures import (
 from townflow.compile.frappe_format import as_json, scrub
 from townflow.compile.masked import with_companions
 from townflow.compile.translations import zh_csv
+from townflow.rules.benefits import MEMBER_DOCTYPES
 from townflow.spec.models import DocType
 
 APP = t.APP_NAME
@@ -103,6 +104,9 @@ def _doc_events(project: Any) -> dict[str, dict[str, str]]:
         if name in project.workflows or dt.is_submittable:
             for event in ("on_update", "on_submit", "on_cancel", "on_update_after_submit"):
                 handlers[event] = f"{EXT}.events.on_change"
+        if name in MEMBER_DOCTYPES:  # its household's derived values follow its members
+            handlers["on_update"] = f"{EXT}.events.on_change"
+            handlers["on_trash"] = f"{EXT}.events.on_trash"
         events[name] = handlers
     return events
 

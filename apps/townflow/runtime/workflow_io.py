@@ -284,7 +284,7 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
     wf = loaded.workflow
     roles = step_rules.step_roles(wf, state)
     step = step_rules.step_of(wf, state)
-    due = step_rules.due_at(step, datetime.fromisoformat(at)) if step.due_hours else None
+    due = step_rules.due_at(step, datetime.fromisoformat(at), session.site.settings(), row)
     stamps = {"creation": at, "modified": at, "step_id": step_id}
     if state == step_rules.applicant_state(wf) and row.get("owner"):
         owner_ctx = user_context(session, row["owner"])

@@ -351,6 +351,12 @@ class Step(Model):
     mode: Literal["any", "all"] = "any"
     assignee_role: str | None = None
     due_hours: Annotated[int, Field(gt=0)] | None = None
+    #: a Campaign Settings Int field whose value (hours) is this step's time limit; it wins over
+    #: `due_hours` (the fallback when the setting is empty), so an administrator changes the limit
+    due_hours_setting: str | None = None
+    #: a Date field of the document: the step is due at the end of that day (a rectification
+    #: deadline); wins over both when the document has a value
+    due_date_field: str | None = None
     on_overdue: list[OverdueAction] = Field(default_factory=list)
     escalate_to: str | None = None
     allow_return: bool = True
@@ -361,8 +367,8 @@ class Step(Model):
     def _escalation(self) -> Step:
         if "escalate" in self.on_overdue and not self.escalate_to:
             raise ValueError("on_overdue escalate needs escalate_to (a role)")
-        if self.on_overdue and self.due_hours is None:
-            raise ValueError("on_overdue needs due_hours")
+        if self.on_overdue and self.due_hours is None and not (self.due_hours_setting or self.due_date_field):
+            raise ValueError("on_overdue needs due_hours, due_hours_setting or due_date_field")
         return self
 
 

@@ -39,7 +39,7 @@ def _has(doctype: str, fieldname: str) -> bool:
 def _approval_notice(doc, state: str) -> None:
     """An application entering its approved state gets its approval notice number: the year's
     highest number is read with a row lock, as for certificates, and the field is unique."""
-    rule = rules.notice_serial_rule(doc.doctype, state, doc.get("approval_notice_serial"))
+    rule = rules.notice_serial_rule(doc.doctype, state, doc.get(rules.APPROVAL_NOTICES[doc.doctype].field))
     if rule is None or not _has(doc.doctype, rule.field):
         return
     issued_on = getdate(nowdate())

@@ -16,7 +16,7 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime, nowdate
 
-from care_for_girls.townflow_ext import campaign, log, spec
+from care_for_girls.townflow_ext import benefits, campaign, log, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
 from townflow.rules import masking, steps, validators
@@ -43,7 +43,11 @@ def runtime_functions(current) -> dict[str, Any]:
     def _filters(doctype: str, filters: dict[str, Any]) -> dict[str, Any]:
         if spec.doctype(doctype) is None:
             frappe.throw(f"exists/count: unknown DocType {doctype}")
-        out = {k: (["in", v] if isinstance(v, list | tuple) else v) for k, v in filters.items()}
+        # a list is `in`, unless it is [operator, value] (as the embedded runtime reads filters)
+        out = {
+            k: (v if _is_operator_filter(v) else ["in", v]) if isinstance(v, list | tuple) else v
+            for k, v in filters.items()
+        }
         if current is not None and current.doctype == doctype and current.name:
             out["name"] = ["!=", current.name]
         return out
@@ -55,6 +59,15 @@ def runtime_functions(current) -> dict[str, Any]:
         return frappe.db.count(doctype, _filters(doctype, filters))
 
     return {"exists": exists, "count": count}
+
+
+FILTER_OPERATORS = frozenset(
+    {"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in", "is", "between"}
+)
+
+
+def _is_operator_filter(value) -> bool:
+    return len(value) == 2 and str(value[0]).lower() in FILTER_OPERATORS
 
 
 def _plain(doc) -> dict[str, Any]:
@@ -142,6 +155,7 @@ def validate(doc, method: str | None = None) -> None:
     dt = spec.doctype(doc.doctype)
     if dt is None:
         return
+    benefits.validate(doc)  # a household's derived values, before its rules read them
     errors = _field_errors(dt, doc)
     _fill_masked(dt, doc)
     for f in dt.fields:
@@ -172,6 +186,8 @@ def _guard_countersign(doc, old: str, new: str) -> None:
 
 
 def on_change(doc, method: str | None = None) -> None:
+    if method == "on_update":
+        benefits.member_saved(doc)  # a member added or changed: its household computed again
     if method == "on_submit":
         campaign.on_submit(doc)
     # Submitting runs on_update and then on_submit: handle the move once.
@@ -192,7 +208,12 @@ def on_change(doc, method: str | None = None) -> None:
             log.record(doc, action, kind, old, new, pending.get("comment"), timeline=not pending)
         log.assign_state(doc, workflow, new, moved=old is not None)
         campaign.entered(doc, new)
+        benefits.entered(doc, new)
 
 
 def before_submit(doc, method: str | None = None) -> None:
     campaign.before_submit(doc)
+
+
+def on_trash(doc, method: str | None = None) -> None:
+    benefits.member_removed(doc)

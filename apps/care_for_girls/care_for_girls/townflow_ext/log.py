@@ -264,7 +264,7 @@ def assign_state(doc, workflow: Workflow, state: str, moved: bool = True) -> Non
     if not moved and state == workflow.initial_state.state:
         return
     step = steps.step_of(workflow, state)
-    due = steps.due_at(step, now_datetime())
+    due = steps.due_at(step, now_datetime(), spec.settings(), doc.as_dict())
     roles = steps.step_roles(workflow, state)
     if state == steps.applicant_state(workflow):
         if doc.owner:

@@ -46,6 +46,10 @@ PEOPLE: dict[str, tuple[list[str], dict[str, list[str]]]] = {
     "finance": (["Finance Officer"], {"Department": ["财政所"]}),
     "civil": (["Civil Affairs Officer"], {"Department": ["民政办"]}),
     "education": (["Education Officer"], {"Department": ["教育办"]}),
+    "hr": (["Human Resources Officer"], {"Department": ["人社所"]}),
+    "commerce": (["Industry and Commerce Officer"], {"Department": ["工商所"]}),
+    "tax": (["Tax Officer"], {"Department": ["税务所"]}),
+    "fpo": (["Family Planning Officer"], {"Department": ["计生办"]}),
     "facility": (["Facility Officer"], {"Designated Facility": [FACILITY]}),
 }
 
@@ -119,12 +123,9 @@ class World:
 
     def child(self, household: dict, gender: str = "Female", **values) -> dict:
         """A daughter or son of the household's head."""
+        values = {"date_of_birth": "2016-04-01", **values}
         return self.person(
-            household,
-            gender=gender,
-            relationship="Daughter" if gender == "Female" else "Son",
-            date_of_birth="2016-04-01",
-            **values,
+            household, gender=gender, relationship="Daughter" if gender == "Female" else "Son", **values
         )
 
     def person(self, household: dict, **values) -> dict:

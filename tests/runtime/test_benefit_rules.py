@@ -247,3 +247,45 @@ def test_the_insured_child_must_be_the_households_only_child(wsite, world):
     assert refused.value.fields == ["insured_child"]
     clerk.save({**clerk.get("Person", child["name"]), "is_only_child": 1})
     assert clerk.insert(doc)["insured_child"] == child["name"]
+
+
+def test_the_applicant_must_belong_to_the_household(wsite, world):
+    household = world.household(EAST)
+    stranger = world.person(world.household(EAST, head_name="李四"), relationship="Head")
+    with pytest.raises(errors.ValidationError, match="must belong to the household") as refused:
+        wsite.session("clerk.east").insert(
+            {
+                "doctype": "Subsidy Application",
+                "household": household["name"],
+                "applicant": stranger["name"],
+                "benefit_kind": "One-time Reward",
+                "amount": 1000,
+                "one_girl_pledge": 1,
+                "pledge_signed_on": "2026-02-01",
+            }
+        )
+    assert "applicant" in refused.value.fields
+
+
+@pytest.mark.parametrize(
+    ("children", "entitled", "pledge"),
+    [(("Female", "Female"), 1, 1), (("Female",), 0, 1), (("Female",), 1, 0)],
+    ids=["two-girl household", "not entitled to a second child", "no pledge"],
+)
+def test_the_one_time_reward_is_for_one_girl_households_entitled_to_a_second_child_who_pledge(
+    wsite, world, children, entitled, pledge
+):
+    household = world.household(EAST, children=children, second_child_entitled=entitled)
+    head = world.person(household, relationship="Head")
+    with pytest.raises(errors.ValidationError, match="pledge to keep one girl"):
+        wsite.session("clerk.east").insert(
+            {
+                "doctype": "Subsidy Application",
+                "household": household["name"],
+                "applicant": head["name"],
+                "benefit_kind": "One-time Reward",
+                "amount": 1000,
+                "one_girl_pledge": pledge,
+                "pledge_signed_on": "2026-02-01",
+            }
+        )

@@ -42,6 +42,11 @@ def validate(doc) -> None:
     members = _members(doc.name) if doc.name and not doc.is_new() else []
     for field, value in rules.household_composition(members).items():
         doc.set(field, value)
+    before = None if doc.is_new() else doc.get_doc_before_save()
+    if before is not None:  # Frappe does not keep read-only fields on the server: the quota is the system's
+        for field in rules.QUOTA_FIELDS:
+            if _has(rules.HOUSEHOLD, field):
+                doc.set(field, before.get(field))
 
 
 def _recompute(household: str | None, leave_out: str | None = None) -> None:

@@ -35,13 +35,14 @@ def test_rules_sharing_a_when_each_report_at_the_next_step(wsite, world):
     act(wsite, "clerk.east", app, "Submit")
     # since the save: the policy amount changed, and the household got another reward approved
     admin = wsite.session("Administrator")
-    other = world.reward_application(admin.get("Household", app["household"]))
+    other = world.reward_application()  # another household's, moved to this one below
     settings = admin.get("Campaign Settings")
     admin.save({**settings, "one_time_reward_amount": 2000})
     with wsite.transaction():
         wsite.db.execute(
-            'UPDATE "tabSubsidy Application" SET workflow_state = ? WHERE name = ?',
-            ("Approved", other["name"]),
+            'UPDATE "tabSubsidy Application" SET workflow_state = ?, docstatus = 1, household = ? '
+            "WHERE name = ?",
+            ("Approved", app["household"], other["name"]),
         )
     with pytest.raises(errors.ValidationError) as refused:
         act(wsite, "head.east", app, "Verify")

@@ -46,6 +46,10 @@ PEOPLE: dict[str, tuple[list[str], dict[str, list[str]]]] = {
     "finance": (["Finance Officer"], {"Department": ["财政所"]}),
     "civil": (["Civil Affairs Officer"], {"Department": ["民政办"]}),
     "education": (["Education Officer"], {"Department": ["教育办"]}),
+    "hr": (["Human Resources Officer"], {"Department": ["人社所"]}),
+    "commerce": (["Industry and Commerce Officer"], {"Department": ["工商所"]}),
+    "tax": (["Tax Officer"], {"Department": ["税务所"]}),
+    "fpo": (["Family Planning Officer"], {"Department": ["计生办"]}),
     "facility": (["Facility Officer"], {"Designated Facility": [FACILITY]}),
 }
 
@@ -98,7 +102,9 @@ class World:
     def as_(self, user: str):
         return self.site.session(user)
 
-    def household(self, village: str = EAST, **values) -> dict:
+    def household(self, village: str = EAST, children: tuple[str, ...] = ("Female",), **values) -> dict:
+        """A household with its children registered (each a gender): its type, children and
+        daughters are computed from them (one daughter by default: a one-girl household)."""
         clerk = "clerk.east" if village == EAST else "clerk.west"
         doc = {
             "doctype": "Household",
@@ -106,15 +112,21 @@ class World:
             "head_name": "张建国",
             "residence_type": "Rural",
             "address": f"{village}一组",
-            "household_type": "One-girl",
-            "is_girl_household": 1,
-            "number_of_children": 1,
-            "number_of_daughters": 1,
             "second_child_entitled": 1,
             "income_status": "Normal",
             **values,
         }
-        return self.as_(clerk).insert(doc)
+        household = self.as_(clerk).insert(doc)
+        for n, gender in enumerate(children):
+            self.child(household, gender, full_name=f"张{'女' if gender == 'Female' else '子'}{n + 1}")
+        return self.as_(clerk).get("Household", household["name"])
+
+    def child(self, household: dict, gender: str = "Female", **values) -> dict:
+        """A daughter or son of the household's head."""
+        values = {"date_of_birth": "2016-04-01", **values}
+        return self.person(
+            household, gender=gender, relationship="Daughter" if gender == "Female" else "Son", **values
+        )
 
     def person(self, household: dict, **values) -> dict:
         clerk = "clerk.east" if household["village"] == EAST else "clerk.west"
@@ -179,7 +191,11 @@ class World:
         """Aid for a poor female university student, filed by the East clerk."""
         household = self.household(EAST)
         student = self.person(
-            household, full_name="张小红", gender=gender, relationship="Daughter", date_of_birth="2006-09-01"
+            household,
+            full_name="张小红",
+            gender=gender,
+            relationship="Daughter" if gender == "Female" else "Son",
+            date_of_birth="2006-09-01",
         )
         return self.as_("clerk.east").insert(
             {

@@ -132,7 +132,7 @@ CASES = [
         W,
         ("step: {assignee_role: Approver}", "step: {assignee_role: Approver, on_overdue: [remind]}"),
         "workflows/application.yaml:8:49",
-        "on_overdue needs due_hours or due_days",
+        "on_overdue needs due_hours, due_days, due_hours_setting or due_date_field",
         "[remind]",
     ),
     # --- DocTypes across the project

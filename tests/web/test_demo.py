@@ -30,6 +30,9 @@ APPROVING_ROLES = {
     "Health Officer",
     "Finance Officer",
     "Human Resources Officer",
+    "Industry and Commerce Officer",
+    "Tax Officer",
+    "Family Planning Officer",
     "Facility Officer",
 }
 

@@ -27,6 +27,7 @@ from townflow.compile.frappe_format import as_json, scrub
 from townflow.compile.masked import with_companions
 from townflow.compile.reports import dashboard_files, report_translations
 from townflow.compile.translations import zh_csv
+from townflow.rules.benefits import MEMBER_DOCTYPES
 from townflow.rules.monitoring import DOCTYPE as MONITORED_DOCTYPE
 from townflow.spec.models import DocType
 
@@ -115,6 +116,9 @@ def _doc_events(project: Any) -> dict[str, dict[str, str | list[str]]]:
             # pregnancy monitoring: the schedule fields on save, due visits closed when recorded
             handlers["validate"] = [handlers["validate"], f"{EXT}.monitoring.validate"]
             handlers["on_update"] = f"{EXT}.monitoring.on_update"
+        if name in MEMBER_DOCTYPES:  # its household's derived values follow its members
+            handlers["on_update"] = f"{EXT}.events.on_change"
+            handlers["on_trash"] = f"{EXT}.events.on_trash"
         events[name] = handlers
     # townflow.rules.pregnancy: a termination drug dispensed under a certificate uses it.
     if "Drug Dispensing Record" in events:

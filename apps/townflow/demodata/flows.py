@@ -34,6 +34,8 @@ class Flow:
     before: dict[int, Callable[[Any, str, Any], None]] = field(default_factory=dict)
     #: days the site's clock is set back while the flow runs (a certificate issued long ago)
     days_ago: int = 0
+    #: what the clerk records on the registries before filing (a girl's dropping out)
+    prepare: Callable[[Any, dict[str, Any]], None] | None = None
 
 
 def _head(h: dict[str, Any]) -> str:
@@ -96,6 +98,13 @@ FEE_WAIVER = _subsidy(
     treatment_fees=900,
 )
 
+# benefits in kind (amount 0): priorities of industry & commerce and tax, the free health check
+MARKET_STALL = _subsidy(
+    "Industry and Commerce Priority", 0, business_name="农家早餐铺", priority_item="Market Stall"
+)
+TAX_REDUCTION = _subsidy("Tax Reduction Priority", 0, business_name="农家早餐铺", tax_item="个体工商户增值税")
+HEALTH_CHECK = _subsidy("Free Health Check", 0, benefit_year=TODAY.year)
+
 
 def _disburse(session: Any, name: str, ctx: Any) -> None:
     doc = session.get(SUBSIDY, name)
@@ -146,6 +155,20 @@ SUBSIDY_FLOWS = [
         before={5: _disburse},
     ),
     Flow(SUBSIDY, "Rejected", FEE_WAIVER, [*FILE, ("head", "Reject", "就诊票据不全，请补充后重新提交")]),
+    Flow(SUBSIDY, "Pending Industry and Commerce Review", MARKET_STALL, FORWARDED),
+    Flow(SUBSIDY, "Pending Tax Review", TAX_REDUCTION, FORWARDED),
+    Flow(SUBSIDY, "Pending Family Planning Office Review", HEALTH_CHECK, FORWARDED),
+    Flow(
+        SUBSIDY,
+        "Granted",
+        HEALTH_CHECK,
+        [
+            *FORWARDED,
+            ("fpo@demo", "Approve", None),
+            ("approver@demo", "Issue Notice", None),
+            ("finance@demo", "Confirm Granted", None),
+        ],
+    ),
 ]
 
 # -- Student Aid Application -----------------------------------------------------------------
@@ -198,6 +221,12 @@ def _record_payment(session: Any, name: str, ctx: Any) -> None:
     session.save({**doc, "paid_on": TODAY.isoformat(), "payment_reference": f"ZX-PAY-{name}"})
 
 
+def _record_dropout(clerk: Any, h: dict[str, Any]) -> None:
+    """Dropout aid is for girls recorded as dropped out: the clerk records it on the person first."""
+    girl = clerk.get("Person", _daughter(h))
+    clerk.save({**girl, "dropped_out": 1, "dropped_out_on": "2025-03-01", "is_in_school": 0})
+
+
 def _record_enrolment(session: Any, name: str, ctx: Any) -> None:
     doc = session.get(STUDENT_AID, name)
     session.save({**doc, "enrolled_on": TODAY.isoformat()})
@@ -206,9 +235,9 @@ def _record_enrolment(session: Any, name: str, ctx: Any) -> None:
 STUDENT_AID_FLOWS = [
     Flow(STUDENT_AID, "Draft", BONUS, [], _one_girl),
     Flow(STUDENT_AID, "Pending Village Verification", UNIVERSITY, FILE),
-    Flow(STUDENT_AID, "Pending Township Review", DROPOUT, VERIFIED),
+    Flow(STUDENT_AID, "Pending Township Review", DROPOUT, VERIFIED, prepare=_record_dropout),
     Flow(STUDENT_AID, "Pending Education Review", UNIVERSITY, FORWARDED),
-    Flow(STUDENT_AID, "Approved", DROPOUT, AID_DONE),
+    Flow(STUDENT_AID, "Approved", DROPOUT, AID_DONE, prepare=_record_dropout),
     Flow(
         STUDENT_AID,
         "Paid",
@@ -222,6 +251,7 @@ STUDENT_AID_FLOWS = [
         DROPOUT,
         [*AID_DONE, ("education@demo", "Confirm Enrolment", None)],
         before={4: _record_enrolment},
+        prepare=_record_dropout,
     ),
     Flow(STUDENT_AID, "Rejected", UNIVERSITY, [*FILE, ("head", "Reject", "录取通知书复印件不清晰")]),
 ]
@@ -329,6 +359,8 @@ def _actor(step_actor: str, village_number: int) -> str:
 def run_flow(ctx: Any, flow: Flow, village_number: int, household: dict[str, Any]) -> str:
     """File the application as the village clerk and take every step as its approver."""
     clerk = ctx.session(_actor("clerk", village_number))
+    if flow.prepare is not None:
+        flow.prepare(clerk, household)
     values = flow.fields(household)
     if flow.doctype == CERTIFICATE:
         values["pregnancy_record"] = _pregnancy(clerk, household, values["gestational_weeks"])

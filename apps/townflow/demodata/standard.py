@@ -78,6 +78,9 @@ def demo_users(villages: list[str], staffed: int = STAFFED_VILLAGES) -> list[Dem
         DemoUser("health@demo", "卫生办专员", ("Health Officer",), (("Department", "卫生办"),)),
         DemoUser("finance@demo", "财政所专员", ("Finance Officer",), (("Department", "财政所"),)),
         DemoUser("hr@demo", "人社所专员", ("Human Resources Officer",), (("Department", "人社所"),)),
+        DemoUser("ic@demo", "工商所专员", ("Industry and Commerce Officer",), (("Department", "工商所"),)),
+        DemoUser("tax@demo", "税务所专员", ("Tax Officer",), (("Department", "税务所"),)),
+        DemoUser("fpo@demo", "计生办专员", ("Family Planning Officer",), (("Department", "计生办"),)),
         DemoUser(
             "facility@demo",
             "卫生院妇产科",
@@ -121,10 +124,6 @@ def _household_fields(village: str, members: list[dict[str, Any]], index: int) -
         "residence_type": "Rural",
         "address": f"{village}{index + 1}号",
         "phone": members[0]["mobile"],
-        "household_type": "One-girl" if one_girl else "Two-girl",
-        "is_girl_household": 1,
-        "number_of_children": daughters,
-        "number_of_daughters": daughters,
         "second_child_entitled": 1 if one_girl else 0,
         "income_status": "Low-income" if index % 2 else "Normal",
     }
@@ -153,10 +152,12 @@ def ensure_registries(ctx: DemoContext, per_village: int) -> int:
             members = [p.as_fields() for p in household.members]
             row = existing.get(household.head_name)
             if row is None:
+                one_girl = sum(1 for m in members if m["relationship"] == "Daughter") == 1
                 with ctx.site.transaction():
+                    # the type, children and daughters are computed from the members registered
                     row = admin.insert(_household_fields(village, members, index))
                     for member in members:
-                        if row["household_type"] == "One-girl" and member["relationship"] == "Daughter":
+                        if one_girl and member["relationship"] == "Daughter":
                             member["is_only_child"] = 1
                         member["marital_status"] = (
                             "Married" if member["relationship"] in ("Head", "Spouse") else None

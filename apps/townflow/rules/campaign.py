@@ -130,6 +130,8 @@ class NoticeSerialRule:
 APPROVAL_NOTICES: dict[str, NoticeSerialRule] = {
     "Subsidy Application": NoticeSerialRule(state="Approved", prefix="BZTZ"),
     "Student Aid Application": NoticeSerialRule(state="Approved", prefix="ZXTZ"),
+    # 生育服务证: numbered by the township when it approves (its validity: townflow.rules.benefits)
+    "Birth Service Certificate": NoticeSerialRule(state="Issued", prefix="SYZ", field="certificate_no"),
 }
 
 

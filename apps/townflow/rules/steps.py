@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from townflow.rules import workdays
@@ -321,12 +321,46 @@ def resolve_approvers(
 # --- due times, CC ------------------------------------------------------------------------
 
 
-def due_at(step: Step, entered_at: datetime) -> datetime | None:
-    """When a step entered at `entered_at` is due: `due_hours` on, or `due_days` calendar or
-    working days on (townflow.rules.workdays); None when the step has no time limit."""
-    if step.due_days:
+#: the Campaign Settings field giving the time limit of a step whose own setting is empty
+DEFAULT_DUE_SETTING = "default_step_due_hours"
+
+
+def _positive(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def step_due_hours(step: Step, settings: Mapping[str, Any] | None = None) -> float | None:
+    """A step's time limit in hours: its Campaign Settings field (`due_hours_setting`) when that
+    holds a value, else its own `due_hours`, else — for a step that names a setting — the
+    settings' default step time limit. None: the step has no time limit."""
+    settings = settings or {}
+    if step.due_hours_setting:
+        hours = _positive(settings.get(step.due_hours_setting)) or step.due_hours
+        return hours or _positive(settings.get(DEFAULT_DUE_SETTING))
+    return step.due_hours
+
+
+def due_at(
+    step: Step,
+    entered_at: datetime,
+    settings: Mapping[str, Any] | None = None,
+    doc: Mapping[str, Any] | None = None,
+) -> datetime | None:
+    """When a step entered at `entered_at` is due: the end of the day in its `due_date_field` (a
+    rectification deadline) when the document has one, else `due_days` calendar or working days
+    on, else after its time limit in hours (its Campaign Settings field, or `due_hours`); None
+    when the step has no time limit."""
+    if step.due_date_field and doc is not None and doc.get(step.due_date_field):
+        day = date.fromisoformat(str(doc[step.due_date_field])[:10])
+        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=entered_at.tzinfo)
+    if step.due_days:  # calendar or working days (townflow.rules.workdays)
         return workdays.due_from(entered_at, step.due_days, step.due_day_kind)
-    return entered_at + timedelta(hours=step.due_hours) if step.due_hours else None
+    hours = step_due_hours(step, settings)
+    return entered_at + timedelta(hours=hours) if hours else None
 
 
 def overdue_actions(step: Step, due: datetime | None, now: datetime, done: Iterable[str]) -> list[str]:

@@ -51,7 +51,7 @@ def _approval_notice(session, loaded, target: str, at: str) -> dict[str, Any]:
     """An application entering its approved state gets its approval notice number (gap-free per
     DocType and year, from the series' counter row, as for certificates)."""
     doctype = loaded.meta.name
-    rule = rules.notice_serial_rule(doctype, target, loaded.row.get("approval_notice_serial"))
+    rule = rules.notice_serial_rule(doctype, target, loaded.row.get(rules.APPROVAL_NOTICES[doctype].field))
     if rule is None or rule.field not in loaded.meta.column_set:
         return {}
     issued_on = date.fromisoformat(at[:10])
@@ -122,6 +122,9 @@ def expired_certificates(site, today: date) -> list[str]:
 
 def register(site) -> None:
     """Wire the campaign hooks into a site (called by townflow.runtime.workflow_hooks)."""
+    from townflow.runtime import benefits
+
+    benefits.register(site)
     if site.metas.exists(REPORT):
         site.hooks.register(REPORT, "before_submit", before_report_submit)
         site.hooks.register(REPORT, "on_submit", on_report_submit)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from townflow.rules import steps as step_rules
-from townflow.runtime import campaign, monitoring, workflow_io
+from townflow.runtime import benefits, campaign, monitoring, workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.runtime.system_doctypes import ADMINISTRATOR
 from townflow.runtime.workflow_store import ACTION
@@ -40,7 +40,7 @@ def run(site, now: datetime | None = None) -> dict[str, int]:
     """Take every overdue action due at `now` and expire certificates; returns what was done."""
     session = SystemSession(site, now or datetime.now())
     stamp = workflow_io.now(session)
-    done = {"reminded": 0, "escalated": 0, "expired": 0}
+    done = {"reminded": 0, "escalated": 0, "expired": 0, "conversions": 0}
     with site.db.transaction():
         rows = site.db.fetchall(
             f"SELECT * FROM {ACTION} WHERE kind = 'todo' AND status = 'Open' AND due_at <= ? ORDER BY name",
@@ -54,6 +54,7 @@ def run(site, now: datetime | None = None) -> dict[str, int]:
             done["reminded"] += "remind" in taken
             done["escalated"] += "escalate" in taken
         done["expired"] = _expire_certificates(session, stamp)
+        done["conversions"] = benefits.open_conversions(session, session.now().date())
     # pregnancy monitoring: visits and checks due, outcomes overdue, escalation to the township
     for key, value in monitoring.sync(site, session.now()).items():
         done[f"visits_{key}"] = value

@@ -24,7 +24,7 @@ from townflow.rules.workflow import (
     state_field_updates,
     state_row,
 )
-from townflow.runtime import campaign, workflow_io
+from townflow.runtime import benefits, campaign, workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.runtime.durable import durable
 from townflow.runtime.errors import ValidationError
@@ -275,8 +275,13 @@ def _move(
     except WorkflowRuleError as error:
         raise fail(error) from None
     at = workflow_io.now(session)
-    updates = {**state_field_updates(wf, next_state), **campaign.entering(session, loaded, target, at)}
+    updates = {
+        **state_field_updates(wf, next_state),
+        **campaign.entering(session, loaded, target, at),
+        **benefits.entering(session, loaded, target, at),
+    }
     shown = workflow_io.write(session, loaded, updates, operation)
+    benefits.after_move(session, loaded, target, at)
     stored = loaded.stored
     role = transition.allowed if transition else workflow_io.acting_role(session, wf, from_state)
     step_id = store.log(

@@ -284,7 +284,7 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
     wf = loaded.workflow
     roles = step_rules.step_roles(wf, state)
     step = step_rules.step_of(wf, state)
-    due = step_rules.due_at(step, datetime.fromisoformat(at))
+    due = step_rules.due_at(step, datetime.fromisoformat(at), session.site.settings(), row)
     stamps = {"creation": at, "modified": at, "step_id": step_id}
     if not step_rules.waits_on_someone(wf, state):
         targets = []  # Rejected, Approved...: no to-do (a CC still goes out)

@@ -355,6 +355,12 @@ class Step(Model):
     #: (Chinese public holidays and 调休 make-up days: townflow.rules.workdays)
     due_days: Annotated[int, Field(gt=0)] | None = None
     due_day_kind: Literal["calendar", "working"] = "calendar"
+    #: a Campaign Settings Int field whose value (hours) is this step's time limit; it wins over
+    #: `due_hours` (the fallback when the setting is empty), so an administrator changes the limit
+    due_hours_setting: str | None = None
+    #: a Date field of the document: the step is due at the end of that day (a rectification
+    #: deadline); wins over both when the document has a value
+    due_date_field: str | None = None
     on_overdue: list[OverdueAction] = Field(default_factory=list)
     escalate_to: str | None = None
     allow_return: bool = True
@@ -367,8 +373,13 @@ class Step(Model):
             raise ValueError("on_overdue escalate needs escalate_to (a role)")
         if self.due_hours is not None and self.due_days is not None:
             raise ValueError("give due_hours or due_days, not both")
-        if self.on_overdue and self.due_hours is None and self.due_days is None:
-            raise ValueError("on_overdue needs due_hours or due_days")
+        if (
+            self.on_overdue
+            and self.due_hours is None
+            and self.due_days is None
+            and not (self.due_hours_setting or self.due_date_field)
+        ):
+            raise ValueError("on_overdue needs due_hours, due_days, due_hours_setting or due_date_field")
         return self
 
 

@@ -104,6 +104,7 @@ def _check_states(c: Checker, wf: Workflow, where: Where, doctype) -> dict[str, 
             c.role(where, (*at, "step", "escalate_to"), s.step.escalate_to, "escalate_to role")
             for n, role in enumerate(s.step.cc):
                 c.role(where, (*at, "step", "cc", n), role, "cc role")
+            _check_step_due(c, s.step, where, (*at, "step"), doctype)
     if wf.states[0].doc_status != 0:
         c.add(
             where,
@@ -208,3 +209,29 @@ def check_state_restricted_permissions(c: Checker, doctype, where: Where) -> Non
             if state not in names:
                 hint = _close(state, names)
                 c.add(where, (*at, n), f"{state!r} is not a state of workflow {wf.workflow_name}{hint}")
+
+
+SETTINGS_DOCTYPE = "Campaign Settings"
+HOUR_TYPES = frozenset({"Int", "Float"})
+
+
+def _check_step_due(c: Checker, step, where: Where, at: tuple, doctype) -> None:
+    """A step's time limit setting names a number field of Campaign Settings; its due date field
+    a Date field of the document."""
+    if step.due_hours_setting:
+        settings = c.project.doctypes.get(SETTINGS_DOCTYPE)
+        found = settings.field(step.due_hours_setting) if settings is not None else None
+        if found is None or found.fieldtype not in HOUR_TYPES:
+            c.add(
+                where,
+                (*at, "due_hours_setting"),
+                f"{step.due_hours_setting!r} is not an Int or Float field of {SETTINGS_DOCTYPE}",
+            )
+    if step.due_date_field and doctype is not None:
+        found = doctype.field(step.due_date_field)
+        if found is None or found.fieldtype not in ("Date", "Datetime"):
+            c.add(
+                where,
+                (*at, "due_date_field"),
+                f"{step.due_date_field!r} is not a Date field of {doctype.name}",
+            )

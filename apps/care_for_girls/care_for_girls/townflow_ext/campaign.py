@@ -62,7 +62,7 @@ def next_serial_sequence(doctype: str, field: str, prefix: str) -> int:
 def _approval_notice(doc, state: str) -> None:
     """An application entering its approved state gets its approval notice number, from the
     series' counter row as for certificates; the field is unique."""
-    rule = rules.notice_serial_rule(doc.doctype, state, doc.get("approval_notice_serial"))
+    rule = rules.notice_serial_rule(doc.doctype, state, doc.get(rules.APPROVAL_NOTICES[doc.doctype].field))
     if rule is None or not _has(doc.doctype, rule.field):
         return
     issued_on = getdate(nowdate())

@@ -19,7 +19,7 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime, nowdate
 
-from care_for_girls.townflow_ext import campaign, log, pregnancy, spec
+from care_for_girls.townflow_ext import benefits, campaign, log, pregnancy, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
 from townflow.rules import derived, identity, masking, steps, validators
@@ -76,6 +76,15 @@ def runtime_functions(current) -> dict[str, Any]:
         return frappe.db.count(doctype, _filters(doctype, filters))
 
     return {"exists": exists, "count": count}
+
+
+FILTER_OPERATORS = frozenset(
+    {"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in", "is", "between"}
+)
+
+
+def _is_operator_filter(value) -> bool:
+    return len(value) == 2 and str(value[0]).lower() in FILTER_OPERATORS
 
 
 def _plain(doc) -> dict[str, Any]:
@@ -228,6 +237,7 @@ def validate(doc, method: str | None = None) -> None:
     if dt is None:
         return
     _drop_user_system_values(dt, doc)
+    benefits.validate(doc)  # a household's derived values, before its rules read them
     errors = _field_errors(dt, doc)
     _fill_masked(dt, doc)
     parent = None
@@ -279,6 +289,8 @@ def _guard_countersign(doc, old: str, new: str) -> None:
 
 
 def on_change(doc, method: str | None = None) -> None:
+    if method == "on_update":
+        benefits.member_saved(doc)  # a member added or changed: its household computed again
     if method == "on_submit":
         campaign.on_submit(doc)
         pregnancy.on_submit(doc)
@@ -300,7 +312,12 @@ def on_change(doc, method: str | None = None) -> None:
             log.record(doc, action, kind, old, new, pending.get("comment"), timeline=not pending)
         log.assign_state(doc, workflow, new, moved=old is not None)
         campaign.entered(doc, new)
+        benefits.entered(doc, new)
 
 
 def before_submit(doc, method: str | None = None) -> None:
     campaign.before_submit(doc)
+
+
+def on_trash(doc, method: str | None = None) -> None:
+    benefits.member_removed(doc)

@@ -274,7 +274,7 @@ def assign_state(doc, workflow: Workflow, state: str, moved: bool = True) -> Non
 def _open_step_tasks(doc, workflow: Workflow, state: str) -> None:
     """The tasks of a state that waits on someone (townflow.rules.steps.waits_on_someone)."""
     step = steps.step_of(workflow, state)
-    due = steps.due_at(step, now_datetime())
+    due = steps.due_at(step, now_datetime(), spec.settings(), doc.as_dict())
     roles = steps.step_roles(workflow, state)
     if state == steps.applicant_state(workflow):
         if doc.owner:

@@ -46,7 +46,12 @@ def _escalate(doc, task, role: str) -> None:
 
 
 def daily() -> None:
-    """Issued certificates nobody used expire the day after their validity ends."""
+    """Issued certificates nobody used expire the day after their validity ends; insured only
+    children who reached the conversion age get their conversion task."""
+    from care_for_girls.townflow_ext import benefits
+
+    benefits.open_conversions()
+    frappe.db.commit()
     workflow = spec.workflow(campaign.CERTIFICATE)
     if workflow is None or workflow.state(campaign.EXPIRED_STATE) is None:
         return

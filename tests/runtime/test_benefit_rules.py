@@ -277,7 +277,10 @@ def test_the_one_time_reward_is_for_one_girl_households_entitled_to_a_second_chi
 ):
     household = world.household(EAST, children=children, second_child_entitled=entitled)
     head = world.person(household, relationship="Head")
-    with pytest.raises(errors.ValidationError, match="pledge to keep one girl"):
+    with pytest.raises(
+        errors.ValidationError,
+        match="one-girl household, Entitled to a Second Child ticked on the household, and the pledge",
+    ):
         wsite.session("clerk.east").insert(
             {
                 "doctype": "Subsidy Application",

@@ -358,6 +358,9 @@ class Step(Model):
     #: a Campaign Settings Int field whose value (hours) is this step's time limit; it wins over
     #: `due_hours` (the fallback when the setting is empty), so an administrator changes the limit
     due_hours_setting: str | None = None
+    #: a Campaign Settings Int field whose value (days, counted as `due_day_kind`) is this step's
+    #: time limit; it wins over `due_days` (the fallback when the setting is empty)
+    due_days_setting: str | None = None
     #: a Date field of the document: the step is due at the end of that day (a rectification
     #: deadline); wins over both when the document has a value
     due_date_field: str | None = None
@@ -377,7 +380,7 @@ class Step(Model):
             self.on_overdue
             and self.due_hours is None
             and self.due_days is None
-            and not (self.due_hours_setting or self.due_date_field)
+            and not (self.due_hours_setting or self.due_days_setting or self.due_date_field)
         ):
             raise ValueError("on_overdue needs due_hours, due_days, due_hours_setting or due_date_field")
         return self

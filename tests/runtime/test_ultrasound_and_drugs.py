@@ -118,10 +118,12 @@ def test_dispensing_under_a_valid_certificate_marks_it_used(wsite, world, wclock
     used = wsite.session(ADMIN).get(cert["doctype"], cert["name"])
     assert (used["workflow_state"], used["certificate_status"]) == ("Used", "Used")
     assert (used["drug_dispensing"], used["used_on"]) == (done["name"], "2026-03-04")
-    # the same certificate cannot cover a second dispensing
-    with pytest.raises(errors.ValidationError) as refused:
-        dispensing(wsite, cert["person"], certificate=cert["name"], prescription_no="CF-0002")
-    assert refused.value.fields == ["termination_certificate"]
+    # the second drug of the same course (misoprostol after mifepristone) is dispensed under it too
+    second = dispensing(
+        wsite, cert["person"], drug="Misoprostol", certificate=cert["name"], prescription_no="CF-0002"
+    )
+    assert wsite.session(ADMIN).get(cert["doctype"], cert["name"])["drug_dispensing"] == done["name"]
+    assert second["termination_certificate"] == cert["name"]
     # the record itself can still be corrected
     facility = wsite.session("facility")
     fresh = facility.get("Drug Dispensing Record", done["name"])
@@ -150,6 +152,12 @@ def test_the_termination_report_after_the_drugs_is_covered_by_the_same_certifica
     assert (done["certificate_check"], done["birth_quota_suspended"]) == ("Valid Certificate", 0)
     stored = wsite.session(ADMIN).get(cert["doctype"], cert["name"])
     assert stored["termination_report"] == done["name"]
+    # once the termination is reported, the certificate covers no more drugs
+    with pytest.raises(errors.ValidationError) as refused:
+        dispensing(
+            wsite, cert["person"], drug="Misoprostol", certificate=cert["name"], prescription_no="CF-0009"
+        )
+    assert refused.value.fields == ["termination_certificate"]
 
 
 def test_a_certificate_of_another_woman_or_facility_or_not_yet_issued_is_refused(wsite, world):

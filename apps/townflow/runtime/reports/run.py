@@ -154,7 +154,7 @@ class ReportRun:
                             f"报表依据的字段 {column} 您无权查看",
                         )
 
-    def where(self, source: ReportSource) -> tuple[str, list]:
+    def where(self, source: ReportSource, alias: str = "") -> tuple[str, list]:
         """The records of `source` this user may read and report on (and export, for a file):
         the list's own condition, one per right, AND-ed (identical ones once)."""
         if self.session.ignore_permissions:
@@ -162,7 +162,7 @@ class ReportRun:
         meta = self.site.metas.get(source.doctype)
         parts: list[tuple[str, list]] = []
         for ptype in ("read", *self.rights):
-            sql, params = self.site.perms.where(meta, self.session.ctx, ptype)
+            sql, params = self.site.perms.where(meta, self.session.ctx, ptype, alias=alias)
             if (sql, list(params)) not in parts:
                 parts.append((sql, list(params)))
         if len(parts) == 1:

@@ -13,7 +13,9 @@ and counted inside SQLite instead of in Python:
 
 Spec strings (states, roles, actions) are written into the SQL as quoted literals; they come
 from the checked spec, never from a request. The documents are joined as `d`, so the report's
-other columns and the permission condition read the document's own fields.
+other columns and the permission condition read the document's own fields: the documents the
+user may read drive the join (one probe of the log's reference index each), carrying the fields
+the report reads, and the window numbers each document's state changes.
 """
 
 from __future__ import annotations
@@ -59,26 +61,32 @@ def steps_from(run: ReportRun, source: ReportSource) -> tuple[str, list, dict[st
     ]
     state_field = quote(meta.workflow_state_field or workflow.workflow_state_field)
     has_department = "department" in meta.column_set
-    perm_sql, perm_params = run.where(source)
+    perm_sql, perm_params = run.where(source, alias="d.")
+    # the documents drive (one index probe of the log each), carrying the fields the report reads
+    fields = [f for f in run.needed_fields(source) if f not in STEP_COLUMNS]
+    carried = sorted(set(fields) - {"name"})
+    carry = "".join(f", d.{quote(f)} AS {quote(f)}" for f in carried)
+    department = ", d.department AS _dept" if has_department else ", NULL AS _dept"
     visits = (
-        f"SELECT l.reference_name AS _ref, l.to_state AS _step, l.creation AS _entered, "
+        f"SELECT d.name AS _ref, d.{state_field} AS _state{department}{carry}, "
+        f"l.to_state AS _step, l.creation AS _entered, "
         f"LEAD(l.creation) OVER w AS _next_at, LEAD(l.kind) OVER w AS _next_kind, "
         f"LEAD(l.action) OVER w AS _next_action, LEAD(l.to_state) OVER w AS _next_state "
-        f"FROM {LOG} AS l WHERE l.reference_doctype = ? AND l.kind IN {STATE_CHANGES} "
-        f"AND l.reference_name IN (SELECT name FROM {meta.table} WHERE {perm_sql}) "
+        f"FROM {meta.table} AS d JOIN {LOG} AS l ON l.reference_doctype = ? AND l.reference_name = d.name "
+        f"AND l.kind IN {STATE_CHANGES} WHERE {perm_sql} "
         f"WINDOW w AS (PARTITION BY l.reference_name ORDER BY l.name)"
     )
     steps = ", ".join(literal(s) for s in roles)
-    from_sql = f"({visits}) AS v JOIN {meta.table} AS d ON d.name = v._ref AND v._step IN ({steps})"
+    from_sql = f"(SELECT * FROM ({visits}) WHERE _step IN ({steps})) AS v"
     role = _case("v._step", roles)
-    is_open = f"(v._next_at IS NULL AND d.{state_field} = v._step)"
+    is_open = "(v._next_at IS NULL AND v._state = v._step)"
     closed = "(v._next_at IS NOT NULL)"
     now = literal(run.now)
     if has_department and department_roles:
         dept_roles = ", ".join(literal(r) for r in department_roles)
         office = (
-            f"CASE WHEN ({role}) IN ({dept_roles}) AND COALESCE(d.department, '') != '' "
-            f"THEN d.department ELSE {role} END"
+            f"CASE WHEN ({role}) IN ({dept_roles}) AND COALESCE(v._dept, '') != '' "
+            f"THEN v._dept ELSE {role} END"
         )
     else:
         office = role
@@ -88,7 +96,7 @@ def steps_from(run: ReportRun, source: ReportSource) -> tuple[str, list, dict[st
         f"(v._step || char(31) || v._next_action || char(31) || v._next_state) IN ({reject_keys}))"
     )
     due = (
-        f"(SELECT MIN(a.due_at) FROM {ACTION} AS a WHERE a.reference_name = d.name "
+        f"(SELECT MIN(a.due_at) FROM {ACTION} AS a WHERE a.reference_name = v._ref "
         f"AND a.reference_doctype = {literal(source.doctype)} AND a.kind = 'todo' AND a.status = 'Open')"
     )
     columns = {
@@ -111,8 +119,7 @@ def steps_from(run: ReportRun, source: ReportSource) -> tuple[str, list, dict[st
         "is_returned": f"CAST(({closed} AND v._next_kind = 'return') AS INTEGER)",
         "is_rejected": f"CAST({rejected} AS INTEGER)",
     }
-    assert set(columns) == set(STEP_COLUMNS)
-    return from_sql, [source.doctype, *perm_params], columns
+    return from_sql, [source.doctype, *perm_params], columns | {f"doc:{f}": f"v.{quote(f)}" for f in carried}
 
 
 def steps_lookup(run: ReportRun, source: ReportSource, columns: dict[str, str]):
@@ -127,10 +134,12 @@ def steps_lookup(run: ReportRun, source: ReportSource, columns: dict[str, str]):
         fieldname = source.field_for(column)
         if fieldname in columns:
             return columns[fieldname], STEP_COLUMNS[fieldname]
-        if fieldname not in meta.column_set:
+        if fieldname == "name":
+            return "v._ref", "Data"
+        if f"doc:{fieldname}" not in columns:  # a field the run did not carry: read through rows
             return None
         f = meta.get_field(fieldname)
         fieldtype = f.fieldtype if f is not None else ("Int" if fieldname in ("docstatus", "idx") else "Data")
-        return f"d.{quote(fieldname)}", fieldtype
+        return columns[f"doc:{fieldname}"], fieldtype
 
     return lookup

@@ -185,8 +185,9 @@ def dashboard_chart_docs(dashboard: Dashboard) -> list[dict[str, Any]]:
             "filters_json": json.dumps(filters, sort_keys=True, ensure_ascii=False),
             "is_public": 1,
             # Not standard: Frappe 15 refuses to save a standard chart outside developer mode
-            # (DashboardChart.validate: "Cannot edit Standard charts"), and fixtures are saved on
-            # every install and migrate, so install-app failed on a production site.
+            # (DashboardChart.validate: "Cannot edit Standard charts"); install-app failed on a
+            # production site when the charts were fixtures. Synced from the module folder they
+            # are imported without validation, but an admin's later save validates too.
             "is_standard": 0,
             "module": dashboard.module,
             "report_name": chart.report,

@@ -10,8 +10,9 @@ it replaces the rows it wrote before). `measure` logs in as the loader's users (
 a village head, a township approver) and prints p50/p95 in ms of: the clerk's scoped list of 20
 (plain, with a state filter, newest first), the clerk's scoped count and the approver's
 township-wide count (frappe.client.get_count), and townflow.api.inbox to do / done for the head
-and the approver; the embedded runtime's inbox and counts on a site seeded to --embedded-size
-(benchmarks.seeding, in process) are printed beside them. docs/frappe.md holds the figures.
+and the approver, beside `ping` (what any request costs on that bench at that moment: the
+baseline, measured in the same run); the embedded runtime's inbox and counts on a site seeded to
+--embedded-size (benchmarks.seeding, in process) are printed beside them. docs/frappe.md holds the figures.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def frappe_calls(url: str, repeats: int) -> list[tuple[str, tuple[float, float]]
     count = "/api/method/frappe.client.get_count"
     inbox = "/api/method/townflow.api.inbox"
     cases = [
+        ("baseline: ping (Frappe's own cost of a request)", clerk, "/api/method/ping", {}),
         ("clerk: list of 20, scoped", clerk, listing, {"fields": fields}),
         (
             "clerk: list of 20, state filter",

@@ -69,21 +69,27 @@ def test_every_report_is_a_standard_script_report(app):
             assert f'fieldtype: "{f.fieldtype}"' in js
 
 
-def test_number_cards_and_charts_are_report_fixtures_frappe_can_load(app):
+def _standard_docs(files, kind):
+    pattern = re.compile(rf"^{MODULE}/{kind}/([a-z0-9_]+)/\1\.json$")
+    return [json.loads(content) for path, content in files.items() if pattern.match(path)]
+
+
+def test_number_cards_and_charts_are_standard_documents_migrate_syncs(app):
     project, files = app
-    cards = _json(files, f"{APP}/fixtures/number_card.json")
-    charts = _json(files, f"{APP}/fixtures/dashboard_chart.json")
+    cards = _standard_docs(files, "number_card")
+    charts = _standard_docs(files, "dashboard_chart")
     assert {c["name"] for c in cards} == set(project.number_cards)
     assert {c["name"] for c in charts} == set(project.charts)
     for card in cards:
-        _check_doc("Number Card", card)
+        _check_doc("Number Card", card, EXPORT_KEYS)
         spec = project.number_cards[card["name"]]
         # Frappe's validate(): a Report card needs report_name, report_field and function
         assert card["type"] == "Report" and card["report_name"] and card["report_field"] and card["function"]
+        assert card["is_standard"] == 1 and card["module"] in files[f"{APP}/modules.txt"].decode()
         assert project.reports[card["report_name"]].measure(card["report_field"]) is not None
         assert json.loads(card["filters_json"]) == {**spec.filters, TOTALS_ONLY: 1}
     for chart in charts:
-        _check_doc("Dashboard Chart", {k: v for k, v in chart.items() if k != "y_axis"})
+        _check_doc("Dashboard Chart", {k: v for k, v in chart.items() if k != "y_axis"}, EXPORT_KEYS)
         for row in chart["y_axis"]:
             _check_doc("Dashboard Chart Field", row)
         spec = project.charts[chart["name"]]
@@ -92,11 +98,13 @@ def test_number_cards_and_charts_are_report_fixtures_frappe_can_load(app):
             1,
             spec.report,
         )
+        assert [row["y_field"] for row in chart["y_axis"]] == spec.measures
         filters = json.loads(chart["filters_json"])
         assert filters["group_by"] == spec.group_by and filters.get(LAST_GROUPS) == spec.last
         assert project.reports[spec.report].dimension(spec.group_by) is not None
-    hooks = files[f"{APP}/hooks.py"].decode()
-    assert '"dt": "Number Card"' in hooks and '"dt": "Dashboard Chart"' in hooks
+    # not fixtures: sync_fixtures validates, and DashboardChart.validate refuses a standard chart
+    # outside developer mode; sync_dashboards imports module folders as standard documents
+    assert not any(p.startswith(f"{APP}/fixtures/") and ("number_card" in p or "chart" in p) for p in files)
 
 
 def test_the_workspace_links_forms_reports_cards_and_charts(app):

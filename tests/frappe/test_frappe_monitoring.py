@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from frappe_support import run_bench, todo_names
 
+from townflow.client import errors
 from townflow.rules import monitoring as rules
 
 pytestmark = pytest.mark.frappe
@@ -86,3 +87,50 @@ def test_the_daily_run_opens_due_visits_scoped_and_identical_to_the_pure_rules(a
                 "outcome_reason": "测试数据",
             }
         )
+
+
+def test_a_handover_moves_the_person_and_her_records_to_the_receiving_village(admin, users, org):
+    clerk_a, clerk_b = users["clerk_a"], users["clerk_b"]
+    home_a = clerk_a.insert(
+        {
+            "doctype": "Household",
+            "village": org["a"],
+            "head_name": "转出户",
+            "residence_type": "Rural",
+            "address": "一组",
+            "household_type": "One-girl",
+            "income_status": "Normal",
+        }
+    )
+    home_b = clerk_b.insert(
+        {
+            "doctype": "Household",
+            "village": org["b"],
+            "head_name": "转入户",
+            "residence_type": "Rural",
+            "address": "二组",
+            "household_type": "One-girl",
+            "income_status": "Normal",
+        }
+    )
+    mother = clerk_a.insert(
+        {
+            "doctype": "Person",
+            "household": home_a["name"],
+            "village": org["a"],
+            "full_name": "转移测试",
+            "gender": "Female",
+            "date_of_birth": "1994-02-01",
+            "relationship": "Head",
+        }
+    )
+    filed = clerk_a.call(
+        "townflow.api.request_handover", person=mother["name"], to_household=home_b["name"], reason="迁居"
+    )
+    assert filed["name"] in todo_names(clerk_b, "Migrant Handover")
+    with pytest.raises((errors.PermissionError, errors.DoesNotExistError)):  # only the receiver confirms
+        clerk_a.call("townflow.api.confirm_handover", name=filed["name"])
+    done = clerk_b.call("townflow.api.confirm_handover", name=filed["name"])
+    assert done["status"] == "Confirmed"
+    assert clerk_b.get_doc("Person", mother["name"])["village"] == org["b"]
+    assert not clerk_a.get_list("Person", filters={"name": mother["name"]})

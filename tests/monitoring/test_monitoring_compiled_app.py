@@ -81,6 +81,7 @@ def ext(monkeypatch, wsite):
     module.get_all = fake.get_all
     module.get_doc = fake.get_doc
     module._dict = Row
+    module.whitelist = lambda **_: lambda fn: fn
     module.db = types.SimpleNamespace(
         set_value=fake.set_value, exists=lambda *a, **k: False, commit=lambda: None
     )

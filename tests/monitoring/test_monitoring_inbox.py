@@ -78,6 +78,12 @@ def test_a_pregnancy_past_its_expected_date_without_an_outcome_is_work_until_it_
     outcome = [row for row in followups(wsite, "clerk.east") if row[1] == "Outcome Overdue"]
     assert outcome == [(record["name"], "Outcome Overdue", "2026-09-21")]
     assert monitoring.overdue_list(wsite, date(2026, 9, 28), [record["name"]])[-1]["kind"] == "outcome"
+    # escalated to the township, whose clerk may not read the expected date: no date on it
+    wclock.advance(days=10)  # 2026-10-08
+    wsite.tick(wclock.now)
+    township = inbox.inbox(wsite.session("tclerk"), tab="todo", doctype="Pregnancy Record")["items"]
+    outcome = [i for i in township if i["workflow_state"] == "Outcome Overdue"]
+    assert [(i["reference_name"], i["due_at"]) for i in outcome] == [(record["name"], None)]
     doc = clerk.get("Pregnancy Record", record["name"])
     doc.update(outcome="Live Birth", outcome_date="2026-09-20", newborn_sex="Female")
     clerk.save(doc)

@@ -174,3 +174,35 @@ def test_village_completeness_report_counts_contraception_overdue_and_unsigned_v
     assert (row["women_cba"], row["women_contraception"]) == (3, 1)
     assert round(row["contraception_share"], 1) == 33.3
     assert (row["visits_overdue"], row["unsigned_visits"]) == (1, 1)
+
+
+def test_the_rest_methods_list_due_visits_and_hand_a_person_over(app, wsite, wclock, world):
+    mother = world.person(world.household())
+    record = world.pregnancy(mother)
+    wsite.tick(wclock.now)
+    east, west = login(app, "clerk.east"), login(app, "clerk.west")
+    due = east.get("/api/method/townflow.api.followups").json()["message"]
+    assert [(r["record"], r["kind"], r["due"], r["escalated"]) for r in due] == [
+        (record["name"], "visit", "2026-02-09", False)
+    ]
+    assert west.get("/api/method/townflow.api.followups").json()["message"] == []
+
+    west_home = world.household("西关村")
+    token = {"X-Frappe-CSRF-Token": csrf(east.get("/app").text)}
+    filed = east.post(
+        "/api/method/townflow.api.request_handover",
+        data={"person": mother["name"], "to_household": west_home["name"], "reason": "迁居"},
+        headers=token,
+    )
+    assert filed.status_code == 200, filed.text
+    name = filed.json()["message"]["name"]
+    refused = east.post("/api/method/townflow.api.confirm_handover", data={"name": name}, headers=token)
+    assert refused.status_code == 404  # the sending village cannot even read it
+    west_token = {"X-Frappe-CSRF-Token": csrf(west.get("/app").text)}
+    missing = west.post("/api/method/townflow.api.confirm_handover", data={}, headers=west_token)
+    assert missing.status_code == 417 and "name" in missing.text
+    done = west.post("/api/method/townflow.api.confirm_handover", data={"name": name}, headers=west_token)
+    assert done.status_code == 200 and done.json()["message"]["status"] == "Confirmed"
+    moved = west.get("/api/method/townflow.api.followups").json()["message"]
+    assert [r["record"] for r in moved] == [record["name"]]
+    assert east.get("/api/method/townflow.api.followups").json()["message"] == []

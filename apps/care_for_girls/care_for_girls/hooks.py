@@ -188,27 +188,6 @@ fixtures = [
             ],
         ],
     },
-    {
-        "dt": "Number Card",
-        "filters": [
-            [
-                "name",
-                "in",
-                [
-                    "Sex Ratio at Birth",
-                    "Two-Girl Household Share",
-                    "Benefit Households",
-                    "Benefit Amount",
-                    "Work Overdue",
-                    "Certificates Issued",
-                ],
-            ],
-        ],
-    },
-    {
-        "dt": "Dashboard Chart",
-        "filters": [["name", "in", ["Monthly Births", "Monthly Sex Ratio", "Monthly Benefits"]]],
-    },
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
@@ -304,6 +283,9 @@ override_whitelisted_methods = {
     "frappe.model.workflow.apply_workflow": "care_for_girls.townflow_ext.api.apply_workflow",
     "frappe.model.workflow.bulk_workflow_approval": "care_for_girls.townflow_ext.api.bulk_workflow_approval",
     "frappe.client.get_count": "care_for_girls.townflow_ext.api.get_count",
+    "townflow.api.followups": "care_for_girls.townflow_ext.monitoring.followups",
+    "townflow.api.request_handover": "care_for_girls.townflow_ext.migrants.request_handover",
+    "townflow.api.confirm_handover": "care_for_girls.townflow_ext.migrants.confirm_handover",
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a

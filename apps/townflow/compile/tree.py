@@ -34,6 +34,12 @@ APP = t.APP_NAME
 EXT = f"{APP}.{t.EXT_PACKAGE}"
 #: townflow.api.* names the embedded runtime answers (townflow.web.api_methods) -> this app's function.
 API_METHODS = ("inbox", "return_to", "withdraw", "delegate", "comment", "timeline", "bulk_apply")
+#: Pregnancy monitoring and migrants (townflow.web.api_monitoring in the embedded runtime).
+MONITORING_METHODS = {
+    "townflow.api.followups": f"{EXT}.monitoring.followups",
+    "townflow.api.request_handover": f"{EXT}.migrants.request_handover",
+    "townflow.api.confirm_handover": f"{EXT}.migrants.confirm_handover",
+}
 #: Frappe's own methods the app wraps (hooks override_whitelisted_methods).
 FRAPPE_OVERRIDES = {
     "frappe.model.workflow.apply_workflow": f"{EXT}.api.apply_workflow",
@@ -172,11 +178,10 @@ def build_files(project: Any) -> dict[str, bytes]:
         files.update(_doctype_files(dt, project.workflows.get(dt.name)))
     fixture_files, fixture_hooks = _fixtures(project)
     files.update(fixture_files)
-    # Script Reports, the Workspace, and Number Card / Dashboard Chart fixtures (compile.reports)
-    report_files, report_hooks = dashboard_files(project, _module_dir)
-    files.update(report_files)
-    fixture_hooks = fixture_hooks + report_hooks
+    # Script Reports, Number Cards, Dashboard Charts and the Workspace (compile.reports)
+    files.update(dashboard_files(project, _module_dir))
     overrides = {f"townflow.api.{m}": f"{EXT}.api.{m}" for m in API_METHODS} | FRAPPE_OVERRIDES
+    overrides |= MONITORING_METHODS
     files[f"{APP}/hooks.py"] = t.hooks_py(
         fixture_hooks, _doc_events(project), overrides, _state_restricted(project)
     )

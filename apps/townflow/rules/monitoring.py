@@ -115,6 +115,16 @@ class WorkItem:
     def days_overdue(self, today: date) -> int:
         return max(0, (today - self.due).days)
 
+    @property
+    def escalation_due(self) -> date | None:
+        """The due date the township's escalated copy shows. None for a missing outcome: its due
+        date is the expected delivery date plus grace, and the expected date is a sensitive field
+        the township clerk may not read (permlevel 1); the escalation says only that it is overdue."""
+        return None if self.kind == OUTCOME else self.due
+
+    def escalation_note(self, today: date) -> str:
+        return "outcome overdue" if self.kind == OUTCOME else f"{self.days_overdue(today)} days overdue"
+
 
 #: a Date field as stored (ISO text, date or datetime), or None when empty: the campaign rules' parser
 as_date = campaign_rules._as_date

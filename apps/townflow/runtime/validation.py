@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from townflow.expr import ExprError
 from townflow.rules import validators
+from townflow.rules.derived import derived_values
 from townflow.rules.messages import fill_message
 from townflow.runtime import expressions
 from townflow.runtime.db import quote
@@ -173,6 +174,10 @@ class Validator:
         for tf in meta.table_fields if only is None else ():
             for i, row in enumerate(doc.get(tf.fieldname) or [], start=1):
                 self.coerce_doc(self.site.metas.get(tf.options), row, f"{tf.fieldname}[{i}].")
+        if not prefix and only is None:  # flags that follow from other fields (计生女孩户), before any check
+            for field, value in derived_values(meta.name, doc).items():
+                if meta.get_field(field) is not None:
+                    doc[field] = value
 
     def fetch_from(self, meta: Meta, doc: dict, *, child: bool = False) -> None:
         """Fill `fetch_from: link.field` values from the linked record. No field permission is

@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from townflow.web import api_auth, api_methods, api_reports, api_resource, storage_errors
+from townflow.web import api_auth, api_methods, api_monitoring, api_reports, api_resource, storage_errors
 from townflow.web.api_v2 import ApiV2Middleware
 from townflow.web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from townflow.web.jsonutil import FrappeJSONResponse
@@ -74,6 +74,7 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)  # outermost
     app.include_router(api_auth.router)
     app.include_router(api_methods.router)
+    app.include_router(api_monitoring.router)  # townflow.api.followups, request/confirm_handover
     app.include_router(api_resource.router)
     app.include_router(api_reports.router)
     if pages:

@@ -153,7 +153,8 @@ def _reconcile(record: dict, items: list, tasks: list[dict], today: date, done: 
                 frappe.db.set_value(log.TASK, clerk.name, changes, update_modified=True)
         escalated = next((t for t in tasks if t.state == state and t.source == "escalate"), None)
         if item.escalated(today) and escalated is None:
-            log.add_task(ref, None, state, log.APPROVAL, due, role=rules.ESCALATE_ROLE, source="escalate")
+            shown = _due(item.escalation_due) if item.escalation_due else None  # no sensitive date
+            log.add_task(ref, None, state, log.APPROVAL, shown, role=rules.ESCALATE_ROLE, source="escalate")
             if clerk is not None:
                 frappe.db.set_value(log.TASK, clerk.name, "escalated", 1)
             done["escalated"] += 1
@@ -176,3 +177,26 @@ def validate(doc, method=None) -> None:
     for fieldname, value in values.items():
         if doc.meta.has_field(fieldname):
             doc.set(fieldname, value)
+
+
+@frappe.whitelist()
+def followups() -> list[dict[str, Any]]:
+    """townflow.api.followups: the visits, checks and outcomes due that wait on the user (the
+    inbox's tasks: same scope and read check), soonest first, as the embedded runtime lists them."""
+    from care_for_girls.townflow_ext import inbox
+
+    # one row per document (the inbox's page): a record due for a visit and a check lists one of them
+    rows = [r for r in inbox.page("todo", DOCTYPE, 0, 500) if r.get("workflow_state") in rules.STATE_KIND]
+    found = [
+        {
+            "record": r.reference_name,
+            "kind": rules.STATE_KIND[r.workflow_state],
+            "state": r.workflow_state,
+            "title": r.get("title"),
+            "due": frappe.utils.getdate(r.due).isoformat() if r.get("due") else None,
+            "escalated": r.get("source") == "escalate",
+            "role": r.get("role"),
+        }
+        for r in rows
+    ]
+    return sorted(found, key=lambda r: (r["due"] or "", r["record"], r["kind"]))

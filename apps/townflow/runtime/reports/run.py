@@ -67,8 +67,12 @@ class ReportRun:
     #: numbers the TEMP tables of runs (per connection, dropped at the end of each run)
     _temp_serial = 0
 
-    def __init__(self, session, report: Report, values: Mapping[str, Any], *, lang: str = "zh"):
+    def __init__(
+        self, session, report: Report, values: Mapping[str, Any], *, lang: str = "zh", output: str = "report"
+    ):
         self.session = session
+        #: "report" to show the figures; "export" for a file, which needs DocPerm export as well
+        self.rights = ("report",) if output == "report" else ("report", output)
         self.site = session.site
         self.report = report
         self.values = dict(values)
@@ -82,8 +86,10 @@ class ReportRun:
         if not self.sources:
             doctypes = ", ".join(s.doctype for s in report.sources)
             session.site.audit.record_denial(session.user, "Report", report.report_name, "report")
+            what = "export" if "export" in self.rights else "get a report on"
             raise PermissionError(
-                f"You don't have permission to get a report on: {doctypes}", f"没有 {doctypes} 的报表权限"
+                f"You don't have permission to {what}: {doctypes}",
+                f"没有 {doctypes} 的{'导出' if 'export' in self.rights else '报表'}权限",
             )
         now = self.site.now()
         self.today = now.date().isoformat()
@@ -103,9 +109,13 @@ class ReportRun:
     # -- permission ------------------------------------------------------------------------
 
     def _may_report(self, source: ReportSource) -> bool:
+        """DocPerm `report` (and `export` for a file) on the source: the runtime's output check."""
         if self.session.ignore_permissions:
             return True
-        return self.site.perms.has(self.site.metas.get(source.doctype), self.session.ctx, "report")
+        meta = self.site.metas.get(source.doctype)
+        return all(
+            self.site.perms.output_allowed(self.site.db, meta, self.session.ctx, r) for r in self.rights
+        )
 
     def readable(self, source: ReportSource, column: str) -> bool:
         if column == SOURCE_COLUMN or self.session.ignore_permissions:
@@ -145,15 +155,19 @@ class ReportRun:
                         )
 
     def where(self, source: ReportSource) -> tuple[str, list]:
-        """The records of `source` this user may report on and read (the list's own condition)."""
+        """The records of `source` this user may read and report on (and export, for a file):
+        the list's own condition, one per right, AND-ed (identical ones once)."""
         if self.session.ignore_permissions:
             return "1=1", []
         meta = self.site.metas.get(source.doctype)
-        report_sql, report_params = self.site.perms.where(meta, self.session.ctx, "report")
-        read_sql, read_params = self.site.perms.where(meta, self.session.ctx, "read")
-        if read_sql == report_sql and read_params == report_params:
-            return report_sql, list(report_params)
-        return f"({report_sql}) AND ({read_sql})", [*report_params, *read_params]
+        parts: list[tuple[str, list]] = []
+        for ptype in ("read", *self.rights):
+            sql, params = self.site.perms.where(meta, self.session.ctx, ptype)
+            if (sql, list(params)) not in parts:
+                parts.append((sql, list(params)))
+        if len(parts) == 1:
+            return parts[0]
+        return " AND ".join(f"({sql})" for sql, _ in parts), [p for _, ps in parts for p in ps]
 
     # -- SQL pieces ------------------------------------------------------------------------
 

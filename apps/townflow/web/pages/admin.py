@@ -28,6 +28,7 @@ from townflow.web.pages.common import (
     render,
     slug,
 )
+from townflow.web.pages.condition_words import condition_words
 from townflow.web.pages.diagram import workflow_svg
 
 router = APIRouter(route_class=PageRoute)
@@ -466,6 +467,14 @@ async def workflow_diagram(request: Request, dt: str, session: SessionDep) -> HT
             {"doctype": d, "label": page.doctype_label(d), "slug": slug(d)}
             for d in sorted(page.site.project.workflows)
         ]
-        return render(page, "workflow.html", doctype=doctype, workflow=workflow, svg=svg, workflows=workflows)
+        return render(
+            page,
+            "workflow.html",
+            doctype=doctype,
+            workflow=workflow,
+            svg=svg,
+            workflows=workflows,
+            words=lambda source: condition_words(page.site, doctype, source, page.lang),
+        )
 
     return await call(build)

@@ -64,30 +64,31 @@ def due_items(session: Any, lang: str) -> list[dict[str, Any]]:
         else {}
     )
     today = today_of(session.site)
+    lang_key = "en" if lang == "en" else "zh"
     items = []
     for row in rows:
         record = records.get(row["reference_name"])
         if record is None:
             continue
-        due = rules.as_date(row["due_at"]) or today
+        due = rules.as_date(row["due_at"])  # none on an escalated missing outcome (a sensitive date)
         kind = rules.STATE_KIND[row["workflow_state"]]
-        group = "overdue" if due < today else ("today" if due == today else "upcoming")
+        group = "overdue" if due is None or due < today else ("today" if due == today else "upcoming")
         items.append(
             {
                 "record": record,
                 "kind": kind,
-                "kind_label": rules.KIND_LABEL[kind][lang if lang == "en" else "zh"],
+                "kind_label": rules.KIND_LABEL[kind][lang_key],
                 "due": due,
-                "due_text": rules.due_text(due, today, lang),
+                "due_text": rules.due_text(due, today, lang) if due else rules.KIND_LABEL[kind][lang_key],
                 "group": group,
                 "escalated": row.get("source") == "escalate",
                 "url": f"/followups/{quote(record['name'])}/visit?kind={kind}",
             }
         )
     unique: dict[tuple[str, str], dict] = {}
-    for item in sorted(items, key=lambda i: (i["due"], i["escalated"])):
+    for item in sorted(items, key=lambda i: (i["due"] or date.min, i["escalated"])):
         unique.setdefault((item["record"]["name"], item["kind"]), item)
-    return sorted(unique.values(), key=lambda i: (i["due"], i["record"]["name"]))
+    return sorted(unique.values(), key=lambda i: (i["due"] or date.min, i["record"]["name"]))
 
 
 @router.get("/followups", response_class=HTMLResponse)

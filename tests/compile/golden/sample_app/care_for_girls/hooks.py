@@ -28,8 +28,6 @@ fixtures = [
     {"dt": "Workflow Action Master", "filters": [["name", "in", ["Submit", "Approve", "Reject"]]]},
     {"dt": "Workflow", "filters": [["name", "in", ["Aid Request Approval"]]]},
     {"dt": "Village", "filters": [["name", "in", ["East", "West"]]]},
-    {"dt": "Number Card", "filters": [["name", "in", ["Aid Requests"]]]},
-    {"dt": "Dashboard Chart", "filters": [["name", "in", ["Monthly Aid"]]]},
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
@@ -70,6 +68,9 @@ override_whitelisted_methods = {
     "frappe.model.workflow.apply_workflow": "care_for_girls.townflow_ext.api.apply_workflow",
     "frappe.model.workflow.bulk_workflow_approval": "care_for_girls.townflow_ext.api.bulk_workflow_approval",
     "frappe.client.get_count": "care_for_girls.townflow_ext.api.get_count",
+    "townflow.api.followups": "care_for_girls.townflow_ext.monitoring.followups",
+    "townflow.api.request_handover": "care_for_girls.townflow_ext.migrants.request_handover",
+    "townflow.api.confirm_handover": "care_for_girls.townflow_ext.migrants.confirm_handover",
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a

@@ -6,9 +6,9 @@ It speaks only the REST contract both sites answer (docs/architecture.md, DESIGN
 (`townflow.client.errors`). Nothing here knows about townflow's DocTypes, so `townflow push/pull`
 and tests can point it at any site.
 
-Cookie sessions: after `login`, a site that hands out a CSRF token (the embedded runtime does, in
-the login answer) gets it back in `X-Frappe-CSRF-Token` on every change; real Frappe gives API
-logins no token and asks for none.
+Cookie sessions: after `login`, a site that hands out a CSRF token in the login answer gets it
+back in `X-Frappe-CSRF-Token` on every change; Frappe and the embedded runtime give API logins no
+token and ask for none until a token is handed to the session (a desk page, csrf_token call).
 """
 
 from __future__ import annotations

@@ -149,12 +149,22 @@ def install(monkeypatch, *, lang: str = "en", today: str = "2026-03-02") -> Modu
     workflow = ModuleType("frappe.model.workflow")
     workflow.WorkflowPermissionError = type("WorkflowPermissionError", (ValidationError,), {})
     workflow.WorkflowTransitionError = type("WorkflowTransitionError", (ValidationError,), {})
-    frappe.utils, frappe.model, model.workflow = utils, model, workflow
+    naming = ModuleType("frappe.model.naming")
+    series: dict[str, int] = {}
+
+    def getseries(key: str, digits: int) -> str:
+        series[key] = series.get(key, 0) + 1
+        return f"{series[key]:0{digits}d}"
+
+    naming.getseries = getseries
+    frappe.utils, frappe.model, model.workflow, model.naming = utils, model, workflow, naming
+    model.__path__ = []  # a package, so `from frappe.model.naming import ...` finds its submodules
     for name, module in {
         "frappe": frappe,
         "frappe.utils": utils,
         "frappe.model": model,
         "frappe.model.workflow": workflow,
+        "frappe.model.naming": naming,
     }.items():
         monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.syspath_prepend(str(APP_ROOT))

@@ -82,7 +82,7 @@ def build_campaign(world: World, clock) -> dict:
     aid = world.student_aid()
     walk(world.site, aid, STUDENT_TO_APPROVED)
     # step timings: app1 waits 10 h at the village head, 20 h at the township, then sits at the
-    # finance office past its 120 h; app2 waits 4 h, then 30 h before the township rejects it
+    # finance office past its five working days; app2 waits 4 h, then 30 h before the township rejects it
     app1, app2 = world.reward_application(), world.reward_application()
     act(world.site, "clerk.east", app1, "Submit")
     clock.advance(hours=10)
@@ -94,7 +94,7 @@ def build_campaign(world: World, clock) -> dict:
     act(world.site, "head.east", app2, "Verify")
     clock.advance(hours=30)
     act(world.site, "approver1", app2, "Reject", "材料不全")
-    clock.advance(hours=130)
+    clock.advance(hours=150)  # past the finance office's 5 working days, within the payment step's 240 h
     return {"reward": reward, "pending": pending, "aid": aid, "app1": app1, "app2": app2}
 
 

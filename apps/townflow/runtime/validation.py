@@ -65,6 +65,8 @@ def coerce(f: DocField, value):
         if number != int(number):
             raise _Bad("must be a whole number", "应为整数")
         number = int(number)
+        if not -(2**63) <= number <= 2**63 - 1:
+            raise _Bad("is too large", "数值过大")
         if t == "Check" and number not in (0, 1):
             raise _Bad("must be 0 or 1", "应为 0 或 1")
         return number

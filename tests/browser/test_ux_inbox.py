@@ -84,6 +84,7 @@ def test_bulk_and_one_click_actions_confirm_with_count_and_amount_then_say_who_i
     actor.goto("/inbox?sort=modified")
     for name in names:
         page.locator(f"input[name=doc][value='Subsidy Application::{name}']").check()
+    page.wait_for_function("() => document.querySelector('[data-selected-count]').textContent.includes('2')")
     assert "已选 2 项" in page.locator("[data-selected-count]").inner_text()
     actor.dialog_answer = False  # the first time the approver says no: nothing happens
     page.locator("[data-bulk-submit]").click()

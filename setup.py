@@ -11,11 +11,12 @@ setup(
     packages=["townflow"] + ["townflow." + p for p in find_packages("apps/townflow")],
     include_package_data=True,
     package_data={"townflow": ["web/templates/**/*", "web/static/**/*", "py.typed"]},
-    # The pure layer (spec, expr, rules) needs only these two, so a Frappe bench can install it.
-    install_requires=["pydantic>=2.7,<3", "PyYAML>=6"],
+    # The pure layer (spec, expr, rules) needs only the first two, so a Frappe bench can install it.
+    # push and pull (townflow.client, compile.sync) talk HTTP and edit YAML keeping its layout.
+    install_requires=["pydantic>=2.7,<3", "PyYAML>=6", "requests>=2.31", "ruamel.yaml>=0.18"],
     extras_require={
         # the embedded runtime (townflow.runtime): password hashing
-        "runtime": ["argon2-cffi>=23.1"],
+        "runtime": ["argon2-cffi>=23.1", "chinese-calendar>=1.9"],
         "web": [
             "fastapi>=0.110",
             "uvicorn>=0.29",
@@ -25,6 +26,9 @@ setup(
             "itsdangerous>=2.1",
             "requests>=2.31",
             "ruamel.yaml>=0.18",  # townflow pull: edits doctypes/*.yaml keeping comments and layout
+            # working days (public holidays, 调休 make-up days); townflow.rules.workdays imports it lazily
+            "chinese-calendar>=1.9",
+            "openpyxl>=3.1",  # report Export Excel (.xlsx)
         ],
         "test": [
             "pytest>=8",
@@ -35,6 +39,8 @@ setup(
             "ruff>=0.6",
             # Frappe v15's sandbox for workflow conditions; tests run generated conditions through it.
             "RestrictedPython~=7.0",
+            # tests/install builds townflow's wheel offline (setuptools < 70 needs it for bdist_wheel)
+            "wheel>=0.42",
         ],
     },
     entry_points={"console_scripts": ["townflow=townflow.cli:main"]},

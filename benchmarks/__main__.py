@@ -1,8 +1,8 @@
 """`python -m benchmarks --sizes 10000,100000,1000000` (what `make bench` runs): seeds a site per
 size, measures durable transitions (one thread; CPU and pages per transition; four threads each
 committing alone; four and eight threads through group commit), inbox latency and (when the data
-plane's bench_documents is present) lists with filters, each beside a baseline measured in the
-same process; prints a table.
+plane's bench_documents is present) lists with filters, and the campaign reports and dashboard
+(bench_reports), each beside a baseline measured in the same process; prints a table.
 docs/benchmarks.md has the figures and how to read them."""
 
 from __future__ import annotations
@@ -38,6 +38,13 @@ def _documents(size: int) -> list[dict]:
     return rows
 
 
+def _reports(size: int) -> list[dict]:
+    """The campaign reports and dashboard (benchmarks/bench_reports.py), on their own seeded site."""
+    from benchmarks import bench_reports
+
+    return bench_reports.run(size)
+
+
 def run_size(size: int, suites: set[str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -58,7 +65,8 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
                 rows += bench_workflow.thread_rows(size, alone, four, eight)
         finally:
             site.close()
-    return rows + (_documents(size) if "documents" in suites else [])
+    rows += _documents(size) if "documents" in suites else []
+    return rows + (_reports(size) if "reports" in suites else [])
 
 
 def table(rows: list[dict]) -> str:
@@ -74,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
     parser.add_argument(
         "--suites",
-        default="expressions,inbox,workflow,documents",
-        help="which to run (default: expressions,inbox,workflow,documents)",
+        default="expressions,inbox,workflow,documents,reports",
+        help="which to run (default: expressions,inbox,workflow,documents,reports)",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",")}

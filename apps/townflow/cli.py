@@ -17,6 +17,14 @@ COMMAND_MODULES = [
 ]
 
 
+#: Commands from these modules need an extra; without it they say which, in one line.
+EXTRA_OF_MODULE = {
+    "townflow.web.commands": "web",
+    "townflow.runtime.commands": "runtime",
+    "townflow.runtime.workflow_commands": "runtime",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="townflow", description="Low-code forms and approval workflows.")
     parser.add_argument("--project", default=".", help="folder holding doctypes/, workflows/, fixtures/")
@@ -28,7 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ModuleNotFoundError as exc:
+        extra = EXTRA_OF_MODULE.get(getattr(args.func, "__module__", ""))
+        if extra is None or not exc.name or exc.name.split(".")[0] == "townflow":
+            raise
+        print(
+            f"townflow {args.command} needs the '{extra}' extra (no module {exc.name!r}): "
+            f"pip install 'townflow[{extra}]'",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

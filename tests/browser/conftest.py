@@ -10,6 +10,7 @@ fonts-noto-cjk). Screenshots of the main pages go to test-output/screenshots/.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -26,6 +27,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 ADMIN_PASSWORD = "admin-browser-test"
 DEMO_PASSWORD = "demo"
+DESKTOP = {"width": 1360, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a phone held upright (iPhone 12-15 class)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -142,20 +145,36 @@ class Actor:
         self.shots = shots
         self.context = None
         self.page = None
+        self.dialogs: list[tuple[str, str]] = []  # (type, message) of every dialog the pages asked
+        self.dialog_answer = True  # confirmations are accepted unless a test says otherwise
 
-    def login(self, user: str, password: str = DEMO_PASSWORD, *, shot: str | None = None):
+    def _answer(self, dialog) -> None:
+        self.dialogs.append((dialog.type, dialog.message))
+        if self.dialog_answer:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    def login(
+        self, user: str, password: str = DEMO_PASSWORD, *, shot: str | None = None, phone: bool = False
+    ):
         if self.context is not None:
             self.context.close()
-        self.context = self.browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+        size = PHONE if phone else DESKTOP
+        self.context = self.browser.new_context(
+            viewport=size, locale="zh-CN", is_mobile=phone, has_touch=phone, device_scale_factor=1
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(15000)
+        self.page.on("dialog", self._answer)
         self.page.goto(f"{self.server.url}/login")
         self.page.fill("input[name=usr]", user)
         self.page.fill("input[name=pwd]", password)
         if shot:
             self.shot(shot)
         self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{self.server.url}/app")
+        # township roles land on the campaign dashboard, everyone else on the forms home
+        self.page.wait_for_url(re.compile(re.escape(self.server.url) + r"/app(/dashboard)?$"))
         return self.page
 
     def goto(self, path: str):

@@ -57,7 +57,7 @@ def _act_from_inbox(actor: Actor, name: str, action_label: str, shot: str | None
     item.wait_for()
     if shot:
         actor.shot(shot)
-    item.locator("textarea[name=comment]").fill("同意")
+    page.locator("#bulk-form textarea[name=comment]").fill("同意")  # one comment box for the page
     item.get_by_role("button", name=action_label, exact=True).click()
     page.wait_for_url(re.compile(r".*/inbox.*"))
     assert page.locator(f"li.inbox-item[data-name='{name}']").count() == 0
@@ -102,7 +102,7 @@ def test_subsidy_application_approved_through_the_inboxes(actor: Actor, live_ser
     page = actor.goto("/inbox")
     item = page.locator(f"li.inbox-item[data-name='{name}']")
     item.get_by_role("button", name="不予批准", exact=True).click()
-    assert item.locator("[data-comment-msg]").is_visible(), "a reject without a comment is stopped"
+    assert page.locator("#bulk-form [data-comment-msg]").is_visible(), "a reject without a comment is stopped"
     _act_from_inbox(actor, name, "审核通过", shot="05-inbox-village-head")
 
     # The township approver forwards it to the department for that kind of benefit (Health).

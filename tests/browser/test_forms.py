@@ -36,7 +36,7 @@ def test_child_rows_are_added_and_removed(actor: Actor, live_server: LiveServer)
     page.get_by_role("button", name="添加行").click()
     assert rows.count() == before + 1
     new_row = rows.nth(before)
-    new_row.locator("input[type=date]").first.fill("2026-11-26")
+    new_row.locator("input[data-date]").first.fill("2026/11/26")
     new_row.locator("select").first.select_option("Home Visit")
     new_row.locator("td[data-fieldname=visitor] input").fill("李四")
     new_row.locator("td[data-fieldname=findings] textarea").fill("孕情稳定")

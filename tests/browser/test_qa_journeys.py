@@ -206,7 +206,7 @@ def test_delegate_to_a_second_approver_made_on_the_admin_page(actor: Actor, live
     page = actor.login(deputy)
     actor.goto("/inbox")
     item = page.locator(f"li.inbox-item[data-name='{doc['name']}']")
-    item.locator("textarea[name=comment]").fill("同意")
+    page.locator("#bulk-form textarea[name=comment]").fill("同意")  # one comment box for the page
     item.get_by_role("button", name="审查通过并分送主管部门", exact=True).click()
     page.wait_for_url(re.compile(r".*/inbox.*"))
     state = _as(live_server, "Administrator").get_doc(doc["doctype"], doc["name"])["workflow_state"]
@@ -231,7 +231,7 @@ def test_two_leaders_countersign_and_the_certificate_prints_with_its_serial(
     page = actor.login(LEADER2)
     actor.goto("/inbox")
     item = page.locator(f"li.inbox-item[data-name='{doc['name']}']")
-    item.locator("textarea[name=comment]").fill("同意")
+    page.locator("#bulk-form textarea[name=comment]").fill("同意")  # one comment box for the page
     item.get_by_role("button", name="会签同意", exact=True).click()
     page.wait_for_url(re.compile(r".*/inbox.*"))
 

@@ -27,6 +27,18 @@ SOURCES = {
     "Workflow Action Master": "frappe/workflow/doctype/workflow_action_master/workflow_action_master.json",
     "Custom Field": "frappe/custom/doctype/custom_field/custom_field.json",
     "User Permission": "frappe/core/doctype/user_permission/user_permission.json",
+    "Report": "frappe/core/doctype/report/report.json",
+    "Report Filter": "frappe/core/doctype/report_filter/report_filter.json",
+    "Report Column": "frappe/core/doctype/report_column/report_column.json",
+    "Has Role": "frappe/core/doctype/has_role/has_role.json",
+    "Number Card": "frappe/desk/doctype/number_card/number_card.json",
+    "Dashboard Chart": "frappe/desk/doctype/dashboard_chart/dashboard_chart.json",
+    "Workspace": "frappe/desk/doctype/workspace/workspace.json",
+    "Workspace Link": "frappe/desk/doctype/workspace_link/workspace_link.json",
+    "Workspace Shortcut": "frappe/desk/doctype/workspace_shortcut/workspace_shortcut.json",
+    "Workspace Chart": "frappe/desk/doctype/workspace_chart/workspace_chart.json",
+    "Workspace Number Card": "frappe/desk/doctype/workspace_number_card/workspace_number_card.json",
+    "Dashboard Chart Field": "frappe/desk/doctype/dashboard_chart_field/dashboard_chart_field.json",
 }
 NO_VALUE = {"Section Break", "Column Break", "Tab Break", "HTML", "Button", "Heading", "Fold"}
 

@@ -1,6 +1,6 @@
 """What the compiled app does for sensitive fields and Campaign Settings, read from the generated
 tree of the repository's own spec: each masked field has a permlevel-0, read-only masked copy
-beside it (so a village clerk on Frappe sees `3701**********1234` rather than nothing), DocTypes
+beside it (so a village clerk on Frappe sees `******************` rather than nothing), DocTypes
 holding sensitive fields log views, the companions stay out of the bundled spec, and Campaign
 Settings are no fixture (a fixture is re-imported on every `bench migrate`)."""
 

@@ -75,7 +75,7 @@ def test_subsidy_application_village_township_department(admin, users, org, hous
     assert done["workflow_state"] == "Approved"
     assert done["docstatus"] == 1
     # 审批通知书: the notice gets its own number, the rule the embedded runtime applies.
-    assert re.fullmatch(rf"BZTZ-{date.today().year}-\d{{5}}", done["approval_notice_serial"])
+    assert re.fullmatch(rf"BZTZ-{date.today().year}-\d{{5,}}", done["approval_notice_serial"])
     history = users["approver"].timeline("Subsidy Application", app["name"])
     actions = [a["action"] for a in history["actions"]]
     assert actions == ["Submit", "Verify", "Forward", "Approve", "Issue Notice"]
@@ -116,7 +116,7 @@ def test_student_aid_withdraw_and_education_approval(admin, users, org, househol
     act(users["edu"], app, "Approve")
     approved = admin.get_doc("Student Aid Application", app["name"])
     assert approved["workflow_state"] == "Approved"
-    assert re.fullmatch(rf"ZXTZ-{date.today().year}-\d{{5}}", approved["approval_notice_serial"])
+    assert re.fullmatch(rf"ZXTZ-{date.today().year}-\d{{5,}}", approved["approval_notice_serial"])
 
 
 def test_termination_certificate_return_issue_and_report(admin, users, org, household):

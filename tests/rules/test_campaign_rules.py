@@ -70,6 +70,7 @@ def test_a_report_with_a_valid_certificate_uses_it():
     assert termination_report_check(report, issued()) == {
         "certificate_check": "Valid Certificate",
         "birth_quota_suspended": 0,
+        "filed_after_expiry": 0,
     }
     assert termination_report_effects(report, issued()) == [
         FieldUpdate("Termination Certificate Application", "YCSQ-1", "termination_report", "ZZBG-1"),
@@ -84,6 +85,7 @@ def test_a_report_without_a_valid_certificate_suspends_the_birth_quota():
     assert termination_report_check(no_cert, None) == {
         "certificate_check": "No Certificate",
         "birth_quota_suspended": 1,
+        "filed_after_expiry": 0,
     }
     assert termination_report_effects(no_cert, None) == [
         FieldUpdate("Household", "HH-1", "birth_quota_status", "Suspended"),

@@ -88,3 +88,31 @@ def test_paying_out_keeps_the_notice_number(wsite, world):
     paid = act(wsite, "education", app, "Record Payment")
     assert paid["workflow_state"] == "Paid"
     assert paid["approval_notice_serial"] == approved["approval_notice_serial"] == "ZXTZ-2026-00001"
+
+
+def test_numbers_cross_99999_in_order_and_gap_free(wsite, world):
+    """The counter row goes on past 99,999 (a string max() of `...-99999` and `...-100000` would
+    give the same number twice)."""
+    wsite.db.execute('INSERT INTO "tabSeries" (name, current) VALUES (?, ?)', ("BZTZ-2026-", 99998))
+    numbers = [walk(wsite, world.reward_application(), REWARD_TO_APPROVED)[-1] for _ in range(3)]
+    assert [doc["approval_notice_serial"] for doc in numbers] == [
+        "BZTZ-2026-99999",
+        "BZTZ-2026-100000",
+        "BZTZ-2026-100001",
+    ]
+    current = wsite.db.scalar('SELECT current FROM "tabSeries" WHERE name = ?', ("BZTZ-2026-",))
+    assert current == 100001
+
+
+def test_a_series_without_a_counter_continues_after_the_highest_number_issued(wsite, world):
+    """Serials issued before the counter existed: the next number follows the highest one as a
+    number (100000 > 99999), once; from then on the counter row alone decides."""
+    earlier = [walk(wsite, world.reward_application(), REWARD_TO_APPROVED)[-1] for _ in range(2)]
+    for doc, serial in zip(earlier, ["BZTZ-2026-99999", "BZTZ-2026-100000"], strict=True):
+        wsite.db.execute(
+            'UPDATE "tabSubsidy Application" SET approval_notice_serial = ? WHERE name = ?',
+            (serial, doc["name"]),
+        )
+    wsite.db.execute('DELETE FROM "tabSeries" WHERE name = ?', ("BZTZ-2026-",))
+    following = walk(wsite, world.reward_application(), REWARD_TO_APPROVED)[-1]
+    assert following["approval_notice_serial"] == "BZTZ-2026-100001"

@@ -98,10 +98,10 @@ def test_clerk_cannot_read_system_doctypes(site, people):
 def test_sensitive_fields_masked_below_their_permlevel_and_audited_in_full(site, people):
     p1 = people["p1"]["name"]
     clerk_view = site.session("clerk1").get("Person", p1)
-    assert clerk_view["id_number"] == "1101**********002X"
+    assert clerk_view["id_number"] == "******************"
     assert clerk_view["mobile"] == "138****5678"
     listed = site.session("clerk1").get_list("Person", fields=["name", "id_number"])
-    assert listed == [{"name": p1, "id_number": "1101**********002X"}]
+    assert listed == [{"name": p1, "id_number": "******************"}]
     before = [e for e in site.audit.entries("Person", p1) if e["action"] == "sensitive_read"]
     assert before == []
     township_view = site.session("township").get("Person", p1)
@@ -121,7 +121,7 @@ def test_fields_above_write_permlevel_keep_their_value(site, people):
     assert (stored["full_name"], stored["id_number"]) == ("王芳芳", "11010519491231002X")
     township = site.session("township")
     full = township.get("Person", p["name"])
-    masked_echo = {**full, "id_number": "1101**********002X"}
+    masked_echo = {**full, "id_number": "******************"}
     township.save(masked_echo)  # a masked value sent back keeps the original
     assert site.session("Administrator").get("Person", p["name"])["id_number"] == "11010519491231002X"
 

@@ -20,11 +20,11 @@ import argon2
 import pytest
 from fastapi.testclient import TestClient
 
+from townflow.demodata.standard import DEMO_PASSWORD, load_demo
 from townflow.runtime.site import Site
 from townflow.runtime.users import use_hasher
 from townflow.spec import load_project
 from townflow.web.app import create_app
-from townflow.web.demo import DEMO_PASSWORD, load_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "admin-security-test"
@@ -67,7 +67,9 @@ def api_login(app, user: str, password: str = DEMO_PASSWORD) -> TestClient:
     client = TestClient(app)
     answer = client.post("/api/method/login", json={"usr": user, "pwd": password})
     assert answer.status_code == 200, answer.text
-    client.headers["X-Frappe-CSRF-Token"] = answer.json()["csrf_token"]
+    # the token a page's script reads; once handed, every change must send it
+    token = client.get("/api/method/townflow.api.csrf_token").json()["message"]
+    client.headers["X-Frappe-CSRF-Token"] = token
     return client
 
 

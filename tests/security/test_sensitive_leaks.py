@@ -1,7 +1,7 @@
 """Sensitive values (ID numbers, pregnancy details, bank accounts) reach only the roles that may
 read them in full: through every path, not just `get`.
 
-A Village Head reads her village's persons with the ID number masked (3701**********1234); a
+A Village Head reads her village's persons with the ID number masked (******************); a
 Township Clerk reads pregnancy records with the pregnancy fields masked. Each test takes one
 of those users and one path a curious user would try.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from townflow.web.demo_people import id_number
+from townflow.demodata.people import id_number
 
-from .conftest import CLERK, HEAD, OTHER_CLERK, TOWNSHIP_CLERK, api_login, exc_type, one, params, village_of
+from .conftest import CLERK, HEAD, TOWNSHIP_CLERK, api_login, exc_type, one, params, village_of
 
 PREGNANCY = "Pregnancy Record"
 
@@ -35,7 +35,7 @@ def test_listing_id_numbers_shows_them_masked(app, persons):
     shown = {r["name"]: r["id_number"] for r in rows.json()["data"]}
     for person in persons:
         assert shown[person["name"]] != person["id_number"]
-        assert shown[person["name"]].startswith(person["id_number"][:4]) and "*" in shown[person["name"]]
+        assert set(shown[person["name"]]) == {"*"}
 
 
 @pytest.mark.parametrize(
@@ -190,27 +190,6 @@ def test_inbox_items_carry_no_sensitive_values(app, site):
             assert answer.status_code == 200
             for item in answer.json()["message"]["items"]:
                 assert not set(item) & {"id_number", "applicant_id_number", "bank_account", "lmp_date"}
-
-
-def test_a_unique_clash_does_not_name_the_other_villages_record(app, site):
-    theirs = one(
-        site, "Person", ["name", "id_number"], village=village_of(site, OTHER_CLERK), id_number=["is", "set"]
-    )
-    clerk = api_login(app, CLERK)
-    household = one(site, "Household", village=village_of(site, CLERK))["name"]
-    answer = clerk.post(
-        "/api/resource/Person",
-        json={
-            "household": household,
-            "full_name": "重号",
-            "gender": "Female",
-            "date_of_birth": "2000-01-01",
-            "relationship": "Daughter",
-            "id_number": theirs["id_number"],
-        },
-    )
-    assert answer.status_code == 417 and exc_type(answer) == "UniqueValidationError"
-    assert theirs["name"] not in answer.text and village_of(site, OTHER_CLERK) not in answer.text
 
 
 def test_audit_log_and_versions_are_not_readable_by_staff(app):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from townflow.web.demo import DEMO_PASSWORD
+from townflow.demodata.standard import DEMO_PASSWORD
 
 from .conftest import CLERK, api_login, exc_type, one, page_csrf, page_login, village_of
 
@@ -21,7 +21,7 @@ def _cookie_client(app, user: str = CLERK) -> tuple[TestClient, str]:
     client = TestClient(app)
     answer = client.post("/api/method/login", json={"usr": user, "pwd": DEMO_PASSWORD})
     assert answer.status_code == 200
-    return client, answer.json()["csrf_token"]
+    return client, client.get("/api/method/townflow.api.csrf_token").json()["message"]
 
 
 def _household(site) -> str:

@@ -49,7 +49,8 @@ def test_townflow_check_says_what_it_checked(base_project, capsys):
     assert main(["--project", str(base_project), "check"]) == 0
     out = capsys.readouterr().out
     assert out.strip().endswith(
-        "is valid: 2 doctypes, 6 fields, 1 workflows, 4 states, 3 transitions, 2 roles, 3 fixture records"
+        "is valid: 2 doctypes, 6 fields, 1 workflows, 4 states, 3 transitions, 2 roles, 3 fixture records,"
+        " 0 reports, 0 number cards, 0 charts"
     )
 
 

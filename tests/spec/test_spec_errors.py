@@ -132,7 +132,7 @@ CASES = [
         W,
         ("step: {assignee_role: Approver}", "step: {assignee_role: Approver, on_overdue: [remind]}"),
         "workflows/application.yaml:8:49",
-        "on_overdue needs due_hours, due_hours_setting or due_date_field",
+        "on_overdue needs due_hours, due_days, due_hours_setting or due_date_field",
         "[remind]",
     ),
     # --- DocTypes across the project
@@ -157,7 +157,8 @@ CASES = [
         A,
         _add_field("  - fieldname: fetal_sex\n    fieldtype: Data\n    label: {zh: 性别, en: Sex}\n"),
         "doctypes/application.yaml:23:16",
-        "no form may record fetal sex (the campaign forbids identifying it)",
+        "Application.fetal_sex: no form may record fetal sex ('fetal_sex'); "
+        "the campaign forbids identifying it",
         "fetal_sex",
     ),
     (
@@ -165,7 +166,7 @@ CASES = [
         A,
         _add_field("  - fieldname: result\n    fieldtype: Data\n    label: {zh: 胎儿性别, en: Result}\n"),
         "doctypes/application.yaml:23:16",
-        "no form may record fetal sex (the campaign forbids identifying it)",
+        "Application.result: no form may record fetal sex ('胎儿性别'); the campaign forbids identifying it",
         "result",
     ),
     (

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from townflow.client import FrappeClient
-from townflow.web.demo_people import households_for_village
+from townflow.demodata.people import households_for_village
 
 from .conftest import LiveSite
 

@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
+from townflow.demodata.standard import DEMO_PASSWORD, STAFFED_VILLAGES, demo_users, load_demo
 from townflow.rules.validators import cn_id_number
 from townflow.runtime import inbox
 from townflow.runtime.site import Site
 from townflow.spec.project import load_project
-from townflow.web.demo import DEMO_PASSWORD, STAFFED_VILLAGES, demo_users, load_demo
 
 from .conftest import ADMIN_PASSWORD, ROOT
 

@@ -1,6 +1,6 @@
 """Shared fixtures and helpers of the page tests (tests/web/test_pages*.py); it holds no tests.
 
-A demo site per test module (`townflow.web.demo.load_demo`: demo users with password "demo",
+A demo site per test module (`townflow.demodata.standard.load_demo`: demo users with password "demo",
 households in every village, applications in every state) served by `create_app` through
 FastAPI's TestClient.
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from townflow.demodata.standard import DEMO_PASSWORD, load_demo
 from townflow.runtime.site import Site
 from townflow.spec import load_project
-from townflow.web.demo import DEMO_PASSWORD, load_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "admin-pages-test"

@@ -46,14 +46,14 @@ def test_inbox_tabs_and_bulk_action(app, site: Site) -> None:
         "/inbox/bulk",
         data={
             "csrf_token": csrf(client, "/inbox"),
-            "action": "Verify",
+            "bulk_action": "Verify",
             "doc": [f"Subsidy Application::{n}" for n in names],
             "comment": "批量同意",
         },
         follow_redirects=True,
     )
     assert response.status_code == 200
-    assert "已处理 2 件，未处理 0 件" in response.text
+    assert "已对 2 份单据执行「审核通过」，0 份未通过" in response.text
     after = dict(re.findall(r'data-count="(\w+)">(\d+)<', response.text))
     assert int(after["todo"]) == todo - 2
     # the server's approvals go through the site's group committer (answered once durable)

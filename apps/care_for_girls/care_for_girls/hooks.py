@@ -134,6 +134,12 @@ fixtures = [
             ],
         ],
     },
+    {
+        "dt": "Drug",
+        "filters": [
+            ["name", "in", ["Mifepristone", "Misoprostol", "Carboprost Methylate", "Oxytocin"]],
+        ],
+    },
     {"dt": "Township", "filters": [["name", "in", ["高新街道"]]]},
     {
         "dt": "Department",
@@ -211,6 +217,27 @@ fixtures = [
             ],
         ],
     },
+    {
+        "dt": "Number Card",
+        "filters": [
+            [
+                "name",
+                "in",
+                [
+                    "Sex Ratio at Birth",
+                    "Two-Girl Household Share",
+                    "Benefit Households",
+                    "Benefit Amount",
+                    "Work Overdue",
+                    "Certificates Issued",
+                ],
+            ],
+        ],
+    },
+    {
+        "dt": "Dashboard Chart",
+        "filters": [["name", "in", ["Monthly Births", "Monthly Sex Ratio", "Monthly Benefits"]]],
+    },
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
@@ -232,6 +259,7 @@ doc_events = {
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
     "Campaign Settings": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Custom Field": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Department": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Designated Facility": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Disbursement": {
@@ -242,8 +270,13 @@ doc_events = {
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
-    "Drug Dispensing Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Drug": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Drug Dispensing Record": {
+        "validate": "care_for_girls.townflow_ext.events.validate",
+        "on_update": "care_for_girls.townflow_ext.pregnancy.on_dispensing_update",
+    },
     "Household": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Infant Death Report": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Insurance Conversion": {
         "validate": "care_for_girls.townflow_ext.events.validate",
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
@@ -266,6 +299,7 @@ doc_events = {
         "on_trash": "care_for_girls.townflow_ext.events.on_trash",
     },
     "Pregnancy Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Student Aid Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",

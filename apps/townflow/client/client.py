@@ -176,6 +176,17 @@ class FrappeClient:
             "frappe.model.workflow.apply_workflow", doc=_json_arg(doc), action=action, comment=comment
         )
 
+    # -- reports (Frappe's query_report.run, the same answer from both runtimes) -------------
+
+    def run_report(self, report_name: str, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Frappe's `frappe.desk.query_report.run`: {"result", "columns", "chart", "report_summary", ...}."""
+        return self.call(
+            "frappe.desk.query_report.run",
+            _http_method="GET",
+            report_name=report_name,
+            filters=_json_arg(filters or {}),
+        )
+
     # -- townflow's approval calls (`townflow.api.*`, also in the Frappe app) ---------------
 
     def inbox(self, tab: str = "todo", **kwargs: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Sensitive fields on Frappe: the masked companion fields and View Log tracking.
 
 The embedded runtime shows a sensitive field masked to a role that may not read it in full
-(`370102**********1234`). Frappe has only permlevel: the field is simply absent for that role.
+(`******************`). Frappe has only permlevel: the field is simply absent for that role.
 So the compiled app gives every masked field a read-only Data companion at permlevel 0,
 `<fieldname>_masked` ("ID Number (masked)" / 公民身份号码（脱敏）), placed right after it and filled
 on validate by townflow.rules.masking (care_for_girls.townflow_ext.events); the full value keeps

@@ -8,8 +8,9 @@ pull  Custom Fields an admin added in Frappe's Customize Form (or the embedded a
       written into doctypes/<name>.yaml after their insert_after field with ruamel.yaml's
       round trip, so comments and layout survive and the YAML stays the source of truth.
       The compiled app's masked companions (`<field>_masked`, townflow.compile.masked) are
-      DocFields of the app, not Custom Fields; one found as a Custom Field is still not pulled. The
-      project is loaded again after writing; a file that would not load is left unchanged.
+      DocFields of the app, not Custom Fields; one found as a Custom Field is still not pulled. A
+      field that would record fetal sex (townflow.rules.fetal_sex) is named as refused, never
+      written. The project is loaded again after writing; a file that would not load is left unchanged.
 
 Both talk through townflow.client.FrappeClient (token auth), and fail with one clear line for
 a wrong URL, a bad token, or a site that does not have the app.
@@ -29,6 +30,7 @@ from townflow.client import errors as client_errors
 from townflow.compile.doctypes import docfield
 from townflow.compile.fixtures import workflow_record
 from townflow.compile.masked import masked_fields
+from townflow.rules import fetal_sex
 from townflow.rules.masking import masked_companion
 from townflow.spec.errors import SpecErrors
 from townflow.spec.models import CUSTOM_FIELD_PROPERTIES, LAYOUT_TYPES
@@ -235,6 +237,12 @@ def pull(client: FrappeClient, project: Project) -> list[str]:
                 f"skipped {dt.name}.{custom['fieldname']}: not a spec fieldname (a-z, 0-9, _); "
                 "give the field an ASCII name on the site"
             )
+            continue
+        refusal = fetal_sex.field_problem(
+            dt.name, custom["fieldname"], (custom.get("label"), custom.get("label_en")), custom.get("options")
+        )
+        if refusal is not None:
+            skipped.append(f"refused {dt.name}.{custom['fieldname']}: {refusal.en}; delete it on the site")
             continue
         field = spec_field(custom)
         field["insert_after"] = custom.get("insert_after")

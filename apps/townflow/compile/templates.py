@@ -44,6 +44,8 @@ dependencies = [
     # The pure townflow layer (spec models, expressions, rules) the extension code calls;
     # `townflow deploy` installs it from the townflow repository before this app.
     "townflow",
+    # working days for visit and step due dates (Chinese public holidays and 调休 make-up days)
+    "chinese-calendar",
 ]
 
 [build-system]

@@ -25,6 +25,7 @@ from townflow.compile.fixtures import (
 )
 from townflow.compile.frappe_format import as_json, scrub
 from townflow.compile.masked import with_companions
+from townflow.compile.reports import dashboard_files, report_translations
 from townflow.compile.translations import zh_csv
 from townflow.rules.benefits import MEMBER_DOCTYPES
 from townflow.spec.models import DocType
@@ -108,7 +109,13 @@ def _doc_events(project: Any) -> dict[str, dict[str, str]]:
             handlers["on_update"] = f"{EXT}.events.on_change"
             handlers["on_trash"] = f"{EXT}.events.on_trash"
         events[name] = handlers
-    return events
+    # townflow.rules.pregnancy: a termination drug dispensed under a certificate uses it.
+    if "Drug Dispensing Record" in events:
+        events["Drug Dispensing Record"]["on_update"] = f"{EXT}.pregnancy.on_dispensing_update"
+    # townflow.rules.fetal_sex: no field may record fetal sex, however it is added.
+    for name in ("Custom Field", "Property Setter"):
+        events[name] = {"validate": f"{EXT}.pregnancy.validate_customization"}
+    return dict(sorted(events.items()))
 
 
 def _state_restricted(project: Any) -> list[str]:
@@ -127,6 +134,8 @@ def _spec_bundle(project: Any) -> dict[str, Any]:
         "workflows": [project.workflows[k].model_dump(mode="json") for k in sorted(project.workflows)],
         "roles": [project.roles[k].model_dump(mode="json") for k in sorted(project.roles)],
         "settings": project.settings,
+        "reports": [project.reports[k].model_dump(mode="json") for k in sorted(project.reports)],
+        "dashboards": [project.dashboards[k].model_dump(mode="json") for k in sorted(project.dashboards)],
     }
 
 
@@ -134,7 +143,11 @@ def build_files(project: Any) -> dict[str, bytes]:
     """Every generated file of the app, keyed by its path relative to the app folder."""
     spec_doctypes = [project.doctypes[k] for k in sorted(project.doctypes)]
     all_doctypes = spec_doctypes + builtin_doctypes()
-    modules = sorted({dt.module for dt in all_doctypes})
+    modules = sorted(
+        {dt.module for dt in all_doctypes}
+        | {r.module for r in project.reports.values()}
+        | {d.module for d in project.dashboards.values()}
+    )
     files: dict[str, str] = {
         "pyproject.toml": t.PYPROJECT,
         "README.md": t.README,
@@ -154,6 +167,10 @@ def build_files(project: Any) -> dict[str, bytes]:
         files.update(_doctype_files(dt, project.workflows.get(dt.name)))
     fixture_files, fixture_hooks = _fixtures(project)
     files.update(fixture_files)
+    # Script Reports, the Workspace, and Number Card / Dashboard Chart fixtures (compile.reports)
+    report_files, report_hooks = dashboard_files(project, _module_dir)
+    files.update(report_files)
+    fixture_hooks = fixture_hooks + report_hooks
     overrides = {f"townflow.api.{m}": f"{EXT}.api.{m}" for m in API_METHODS} | FRAPPE_OVERRIDES
     files[f"{APP}/hooks.py"] = t.hooks_py(
         fixture_hooks, _doc_events(project), overrides, _state_restricted(project)
@@ -161,7 +178,8 @@ def build_files(project: Any) -> dict[str, bytes]:
     roles = [r for k, r in sorted(project.roles.items()) if k not in STANDARD_ROLES]
     workflows = [project.workflows[k] for k in sorted(project.workflows)]
     # Translations cover the masked companion fields the DocType JSON adds (compile.masked).
-    files[f"{APP}/translations/zh.csv"] = zh_csv([with_companions(d) for d in all_doctypes], workflows, roles)
+    zh = zh_csv([with_companions(d) for d in all_doctypes], workflows, roles)
+    files[f"{APP}/translations/zh.csv"] = zh + report_translations(project, zh)
     files[SPEC_BUNDLE] = as_json(_spec_bundle(project), ensure_ascii=False)
     return {path: text.encode("utf-8") for path, text in sorted(files.items())}
 

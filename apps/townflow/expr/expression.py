@@ -26,6 +26,8 @@ class Expr:
         self.runtime_functions = frozenset(runtime_functions)
         #: The `doc.<field>` names the expression reads (spec checks they exist).
         self.fields_used: frozenset[str] = checked.fields_used
+        #: The `parent.<field>` names (a child row's expression reading its document).
+        self.parent_fields_used: frozenset[str] = checked.parent_fields_used
         #: The top-level names it reads (doc, user, roles, today, now, settings).
         self.names_used: frozenset[str] = checked.names_used
         #: The functions it calls (built-in and runtime-provided).

@@ -17,9 +17,10 @@ from townflow.expr.values import MAX_SAFE_NUMBER
 MAX_SOURCE_LENGTH = 4000
 MAX_DEPTH = 60
 #: Names an expression may read; the caller supplies their values.
-ALLOWED_NAMES = frozenset({"doc", "user", "roles", "today", "now", "settings"})
-#: Names read only through one level of attribute access (`doc.<field>`, `settings.<field>`).
-RECORD_NAMES = frozenset({"doc", "settings"})
+ALLOWED_NAMES = frozenset({"doc", "parent", "user", "roles", "today", "now", "settings"})
+#: Names read only through one level of attribute access (`doc.<field>`, `settings.<field>`, and
+#: `parent.<field>`: in a child row's expression `doc` is the row and `parent` its document).
+RECORD_NAMES = frozenset({"doc", "parent", "settings"})
 #: Built-in functions and how many positional arguments each takes (min, max).
 BUILTIN_ARITY: dict[str, tuple[int, int]] = {
     "len": (1, 1),
@@ -65,9 +66,17 @@ _REFUSED: dict[type, str] = {
 class ParsedTree:
     """The checked tree plus what it reads: the result of `check_source`."""
 
-    def __init__(self, tree: ast.Expression, fields: set[str], names: set[str], functions: set[str]):
+    def __init__(
+        self,
+        tree: ast.Expression,
+        fields: set[str],
+        names: set[str],
+        functions: set[str],
+        parent_fields: set[str] = frozenset(),
+    ):
         self.tree = tree
         self.fields_used = frozenset(fields)
+        self.parent_fields_used = frozenset(parent_fields)
         self.names_used = frozenset(names)
         self.functions_used = frozenset(functions)
 
@@ -96,7 +105,7 @@ def check_source(source: str, runtime_functions: Iterable[str] = DEFAULT_RUNTIME
         checker.visit(tree.body)
     except ExprError as error:
         raise ExprError(error.message, (error.offset or 0) + shift, source) from None
-    return ParsedTree(tree, checker.fields, checker.names, checker.functions)
+    return ParsedTree(tree, checker.fields, checker.names, checker.functions, checker.parent_fields)
 
 
 def _check_depth(tree: ast.Expression, text: str, shift: int, source: str) -> None:
@@ -143,6 +152,7 @@ class _Checker:
         self.starts = _line_starts(text)
         self.runtime_functions = runtime_functions
         self.fields: set[str] = set()
+        self.parent_fields: set[str] = set()
         self.names: set[str] = set()
         self.functions: set[str] = set()
 
@@ -186,10 +196,12 @@ class _Checker:
             raise self.refuse(node, f"attribute {node.attr!r} is not allowed (names starting with _)")
         owner = node.value
         if not (isinstance(owner, ast.Name) and owner.id in RECORD_NAMES):
-            raise self.refuse(node, "only doc.<field> and settings.<field> may use a dot")
+            raise self.refuse(node, "only doc.<field>, parent.<field> and settings.<field> may use a dot")
         self.names.add(owner.id)
         if owner.id == "doc":
             self.fields.add(node.attr)
+        elif owner.id == "parent":
+            self.parent_fields.add(node.attr)
 
     def visit_Compare(self, node: ast.Compare) -> None:
         self.visit(node.left)

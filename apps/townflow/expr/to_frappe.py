@@ -109,6 +109,10 @@ class _FrappeWriter:
     def write_Attribute(self, node: ast.Attribute):
         owner = node.value.id  # type: ignore[attr-defined]  # the parser allows only names
         field = node.attr
+        if owner == "parent":
+            raise self.refuse(
+                node, "parent.<field> is for a child row's rules; a workflow condition has no parent"
+            )
         if owner == "settings":
             read = f"frappe.db.get_value({py_literal(self.settings_doctype)}, None, {py_literal(field)})"
             fieldtype = self.settings_types.get(field)

@@ -149,6 +149,8 @@ class _JsWriter:
         field = node.attr
         if owner == "doc":
             return _member("doc", field), kinds_of_fieldtype(self.field_types.get(field)), True
+        if owner == "parent":  # Frappe passes a child row's document as `parent` to eval:
+            return _member("(parent || {})", field), ANY, True
         if self.settings is None:
             raise self.refuse(
                 node,

@@ -26,15 +26,6 @@ from townflow.rules.campaign import FieldUpdate, _as_date, setting
 CHILD_RELATIONSHIPS = ("Daughter", "Son")
 #: Household types whose families are girl households (计生女孩户).
 GIRL_HOUSEHOLD_TYPES = ("One-girl", "Two-girl")
-#: Household fields only the system writes (a termination report suspends the quota, a township
-#: restoration lifts it): a save from a form keeps the stored values, in both runtimes.
-QUOTA_FIELDS = (
-    "birth_quota_status",
-    "quota_suspended_on",
-    "quota_suspended_by",
-    "quota_restored_on",
-    "quota_restored_by",
-)
 #: The fields of Household computed from its members.
 DERIVED_HOUSEHOLD_FIELDS = (
     "number_of_children",

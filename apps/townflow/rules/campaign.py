@@ -78,6 +78,26 @@ def next_sequence(last_serial: str | None) -> int:
     return int(last_serial.rsplit("-", 1)[1]) + 1 if last_serial else 1
 
 
+def certificate_serial_prefix(settings: Mapping[str, Any], issued_on: date) -> str:
+    """What every certificate serial of that year starts with (`YC-2026-`)."""
+    return f"{setting(settings, 'certificate_prefix', CERTIFICATE_PREFIX)}-{issued_on.year}-"
+
+
+def serial_counter_key(prefix: str) -> str:
+    """The counter row (`tabSeries`, as Frappe's getseries keeps naming series) a serial prefix
+    draws from: one row per series and year, incremented in the transaction that issues the
+    number, so numbers stay gap-free and in order past 99,999 (`BZTZ-2026-100000` follows
+    `-99999`; a string max() would not) and two issues lock one row, not the year's range."""
+    return prefix
+
+
+def sequence_of(serial: str | None, prefix: str) -> int | None:
+    """The sequence number of a serial under `prefix` (`YC-2026-00042` -> 42), None if it is not one."""
+    if not serial or not serial.startswith(prefix) or not serial[len(prefix) :].isdigit():
+        return None
+    return int(serial[len(prefix) :])
+
+
 def certificate_valid_on(certificate: Mapping[str, Any] | None, on: date) -> bool:
     """A certificate covers a termination on `on` when it is issued, unused and within its validity."""
     if not certificate or certificate.get("certificate_status") != "Unused":
@@ -143,11 +163,22 @@ def termination_report_check(
 ) -> dict[str, Any]:
     """What the system writes on a facility's termination report when it is submitted:
     whether a valid certificate covered it, and whether the birth quota is suspended for it."""
+    from townflow.rules import pregnancy  # it builds on FieldUpdate above
+
     on = _as_date(report.get("operation_date")) or date.today()
-    if certificate_valid_on(certificate, on):
-        return {"certificate_check": "Valid Certificate", "birth_quota_suspended": 0}
+    if pregnancy.covers_report(certificate, on):
+        late = pregnancy.filed_after_expiry(certificate, on, _as_date(report.get("reported_on")))
+        return {
+            "certificate_check": "Valid Certificate",
+            "birth_quota_suspended": 0,
+            "filed_after_expiry": int(late),
+        }
     check = "Invalid Certificate" if report.get("certificate") else "No Certificate"
-    return {"certificate_check": check, "birth_quota_suspended": 1 if report.get("household") else 0}
+    return {
+        "certificate_check": check,
+        "birth_quota_suspended": 1 if report.get("household") else 0,
+        "filed_after_expiry": 0,
+    }
 
 
 def termination_report_effects(
@@ -157,15 +188,20 @@ def termination_report_effects(
 ) -> list[FieldUpdate]:
     """What a submitted termination report does to the registries.
 
-    With a certificate valid on the operation date, the certificate is marked used by this report.
+    With a certificate covering the operation date (townflow.rules.pregnancy.covers_report), the
+    certificate is marked used by this report.
     Without one, the household's birth quota is suspended (未经批准私自流引产的，不再安排生育指标).
     """
+    from townflow.rules import pregnancy
+
     on = _as_date(report.get("operation_date")) or date.today()
-    if certificate_valid_on(certificate, on):
-        return [
-            FieldUpdate(certificate_doctype, certificate["name"], "termination_report", report.get("name")),
-            FieldUpdate(certificate_doctype, certificate["name"], "used_on", on.isoformat()),
+    if pregnancy.covers_report(certificate, on):
+        used = [
+            FieldUpdate(certificate_doctype, certificate["name"], "termination_report", report.get("name"))
         ]
+        if not certificate.get("used_on"):  # drugs dispensed under it used it first
+            used.append(FieldUpdate(certificate_doctype, certificate["name"], "used_on", on.isoformat()))
+        return used
     household = report.get("household")
     if not household:
         return []

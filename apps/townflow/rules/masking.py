@@ -1,9 +1,16 @@
 """How a sensitive value is shown to someone who may not read it in full. Pure functions.
 
-Styles (DocField.mask): `id_number` keeps the first 4 and last 4 characters
-(370102199001011234 -> 3701**********1234), `phone` keeps the first 3 and last 4
-(13812345678 -> 138****5678), `full` hides everything (****). The masked text keeps the
-original length for ID numbers and phones so a clerk can still recognise the shape.
+Styles (DocField.mask): `id_number` hides every character (370102199001011234 ->
+******************), `phone` keeps the first 3 and last 4 (13812345678 -> 138****5678), `full`
+hides everything (****). The masked text keeps the original length so a clerk still sees the shape.
+
+Why an ID number shows no digit at all (issue 12, M1): its 18 characters are the region code (the
+township's own, known to every clerk), the date of birth (shown on the same form), three sequence
+digits whose last one is odd for men and even for women (the gender is shown too) and a check
+digit. Keeping the first and last four left one candidate; keeping the last four alone leaves the
+region code, which is the same for the whole township. A role that reads the date of birth and
+the gender can therefore be shown none of the digits. Roles that need the number (the village
+clerk, the approver, health) read it in full at permlevel 1, and that read is audited.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ FULL_MASK = "****"
 def mask_id_number(value: str) -> str:
     if len(value) <= 8:
         return FULL_MASK
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    return "*" * len(value)
 
 
 def mask_phone(value: str) -> str:

@@ -9,11 +9,13 @@ document's action log as `ActionEntry` rows in the order they happened.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
+from townflow.rules import workdays
 from townflow.rules.workflow import WorkflowRuleError, current_state, state_row
 from townflow.spec.models import Step, Workflow, WorkflowTransition
 
@@ -98,6 +100,16 @@ def step_roles(workflow: Workflow, state: str) -> list[str]:
         if t.state == state and t.allowed not in roles:
             roles.append(t.allowed)
     return roles
+
+
+def waits_on_someone(workflow: Workflow, state: str) -> bool:
+    """Whether a document in `state` waits on someone, so that entering it opens tasks.
+
+    A state nothing leaves waits on nobody (Approved, Disbursed). Nor does one whose only ways
+    out are resubmissions (Rejected): the applicant may send it again, but no one owes it work, so
+    a rejected document closes its tasks instead of leaving the clerk one that never ends."""
+    moves = [t for t in workflow.transitions if t.state == state]
+    return any(t.kind != "resubmit" for t in moves)
 
 
 def waiting_roles(workflows: Iterable[Workflow]) -> frozenset[str]:
@@ -340,11 +352,17 @@ def due_at(
     doc: Mapping[str, Any] | None = None,
 ) -> datetime | None:
     """When a step entered at `entered_at` is due: the end of the day in its `due_date_field` (a
-    rectification deadline) when the document has one, else after its time limit in hours."""
+    rectification deadline) when the document has one, else `due_days` calendar or working days
+    on (townflow.rules.workdays), else after its time limit in hours (`step_due_hours`) — on a
+    working-day step (`due_day_kind: working`) that limit's whole days, as working days."""
     if step.due_date_field and doc is not None and doc.get(step.due_date_field):
         day = date.fromisoformat(str(doc[step.due_date_field])[:10])
         return datetime.combine(day + timedelta(days=1), time.min, tzinfo=entered_at.tzinfo)
+    if step.due_days:
+        return workdays.due_from(entered_at, step.due_days, step.due_day_kind)
     hours = step_due_hours(step, settings)
+    if hours and step.due_day_kind == "working":  # the limit's whole days, counted as working days
+        return workdays.due_from(entered_at, max(1, math.ceil(hours / 24)), "working")
     return entered_at + timedelta(hours=hours) if hours else None
 
 

@@ -47,6 +47,7 @@ ACTIONS = (
     "cancel",
     "transition",
     "denied",
+    "unique_probe",
     "sensitive_read",
     "login",
     "login_failed",
@@ -118,10 +119,14 @@ class AuditLog:
 
     def record_denial(self, user: str, ref_doctype: str, ref_name: str | None, ptype: str) -> None:
         """A refused operation: kept even when the surrounding transaction rolls back."""
-        data = {"ptype": ptype}
+        self.record_kept("denied", user, ref_doctype, ref_name, {"ptype": ptype})
+
+    def record_kept(self, action: str, user, ref_doctype=None, ref_name=None, data=None) -> None:
+        """A row for something that happened even if the surrounding transaction rolls back (a
+        refusal, a probe): written now, and again after a rollback."""
 
         def write() -> None:
-            self.record("denied", user, ref_doctype, ref_name, data)
+            self.record(action, user, ref_doctype, ref_name, data)
 
         write()
         if self.db.in_transaction:

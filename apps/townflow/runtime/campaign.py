@@ -2,8 +2,8 @@
 
 The decisions come from `townflow.rules.campaign` (shared with the Frappe app); this module reads
 what those decisions need and writes what they return:
-- a certificate entering Issued gets its serial number (gap-free per year: the write lock is
-  held while the next number is read) and its validity;
+- a certificate entering Issued gets its serial number (gap-free per year, from the series'
+  counter row in tabSeries, incremented in the step's transaction) and its validity;
 - a subsidy or student-aid application entering Approved gets its approval notice number, the
   same way (`rules.APPROVAL_NOTICES`);
 - a submitted Termination Report records whether a valid certificate covered it; with one, the
@@ -18,7 +18,8 @@ from datetime import date
 from typing import Any
 
 from townflow.rules import campaign as rules
-from townflow.runtime import store
+from townflow.rules import pregnancy as pregnancy_rules
+from townflow.runtime import naming, store
 from townflow.runtime.db import table
 
 CERTIFICATE = "Termination Certificate Application"
@@ -28,21 +29,35 @@ EXPIRED_STATE = "Expired"
 USED_ACTION = "Record Use"
 
 
+def next_serial_sequence(db, doctype: str, field: str, prefix: str) -> int:
+    """The next number of the serial series `prefix` (`BZTZ-2026-`), from its counter row in
+    `tabSeries` incremented in the caller's write transaction (townflow.runtime.naming.next_value,
+    as Frappe's getseries): gap-free, in order past 99,999. A series without a counter row yet
+    (serials issued before counters existed) starts after the highest number already issued,
+    compared as a number."""
+    key = rules.serial_counter_key(prefix)
+    if db.scalar('SELECT current FROM "tabSeries" WHERE name = ?', (key,)) is None:
+        # The table and column come from the spec (checked against the DocType's columns).
+        highest = db.scalar(
+            f"SELECT max(CAST(substr({field}, ?) AS INTEGER)) FROM {table(doctype)} WHERE {field} LIKE ?",
+            (len(prefix) + 1, prefix + "%"),
+        )
+        if highest:
+            db.execute('INSERT INTO "tabSeries" (name, current) VALUES (?, ?)', (key, int(highest)))
+    return naming.next_value(db, key)
+
+
 def _approval_notice(session, loaded, target: str, at: str) -> dict[str, Any]:
     """An application entering its approved state gets its approval notice number (gap-free per
-    DocType and year, read while the write lock is held, as for certificates)."""
+    DocType and year, from the series' counter row, as for certificates)."""
     doctype = loaded.meta.name
     rule = rules.notice_serial_rule(doctype, target, loaded.row.get(rules.APPROVAL_NOTICES[doctype].field))
     if rule is None or rule.field not in loaded.meta.column_set:
         return {}
     issued_on = date.fromisoformat(at[:10])
     prefix = rules.notice_serial_prefix(rule, issued_on)
-    # The table and column come from the spec (the rule's field is checked against the columns).
-    last = session.site.db.scalar(
-        f"SELECT max({rule.field}) FROM {table(doctype)} WHERE {rule.field} LIKE ?",
-        (prefix + "%",),
-    )
-    return rules.approval_notice_serial(rule, issued_on, rules.next_sequence(last))
+    sequence = next_serial_sequence(session.site.db, doctype, rule.field, prefix)
+    return rules.approval_notice_serial(rule, issued_on, sequence)
 
 
 def entering(session, loaded, target: str, at: str) -> dict[str, Any]:
@@ -56,12 +71,9 @@ def entering(session, loaded, target: str, at: str) -> dict[str, Any]:
         return {}
     issued_on = date.fromisoformat(at[:10])
     settings = session.site.settings()
-    prefix = f"{rules.setting(settings, 'certificate_prefix', rules.CERTIFICATE_PREFIX)}-{issued_on.year}-"
-    last = session.site.db.scalar(
-        f"SELECT max(certificate_serial) FROM {table(CERTIFICATE)} WHERE certificate_serial LIKE ?",
-        (prefix + "%",),
-    )
-    return rules.certificate_issue(issued_on, rules.next_sequence(last), settings)
+    prefix = rules.certificate_serial_prefix(settings, issued_on)
+    sequence = next_serial_sequence(session.site.db, CERTIFICATE, "certificate_serial", prefix)
+    return rules.certificate_issue(issued_on, sequence, settings)
 
 
 def _certificate(site, name: str | None) -> dict | None:
@@ -92,7 +104,8 @@ def on_report_submit(event) -> None:
     for (doctype, name), values in by_doc.items():
         known = site.metas.get(doctype).column_set
         system.db_set(doctype, name, {k: v for k, v in values.items() if k in known})
-    if certificate is not None and (CERTIFICATE, certificate["name"]) in by_doc:
+    moved = (CERTIFICATE, certificate["name"]) in by_doc if certificate is not None else False
+    if moved and pregnancy_rules.moves_to_used(certificate):
         workflow.apply_system_move(system, CERTIFICATE, certificate["name"], "Used", USED_ACTION)
 
 

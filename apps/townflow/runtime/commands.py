@@ -11,13 +11,20 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from townflow.runtime.audit import AuditLog
-from townflow.runtime.db import Database
-from townflow.runtime.site import DB_FILENAME, Site
+from townflow.runtime.db import DB_FILENAME  # sqlite3 only
+
+# The runtime (argon2 and the rest of the `runtime` extra) is imported when a command runs, so
+# the base install's commands work without it (townflow.cli names the extra to install).
+if TYPE_CHECKING:
+    from townflow.runtime.db import Database
+    from townflow.runtime.site import Site
 
 
 def _site_db(site_dir: str) -> Database | None:
+    from townflow.runtime.db import Database
+
     path = Path(site_dir) / DB_FILENAME
     if not path.exists():
         print(f"no site at {site_dir} ({path} is missing)", file=sys.stderr)
@@ -26,6 +33,8 @@ def _site_db(site_dir: str) -> Database | None:
 
 
 def audit_verify(args: argparse.Namespace) -> int:
+    from townflow.runtime.audit import AuditLog
+
     db = _site_db(args.site)
     if db is None:
         return 2
@@ -47,6 +56,7 @@ def audit_verify(args: argparse.Namespace) -> int:
 def _open(args: argparse.Namespace) -> Site | None:
     """The existing site with the project loaded; None (after printing why) when there is no
     site at --site or the spec does not check."""
+    from townflow.runtime.site import Site
     from townflow.spec.commands import load_project_or_report
 
     if not (Path(args.site) / DB_FILENAME).exists():

@@ -22,6 +22,7 @@ import yaml
 from pydantic import ValidationError as PydanticValidationError
 
 from townflow.expr import ExprError, parse
+from townflow.rules import fetal_sex
 from townflow.runtime.errors import ValidationError
 from townflow.runtime.hooks import DocEvent
 from townflow.runtime.meta import apply_property_setter
@@ -103,6 +104,11 @@ def register_customization_hooks(site) -> None:
             raise ValidationError.from_messages(
                 [_msg("options", "options must name an existing DocType", "选项应为已有的单据类型")]
             )
+        refusal = fetal_sex.field_problem(
+            dt, fieldname or "", (doc.get("label"), doc.get("label_en")), doc.get("options")
+        )
+        if refusal is not None:
+            raise ValidationError.from_messages([_msg("fieldname", refusal.en, refusal.zh)])
         bad_rules = [
             _msg(key, f"{key}: {problem}", f"{key}：表达式无效（{problem}）")
             for key in EXPRESSION_PROPERTIES
@@ -144,6 +150,12 @@ def register_customization_hooks(site) -> None:
                     )
                 ]
             ) from None
+        changed = trial.field(doc["field_name"]) if doc.get("field_name") else None
+        if changed is not None:
+            labels = (changed.label.zh, changed.label.en) if changed.label else ()
+            refusal = fetal_sex.field_problem(dt, changed.fieldname, labels, changed.choices)
+            if refusal is not None:
+                raise ValidationError.from_messages([_msg("value", refusal.en, refusal.zh)])
 
     site.hooks.register("Custom Field", "validate", check_custom_field)
     site.hooks.register("Property Setter", "validate", check_property_setter)

@@ -24,6 +24,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+#: The SQLite file of a site, in its folder.
+DB_FILENAME = "site.sqlite"
+
+
 BUSY_TIMEOUT_MS = 30_000
 
 

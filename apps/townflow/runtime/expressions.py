@@ -22,11 +22,13 @@ def compiled(source: str) -> Expr:
     return parse(source)
 
 
-def context(site, ctx, doc: dict) -> dict[str, Any]:
-    """The names an expression may read: doc, user, roles, today, now, settings."""
+def context(site, ctx, doc: dict, parent: dict | None = None) -> dict[str, Any]:
+    """The names an expression may read: doc, parent (a child row's document, else None), user,
+    roles, today, now, settings."""
     now = site.now()
     return {
         "doc": doc,
+        "parent": parent,
         "user": ctx.user,
         "roles": sorted(ctx.roles),
         "today": now.date().isoformat(),
@@ -127,8 +129,8 @@ class Evaluator:
     """Evaluates many expressions against one document, building the names and functions once
     (a save checks every rule and mandatory_depends_on of the DocType)."""
 
-    def __init__(self, site, ctx, doc: dict):
-        self.context = context(site, ctx, doc)
+    def __init__(self, site, ctx, doc: dict, parent: dict | None = None):
+        self.context = context(site, ctx, doc, parent)
         self.functions = runtime_functions(site, doc)
 
     def __call__(self, source: str) -> Any:

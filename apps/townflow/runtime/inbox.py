@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from townflow.rules import monitoring as monitoring_rules
 from townflow.rules import steps as step_rules
 from townflow.runtime import workflow_io
 from townflow.runtime.errors import QueryError
+from townflow.runtime.inbox_filters import ORDERS, InboxFilter, filter_sql
 from townflow.runtime.workflow_store import ACTION, COUNT, pool_audience
 from townflow.spec.models import SCOPE_DOCTYPE
 
@@ -62,7 +64,8 @@ def _pooled_roles(project) -> frozenset[str]:
     known = _POOLED_ROLES.get(id(project))
     if known is not None and known[0] is project:
         return known[1]
-    roles = step_rules.waiting_roles(project.workflows.values())
+    # and the roles monitoring work waits on (visits due: village clerk, escalated: township clerk)
+    roles = step_rules.waiting_roles(project.workflows.values()) | monitoring_rules.WORK_ROLES
     if len(_POOLED_ROLES) >= 64:  # a process holds one project; tests load a few
         _POOLED_ROLES.clear()
     _POOLED_ROLES[id(project)] = (project, roles)
@@ -84,7 +87,9 @@ def _visibility(ctx, null: str = "IS NULL") -> tuple[str, list[Any]]:
     return f"({' OR '.join(terms)}) AND {role_sql}", [*params, *roles]
 
 
-def _where(ctx, tab: str, doctype: str | None, now: str, audience: list[str]) -> tuple[str, list[Any]]:
+def _where(
+    ctx, tab: str, doctype: str | None, now: str, audience: list[str], extra: tuple[str, list[Any]] = ("", [])
+) -> tuple[str, list[Any]]:
     params: list[Any] = list(audience)
     sql = f"audience IN ({', '.join('?' for _ in audience)}) AND {_TAB_WHERE[tab]}"
     if tab == "overdue":
@@ -92,24 +97,31 @@ def _where(ctx, tab: str, doctype: str | None, now: str, audience: list[str]) ->
     if doctype:
         sql += " AND reference_doctype = ?"
         params.append(doctype)
+    if extra[0]:
+        sql += extra[0]
+        params += extra[1]
     if ctx.is_administrator:
         return sql, params
     visible, visible_params = _visibility(ctx)
     return f"{sql} AND {visible}", [*params, *visible_params]
 
 
-def counts(session, doctype: str | None = None, now: str | None = None) -> dict[str, int]:
+def counts(
+    session, doctype: str | None = None, now: str | None = None, narrowed: InboxFilter | None = None
+) -> dict[str, int]:
     """The four counts. To do, done and CC are sums over the user's few count groups (kept by
     triggers, see workflow_store); overdue depends on the clock, so it is counted from its index.
-    A doctype filter counts from the index too (the groups do not split by doctype)."""
+    A doctype filter (or a search / village / date filter) counts from the index too (the groups
+    do not split by doctype)."""
     ctx = workflow_io.context_of(session)
     now = now or workflow_io.now(session)
     db = session.site.db
     result = {}
     mine = audiences(session, ctx)
-    if doctype:
+    if doctype or narrowed:
+        extra = filter_sql(session.site.project, session.site.metas, narrowed)
         for tab in TABS:
-            sql, params = _where(ctx, tab, doctype, now, audiences(session, ctx, tab))
+            sql, params = _where(ctx, tab, doctype, now, audiences(session, ctx, tab), extra)
             result[tab] = int(db.scalar(f"SELECT count(*) FROM {_source(tab)} WHERE {sql}", params) or 0)
         return result
     sql, params = f"audience IN ({', '.join('?' for _ in mine)})", list(mine)
@@ -139,29 +151,41 @@ def inbox(
     limit_start: int = 0,
     limit_page_length: int = 20,
     now: str | None = None,
+    *,
+    order: str = "modified",
+    narrowed: InboxFilter | None = None,
 ) -> dict[str, Any]:
-    """One page of a tab, newest first, plus the counts of every tab."""
+    """One page of a tab, newest first (`order="due"`: the nearest deadline first, those without
+    one last), narrowed by `narrowed` (search, village, dates), plus the counts of every tab."""
+    if order not in ORDERS:
+        raise QueryError(
+            f"Unknown inbox order {order!r}; use one of {', '.join(ORDERS)}", f"未知的排序 {order}"
+        )
     if tab not in TABS:
         raise QueryError(f"Unknown inbox tab {tab!r}; use one of {', '.join(TABS)}", f"未知的待办分类 {tab}")
     limit_start, limit_page_length = max(0, int(limit_start)), max(1, min(int(limit_page_length), MAX_PAGE))
     ctx = workflow_io.context_of(session)
     now = now or workflow_io.now(session)
-    columns = _PAGE_COLUMNS
+    columns = _PAGE_COLUMNS + ", ifnull(due_at, '9999') AS due_key"
     mine = audiences(session, ctx, tab)
+    extra = filter_sql(session.site.project, session.site.metas, narrowed)
+    by = "due_key, modified DESC" if order == "due" else "modified DESC"
     if tab == "overdue" or len(mine) == 1:  # one walk of one index range
-        sql, params = _where(ctx, tab, doctype, now, mine)
-        order = "due_at" if tab == "overdue" else "modified DESC"
-        query = f"SELECT {columns} FROM {_source(tab)} WHERE {sql} ORDER BY {order}"
+        sql, params = _where(ctx, tab, doctype, now, mine, extra)
+        by = "due_at" if tab == "overdue" else by
+        query = f"SELECT {columns} FROM {_source(tab)} WHERE {sql} ORDER BY {by}"
     else:  # one range per audience, merged newest first (SQLite: MERGE (UNION ALL))
-        arms = [_where(ctx, tab, doctype, now, [audience]) for audience in mine]
+        arms = [_where(ctx, tab, doctype, now, [audience], extra) for audience in mine]
         query = " UNION ALL ".join(f"SELECT {columns} FROM {ACTION} WHERE {sql}" for sql, _ in arms)
-        query += " ORDER BY modified DESC"
+        query += f" ORDER BY {by}"
         params = [p for _, arm_params in arms for p in arm_params]
     rows = session.site.db.fetchall(f"{query} LIMIT ? OFFSET ?", [*params, limit_page_length, limit_start])
     items = [dict(r) for r in rows if _readable(session, ctx, r)]
     for item in items:
         item["overdue"] = bool(item["due_at"] and item["due_at"] < now and tab in {"todo", "overdue"})
-    return {"tab": tab, "items": items, "counts": counts(session, doctype, now)}
+    for item in items:
+        item.pop("due_key", None)
+    return {"tab": tab, "items": items, "counts": counts(session, doctype, now, narrowed)}
 
 
 def _readable(session, ctx, row) -> bool:

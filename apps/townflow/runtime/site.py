@@ -27,22 +27,24 @@ from pathlib import Path
 from typing import TypeVar
 
 from townflow.runtime import schema
+from townflow.runtime.admin_guard import register_admin_guard_hooks
 from townflow.runtime.audit import AuditLog
 from townflow.runtime.customize import register_customization_hooks
-from townflow.runtime.db import Database
+from townflow.runtime.db import DB_FILENAME, Database
 from townflow.runtime.documents import Session
 from townflow.runtime.fixtures import load_fixtures
 from townflow.runtime.group_commit import GroupCommitter
 from townflow.runtime.hooks import Hooks
+from townflow.runtime.identity_hooks import register_identity_hooks
 from townflow.runtime.meta import Metas
 from townflow.runtime.permissions import Permissions, UserContext, load_user_context
+from townflow.runtime.scope_follow import register_scope_follow_hooks
 from townflow.runtime.store import load_single
 from townflow.runtime.system_doctypes import ADMINISTRATOR, AUTOMATIC_ROLES, SYSTEM_MANAGER
 from townflow.runtime.users import Users, register_user_hooks
 from townflow.runtime.workflow_hooks import register_workflow_hooks
 from townflow.spec.models import DocType
 
-DB_FILENAME = "site.sqlite"
 SETTINGS_DOCTYPE = "Campaign Settings"
 _META_DOCTYPES = {"Custom Field", "Property Setter"}
 _META_VERSION_KEY = "__meta"  # a tabSingles row counting customization changes
@@ -66,6 +68,9 @@ class Site:
         register_customization_hooks(self)
         register_user_hooks(self)
         register_workflow_hooks(self)  # the workflow engine's tables and state guards
+        register_scope_follow_hooks(self)  # records fetching a village move with their household
+        register_admin_guard_hooks(self)  # only Administrator changes Administrator
+        register_identity_hooks(self)  # 出生日期 and 性别 from the ID number
 
     @classmethod
     def open(
@@ -195,8 +200,9 @@ class Site:
     def authenticate_token(self, api_key: str, api_secret: str) -> str:
         return self.users.authenticate_token(api_key, api_secret)
 
-    def generate_keys(self, user: str) -> str:
-        return self.users.generate_keys(user)
+    def generate_keys(self, user: str, *, actor: str = ADMINISTRATOR) -> str:
+        """A new API secret for `user`; `actor` (who asked) is the one audited."""
+        return self.users.generate_keys(user, actor=actor)
 
     def set_passwords(self, doctype: str, name: str, passwords: dict[str, str]) -> None:
         if passwords:

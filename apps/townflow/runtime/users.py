@@ -20,7 +20,13 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from townflow.runtime.errors import AuthenticationError, DoesNotExistError, FieldMessage, ValidationError
+from townflow.runtime.errors import (
+    AuthenticationError,
+    DoesNotExistError,
+    FieldMessage,
+    PermissionError,
+    ValidationError,
+)
 from townflow.runtime.hooks import DocEvent
 from townflow.runtime.system_doctypes import ADMINISTRATOR, SYSTEM_MANAGER
 
@@ -44,6 +50,20 @@ LOGIN_PASSWORD = "password"  # noqa: S105 - the __Auth fieldname of the login pa
 
 def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+#: The longest login name written to the audit log as sent; Frappe's User name is a varchar(140).
+MAX_AUDITED_LOGIN = 140
+
+
+def audited_login_name(sent: str | None) -> tuple[str, None, None, dict | None]:
+    """(user, doctype, name, data) for a failed login's audit row: the name as sent, cut to
+    MAX_AUDITED_LOGIN characters (its full length noted), so an anonymous caller cannot write
+    megabytes into the append-only log."""
+    text = str(sent or "")
+    if len(text) <= MAX_AUDITED_LOGIN:
+        return text, None, None, None
+    return text[:MAX_AUDITED_LOGIN], None, None, {"length": len(text), "truncated": True}
 
 
 class Users:
@@ -88,7 +108,7 @@ class Users:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            self.site.audit.record("login_failed", user)
+            self.site.audit.record("login_failed", *audited_login_name(user))
             raise AuthenticationError("Invalid login credentials", "用户名或密码错误")
         self.site.audit.record("login", row["name"])
         return row["name"]
@@ -101,7 +121,15 @@ class Users:
             raise AuthenticationError("Invalid API key or secret", "API 密钥无效")
         return row["name"]
 
-    def generate_keys(self, user: str) -> str:
+    def generate_keys(self, user: str, *, actor: str = ADMINISTRATOR) -> str:
+        """A new API secret for `user`, audited as `actor`'s change and as `actor`'s read of a secret
+        in full. Administrator's keys are Administrator's own: no one else may make them."""
+        if user == ADMINISTRATOR and actor != ADMINISTRATOR:
+            self.site.audit.record_denial(actor, "User", user, "generate_keys")
+            raise PermissionError(
+                "Only Administrator may generate Administrator's API keys",
+                "只有 Administrator 可以生成自己的 API 密钥",
+            )
         with self.db.transaction():
             row = self.db.fetchone('SELECT name, api_key FROM "tabUser" WHERE name = ?', (user,))
             if row is None:
@@ -112,9 +140,8 @@ class Users:
                 'UPDATE "tabUser" SET api_key = ?, api_secret = ? WHERE name = ?', (api_key, "*****", user)
             )
             self.set_passwords("User", user, {"api_secret": api_secret})
-            self.site.audit.record(
-                "update", ADMINISTRATOR, "User", user, {"fields": ["api_key", "api_secret"]}
-            )
+            self.site.audit.record("update", actor, "User", user, {"fields": ["api_key", "api_secret"]})
+            self.site.audit.record("sensitive_read", actor, "User", user, {"fields": ["api_secret"]})
         return api_secret
 
     def ensure_administrator(self, password: str | None) -> bool:

@@ -4,7 +4,9 @@ Order (Frappe's `_validate` family, gathered into one pass): coerce types; fill 
 mandatory and mandatory_depends_on; Select options; Links exist and are visible to the user;
 unique; length; min/max and non_negative; regex; named validators (townflow.rules.validators);
 the DocType's `rules`. Child rows are checked with their own meta and named
-`<table>[<idx>].<field>`. Nothing stops at the first problem: the ValidationError lists them all.
+`<table>[<idx>].<field>`: a row's depends_on / mandatory_depends_on and its DocType's `rules` read
+the row as `doc` and the document it belongs to as `parent`, as Frappe's forms evaluate them.
+Nothing stops at the first problem: the ValidationError lists them all.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import date, datetime
 
 from townflow.expr import ExprError
 from townflow.rules import validators
+from townflow.rules.messages import fill_message
 from townflow.runtime import expressions
 from townflow.runtime.db import quote
 from townflow.runtime.errors import ErrorCollector, LinkValidationError, MandatoryError, ValidationError
@@ -132,12 +135,18 @@ class Validator:
         self.old = old
         self.errors = ErrorCollector()
         self._evaluators: dict[int, expressions.Evaluator] = {}
+        #: Links refused as unreadable (`person`, `items[2].person`): nothing that depends on them
+        #: runs or is reported, so the answer says no more than "no such Person" (issue 12, H1)
+        self.refused: set[str] = set()
 
-    def evaluate(self, source: str, doc: dict):
-        """`source` evaluated for `doc`, reusing the names built for that document."""
+    def evaluate(self, source: str, doc: dict, parent: dict | None = None):
+        """`source` evaluated for `doc` (a child row: `parent` is its document), reusing the names
+        built for that document."""
         evaluator = self._evaluators.get(id(doc))
         if evaluator is None:
-            evaluator = self._evaluators[id(doc)] = expressions.Evaluator(self.site, self.session.ctx, doc)
+            evaluator = self._evaluators[id(doc)] = expressions.Evaluator(
+                self.site, self.session.ctx, doc, parent=parent
+            )
         return evaluator(source)
 
     def add(self, where: str, f: DocField, en: str, zh: str, kind=ValidationError) -> None:
@@ -208,7 +217,7 @@ class Validator:
                 continue  # already reported as the wrong type
             value = doc.get(f.fieldname)
             if is_empty(value):
-                if f.reqd or self._depends(f.mandatory_depends_on, parent or doc):
+                if f.reqd or self._depends(f.mandatory_depends_on, doc, parent):
                     self.add(where, f, "is mandatory", " 为必填项", MandatoryError)
                 continue
             unchanged = old is not None and old.get(f.fieldname) == value
@@ -224,11 +233,11 @@ class Validator:
                     child, row, f"{tf.fieldname}[{i}].", parent=doc, old=old_rows.get(row.get("name"))
                 )
 
-    def _depends(self, source: str | None, doc: dict) -> bool:
+    def _depends(self, source: str | None, doc: dict, parent: dict | None = None) -> bool:
         if not source:
             return False
         try:
-            return bool(self.evaluate(source, doc))
+            return bool(self.evaluate(source, doc, parent))
         except ExprError:
             return False
 
@@ -263,7 +272,7 @@ class Validator:
                 f"SELECT name FROM {meta.table} WHERE {quote(f.fieldname)} = ? AND name != ? LIMIT 1",
                 (value, doc.get("name") or ""),
             )
-            if clash is not None:
+            if clash is not None and self._may_read_clash(meta, clash[0]):
                 self.add(
                     where,
                     f,
@@ -271,6 +280,23 @@ class Validator:
                     " 已被使用，不能重复",
                     UniqueValidationError,
                 )
+            elif clash is not None:
+                # Another scope's record: refused (the value stays unique), but in words that do
+                # not confirm it is registered; the township sees the attempt in the audit log.
+                self.site.audit.record_kept(
+                    "unique_probe", self.session.user, meta.name, None, {"field": f.fieldname}
+                )
+                self.add(
+                    where,
+                    f,
+                    "cannot be registered here: ask the township office to check it",
+                    " 不能在此登记，请联系街道办核查",
+                )
+
+    def _may_read_clash(self, meta: Meta, name: str) -> bool:
+        if meta.name in SYSTEM_DOCTYPES:
+            return True
+        return self.session.can_see(meta, name, "read")
 
     def _check_link(self, f: DocField, value, where: str, *, existence_only: bool = False) -> None:
         if not self.site.metas.exists(f.options):
@@ -286,6 +312,7 @@ class Validator:
         else:
             visible = self.session.can_see(target, str(value), "select")
         if not visible:
+            self.refused.add(where)
             self.add(where, f, f"{value}: no such {f.options}", f"：{value} 不存在", LinkValidationError)
         elif target.doctype.is_submittable and not existence_only and f.fieldname != "amended_from":
             status = self.site.db.scalar(f"SELECT docstatus FROM {target.table} WHERE name = ?", (value,))
@@ -294,24 +321,94 @@ class Validator:
                     where, f, f"{value} is cancelled", f"：{value} 已取消，不能引用", LinkValidationError
                 )
 
-    def check_rules(self, meta: Meta, doc: dict) -> None:
+    def dependents_of_refused(self, meta: Meta, doc: dict, prefix: str = "") -> set[str]:
+        """The fields (as `where` names) whose value comes from a refused Link, directly or through
+        a chain of fetch_from: they stayed empty because the record was not read, and a message
+        about them would say more than that the link was refused."""
+        refused = {
+            w[len(prefix) :] for w in self.refused if w.startswith(prefix) and "[" not in w[len(prefix) :]
+        }
+        tainted: set[str] = set()
+        grew = bool(refused)
+        while grew:
+            grew = False
+            for f in meta.value_fields:
+                source = (f.fetch_from or "").split(".", 1)[0]
+                if f.fieldname not in tainted and (source in refused or source in tainted):
+                    tainted.add(f.fieldname)
+                    grew = True
+        found = {prefix + name for name in tainted - refused}
+        for tf in meta.table_fields if not prefix else ():
+            child = self.site.metas.get(tf.options)
+            for i, _row in enumerate(doc.get(tf.fieldname) or [], start=1):
+                found |= self.dependents_of_refused(child, _row, f"{tf.fieldname}[{i}].")
+        return found
+
+    def drop_refused_dependents(self, meta: Meta, doc: dict) -> set[str]:
+        """Forget the messages about fields filled from a refused Link; the fields refused or
+        depending on one (top level), for `check_rules` to skip the rules that read them."""
+        if not self.refused:
+            return set()
+        dependent = self.dependents_of_refused(meta, doc)
+        self.errors.messages[:] = [m for m in self.errors.messages if m.field not in dependent]
+        return {w for w in self.refused | dependent if "[" not in w}
+
+    def check_rules(self, meta: Meta, doc: dict, skip_fields: set[str] = frozenset()) -> None:
+        """The DocType's rules, then each child row's DocType rules (the row as `doc`, this
+        document as `parent`), the row's problems named `<table>[<idx>].<field>`. A rule reading a
+        field in `skip_fields` (a refused Link or a value fetched from one) does not run: it would
+        read a record the user may not see; nor do child rules while the document has one."""
+        self._check_rules(meta, doc, None, "", ("", ""), skip_fields)
+        for tf in meta.table_fields:
+            child = self.site.metas.get(tf.options)
+            if not child.doctype.rules or skip_fields:
+                continue
+            table_en, table_zh = label(tf)
+            for i, row in enumerate(doc.get(tf.fieldname) or [], start=1):
+                prefix = f"{tf.fieldname}[{i}]."
+                row_skip = {w[len(prefix) :] for w in self.refused if w.startswith(prefix)}
+                where = (f"{table_en} row {i}: ", f"{table_zh}第{i}行：")
+                self._check_rules(child, row, doc, prefix, where, row_skip)
+
+    def _check_rules(
+        self, meta: Meta, doc: dict, parent: dict | None, prefix: str, where, skip_fields=frozenset()
+    ) -> None:
         for rule in meta.doctype.rules:
+            if skip_fields and self._reads_any(rule, skip_fields):
+                continue
             try:
-                if rule.when and not self.evaluate(rule.when, doc):
+                if rule.when and not self.evaluate(rule.when, doc, parent):
                     continue
-                ok = bool(self.evaluate(rule.condition, doc))
+                ok = bool(self.evaluate(rule.condition, doc, parent))
             except ExprError as exc:
                 if not self.errors.messages:  # a rule over values already reported as wrong may fail
-                    self.errors.add(None, f"{rule.message.en} ({exc})", rule.message.zh)
+                    self.errors.add(None, f"{where[0]}{rule.message.en} ({exc})", where[1] + rule.message.zh)
                 continue
             if not ok:
+                settings = self.site.settings()
+                en, zh = fill_message(rule.message.en, settings), fill_message(rule.message.zh, settings)
                 for fieldname in rule.fields or [None]:
-                    self.errors.add(fieldname, rule.message.en, rule.message.zh)
+                    self.errors.add(
+                        prefix + fieldname if fieldname else None,
+                        where[0] + en,
+                        where[1] + zh,
+                    )
+
+    @staticmethod
+    def _reads_any(rule, fieldnames: set[str]) -> bool:
+        used = set(rule.fields or ())
+        for source in (rule.when, rule.condition):
+            if source:
+                try:
+                    used |= expressions.compiled(source).fields_used
+                except ExprError:
+                    return True
+        return bool(used & fieldnames)
 
     def run(self, meta: Meta, doc: dict) -> None:
         """All passes; raises one ValidationError naming every problem."""
         self.coerce_doc(meta, doc)
         self.fetch_from(meta, doc)
         self.check_doc(meta, doc)
-        self.check_rules(meta, doc)
+        self.check_rules(meta, doc, self.drop_refused_dependents(meta, doc))
         self.errors.raise_if_any()

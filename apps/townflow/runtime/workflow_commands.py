@@ -8,10 +8,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from townflow.runtime.site import DB_FILENAME, Site
+from townflow.runtime.db import DB_FILENAME
 
 
 def tick(args: argparse.Namespace) -> int:
+    from townflow.runtime.site import Site
     from townflow.spec import load_project
 
     if not (Path(args.site) / DB_FILENAME).exists():
@@ -25,7 +26,8 @@ def tick(args: argparse.Namespace) -> int:
         site.close()
     print(
         f"tick at {now:%Y-%m-%d %H:%M}: {done['reminded']} reminded, {done['escalated']} escalated, "
-        f"{done['expired']} certificates expired"
+        f"{done['expired']} certificates expired; pregnancy follow-ups: {done.get('visits_opened', 0)} due, "
+        f"{done.get('visits_escalated', 0)} escalated, {done.get('visits_closed', 0)} closed"
     )
     return 0
 

@@ -11,7 +11,7 @@ through workflow actions only, so no DocPerm `submit`/`cancel` right skips the r
 from __future__ import annotations
 
 from townflow.rules.workflow import current_state, may_edit
-from townflow.runtime import campaign, errors
+from townflow.runtime import campaign, errors, monitoring, pregnancy
 from townflow.runtime import workflow_store as store
 from townflow.runtime.system_doctypes import ADMINISTRATOR
 
@@ -70,6 +70,8 @@ def register_workflow_hooks(site) -> None:
             site.hooks.register(doctype, "validate", _guard)
             site.hooks.register(doctype, "before_cancel", _guard)
     campaign.register(site)
+    pregnancy.register(site)
+    monitoring.register(site)  # pregnancy visits due: work in the village clerk's inbox
 
 
 def tick(site, now=None) -> dict[str, int]:

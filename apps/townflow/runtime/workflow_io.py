@@ -286,7 +286,9 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
     step = step_rules.step_of(wf, state)
     due = step_rules.due_at(step, datetime.fromisoformat(at), session.site.settings(), row)
     stamps = {"creation": at, "modified": at, "step_id": step_id}
-    if state == step_rules.applicant_state(wf) and row.get("owner"):
+    if not step_rules.waits_on_someone(wf, state):
+        targets = []  # Rejected, Approved...: no to-do (a CC still goes out)
+    elif state == step_rules.applicant_state(wf) and row.get("owner"):
         owner_ctx = user_context(session, row["owner"])
         role = next((r for r in roles if owner_ctx and r in owner_ctx.roles), roles[0] if roles else None)
         targets = [(row["owner"], role, assignment_base(session, loaded, row, row["owner"], role, at))]

@@ -21,7 +21,9 @@ import copy
 from datetime import timedelta
 
 from townflow.rules.masking import looks_masked
+from townflow.rules.system_fields import system_fields
 from townflow.runtime import doc_values, naming, store, versions
+from townflow.runtime.admin_guard import refuse_unless_administrator
 from townflow.runtime.db import quote
 from townflow.runtime.durable import durable
 from townflow.runtime.errors import (
@@ -156,6 +158,7 @@ class WriteMixin:
         with self.site.db.transaction():
             ref = {"doctype": doctype, "name": name, "modified": modified}
             old = self._load_for_write(meta, ref, "write", modified is not None)
+            refuse_unless_administrator(self, meta.name, name)  # db_set runs no hooks
             unknown = [k for k in values if k not in meta.column_set or k in _STANDARD]
             if unknown:
                 raise ValidationError(f"cannot set {', '.join(unknown)}", f"不能设置 {', '.join(unknown)}")
@@ -231,8 +234,8 @@ class WriteMixin:
         if self.ignore_permissions or self.ctx.is_administrator or getattr(self, "in_workflow", False):
             return set()
         workflow = self.site.project.workflow_for(meta.name) if self.site.project else None
-        state_field = workflow.workflow_state_field if workflow else None
-        return {f.fieldname for f in meta.value_fields if f.read_only and f.fieldname != state_field}
+        rule = system_fields(meta.doctype, workflow)  # the rule the Frappe app applies too
+        return set(rule.set_by_system | rule.fetched)
 
     def _merge(self, meta: Meta, old: dict, incoming: dict) -> dict:
         """The stored document with the client's values laid over it (see module docstring)."""
@@ -341,7 +344,7 @@ class WriteMixin:
             validator.coerce_doc(meta, new)
             validator.fetch_from(meta, new)
         validator.check_doc(meta, new)
-        validator.check_rules(meta, new)
+        validator.check_rules(meta, new, validator.drop_refused_dependents(meta, new))
         validator.errors.raise_if_any()
 
     def _write(self, meta, new, old, after_event, before_events, *, validate=True, action=None) -> None:

@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from townflow.expr import ExprError, parse
+from townflow.rules import fetal_sex
 from townflow.spec.errors import SpecError
 from townflow.spec.models import (
     EXPRESSION_PROPERTIES,
@@ -42,13 +43,6 @@ STANDARD_SORT_FIELDS = frozenset({"modified", "creation", "name", "idx"})
 #: Columns every document has, which expressions and filters may read.
 STANDARD_FIELDS = STANDARD_SORT_FIELDS | {"docstatus", "owner", "modified_by", "parent"}
 SETTINGS_DOCTYPE = "Campaign Settings"
-#: The campaign forbids identifying fetal sex: no form may have a field that records it.
-_FETAL_SEX_NAME = re.compile(
-    r"(fetal|fetus|foetal|foetus|unborn|baby)_?(sex|gender)|(sex|gender)_of_(the_)?(fetus|foetus)"
-)
-_FETAL_SEX_LABEL = re.compile(
-    r"^\s*(胎儿性别|(fetal|fetus|foetal|foetus|unborn baby)'?s? (sex|gender))\s*$", re.IGNORECASE
-)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
@@ -128,7 +122,9 @@ class Checker:
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
                 owner, name = node.value.id, node.attr
-                if owner == "doc" and doctype is not None and not _has_field(doctype, name):
+                if owner == "parent" and doctype is not None:
+                    yield from self._unknown_parent_field(doctype, name, node)
+                elif owner == "doc" and doctype is not None and not _has_field(doctype, name):
                     hint = _close(name, [f.fieldname for f in doctype.fields])
                     yield f"expression reads doc.{name}, which {doctype.name} does not have{hint}", node
                 elif owner == "settings" and settings is not None and not _has_field(settings, name):
@@ -161,6 +157,18 @@ class Checker:
                             node,
                         )
 
+    def _unknown_parent_field(self, doctype: DocType, name: str, node: ast.AST):
+        """`parent.<field>` is read in a child table's expressions only, and every DocType that has
+        that table must have the field."""
+        if not doctype.istable:
+            yield f"expression reads parent.{name}, but {doctype.name} is not a child table", node
+            return
+        for parent in self.project.doctypes.values():
+            holds = any(f.fieldtype in TABLE_TYPES and f.options == doctype.name for f in parent.fields)
+            if holds and not _has_field(parent, name):
+                hint = _close(name, [f.fieldname for f in parent.fields])
+                yield f"expression reads parent.{name}, which {parent.name} does not have{hint}", node
+
 
 def _has_field(doctype: DocType, name: str) -> bool:
     return name in STANDARD_FIELDS or doctype.field(name) is not None
@@ -182,6 +190,9 @@ def check_project(project: Project) -> list[SpecError]:
     for workflow in project.workflows.values():
         check_workflow(checker, workflow, project.where[("workflow", workflow.document_type)])
     check_records(checker)
+    from townflow.spec.report_checks import check_reports
+
+    check_reports(checker)
     return checker.errors
 
 
@@ -205,15 +216,12 @@ def check_doctype(c: Checker, doctype: DocType, where: Where) -> None:
                 (*at, "fieldname"),
                 f"fieldname {f.fieldname!r} is a column Frappe adds to every DocType",
             )
-        if f.has_value and (
-            _FETAL_SEX_NAME.search(f.fieldname)
-            or (f.label and (_FETAL_SEX_LABEL.match(f.label.zh) or _FETAL_SEX_LABEL.match(f.label.en)))
-        ):
-            c.add(
-                where,
-                (*at, "fieldname"),
-                "no form may record fetal sex (the campaign forbids identifying it)",
-            )
+        labels = (f.label.zh, f.label.en) if f.label else ()
+        refusal = (
+            fetal_sex.field_problem(doctype.name, f.fieldname, labels, f.choices) if f.has_value else None
+        )
+        if refusal is not None:
+            c.add(where, (*at, "fieldname"), refusal.en)
         if f.fieldtype in LINK_TYPES and isinstance(f.options, str):
             _check_link_target(c, where, at, f.fieldtype, f.options)
         if f.fieldtype == "Dynamic Link" and isinstance(f.options, str):

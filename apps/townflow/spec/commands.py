@@ -32,6 +32,9 @@ def summary_counts(project: Project) -> dict[str, int]:
         "transitions": sum(len(w.transitions) for w in project.workflows.values()),
         "roles": len(project.roles),
         "fixture records": len(project.records),
+        "reports": len(project.reports),
+        "number cards": len(project.number_cards),
+        "charts": len(project.charts),
     }
 
 

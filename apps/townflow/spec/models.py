@@ -357,6 +357,10 @@ class Step(Model):
     #: a Date field of the document: the step is due at the end of that day (a rectification
     #: deadline); wins over both when the document has a value
     due_date_field: str | None = None
+    #: a time limit in days instead of hours, counted as calendar days or as working days
+    #: (Chinese public holidays and 调休 make-up days: townflow.rules.workdays)
+    due_days: Annotated[int, Field(gt=0)] | None = None
+    due_day_kind: Literal["calendar", "working"] = "calendar"
     on_overdue: list[OverdueAction] = Field(default_factory=list)
     escalate_to: str | None = None
     allow_return: bool = True
@@ -367,8 +371,11 @@ class Step(Model):
     def _escalation(self) -> Step:
         if "escalate" in self.on_overdue and not self.escalate_to:
             raise ValueError("on_overdue escalate needs escalate_to (a role)")
-        if self.on_overdue and self.due_hours is None and not (self.due_hours_setting or self.due_date_field):
-            raise ValueError("on_overdue needs due_hours, due_hours_setting or due_date_field")
+        if self.due_hours is not None and self.due_days is not None:
+            raise ValueError("give due_hours or due_days, not both")
+        limits = (self.due_hours, self.due_days, self.due_hours_setting, self.due_date_field)
+        if self.on_overdue and all(v is None for v in limits):
+            raise ValueError("on_overdue needs due_hours, due_days, due_hours_setting or due_date_field")
         return self
 
 

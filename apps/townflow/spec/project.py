@@ -17,11 +17,17 @@ from townflow.spec.checks import SETTINGS_DOCTYPE, check_project
 from townflow.spec.errors import SpecError, SpecErrors
 from townflow.spec.loader import Path_, Source, read_yaml, validate
 from townflow.spec.models import DocType, Record, Role, Workflow
+from townflow.spec.reports import Dashboard, DashboardChart, NumberCard, Report
 
 M = TypeVar("M", DocType, Workflow)
 
-FOLDERS = ("doctypes", "workflows", "fixtures")
-BROKEN_KINDS = {"doctypes": ("doctype",), "workflows": ("workflow",), "fixtures": ("role", "records")}
+FOLDERS = ("doctypes", "workflows", "fixtures", "reports")
+BROKEN_KINDS = {
+    "doctypes": ("doctype",),
+    "workflows": ("workflow",),
+    "fixtures": ("role", "records"),
+    "reports": ("report", "dashboard"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,9 @@ class Project:
     workflows: dict[str, Workflow] = field(default_factory=dict)
     roles: dict[str, Role] = field(default_factory=dict)
     records: list[Record] = field(default_factory=list)
+    #: reports/*.yaml: reports by report_name, dashboards by dashboard_name
+    reports: dict[str, Report] = field(default_factory=dict)
+    dashboards: dict[str, Dashboard] = field(default_factory=dict)
     #: ("doctype", name) / ("workflow", document_type) / ("role", name) / ("record", index) -> Where
     where: dict[tuple[str, Any], Where] = field(default_factory=dict, repr=False)
     #: names declared in files that failed to validate: references to them are not errors twice
@@ -66,6 +75,21 @@ class Project:
 
     def records_of(self, doctype: str) -> list[Record]:
         return [r for r in self.records if r.doctype == doctype]
+
+    @property
+    def number_cards(self) -> dict[str, NumberCard]:
+        """Every dashboard's number cards by name."""
+        return {c.name: c for d in self.dashboards.values() for c in d.number_cards}
+
+    @property
+    def charts(self) -> dict[str, DashboardChart]:
+        """Every dashboard's charts by name."""
+        return {c.name: c for d in self.dashboards.values() for c in d.charts}
+
+    def reports_for(self, roles) -> list[Report]:
+        """The reports a holder of `roles` may run (by the report's roles; DocPerms come on top)."""
+        held = set(roles)
+        return [r for r in self.reports.values() if "Administrator" in held or held & set(r.roles)]
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -192,6 +216,32 @@ def _load_fixtures(project: Project, data: Any, source: Source, errors: list[Spe
                 project.records.append(obj)
 
 
+def _load_report(project: Project, data: Any, source: Source, errors: list[SpecError]) -> None:
+    """A reports/ file holds one Report (report_name:) or one Dashboard (dashboard_name:)."""
+    is_dashboard = isinstance(data, dict) and "dashboard_name" in data
+    kind, model, key = (
+        ("dashboard", Dashboard, "dashboard_name") if is_dashboard else ("report", Report, "report_name")
+    )
+    if data is None:
+        project.broken.update({("report", "*"), ("dashboard", "*")})
+        errors.append(source.error((), "the file is empty: a reports/ file holds one Report or Dashboard"))
+        return
+    loaded, found = validate(model, data, source)
+    errors.extend(found)
+    if loaded is None:
+        project.broken.add((kind, _raw_name(data, key) or "*"))
+        return
+    name = getattr(loaded, key)
+    registry = project.dashboards if is_dashboard else project.reports
+    if name in registry:
+        first = project.where[(kind, name)].source.file
+        errors.append(source.error((key,), f"{kind} {name!r} is already declared in {first}"))
+        return
+    registry[name] = loaded
+    project.where[(kind, name)] = Where(source)
+    _check_file_name(source, (key,), "reports", name, errors)
+
+
 def load_project(root: str | Path = ".") -> Project:
     """Load and check the spec under `root`; raise `SpecErrors` listing every problem found."""
     root = Path(root)
@@ -209,7 +259,12 @@ def load_project(root: str | Path = ".") -> Project:
                 )
             ]
         )
-    readers = {"doctypes": _load_doctype, "workflows": _load_workflow, "fixtures": _load_fixtures}
+    readers = {
+        "doctypes": _load_doctype,
+        "workflows": _load_workflow,
+        "fixtures": _load_fixtures,
+        "reports": _load_report,
+    }
     for folder, read_into in readers.items():
         for path in sorted((root / folder).glob("*.yml")):
             errors.append(SpecError(_display(root, path), 0, 0, "", "spec files end in .yaml; rename it"))

@@ -1,9 +1,11 @@
 """Login, logout and API keys, answered as Frappe answers them.
 
 `POST /api/method/login` (usr, pwd as form fields or JSON) answers
-`{"message": "Logged In", "home_page": ..., "full_name": ...}` and sets the `sid` cookie; we add
-`csrf_token` to that answer, which scripts send back as `X-Frappe-CSRF-Token` (Frappe puts the
-token in the desk page instead; an extra key harms no Frappe client).
+`{"message": "Logged In", "home_page": ..., "full_name": ...}` and sets the `sid` cookie. As on
+Frappe, the answer does not hand out the CSRF token: a script's session that never asked for it
+may change things without it (frappe-client logs in, then POSTs). A script that wants the token
+asks `townflow.api.csrf_token`, and from then on must send it as `X-Frappe-CSRF-Token`, like
+every session from the login page (see townflow.web.auth).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ async def login(request: Request) -> Response:
     usr, pwd = args.get("usr"), args.get("pwd")
     if not isinstance(usr, str) or not isinstance(pwd, str):
         raise AuthenticationError("Incomplete login details", zh="请输入用户名和密码")
-    web_session, info = await run_in_threadpool(login_user, request, usr, pwd)
+    web_session, info = await run_in_threadpool(login_user, request, usr, pwd, csrf_required=False)
     settings = request.app.state.settings
     response = FrappeJSONResponse(
         {
@@ -68,7 +70,6 @@ async def login(request: Request) -> Response:
             "home_page": info.get("home_page") or settings.home_page,
             "full_name": info.get("full_name") or web_session.user,
             "user": web_session.user,
-            "csrf_token": web_session.csrf_token,
         }
     )
     set_session_cookie(request, response, web_session)
@@ -92,7 +93,10 @@ async def get_logged_user(request: Request) -> dict[str, Any]:
     return {"message": who.user}
 
 
-@router.get("/api/method/townflow.api.csrf_token", summary="This cookie session's CSRF token")
+@router.get(
+    "/api/method/townflow.api.csrf_token",
+    summary="This cookie session's CSRF token (from then on, changes must send it)",
+)
 async def get_csrf_token(request: Request) -> dict[str, Any]:
     who = await principal(request)
     if who.is_guest:

@@ -19,9 +19,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from townflow.web import api_auth, api_methods, api_resource
+from townflow.web import api_auth, api_methods, api_reports, api_resource
 from townflow.web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from townflow.web.jsonutil import FrappeJSONResponse
+from townflow.web.limits import BodySizeLimitMiddleware
 from townflow.web.openapi import install_openapi
 from townflow.web.security import SecurityHeadersMiddleware, WebSettings
 from townflow.web.sessions import LoginRateLimiter, SessionStore
@@ -58,15 +59,19 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     app.state.settings = settings
     app.state.sessions = SessionStore(ttl_seconds=settings.session_ttl_seconds)
     app.state.login_limiter = LoginRateLimiter(
-        max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+        max_failures=settings.login_max_failures,
+        window_seconds=settings.login_window_seconds,
+        max_failures_per_address=settings.login_max_failures_per_address,
     )
     _end_sessions_on_password_change(site, app.state.sessions)
     install_error_handlers(app)
     app.add_middleware(UnexpectedErrorMiddleware)  # inner: its 500 answers get the headers below
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)  # outermost
     app.include_router(api_auth.router)
     app.include_router(api_methods.router)
     app.include_router(api_resource.router)
+    app.include_router(api_reports.router)
     if pages:
         _install_pages(app)
     install_openapi(app)

@@ -6,8 +6,12 @@ Frappe's rules, kept here:
 - A `sid` cookie (HttpOnly, SameSite=Lax) names a server-side session.
 - A state-changing request (POST, PUT, PATCH, DELETE) authenticated by cookie must carry the
   session's CSRF token, in the `X-Frappe-CSRF-Token` header or a `csrf_token` form field;
-  Frappe answers a missing or wrong token with 400 `CSRFTokenError`. Token-authenticated
-  requests need none: a cross-site page cannot make a browser send an Authorization header.
+  Frappe answers a missing or wrong token with 400 `CSRFTokenError`. As on Frappe, this holds
+  for sessions from the login page and for every session that was handed its token (a page
+  rendered for it, `townflow.api.csrf_token`); a session from `/api/method/login` that never saw
+  its token (frappe-client's login-then-POST) needs none: the cookie is SameSite=Lax, so a
+  cross-site form or script cannot send it with a POST. Token-authenticated requests need none
+  either: a cross-site page cannot make a browser send an Authorization header.
 - A guest reaching something that needs a user gets 403 `PermissionError` (`LoginRequired`,
   which the pages turn into a redirect to the login page).
 
@@ -114,6 +118,8 @@ async def check_csrf(request: Request, who: Principal) -> None:
     """Refuse a cookie-authenticated change that lacks this session's CSRF token."""
     if request.method not in UNSAFE_METHODS or who.via != "cookie" or who.web_session is None:
         return
+    if not who.web_session.csrf_required:
+        return  # an API login that was never handed its token (see the module's docstring)
     sent = request.headers.get(CSRF_HEADER)
     args = await form_dict(request)
     args.pop(CSRF_FORM_FIELD, None)  # never a document field
@@ -151,21 +157,29 @@ UserDep = Annotated[str, Depends(current_user)]
 
 
 def csrf_token(request: Request) -> str:
-    """The CSRF token for forms and scripts of this page ("" for guests and token callers)."""
+    """The CSRF token for forms and scripts of this page ("" for guests and token callers).
+    Handing it out makes the session send it from then on (Frappe's rule)."""
     who = getattr(request.state, "principal", None)
     if who is None:
         web_session = _state(request).sessions.get(request.cookies.get(SID_COOKIE))
     else:
         web_session = who.web_session
-    return web_session.csrf_token if web_session else ""
+    if web_session is None:
+        return ""
+    web_session.csrf_required = True
+    return web_session.csrf_token
 
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def login_user(request: Request, usr: str, pwd: str) -> tuple[WebSession, dict[str, Any]]:
+def login_user(
+    request: Request, usr: str, pwd: str, *, csrf_required: bool = True
+) -> tuple[WebSession, dict[str, Any]]:
     """Check the password (rate limited) and start a session; answers it and the user's info.
+    `csrf_required=False` (the API login) starts a session that needs no CSRF token until it is
+    handed one.
 
     The caller sets the cookie on its response with `set_session_cookie`.
     Runs the password check in the calling thread: call it from a threadpool (argon2 is slow on
@@ -189,7 +203,7 @@ def login_user(request: Request, usr: str, pwd: str) -> tuple[WebSession, dict[s
         state.login_limiter.record_failure(usr, address)
         raise AuthenticationError("Invalid login credentials", zh="用户名或密码错误")
     state.login_limiter.record_success(usr, address)
-    web_session = state.sessions.create(user)
+    web_session = state.sessions.create(user, csrf_required=csrf_required)
     return web_session, identity.user_info(state.site, user)
 
 

@@ -169,6 +169,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "list_sep": ("、", ", "),
 }
 
+# The words of the clerk's and approver's daily pages (issue 18), kept in their own module.
+from townflow.web.i18n_ux import UX_STRINGS  # noqa: E402
+
+STRINGS.update(UX_STRINGS)
+
 
 def pick_language(query_lang: str | None, cookie_lang: str | None) -> str:
     for candidate in (query_lang, cookie_lang):

@@ -45,7 +45,7 @@ def generate_keys(session: Any, user: str) -> str:
             "Not permitted: only a System Manager may generate API keys", zh="仅系统管理员可生成密钥"
         )
     session.get("User", user)  # 404 for a user that does not exist
-    return session.site.generate_keys(user)
+    return session.site.generate_keys(user, actor=session.user)
 
 
 def user_info(site: Any, user: str) -> dict[str, Any]:

@@ -30,6 +30,10 @@ class WebSettings:
     #: failed logins allowed per user and client address in `login_window_seconds`
     login_max_failures: int = 5
     login_window_seconds: float = 60.0
+    #: failed logins allowed per client address, whatever user names it tries
+    login_max_failures_per_address: int = 20
+    #: the largest request body read at all (uploads included); refused with 413 before parsing
+    max_body_bytes: int = 12 * 1024 * 1024
     #: set when served over HTTPS (behind a proxy): the session cookie gets `Secure`
     secure_cookies: bool = False
     content_security_policy: str = DEFAULT_CSP

@@ -30,6 +30,11 @@ class WebSession:
     created: float
     last_seen: float
     data: dict = field(default_factory=dict)
+    #: whether a change must carry `csrf_token` (Frappe's rule): a session from the login page
+    #: always; one from `/api/method/login` once it has been handed the token (a page rendered
+    #: for it, or `townflow.api.csrf_token`). A script's session that never saw the token cannot
+    #: have been driven by a cross-site page: the SameSite=Lax cookie is not sent on such a POST.
+    csrf_required: bool = True
 
 
 class SessionStore:
@@ -43,7 +48,7 @@ class SessionStore:
         self._sessions: dict[str, WebSession] = {}
         self._lock = threading.Lock()
 
-    def create(self, user: str) -> WebSession:
+    def create(self, user: str, *, csrf_required: bool = True) -> WebSession:
         now = self._clock()
         session = WebSession(
             sid=secrets.token_urlsafe(32),
@@ -51,6 +56,7 @@ class SessionStore:
             csrf_token=secrets.token_urlsafe(32),
             created=now,
             last_seen=now,
+            csrf_required=csrf_required,
         )
         with self._lock:
             self._purge(now)
@@ -89,21 +95,32 @@ class SessionStore:
 
 
 class LoginRateLimiter:
-    """At most `max_failures` failed logins per (user, client address) in a sliding window.
+    """At most `max_failures` failed logins per (user, client address), and at most
+    `max_failures_per_address` per client address whatever the user names, in a sliding window.
 
-    Keyed by user and address together, so an attacker guessing one account is stopped while
-    the real user on another machine still gets in, and one office behind a NAT does not lock
-    out everybody else.
+    The first stops an attacker guessing one account while the real user on another machine still
+    gets in; the second stops one address spraying many user names (each failure writes an audit
+    row). An office behind one NAT shares the second budget, so it is several times the first.
     """
 
     def __init__(
-        self, max_failures: int = 5, window_seconds: float = 60.0, clock: Callable[[], float] = time.time
+        self,
+        max_failures: int = 5,
+        window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.time,
+        max_failures_per_address: int = 20,
     ):
         self.max_failures = max_failures
+        self.max_failures_per_address = max_failures_per_address
         self.window_seconds = window_seconds
         self._clock = clock
         self._failures: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _keys(user: str, address: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        # the address key has no user part (\0 is never in a user name)
+        return (user.strip().lower()[:256], address), ("\0", address)
 
     def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
         times = self._failures.setdefault(key, deque())
@@ -114,22 +131,25 @@ class LoginRateLimiter:
     def retry_after(self, user: str, address: str) -> int:
         """Seconds until another attempt is allowed; 0 if allowed now."""
         now = self._clock()
-        key = (user.strip().lower(), address)
+        wait = 0
         with self._lock:
-            times = self._recent(key, now)
-            if len(times) < self.max_failures:
-                return 0
-            return max(1, int(self.window_seconds - (now - times[0])) + 1)
+            for key, limit in zip(
+                self._keys(user, address), (self.max_failures, self.max_failures_per_address), strict=True
+            ):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    wait = max(wait, max(1, int(self.window_seconds - (now - times[-limit])) + 1))
+        return wait
 
     def record_failure(self, user: str, address: str) -> None:
         now = self._clock()
-        key = (user.strip().lower(), address)
         with self._lock:
-            self._recent(key, now).append(now)
+            for key in self._keys(user, address):
+                self._recent(key, now).append(now)
             if len(self._failures) > 10_000:  # bound memory under a spray of user names
                 for k in [k for k, v in self._failures.items() if not v or now - v[-1] > self.window_seconds]:
                     del self._failures[k]
 
     def record_success(self, user: str, address: str) -> None:
         with self._lock:
-            self._failures.pop((user.strip().lower(), address), None)
+            self._failures.pop(self._keys(user, address)[0], None)

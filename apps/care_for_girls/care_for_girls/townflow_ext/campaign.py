@@ -3,8 +3,9 @@
 needs and writes what it returns. Eligibility (a one-time reward once per household, loans in
 range, aid for girls) is written in the spec as DocType `rules:` and checked by events.validate.
 
-- a certificate entering Issued gets its serial number (the year's highest serial is read with
-  a row lock, so two issues cannot take the same number) and its validity;
+- a certificate entering Issued gets its serial number (from the series' counter row in
+  tabSeries, as Frappe's getseries keeps naming series: one row locked, gap-free past 99,999)
+  and its validity;
 - a subsidy or student-aid application entering Approved gets its approval notice number, the
   same way (`townflow.rules.campaign.APPROVAL_NOTICES`);
 - a Termination Report, when submitted, records whether a valid certificate covered it; with one,
@@ -18,10 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 import frappe
+from frappe.model.naming import getseries
 from frappe.utils import getdate, nowdate
 
 from care_for_girls.townflow_ext import spec
 from townflow.rules import campaign as rules
+from townflow.rules import pregnancy as pregnancy_rules
 
 CERTIFICATE = "Termination Certificate Application"
 REPORT = "Termination Report"
@@ -36,20 +39,36 @@ def _has(doctype: str, fieldname: str) -> bool:
     return dt is not None and dt.field(fieldname) is not None
 
 
+def next_serial_sequence(doctype: str, field: str, prefix: str) -> int:
+    """The next number of the serial series `prefix` (`BZTZ-2026-`) from its counter row in
+    `tabSeries`, incremented by Frappe's own getseries in the current transaction: one row is
+    locked (not the year's range of serials), numbers stay gap-free and in order past 99,999. A
+    series without a counter row yet (serials issued before the app kept counters) starts after
+    the highest number already issued, compared as a number."""
+    key = rules.serial_counter_key(prefix)
+    if not frappe.db.sql("select 1 from `tabSeries` where name = %s", (key,)):
+        # The DocType and the column are checked against the spec by the callers; values are bound.
+        number = f"cast(substring(`{field}`, %s) as unsigned)"
+        highest = frappe.db.sql(
+            f"select max({number}) from `tab{doctype}` where `{field}` like %s",  # noqa: S608
+            (len(prefix) + 1, prefix + "%"),
+        )[0][0]
+        if highest:
+            seed = "insert ignore into `tabSeries` (name, current) values (%s, %s)"
+            frappe.db.sql(seed, (key, int(highest)))
+    return int(getseries(key, 5))
+
+
 def _approval_notice(doc, state: str) -> None:
-    """An application entering its approved state gets its approval notice number: the year's
-    highest number is read with a row lock, as for certificates, and the field is unique."""
+    """An application entering its approved state gets its approval notice number, from the
+    series' counter row as for certificates; the field is unique."""
     rule = rules.notice_serial_rule(doc.doctype, state, doc.get(rules.APPROVAL_NOTICES[doc.doctype].field))
     if rule is None or not _has(doc.doctype, rule.field):
         return
     issued_on = getdate(nowdate())
     prefix = rules.notice_serial_prefix(rule, issued_on)
-    # The DocType and the column are checked against the spec above; the prefix is a bound parameter.
-    last = frappe.db.sql(
-        f"select max(`{rule.field}`) from `tab{doc.doctype}` where `{rule.field}` like %s for update",  # noqa: S608
-        (prefix + "%",),
-    )[0][0]
-    for field, value in rules.approval_notice_serial(rule, issued_on, rules.next_sequence(last)).items():
+    sequence = next_serial_sequence(doc.doctype, rule.field, prefix)
+    for field, value in rules.approval_notice_serial(rule, issued_on, sequence).items():
         doc.db_set(field, value, update_modified=False)
 
 
@@ -65,13 +84,9 @@ def entered(doc, state: str) -> None:
         return
     issued_on = getdate(nowdate())
     settings = spec.settings()
-    prefix = f"{rules.setting(settings, 'certificate_prefix', rules.CERTIFICATE_PREFIX)}-{issued_on.year}-"
-    # The DocType name is a constant of this module; the prefix is a bound parameter.
-    last = frappe.db.sql(
-        f"select max(certificate_serial) from `tab{CERTIFICATE}` where certificate_serial like %s for update",  # noqa: S608
-        (prefix + "%",),
-    )[0][0]
-    for field, value in rules.certificate_issue(issued_on, rules.next_sequence(last), settings).items():
+    prefix = rules.certificate_serial_prefix(settings, issued_on)
+    sequence = next_serial_sequence(CERTIFICATE, "certificate_serial", prefix)
+    for field, value in rules.certificate_issue(issued_on, sequence, settings).items():
         if _has(CERTIFICATE, field):
             doc.db_set(field, value, update_modified=False)
 
@@ -103,7 +118,8 @@ def on_submit(doc) -> None:
     for effect in effects:
         if effect.name and _has(effect.doctype, effect.field):
             frappe.db.set_value(effect.doctype, effect.name, effect.field, effect.value)
-    if certificate is not None and any(e.doctype == CERTIFICATE for e in effects):
+    used = certificate is not None and any(e.doctype == CERTIFICATE for e in effects)
+    if used and pregnancy_rules.moves_to_used(certificate):
         from care_for_girls.townflow_ext import api
 
         api.system_move(frappe.get_doc(CERTIFICATE, certificate["name"]), USED_STATE, USED_ACTION)

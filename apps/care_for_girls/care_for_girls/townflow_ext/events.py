@@ -1,7 +1,10 @@
 """doc_events: the spec's validators and rules on save, workflow bookkeeping after it.
 
-validate   field validators (ID number checksum, mobile), min/max, regex, the DocType's rules
-           (expressions that may call exists/count), the campaign's eligibility rules, Frappe's
+validate   drops what a user sent for fields the system sets (townflow.rules.system_fields:
+           serials, validity dates, quota fields, masked companions, the workflow state outside a
+           transition); field validators (ID number checksum, mobile), min/max, regex, the DocType's
+           rules (expressions that may call exists/count) and mandatory_depends_on, the same for each
+           child row (the row as `doc`, the document as `parent`), the campaign's eligibility rules, Frappe's
            missing server-side allow_edit check, and the countersign guard; fills the masked
            companions of sensitive fields (townflow.compile.masked).
 on_change  after a workflow move: log it, open the next step's tasks (approvers resolved by the
@@ -16,24 +19,34 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime, nowdate
 
-from care_for_girls.townflow_ext import benefits, campaign, log, spec
+from care_for_girls.townflow_ext import benefits, campaign, log, pregnancy, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
-from townflow.rules import masking, steps, validators
+from townflow.rules import identity, masking, steps, validators
 from townflow.rules import workflow as wf_rules
-from townflow.spec.models import NUMERIC_TYPES, DocType
+from townflow.rules.messages import fill_message
+from townflow.rules.system_fields import system_fields
+from townflow.spec.models import NUMERIC_TYPES, DocType, Workflow
 
 
-def expression_context(doc_values: dict[str, Any]) -> dict[str, Any]:
+def expression_context(doc_values: dict[str, Any], parent: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a spec expression reads; for a child row `doc` is the row and `parent` its document."""
     now = now_datetime()
     return {
         "doc": doc_values,
+        "parent": parent,
         "user": frappe.session.user,
         "roles": frappe.get_roles(),
         "today": nowdate(),
         "now": now.strftime("%Y-%m-%d %H:%M:%S"),
         "settings": spec.settings(),
     }
+
+
+#: The filter operators exists()/count() take as [operator, value], as the embedded runtime's query.
+_FILTER_OPERATORS = frozenset(
+    {"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in", "is", "between"}
+)
 
 
 def runtime_functions(current) -> dict[str, Any]:
@@ -43,9 +56,13 @@ def runtime_functions(current) -> dict[str, Any]:
     def _filters(doctype: str, filters: dict[str, Any]) -> dict[str, Any]:
         if spec.doctype(doctype) is None:
             frappe.throw(f"exists/count: unknown DocType {doctype}")
-        # a list is `in`, unless it is [operator, value] (as the embedded runtime reads filters)
+        # a list is `in`, unless it is [operator, value] (valid_from=["<=", doc.operation_date])
         out = {
-            k: (v if _is_operator_filter(v) else ["in", v]) if isinstance(v, list | tuple) else v
+            k: (
+                ["in", v]
+                if isinstance(v, list | tuple) and (not v or str(v[0]).lower() not in _FILTER_OPERATORS)
+                else v
+            )
             for k, v in filters.items()
         }
         if current is not None and current.doctype == doctype and current.name:
@@ -59,15 +76,6 @@ def runtime_functions(current) -> dict[str, Any]:
         return frappe.db.count(doctype, _filters(doctype, filters))
 
     return {"exists": exists, "count": count}
-
-
-FILTER_OPERATORS = frozenset(
-    {"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in", "is", "between"}
-)
-
-
-def _is_operator_filter(value) -> bool:
-    return len(value) == 2 and str(value[0]).lower() in FILTER_OPERATORS
 
 
 def _plain(doc) -> dict[str, Any]:
@@ -104,17 +112,28 @@ def _field_errors(dt: DocType, row, prefix: str = "") -> list[str]:
     return errors
 
 
-def _rule_errors(dt: DocType, doc) -> list[str]:
+def _rule_errors(dt: DocType, doc, parent: dict[str, Any] | None = None, prefix: str = "") -> list[str]:
+    """The DocType's rules and its mandatory_depends_on, evaluated as the embedded runtime does:
+    for a child row, against the row with its document as `parent`."""
     errors = []
-    if not dt.rules:
+    conditional = [f for f in dt.data_fields if f.mandatory_depends_on and not f.reqd]
+    if not dt.rules and not conditional:
         return errors
-    context = expression_context(_plain(doc))
+    context = expression_context(_plain(doc), parent)
     functions = runtime_functions(doc)
+    for f in conditional:
+        if doc.get(f.fieldname) in (None, "") and parse(f.mandatory_depends_on).evaluate(context, functions):
+            label = f.label.zh if (frappe.local.lang or "").startswith("zh") else f.label.en
+            errors.append(f"{prefix}{label}: " + bilingual("is mandatory", "为必填项"))
     for rule in dt.rules:
         if rule.when and not parse(rule.when).evaluate(context, functions):
             continue
         if not parse(rule.condition).evaluate(context, functions):
-            errors.append(bilingual(rule.message.en, rule.message.zh))
+            settings = context.get("settings") or {}  # rule messages state the live numbers
+            errors.append(
+                prefix
+                + bilingual(fill_message(rule.message.en, settings), fill_message(rule.message.zh, settings))
+            )
     return errors
 
 
@@ -151,25 +170,97 @@ def _fill_masked(dt: DocType, row) -> None:
             row.set(companion, masking.mask(row.get(f.fieldname), f.mask) or None)
 
 
+def _system_write() -> bool:
+    """Writes the system makes (a checked workflow move, the app's own effects, install, fixtures,
+    the Administrator) may set system fields; a user's insert or update may not."""
+    flags = frappe.flags
+    return bool(
+        flags.townflow_system_write
+        or flags.townflow_move_checked
+        or flags.in_install
+        or flags.in_migrate
+        or flags.in_import
+        or flags.in_patch
+        or frappe.session.user == "Administrator"
+    )
+
+
+def _spec_default(dt: DocType, fieldname: str) -> Any:
+    f = dt.field(fieldname)
+    default = f.default if f is not None else None
+    if isinstance(default, str) and default.lower() == "today":
+        return nowdate()
+    return default
+
+
+def _drop_system_fields(dt: DocType, row, before, workflow: Workflow | None = None) -> None:
+    """Values a user sent for fields the system sets are dropped (townflow.rules.system_fields):
+    the stored value stays, a new record gets the field's default; the workflow state changes
+    through a transition only."""
+    rule = system_fields(dt, workflow)
+    for fieldname in rule.set_by_system:
+        if not row.meta.has_field(fieldname):
+            continue
+        kept = before.get(fieldname) if before is not None else _spec_default(dt, fieldname)
+        if row.get(fieldname) != kept:
+            row.set(fieldname, kept)
+    if workflow is not None and rule.state_field and row.get(rule.state_field):
+        kept = before.get(rule.state_field) if before is not None else workflow.initial_state.state
+        row.set(rule.state_field, kept)
+
+
+def _drop_user_system_values(dt: DocType, doc) -> None:
+    if _system_write() or doc.flags.ignore_permissions:
+        return
+    before = None if doc.is_new() else doc.get_doc_before_save()
+    _drop_system_fields(dt, doc, before, spec.workflow(dt.name))
+    for f in dt.fields:
+        child = spec.doctype(f.options) if f.fieldtype in ("Table", "Table MultiSelect") else None
+        if child is None:
+            continue
+        old_rows = {r.name: r for r in (before.get(f.fieldname) or [])} if before is not None else {}
+        for row in doc.get(f.fieldname) or []:
+            _drop_system_fields(child, row, old_rows.get(row.name))
+
+
 def validate(doc, method: str | None = None) -> None:
     dt = spec.doctype(doc.doctype)
     if dt is None:
         return
-    benefits.validate(doc)  # a household's derived values, before its rules read them
+    _drop_user_system_values(dt, doc)
+    benefits.validate(doc)  # a household's derived values (system fields), before its rules read them
     errors = _field_errors(dt, doc)
     _fill_masked(dt, doc)
+    parent = None
     for f in dt.fields:
         child = spec.doctype(f.options) if f.fieldtype in ("Table", "Table MultiSelect") else None
         for row in (doc.get(f.fieldname) or []) if child else []:
             errors.extend(_field_errors(child, row, prefix=f"#{row.idx} "))
             _fill_masked(child, row)
+            parent = parent if parent is not None else _plain(doc)
+            errors.extend(_rule_errors(child, row, parent, prefix=f"#{row.idx} "))
+    errors.extend(_identity_errors(dt, doc))
     errors.extend(_rule_errors(dt, doc))
+    errors.extend(pregnancy.text_errors(dt, doc))
     if errors:
         frappe.throw("<br>".join(errors), frappe.ValidationError, title=bilingual("Not valid", "校验未通过"))
     _check_workflow_edit(doc)
     old, new = _state_change(doc)
     if old and new and old != new and not frappe.flags.townflow_move_checked:
         _guard_countersign(doc, old, new)
+
+
+def _identity_errors(dt: DocType, doc) -> list[str]:
+    """出生日期 and 性别 from the ID number (townflow.rules.identity): filled when empty, a
+    contradiction refused — as the embedded runtime does."""
+    id_field = next((f for f in dt.fields if f.fieldname == "id_number"), None)
+    if id_field is None or id_field.validator != "cn_id_number":
+        return []
+    values = doc.as_dict()
+    for field, value in identity.fill_from_id_number(values).items():
+        if any(f.fieldname == field for f in dt.fields):
+            doc.set(field, value)
+    return [bilingual(en, zh) for _field, en, zh in identity.id_number_disagreements(doc.as_dict())]
 
 
 def _guard_countersign(doc, old: str, new: str) -> None:
@@ -190,6 +281,7 @@ def on_change(doc, method: str | None = None) -> None:
         benefits.member_saved(doc)  # a member added or changed: its household computed again
     if method == "on_submit":
         campaign.on_submit(doc)
+        pregnancy.on_submit(doc)
     # Submitting runs on_update and then on_submit: handle the move once.
     if doc.flags.townflow_handled:
         return

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import frappe
 
-from care_for_girls.townflow_ext import spec
-from townflow.rules import masking
+from care_for_girls.townflow_ext import log, spec
+from townflow.rules import masking, steps
 
 
 def _strict_user_permissions() -> None:
@@ -32,11 +32,14 @@ def _indexes() -> None:
         for fields in wanted:
             if set(fields) <= columns:
                 frappe.db.add_index(name, fields, index_name="tf_" + "_".join(fields)[:50])
+    # A table missing here (DocTypes not synced: a site whose cached module map lacked the app)
+    # is skipped, not a crash: the next `bench migrate` creates it and comes back here.
     for name, fields in INBOX_INDEXES:
-        frappe.db.add_index(name, fields, index_name=_index_name(fields))
+        if frappe.db.table_exists(name):
+            frappe.db.add_index(name, fields, index_name=_index_name(fields))
     for name, fields in SUPERSEDED_INDEXES:  # sites installed before: a prefix of a wider one now
         index = _index_name(fields)
-        if frappe.db.has_index(f"tab{name}", index):
+        if frappe.db.table_exists(name) and frappe.db.has_index(f"tab{name}", index):
             frappe.db.sql_ddl(f"ALTER TABLE `tab{name}` DROP INDEX `{index}`")
 
 
@@ -103,6 +106,30 @@ def _campaign_settings(only_missing: bool) -> list[str]:
     return sorted(values)
 
 
+def _close_tasks_nobody_owes() -> int:
+    """Open tasks of documents in a state that waits on nobody (townflow.rules.steps.
+    waits_on_someone: Rejected, a final state) are cancelled: sites from before the rule kept a
+    rejected document's clerk task open forever. Answers how many were closed."""
+    if not frappe.db.table_exists(log.TASK):
+        return 0
+    closed = 0
+    for name in spec.doctype_names():
+        workflow = spec.workflow(name)
+        if workflow is None:
+            continue
+        idle = [s.state for s in workflow.states if not steps.waits_on_someone(workflow, s.state)]
+        if not idle:
+            continue
+        marks = ", ".join(["%s"] * len(idle))
+        frappe.db.sql(
+            f"update `tab{log.TASK}` set status = 'Cancelled', modified = %s "  # noqa: S608
+            f"where reference_doctype = %s and status = 'Open' and kind = %s and state in ({marks})",
+            (frappe.utils.now(), name, log.APPROVAL, *idle),
+        )
+        closed += frappe.db._cursor.rowcount or 0
+    return closed
+
+
 def after_install() -> None:
     _strict_user_permissions()
     _indexes()
@@ -115,4 +142,5 @@ def after_migrate() -> None:
     _indexes()
     _campaign_settings(only_missing=True)
     _backfill_masked()
+    _close_tasks_nobody_owes()
     frappe.db.commit()

@@ -259,10 +259,20 @@ def assign_state(doc, workflow: Workflow, state: str, moved: bool = True) -> Non
     countersign step on each signer by name, any other step on one pool per role. A document
     just inserted (`moved` False) waits on nobody yet."""
     close_tasks(doc.doctype, doc.name, status="Cancelled")
-    if not any(t.state == state for t in workflow.transitions):
-        return
     if not moved and state == workflow.initial_state.state:
         return
+    if steps.waits_on_someone(workflow, state):  # not Rejected, Approved...: nobody owes those work
+        _open_step_tasks(doc, workflow, state)
+    copied: list[str] = []
+    for role in steps.cc_roles(workflow, state):
+        for user in approvers_for(doc, role):
+            if user not in copied:
+                copied.append(user)
+                add_task(doc, user, state, CC, None, role=role, source="cc")
+
+
+def _open_step_tasks(doc, workflow: Workflow, state: str) -> None:
+    """The tasks of a state that waits on someone (townflow.rules.steps.waits_on_someone)."""
     step = steps.step_of(workflow, state)
     due = steps.due_at(step, now_datetime(), spec.settings(), doc.as_dict())
     roles = steps.step_roles(workflow, state)
@@ -282,9 +292,3 @@ def assign_state(doc, workflow: Workflow, state: str, moved: bool = True) -> Non
         for role in roles:
             if pool_reachable(*scope_of(doc, role)):
                 add_task(doc, None, state, APPROVAL, due, role=role)
-    copied: list[str] = []
-    for role in steps.cc_roles(workflow, state):
-        for user in approvers_for(doc, role):
-            if user not in copied:
-                copied.append(user)
-                add_task(doc, user, state, CC, None, role=role, source="cc")

@@ -7,6 +7,8 @@
     /app/<doctype>/<name>/action         approve / reject / return / withdraw / delegate / comment
     /inbox, /inbox/bulk                  to do / done / CC / overdue, bulk action
     /print/<doctype>/<name>              certificate / approval notice
+    /app/dashboard, /app/query-report/<report>   campaign dashboard, reports, Excel/CSV export
+    /followups, /followups/<record>/visit   due pregnancy visits, the visit form with signature
     /admin/users, /admin/customize/<doctype>, /admin/workflow/<doctype>
     /files/upload, /files/<doctype>/<name>/<field>   attachments (permission-checked)
     /form-rules/<doctype>.js             depends_on rules compiled from the spec
@@ -21,12 +23,38 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from townflow.web.pages import actions, admin, files, form_rules, forms, inbox, lists, login, printing
+from townflow.web.pages import (
+    actions,
+    admin,
+    eligibility,
+    files,
+    followups,
+    form_rules,
+    forms,
+    inbox,
+    lists,
+    login,
+    printing,
+    reports,
+)
 from townflow.web.pages.common import STATIC_DIR
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     # Fixed paths first; the generic /app/<doctype>/<name> routes last.
-    for module in (login, inbox, admin, files, form_rules, printing, actions, lists, forms):
+    for module in (
+        login,
+        inbox,
+        followups,
+        admin,
+        files,
+        form_rules,
+        eligibility,
+        printing,
+        actions,
+        reports,
+        lists,
+        forms,
+    ):
         app.include_router(module.router, include_in_schema=False)

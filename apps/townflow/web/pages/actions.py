@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from townflow.runtime import workflow as runtime_workflow
 from townflow.runtime import workflow_io
 from townflow.runtime import workflow_store as store
+from townflow.web.pages import outcome
 from townflow.web.pages.common import (
     Page,
     PageRoute,
@@ -76,11 +77,12 @@ async def document_action(request: Request, dt: str, name: str, session: Session
     page = Page(request, session)
     doctype = doctype_from_slug(page.site, dt)
     form = await request.form()
-    back = safe_next(_text(form, "next"), f"/app/{slug(doctype)}/{quote(name)}")
+    own = f"/app/{slug(doctype)}/{quote(name)}"
+    back = safe_next(_text(form, "next"), own)
 
     def act() -> Any:
         try:
-            take_action(session, doctype, name, form)
+            op = take_action(session, doctype, name, form)
         except Exception as exc:
             status = getattr(exc, "http_status", None)
             if not isinstance(status, int) or status in (401, 403, 404) or status >= 500:
@@ -102,6 +104,12 @@ async def document_action(request: Request, dt: str, name: str, session: Session
                 heading="action_failed",
                 status_code=status,
             )
+        if back == own:
+            return redirect(f"{own}?{outcome.acted_query(op, _text(form, 'action'))}")
+        if back.startswith("/inbox"):  # one click from the inbox: the inbox says what it did
+            acted = outcome.acted_query(op, _text(form, "action"))
+            joiner = "&" if "?" in back else "?"
+            return redirect(f"{back}{joiner}acted_doc={quote(doctype + '::' + name)}&{acted}")
         return redirect(back)
 
     return await call(act)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from townflow.rules.cn_text import TypedDateError, normalize_typed_date
 from townflow.spec.models import TABLE_TYPES, TEXT_TYPES
 
 _ROW_KEY = re.compile(r"^([a-z][a-z0-9_]*)\.(\d{1,4})\.([a-z][a-z0-9_]*)$")
@@ -28,6 +29,11 @@ def _last(items: list[tuple[str, Any]]) -> dict[str, str]:
 def _clean(fieldtype: str, value: str) -> Any:
     if value == "" and fieldtype not in TEXT_TYPES:
         return None
+    if fieldtype == "Date":
+        try:
+            return normalize_typed_date(value)  # 2026/3/5, 20260305, 2026年3月5日 -> 2026-03-05
+        except TypedDateError:
+            return value  # the runtime refuses it with its own message beside the field
     if fieldtype == "Datetime" and "T" in value:
         value = value.replace("T", " ")
         return value if value.count(":") == 2 else value + ":00"

@@ -8,11 +8,13 @@ The form also shows the workflow actions the runtime offers now and the document
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from townflow.runtime import workflow as runtime_workflow
+from townflow.web.pages import outcome
 from townflow.web.pages.common import (
     Page,
     PageRoute,
@@ -26,6 +28,7 @@ from townflow.web.pages.common import (
 )
 from townflow.web.pages.connections import connections
 from townflow.web.pages.formdata import document_values, field_errors
+from townflow.web.pages.inbox_items import money
 from townflow.web.pages.layout import Access, build_tabs, display_value, document_access
 from townflow.web.pages.printing import is_printable
 from townflow.web.pages.timeline import timeline_view
@@ -96,6 +99,7 @@ def render_form(
     status_code: int = 200,
     notice: str | None = None,
     heading: str = "save_failed",
+    next_todo: dict[str, str] | None = None,
 ) -> HTMLResponse:
     site = page.site
     meta = site.metas.get(doctype)
@@ -147,6 +151,9 @@ def render_form(
         workflow=workflow,
         state=doc.get(state_field) if state_field else None,
         notice=notice,
+        next_todo=next_todo,
+        confirm_amount=money(doc.get("amount")) if doc.get("amount") and meta.get_field("amount") else "",
+        notice_inbox=bool(notice and workflow is not None and notice != page.t("saved")),
         delegates=delegates,
         delegate_none=delegate_none,
         can_withdraw=can_withdraw,
@@ -240,7 +247,14 @@ async def view_form(request: Request, dt: str, name: str, session: SessionDep) -
         access = document_access(page.site, session, doctype, doc)
         # Notices are the server's own words only: a `?msg=` text would let any link speak for the site.
         notice = page.t("saved") if request.query_params.get("saved") else None
-        return render_form(page, doctype, doc, access, is_new=False, notice=notice)
+        following = None
+        acted = request.query_params.get("acted")
+        if acted:
+            notice = outcome.result_notice(page, doctype, doc, acted, request.query_params.get("action"))
+            if request.query_params.get("saved") and notice:
+                notice = page.t("saved_and_acted", what=notice)
+            following = outcome.next_todo(page, exclude=(doctype, doc["name"])) if notice else None
+        return render_form(page, doctype, doc, access, is_new=False, notice=notice, next_todo=following)
 
     return await call(build)
 
@@ -252,6 +266,7 @@ async def save_form(request: Request, dt: str, name: str, session: SessionDep) -
     form = await request.form()
     items = list(form.multi_items())
     modified = form.get("modified")
+    then = _then_action(items)
 
     def save() -> Any:
         current = session.get(doctype, name)
@@ -262,12 +277,22 @@ async def save_form(request: Request, dt: str, name: str, session: SessionDep) -
         if isinstance(modified, str) and modified:
             doc["modified"] = modified
         try:
-            session.save(doc)
+            if then is None:
+                session.save(doc)
+            else:  # the changes and the action pressed with them: one transaction, both or neither
+                from townflow.web.pages.actions import take_action
+
+                def both() -> None:
+                    with page.site.transaction():
+                        saved = session.save(doc)
+                        take_action(session, doctype, name, {**then, "modified": saved.get("modified", "")})
+
+                page.site.durably(both)  # one durable COMMIT (the group committer's, on the server)
         except Exception as exc:
             if not _is_user_error(exc):
                 raise
             errors, general = field_errors(exc, page.lang)
-            if getattr(exc, "exc_type", "") == "TimestampMismatchError":
+            if getattr(exc, "exc_type", "") == "TimestampMismatchError" or (then is not None and not errors):
                 general = [message_of(exc, page.lang)]
             return render_form(
                 page,
@@ -278,10 +303,23 @@ async def save_form(request: Request, dt: str, name: str, session: SessionDep) -
                 errors=errors,
                 general_errors=general,
                 status_code=exc.http_status,
+                heading="action_failed" if then is not None else "save_failed",
             )
+        if then is not None:
+            query = outcome.acted_query(then.get("op") or "apply", then.get("action"))
+            return redirect(f"/app/{slug(doctype)}/{quote(name)}?saved=1&{query}")
         return redirect(f"/app/{slug(doctype)}/{name}?saved=1")
 
     return await call(save)
+
+
+def _then_action(items: list[tuple[str, Any]]) -> dict[str, str] | None:
+    """The workflow action sent together with the form's changes (`then_op`, `then_action`, ...)."""
+    then = {k[5:]: v for k, v in items if isinstance(v, str) and k.startswith("then_")}
+    if not then.get("op") and not then.get("action"):
+        return None
+    then.setdefault("op", "apply")
+    return then
 
 
 def _is_user_error(exc: Exception) -> bool:

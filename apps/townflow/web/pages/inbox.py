@@ -14,11 +14,25 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from townflow.rules.cn_text import TypedDateError, normalize_typed_date
 from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime import workflow as runtime_workflow
 from townflow.runtime import workflow_store as store
+from townflow.runtime.inbox_filters import ORDERS, InboxFilter
+from townflow.web.pages import inbox_items, outcome
 from townflow.web.pages.actions import offered
-from townflow.web.pages.common import Page, PageRoute, SessionDep, call, message_of, redirect, render, slug
+from townflow.web.pages.common import (
+    Page,
+    PageRoute,
+    SessionDep,
+    call,
+    message_of,
+    redirect,
+    render,
+    safe_next,
+    slug,
+)
+from townflow.web.pages.monitoring_inbox import monitoring_item
 from townflow.web.pages.timeline import user_name
 
 router = APIRouter(route_class=PageRoute)
@@ -93,19 +107,39 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
     tab = request.query_params.get("tab") or "todo"
     if tab not in TABS:
         tab = "todo"
-    doctype = request.query_params.get("doctype") or None
+    params = request.query_params
+    doctype = params.get("doctype") or None
     if doctype and not page.site.metas.exists(doctype):
         doctype = None
-    start = _int(request.query_params.get("start"))
+    start = _int(params.get("start"))
+    narrowed = InboxFilter(
+        search=(params.get("q") or "").strip()[:60] or None,
+        village=(params.get("village") or "").strip()[:140] or None,
+        since=_day(params.get("since")),
+        until=_day(params.get("until")),
+    )
+    order = (
+        params.get("sort")
+        if params.get("sort") in ORDERS
+        else ("due" if tab in ("todo", "overdue") else "modified")
+    )
 
     def build() -> HTMLResponse:
         data = runtime_inbox.inbox(
-            session, tab=tab, doctype=doctype, limit_start=start, limit_page_length=PAGE_LENGTH
+            session,
+            tab=tab,
+            doctype=doctype,
+            limit_start=start,
+            limit_page_length=PAGE_LENGTH,
+            order=order,
+            narrowed=narrowed or None,
         )
         items = []
         bulk_actions: dict[str, str] = {}
         current = _current_states(session, data["items"]) if tab in ("done", "cc") else {}
         owners = _owners(session, data["items"]) if tab in ("todo", "overdue") else {}
+        docs = inbox_items.documents(session, data["items"])
+        now = page.site.now()
         for item in data["items"]:
             dt = item["reference_doctype"]
             item = {
@@ -113,7 +147,7 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
                 "workflow_state": current.get((dt, item["reference_name"]), item.get("workflow_state")),
             }
             transitions = []
-            if tab in ("todo", "overdue"):
+            if tab in ("todo", "overdue") and page.site.project.workflow_for(dt) is not None:
                 ref = {"doctype": dt, "name": item["reference_name"]}
                 transitions = offered(
                     runtime_workflow.get_transitions(session, ref),
@@ -135,13 +169,17 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
                         {**tr, "label": page.action_label(dt, tr["action"])} for tr in transitions
                     ],
                     "role_label": page.role_label(item.get("role") or ""),
+                    **monitoring_item(page, item),  # a due visit: its form, and its due date in working days
                     "sent_back": _sent_back_note(page, dt, item["reference_name"])
                     if tab in ("todo", "overdue")
                     else "",
+                    **inbox_items.facts(page, item, docs.get((dt, item["reference_name"])), now),
                 }
             )
         counts = data["counts"]
         total = counts.get(tab, len(items))
+        query = _query(tab, doctype, narrowed, order)
+        acted_notice, following = _acted(page, params)
         return render(
             page,
             "inbox.html",
@@ -154,23 +192,81 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
             page_length=PAGE_LENGTH,
             doctype=doctype,
             bulk_actions=bulk_actions,
-            done=request.query_params.get("done"),
-            failed=request.query_params.get("failed"),
-            failures=request.query_params.getlist("error")[:20],
-            self_url=f"/inbox?tab={tab}" + (f"&doctype={quote(doctype)}" if doctype else ""),
+            done=params.get("done"),
+            failed=params.get("failed"),
+            failures=params.getlist("error")[:20],
+            bulk_label=page.action_label(params.get("bulk_doctype") or "", params.get("bulk_action") or "")
+            if params.get("bulk_doctype") and page.site.metas.exists(params.get("bulk_doctype"))
+            else (params.get("bulk_action") if params.get("bulk_action") in bulk_actions else ""),
+            self_url=f"/inbox?{query}",
+            narrowed=narrowed,
+            order=order,
+            orders=ORDERS,
+            types=_types(page),
+            villages=_villages(session),
+            acted_notice=acted_notice,
+            next_todo=following,
         )
 
     return await call(build)
+
+
+def _day(value: str | None) -> str | None:
+    try:
+        return normalize_typed_date(value) if value else None
+    except TypedDateError:
+        return None
+
+
+def _query(tab: str, doctype: str | None, narrowed: InboxFilter, order: str) -> str:
+    parts = [("tab", tab), ("doctype", doctype), ("q", narrowed.search), ("village", narrowed.village)]
+    parts += [("since", narrowed.since), ("until", narrowed.until), ("sort", order)]
+    return "&".join(f"{k}={quote(v)}" for k, v in parts if v)
+
+
+def _types(page: Page) -> list[tuple[str, str]]:
+    """The workflow DocTypes the user may read (the type filter)."""
+    site = page.site
+    return [
+        (name, page.doctype_label(name))
+        for name in sorted(site.project.workflows)
+        if site.metas.exists(name) and site.perms.has(site.metas.get(name), page.session.ctx, "read")
+    ]
+
+
+def _villages(session: Any) -> list[dict[str, str]]:
+    """The villages the user reaches (the village filter)."""
+    if not session.site.metas.exists("Village") or not session.has_permission("Village", "read"):
+        return []
+    return session.get_list("Village", fields=["name"], order_by="name asc", limit_page_length=100)
+
+
+def _acted(page: Page, params: Any) -> tuple[str | None, dict | None]:
+    """After a one-click action from the inbox: what it did and who is next (server's words)."""
+    ref = params.get("acted_doc") or ""
+    doctype, _, name = ref.partition("::")
+    if not name or not page.site.metas.exists(doctype):
+        return None, None
+    try:
+        doc = page.session.get(doctype, name)
+    except Exception as exc:
+        if isinstance(getattr(exc, "http_status", None), int) and exc.http_status < 500:
+            return None, None
+        raise
+    notice = outcome.result_notice(page, doctype, doc, params.get("acted"), params.get("action"))
+    title = doc.get(page.site.metas.get(doctype).title_field or "name") or name
+    return (f"{title}：{notice}" if notice else None), None
 
 
 @router.post("/inbox/bulk", response_class=HTMLResponse)
 async def bulk_action(request: Request, session: SessionDep) -> Any:
     page = Page(request, session)
     form = await request.form()
-    action = form.get("action") if isinstance(form.get("action"), str) else ""
+    action = form.get("bulk_action") if isinstance(form.get("bulk_action"), str) else ""
     comment = form.get("comment") if isinstance(form.get("comment"), str) else None
     picked = [v for v in form.getlist("doc") if isinstance(v, str) and "::" in v][:200]
     tab = form.get("tab") if form.get("tab") in TABS else "todo"
+    back = form.get("back") if isinstance(form.get("back"), str) else ""
 
     def run() -> Any:
         done = 0
@@ -187,7 +283,10 @@ async def bulk_action(request: Request, session: SessionDep) -> Any:
                 if not isinstance(status, int) or status >= 500:
                     raise
                 errors.append(f"{name}: {message_of(exc, page.lang)}")
-        query = f"/inbox?tab={tab}&done={done}&failed={len(errors)}"
+        target = safe_next(back, f"/inbox?tab={tab}") if back.startswith("/inbox") else f"/inbox?tab={tab}"
+        first = picked[0].partition("::")[0] if picked else ""
+        query = f"{target}&done={done}&failed={len(errors)}&bulk_action={quote(action or '')}"
+        query += f"&bulk_doctype={quote(first)}" if first else ""
         query += "".join(f"&error={quote(e[:200])}" for e in errors[:20])
         return redirect(query)
 

@@ -59,6 +59,12 @@ async def root(request: Request) -> Any:
 @router.get("/app", response_class=HTMLResponse)
 async def home(request: Request, session: SessionDep) -> HTMLResponse:
     page = Page(request, session)
+    from townflow.web.pages.reports import wants_dashboard_home
+
+    if request.query_params.get("home") != "forms" and wants_dashboard_home(session):
+        from townflow.web.pages.common import redirect
+
+        return redirect("/app/dashboard")
 
     def build() -> HTMLResponse:
         doctypes = visible_doctypes(page)

@@ -53,6 +53,8 @@
     return doc;
   }
 
+  window.townflowCollect = collectDoc;
+
   function evaluate(fn, doc, parent, fallback) {
     try { return !!fn(doc, parent, frappeShim); } catch (e) { return fallback; }
   }

@@ -28,6 +28,8 @@ fixtures = [
     {"dt": "Workflow Action Master", "filters": [["name", "in", ["Submit", "Approve", "Reject"]]]},
     {"dt": "Workflow", "filters": [["name", "in", ["Aid Request Approval"]]]},
     {"dt": "Village", "filters": [["name", "in", ["East", "West"]]]},
+    {"dt": "Number Card", "filters": [["name", "in", ["Aid Requests"]]]},
+    {"dt": "Dashboard Chart", "filters": [["name", "in", ["Monthly Aid"]]]},
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
@@ -40,6 +42,8 @@ doc_events = {
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
+    "Custom Field": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
+    "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
 }
 

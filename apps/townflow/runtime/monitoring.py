@@ -1,0 +1,221 @@
+"""Pregnancy monitoring in the embedded runtime: visit and outcome work in the approvers' inbox.
+
+The schedule and the work it makes are `townflow.rules.monitoring` (the same functions the Frappe
+app's scheduler calls). This module keeps the open work of each pregnancy record in the inbox's
+own table (`tabWorkflow Action`, kind `todo`), so due visits show in 待办 and 已超期 with the
+inbox's counts and its permission check:
+
+- a due visit, check or missing outcome is one pooled to-do of the Village Clerk role in the
+  record's village (source `monitoring`, state `Visit Due` / `Check Due` / `Outcome Overdue`,
+  `due_at` the end of the due day);
+- once escalation is due, one more to-do for the Township Clerk pool (source `escalate`);
+- recording the visit (or an outcome) closes it: every save of a pregnancy record re-reads its
+  schedule and deletes the to-dos it no longer asks for (finished to-dos are deleted, as the
+  workflow engine does); a record moved to another village (a migrant handover) takes its open
+  work along. New work is opened and escalated by the scheduler only (`tick`), as on Frappe.
+
+Every change is logged in the action log (the record's timeline) and made in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from townflow.rules import monitoring as rules
+from townflow.runtime import workflow_store as store
+from townflow.runtime.store import timestamp
+from townflow.runtime.system_doctypes import ADMINISTRATOR
+from townflow.runtime.workflow_store import ACTION
+
+DOCTYPE = rules.DOCTYPE
+VISIT_TABLE = f'"tab{rules.VISIT_DOCTYPE}"'
+RECORD_TABLE = f'"tab{DOCTYPE}"'
+SOURCES = ("monitoring", "escalate")
+_RECORD_COLUMNS = (
+    "name, person, person_name, village, registered_on, lmp_date, expected_delivery_date, outcome, creation"
+)
+
+
+def policy(site) -> rules.Policy:
+    return rules.Policy.from_settings(site.settings())
+
+
+def enabled(site) -> bool:
+    return site.metas.exists(DOCTYPE) and site.metas.exists(rules.VISIT_DOCTYPE)
+
+
+def load_records(site, names: Iterable[str] | None = None, *, ongoing_only: bool = True) -> list[dict]:
+    """Pregnancy records with their visits (visit_date, visit_type), as the pure rules read them."""
+    sql = f"SELECT {_RECORD_COLUMNS} FROM {RECORD_TABLE}"
+    params: list[Any] = []
+    where = []
+    if ongoing_only:
+        where.append("outcome = ?")
+        params.append(rules.ONGOING)
+    if names is not None:
+        names = list(names)
+        if not names:
+            return []
+        where.append(f"name IN ({', '.join('?' for _ in names)})")
+        params += names
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    records = {r["name"]: {**dict(r), "visits": []} for r in site.db.fetchall(sql, params)}
+    if not records:
+        return []
+    visit_sql = f"SELECT parent, visit_date, visit_type FROM {VISIT_TABLE} WHERE parenttype = ?"
+    visit_sql += " AND parentfield = 'visits'"
+    visit_params: list[Any] = [DOCTYPE]
+    if names is not None:
+        visit_sql += f" AND parent IN ({', '.join('?' for _ in records)})"
+        visit_params += list(records)
+    for visit in site.db.fetchall(visit_sql, visit_params):
+        record = records.get(visit["parent"])
+        if record is not None:
+            record["visits"].append({"visit_date": visit["visit_date"], "visit_type": visit["visit_type"]})
+    return list(records.values())
+
+
+def _open_rows(site, names: Iterable[str] | None = None) -> dict[str, list[dict]]:
+    sql = f"""SELECT name, reference_name, workflow_state, source, audience, role, scope_value, title, due_at,
+              escalated_at FROM {ACTION} WHERE reference_doctype = ? AND kind = 'todo' AND status = 'Open'"""
+    params: list[Any] = [DOCTYPE]
+    if names is not None:
+        names = list(names)
+        sql += f" AND reference_name IN ({', '.join('?' for _ in names)})"
+        params += names
+    found: dict[str, list[dict]] = defaultdict(list)
+    for row in site.db.fetchall(sql, params):
+        if row["source"] in SOURCES and row["workflow_state"] in rules.STATE_KIND:
+            found[row["reference_name"]].append(dict(row))
+    return found
+
+
+def sync(site, now: datetime, names: Iterable[str] | None = None, *, open_new: bool = True) -> dict[str, int]:
+    """Bring the open monitoring work of every (or the named) pregnancy record in line with its
+    schedule at `now`: open what fell due, escalate what is overdue long enough, close what was
+    done; with `open_new` False only close, move and re-date what is already open."""
+    done = {"opened": 0, "escalated": 0, "closed": 0, "moved": 0}
+    if not enabled(site):
+        return done
+    today = now.date()
+    plan = policy(site)
+    stamp = timestamp(now)
+    with site.db.transaction():
+        names = list(names) if names is not None else None
+        open_rows = _open_rows(site, names)
+        records = load_records(site, names)
+        seen = set()
+        for record in records:
+            seen.add(record["name"])
+            items = rules.work_items(record, plan, today)
+            rows = open_rows.get(record["name"], [])
+            if not open_new:
+                items = [i for i in items if any(r["workflow_state"] == i.state for r in rows)]
+            _reconcile(site, record, items, rows, today, stamp, done)
+        for name, rows in open_rows.items():  # an outcome was recorded, or the record is gone
+            if name not in seen:
+                _reconcile(site, {"name": name}, [], rows, today, stamp, done)
+    return done
+
+
+def _clerk_row(record: dict, item: rules.WorkItem, stamp: str) -> dict[str, Any]:
+    village = record.get("village")
+    return {
+        "reference_doctype": DOCTYPE,
+        "reference_name": record["name"],
+        "workflow_state": item.state,
+        "kind": "todo",
+        "status": "Open",
+        "user": "",
+        "audience": store.pool_audience(rules.CLERK_ROLE, "village", village),
+        "role": rules.CLERK_ROLE,
+        "source": "monitoring",
+        "scope_kind": "village",
+        "scope_value": village,
+        "title": item.title,
+        "creation": stamp,
+        "modified": stamp,
+        "due_at": due_stamp(item.due),
+    }
+
+
+def due_stamp(due: date) -> str:
+    """A due date as the to-do's due time: the end of that day (overdue from the next morning)."""
+    return f"{due.isoformat()} 23:59:59.999999"
+
+
+def _reconcile(site, record: dict, items, rows: list[dict], today: date, stamp: str, done: dict) -> None:
+    db = site.db
+    name = record["name"]
+    wanted = {item.state: item for item in items}
+    for row in rows:
+        if row["workflow_state"] not in wanted:
+            db.execute(f"DELETE FROM {ACTION} WHERE name = ?", (row["name"],))
+            if row["source"] == "monitoring":
+                done["closed"] += 1
+                _log(db, name, "Close", row["workflow_state"], stamp, "Done: no longer due")
+    for state, item in wanted.items():
+        if not record.get("village"):
+            continue  # nobody could reach it (deny by default); a village is mandatory on the record
+        clerk = next((r for r in rows if r["workflow_state"] == state and r["source"] == "monitoring"), None)
+        fresh = _clerk_row(record, item, stamp)
+        if clerk is None:
+            store.add_rows(db, [fresh])
+            done["opened"] += 1
+            _log(db, name, "Open", state, stamp, f"Due {item.due.isoformat()}")
+        else:
+            keys = ("audience", "scope_value", "due_at", "title")
+            changed = {k: fresh[k] for k in keys if clerk[k] != fresh[k]}
+            if changed:
+                sets = ", ".join(f"{k} = ?" for k in changed)
+                params = (*changed.values(), stamp, clerk["name"])
+                db.execute(f"UPDATE {ACTION} SET {sets}, modified = ? WHERE name = ?", params)
+                if "scope_value" in changed:
+                    done["moved"] += 1
+        escalated = next((r for r in rows if (r["workflow_state"], r["source"]) == (state, "escalate")), None)
+        if item.escalated(today) and escalated is None:
+            row = {
+                **fresh,
+                "audience": store.pool_audience(rules.ESCALATE_ROLE, "township", None),
+                "role": rules.ESCALATE_ROLE,
+                "source": "escalate",
+                "scope_kind": "township",
+                "scope_value": None,
+            }
+            store.add_rows(db, [row])
+            db.execute(
+                f"UPDATE {ACTION} SET escalated_at = ? WHERE reference_doctype = ? AND reference_name = ? "
+                "AND workflow_state = ? AND source = 'monitoring' AND status = 'Open'",
+                (stamp, DOCTYPE, name, state),
+            )
+            done["escalated"] += 1
+            days = item.days_overdue(today)
+            _log(db, name, f"Escalate to {rules.ESCALATE_ROLE}", state, stamp, f"{days} days overdue")
+        elif escalated is not None and escalated["due_at"] != fresh["due_at"]:
+            db.execute(f"UPDATE {ACTION} SET due_at = ? WHERE name = ?", (fresh["due_at"], escalated["name"]))
+
+
+def _log(db, name: str, action: str, state: str, stamp: str, comment: str) -> None:
+    kind = "escalate" if action.startswith("Escalate") else "remind"
+    store.log(db, DOCTYPE, name, action, kind, state, state, ADMINISTRATOR, stamp, comment=comment)
+
+
+def overdue_list(site, today: date, names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The overdue visits, checks and outcomes of the site's records (unscoped: for the scheduler
+    and the cross-runtime check; users read theirs through the inbox)."""
+    return [row.as_dict() for row in rules.overdue_list(load_records(site, names), policy(site), today)]
+
+
+def on_record_saved(event) -> None:
+    """A visit or an outcome recorded, or the record moved: its work follows at once."""
+    site = event.session.site
+    sync(site, site.now(), [event.doc["name"]], open_new=False)
+
+
+def register(site) -> None:
+    if enabled(site):
+        site.hooks.register(DOCTYPE, "on_update", on_record_saved)

@@ -29,6 +29,7 @@ browser:
 run: venv
 	$(BIN)/townflow check
 	$(BIN)/townflow demo --site $(SITE)
+	$(BIN)/townflow demo --site $(SITE) --profile seed
 	$(BIN)/townflow serve --site $(SITE) --host $(HOST) --port $(PORT)
 
 test: venv browser

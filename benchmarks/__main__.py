@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import bench_expressions, bench_inbox, bench_workflow, seeding
+from benchmarks import bench_expressions, bench_inbox, bench_monitoring, bench_workflow, seeding
 
 COLUMNS = ("benchmark", "size", "value", "baseline", "ratio")
 
@@ -63,6 +63,8 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
                 four = bench_workflow.measure_threads(site, threads=4, grouped=True)
                 eight = bench_workflow.measure_threads(site, threads=8, grouped=True)
                 rows += bench_workflow.thread_rows(size, alone, four, eight)
+            if "monitoring" in suites:  # last: it adds pregnancy records to the site
+                rows += bench_monitoring.measure(site, size)
         finally:
             site.close()
     rows += _documents(size) if "documents" in suites else []
@@ -82,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
     parser.add_argument(
         "--suites",
-        default="expressions,inbox,workflow,documents,reports",
-        help="which to run (default: expressions,inbox,workflow,documents,reports)",
+        default="expressions,inbox,workflow,documents,reports,monitoring",
+        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring)",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",")}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
@@ -264,6 +265,7 @@ def _measure(size: int, folder: Path, repeats: int) -> list[dict]:
                     "ratio": round(median / base_median, 1) if base_median else None,
                 }
             )
+            print(f"  {label}: {rows[-1]['value']}", file=sys.stderr, flush=True)
         return rows
     finally:
         site.close()

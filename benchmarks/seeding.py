@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from townflow.demodata.people import households_for_village
 from townflow.runtime import workflow_store
 from townflow.runtime.clock import SteppingClock as Clock  # bench_*.py call it seeding.Clock
 from townflow.runtime.db import quote
@@ -127,10 +128,24 @@ def seed(site: Site, size: int) -> dict[str, int]:
     with site.transaction():
         households, persons = [], []
         for v, village in enumerate(names):
-            for k in range(HOUSEHOLDS_PER_VILLAGE):
+            # the demo's generators (townflow.demodata.people): Chinese names, valid ID numbers
+            families = households_for_village(v + 1, HOUSEHOLDS_PER_VILLAGE)
+            for k, family in enumerate(families):
                 hh = f"BH-{v:02d}-{k:04d}"
-                households.append({**household, "name": hh, "village": village})
-                persons.append({**person, "name": f"BP-{v:02d}-{k:04d}", "household": hh, "village": village})
+                head = family.members[0]
+                households.append({**household, "name": hh, "village": village, "head_name": head.full_name})
+                persons.append(
+                    {
+                        **person,
+                        "name": f"BP-{v:02d}-{k:04d}",
+                        "household": hh,
+                        "village": village,
+                        "full_name": head.full_name,
+                        "gender": head.gender,
+                        "date_of_birth": head.date_of_birth.isoformat(),
+                        "id_number": head.id_number,
+                    }
+                )
         _insert(site, "tabHousehold", households)
         _insert(site, "tabPerson", persons)
         batch = 20_000

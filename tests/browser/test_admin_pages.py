@@ -24,6 +24,7 @@ def undo_customizations(live_server: LiveServer):
     for doctype, filters in (
         ("Custom Field", {"dt": "Subsidy Application", "fieldname": "visited_by"}),
         ("Property Setter", {"doc_type": "Subsidy Application", "field_name": "remarks"}),
+        ("Property Setter", {"doc_type": "Subsidy Application", "field_name": "bank_name"}),
     ):
         for row in admin.get_list(doctype, fields=["name"], filters=filters):
             admin.delete(doctype, row["name"])
@@ -36,18 +37,24 @@ def test_added_field_shows_on_the_clerks_form(actor: Actor) -> None:
     form = page.locator("form.add-field-form")
     form.locator("input[name=label]").fill("走访人")
     form.locator("input[name=label_en]").fill("Visited By")
+    form.locator("details summary").click()  # the field code is optional (made from the words)
     form.locator("input[name=fieldname]").fill("visited_by")
     form.locator("select[name=insert_after]").select_option("remarks")
     form.locator("input[name=reqd]").check()
     form.get_by_role("button", name="添加字段").click()
     page.wait_for_url(re.compile(r".*saved=1"))
     assert page.locator("tr[data-fieldname=visited_by]").count() == 1
-    # Relabel an existing field, both languages, through Property Setters.
+    # Relabel two existing fields, both languages, saved together in one go (Property Setters).
+    assert page.locator("tr[data-fieldname=remarks] [data-fieldtype]").inner_text() == "多行文本"
     row = page.locator("tr[data-fieldname=remarks]")
-    row.locator("input[name=label]").fill("备注说明")
-    row.locator("input[name=label_en]").fill("Notes")
-    row.get_by_role("button", name="应用").click()
+    row.locator("input[name=label__remarks]").fill("备注说明")
+    row.locator("input[name=label_en__remarks]").fill("Notes")
+    page.locator("input[name=label__bank_name]").fill("开户银行名称")
+    page.locator("#save-all-fields").click()
     page.wait_for_url(re.compile(r".*saved=1"))
+    assert page.locator("input[name=label__bank_name]").input_value() == "开户银行名称"
+    assert page.locator("input[name=label__remarks]").input_value() == "备注说明"
+    assert "Data" not in page.locator("table.customize-table").inner_text(), "type names in Chinese"
     actor.shot("08-admin-customize")
 
     page = actor.login(CLERK)

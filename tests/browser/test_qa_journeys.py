@@ -151,6 +151,7 @@ def test_return_with_a_comment_and_resubmission_back_to_the_returner(
 
     page = actor.login(APPROVER)
     actor.goto(url)
+    page.locator("details.more-actions summary").click()  # 退回 / 转交 sit behind one click in the action bar
     page.select_option("select[name=to_state]", "Draft")
     page.locator("button[name=op][value=return]").click()
     assert page.locator("[data-comment-msg]").is_visible(), "a return without a comment is stopped"
@@ -188,13 +189,14 @@ def test_delegate_to_a_second_approver_made_on_the_admin_page(actor: Actor, live
     actor.goto("/admin/users/new")
     page.fill("input[name=email]", deputy)
     page.fill("input[name=full_name]", "街道计生办副主任")
-    page.fill("input[name=new_password]", DEMO_PASSWORD)
+    page.fill("input[name=new_password]", "Deputy-pass-2026")  # the password rule: 8+, letters and digits
     page.check("input[name=roles][value='Township Approver']")
     page.locator("form.admin-form button[type=submit]").click()
     page.wait_for_load_state()
 
     page = actor.login(APPROVER)
     actor.goto(f"/app/student-aid-application/{doc['name']}")
+    page.locator("details.more-actions summary").click()  # 退回 / 转交 sit behind one click in the action bar
     choice = page.locator(f"select[name=to_user] option[value='{deputy}']")
     assert choice.count() == 1, "the new approver is offered"
     page.select_option("select[name=to_user]", deputy)
@@ -203,7 +205,7 @@ def test_delegate_to_a_second_approver_made_on_the_admin_page(actor: Actor, live
     page.wait_for_load_state()
     assert page.locator("#timeline").get_by_text("请副主任办理").count() == 1
 
-    page = actor.login(deputy)
+    page = actor.login(deputy, "Deputy-pass-2026")
     actor.goto("/inbox")
     item = page.locator(f"li.inbox-item[data-name='{doc['name']}']")
     page.locator("#bulk-form textarea[name=comment]").fill("同意")  # one comment box for the page

@@ -151,8 +151,15 @@ def install(monkeypatch, *, lang: str = "en", today: str = "2026-03-02") -> Modu
     workflow.WorkflowPermissionError = type("WorkflowPermissionError", (ValidationError,), {})
     workflow.WorkflowTransitionError = type("WorkflowTransitionError", (ValidationError,), {})
     naming = ModuleType("frappe.model.naming")
-    naming.getseries = lambda key, digits: 1
+    series: dict[str, int] = {}
+
+    def getseries(key: str, digits: int) -> str:
+        series[key] = series.get(key, 0) + 1
+        return f"{series[key]:0{digits}d}"
+
+    naming.getseries = getseries
     frappe.utils, frappe.model, model.workflow, model.naming = utils, model, workflow, naming
+    model.__path__ = []  # a package, so `from frappe.model.naming import ...` finds its submodules
     for name, module in {
         "frappe": frappe,
         "frappe.utils": utils,

@@ -128,7 +128,9 @@ def test_hooks_point_at_functions_that_exist(files):
     tree = ast.parse(files["care_for_girls/hooks.py"].decode())
     values = {t.targets[0].id: hooks(t.value) for t in tree.body if isinstance(t, ast.Assign)}
     dotted: list[str] = [values["after_install"], values["after_migrate"]]
-    dotted += [path for events in values["doc_events"].values() for path in events.values()]
+    handlers = [path for events in values["doc_events"].values() for path in events.values()]
+    # Frappe takes one dotted path or a list of them per event
+    dotted += [p for path in handlers for p in (path if isinstance(path, list) else [path])]
     dotted += [p for paths in values["scheduler_events"].values() for p in paths]
     dotted += list(values["override_whitelisted_methods"].values())
     for path in dotted:

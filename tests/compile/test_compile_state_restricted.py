@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from townflow.compile import build_files
-from townflow.rules.scope import reachable_workflow_states
+from townflow.rules.scope import reachable_workflow_states, reaches_nothing
 
 APP = "care_for_girls"
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,15 +37,40 @@ def _hooks(files: dict[str, bytes]) -> dict:
     }
 
 
-def test_a_doctype_with_state_restricted_rows_gets_both_permission_hooks(repo_project):
+def _narrowed(project) -> set[str]:
+    return {
+        name
+        for name, dt in project.doctypes.items()
+        if any(p.workflow_states is not None or p.scope != "township" for p in dt.permissions)
+    }
+
+
+def test_a_doctype_with_state_restricted_or_scoped_rows_gets_both_permission_hooks(repo_project):
     hooks = _hooks(build_files(repo_project))
-    assert hooks["permission_query_conditions"] == {CERTIFICATE: f"{EXT}.query_conditions"}
-    assert hooks["has_permission"] == {CERTIFICATE: f"{EXT}.has_permission"}
+    expected = _narrowed(repo_project)
+    assert CERTIFICATE in expected and "Subsidy Application" in expected
+    assert hooks["permission_query_conditions"] == {dt: f"{EXT}.query_conditions" for dt in expected}
+    assert hooks["has_permission"] == {dt: f"{EXT}.has_permission" for dt in expected}
 
 
-def test_a_project_without_such_rows_gets_no_permission_hooks(sample_project):
+def test_doctypes_whose_rows_are_all_township_wide_get_no_permission_hooks(sample_project):
     hooks = _hooks(build_files(sample_project))
-    assert "permission_query_conditions" not in hooks and "has_permission" not in hooks
+    township_only = set(sample_project.doctypes) - _narrowed(sample_project)
+    assert township_only
+    assert not township_only & set(hooks.get("permission_query_conditions", {}))
+    assert not township_only & set(hooks.get("has_permission", {}))
+
+
+def test_deny_by_default_a_scoped_officer_without_a_user_permission_reaches_nothing(repo_project):
+    perms = repo_project.doctypes["Subsidy Application"].permissions
+    civil_affairs = {"allow": "Department", "for_value": "民政办", "apply_to_all_doctypes": 1}
+    assert reaches_nothing(perms, {"Civil Affairs Officer"}, [], "Subsidy Application")
+    assert not reaches_nothing(perms, {"Civil Affairs Officer"}, [civil_affairs], "Subsidy Application")
+    # a township-wide row reaches everything; a role granting nothing is left to DocPerm
+    assert not reaches_nothing(
+        perms, {"Civil Affairs Officer", "Township Approver"}, [], "Subsidy Application"
+    )
+    assert not reaches_nothing(perms, {"Nobody"}, [], "Subsidy Application")
 
 
 def test_the_rule_narrows_only_users_reaching_the_doctype_through_narrowed_rows(repo_project):
@@ -68,11 +93,21 @@ def ext(monkeypatch):
     fake.get_roles = lambda user=None: roles.get(user, ["Guest"])
     fake.db = types.SimpleNamespace(escape=lambda v: "'" + str(v).replace("'", "''") + "'")
     monkeypatch.setitem(sys.modules, "frappe", fake)
+    # frappe.utils.caching.request_cache memoizes per request; here each call computes afresh
+    fake.utils = types.ModuleType("frappe.utils")
+    fake.utils.caching = types.ModuleType("frappe.utils.caching")
+    fake.utils.caching.request_cache = lambda fn: fn
+    monkeypatch.setitem(sys.modules, "frappe.utils", fake.utils)
+    monkeypatch.setitem(sys.modules, "frappe.utils.caching", fake.utils.caching)
     monkeypatch.syspath_prepend(str(ROOT / "apps" / APP))
     for name in [m for m in sys.modules if m == APP or m.startswith(f"{APP}.")]:
         monkeypatch.delitem(sys.modules, name)
     module = importlib.import_module(EXT)
     module.roles = roles
+    # User Permissions come from Frappe's cached map; here: each facility officer is bound to one
+    bound = {"allow": "Designated Facility", "for_value": "县妇幼保健院", "apply_to_all_doctypes": 1}
+    module.user_permissions = {"facility@x": [bound]}
+    monkeypatch.setattr(module, "_user_permissions", lambda user: module.user_permissions.get(user, []))
     yield module
     for name in [m for m in sys.modules if m == APP or m.startswith(f"{APP}.")]:
         sys.modules.pop(name, None)
@@ -101,3 +136,11 @@ def test_a_facility_officer_opens_a_certificate_once_issued(ext):
     assert ext.has_permission(issued, "read", "facility@x") is None  # Frappe's own checks decide
     assert ext.has_permission(_Doc(workflow_state="Used"), "write", "facility@x") is None
     assert ext.has_permission(pending, "read", "approver@x") is None
+
+
+def test_a_facility_officer_bound_to_no_facility_reaches_no_certificate(ext):
+    """Deny by default: without a User Permission on Designated Facility, nothing (Frappe alone
+    would show every certificate in the states their row names)."""
+    ext.roles.update({"unbound@x": ["Facility Officer"]})
+    assert ext.query_conditions("unbound@x", doctype=CERTIFICATE) == "1=0"
+    assert ext.has_permission(_Doc(workflow_state="Issued"), "read", "unbound@x") is False

@@ -145,3 +145,28 @@ def test_hooks_wire_the_handlers_to_functions_that_exist():
     defined = {n.name for n in ast.parse((EXT / "pregnancy.py").read_text(encoding="utf-8")).body
                if isinstance(n, ast.FunctionDef)}  # fmt: skip
     assert {"validate_customization", "on_dispensing_update", "on_submit", "text_errors"} <= defined
+
+
+def test_a_report_filed_after_expiry_is_copied_to_the_township_reviewers(frappe, monkeypatch):
+    pregnancy = importlib.import_module("care_for_girls.townflow_ext.pregnancy")
+    log = importlib.import_module("care_for_girls.townflow_ext.log")
+    copied = []
+    monkeypatch.setattr(
+        log,
+        "approvers_for",
+        lambda doc, role: ["approver1", "approver2"] if role == "Township Approver" else [],
+    )
+    monkeypatch.setattr(
+        log, "add_task", lambda doc, user, state, kind, due, **kw: copied.append((user, state, kind, kw))
+    )
+    late = Doc(
+        "Termination Report", name="ZZBG-2", person="P-1", operation_date="2026-03-01", filed_after_expiry=1
+    )
+    pregnancy.on_submit(late)
+    assert [(u, s, k) for u, s, k, _ in copied] == [
+        ("approver1", "Filed After Expiry", "CC"),
+        ("approver2", "Filed After Expiry", "CC"),
+    ]
+    copied.clear()
+    pregnancy.on_submit(Doc("Termination Report", name="ZZBG-3", person="P-1", operation_date="2026-03-01"))
+    assert copied == []

@@ -1,6 +1,6 @@
 """Workflow conditions run by a real Frappe v15: `frappe.safe_eval` with `get_workflow_safe_globals()`.
 
-Needs the test bench (TOWNFLOW_FRAPPE_BENCH, see /work/bench-NOTES.md). Read-only: the conditions
+Needs a Frappe v15 bench (TOWNFLOW_FRAPPE_BENCH, see docs/frappe.md). Read-only: the conditions
 read the Administrator user, the Role table and System Settings; nothing is written. The same
 conditions are evaluated by `Expr.evaluate` over the same data, as the embedded runtime holds it
 (dates as ISO text), and must agree.

@@ -8,6 +8,8 @@ Environment:
   TOWNFLOW_FRAPPE_BENCH_CMD        the `bench` command (default: from PATH)
   TOWNFLOW_FRAPPE_RESTART          shell command restarting the web workers after a deploy
   TOWNFLOW_FRAPPE_SKIP_DEPLOY=1    use the app already installed
+  TOWNFLOW_FRAPPE_FRESH_SITE=1     drop and create the site first, used before the app is linked
+                                   (needs TOWNFLOW_FRAPPE_DB_ROOT_PASSWORD; tests/frappe/fresh_site.py)
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ def deployed():
         return "skipped"
     from townflow.cli import main
 
+    if os.environ.get("TOWNFLOW_FRAPPE_FRESH_SITE") == "1":
+        from fresh_site import recreate
+
+        url = os.environ.get("TOWNFLOW_FRAPPE_URL", "http://127.0.0.1:8000")
+        recreate(Path(BENCH), _site(), url, os.environ.get("TOWNFLOW_FRAPPE_ADMIN_PASSWORD", "admin"))
     argv = ["--project", str(ROOT), "deploy", "--bench", BENCH, "--site", _site()]
     if os.environ.get("TOWNFLOW_FRAPPE_BENCH_CMD"):
         argv += ["--bench-cmd", os.environ["TOWNFLOW_FRAPPE_BENCH_CMD"]]

@@ -16,9 +16,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def token(admin) -> str:
-    secret = admin.generate_keys("Administrator")
-    key = admin.get_value("User", "api_key", {"name": "Administrator"})["api_key"]
+def administrator_before(admin) -> dict:
+    """Administrator's API key and last change, as the module found them."""
+    return admin.get_value("User", ["api_key", "modified"], {"name": "Administrator"})
+
+
+@pytest.fixture(scope="module")
+def token(admin, people, administrator_before) -> str:
+    """An API key of the suite's own System Manager: Administrator's keys are left alone (a
+    script of the site's owner keeps working)."""
+    manager = people.make("sync-manager", ["System Manager"])
+    secret = admin.generate_keys(manager.email)
+    key = admin.get_value("User", "api_key", {"name": manager.email})["api_key"]
     return f"{key}:{secret}"
 
 
@@ -62,3 +71,10 @@ def test_pull_brings_a_customize_form_field_back_into_the_yaml(admin, url, token
 def test_a_bad_token_is_refused_clearly(url, capsys):
     assert main(["--project", str(ROOT), "push", "--url", url, "--token", "nokey:nosecret"]) == 1
     assert "refused the token" in capsys.readouterr().err
+
+
+def test_administrators_credentials_are_left_alone(admin, token, administrator_before):
+    """After push and pull with the suite's own key, Administrator's key and user record are as
+    the module found them (generate_keys would have changed both)."""
+    after = admin.get_value("User", ["api_key", "modified"], {"name": "Administrator"})
+    assert after == administrator_before

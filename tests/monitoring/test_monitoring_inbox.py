@@ -4,7 +4,7 @@ reaches the township clerk, recording the visit closes the work, and every count
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, datetime
 
 from townflow.runtime import inbox, monitoring
 
@@ -78,6 +78,12 @@ def test_a_pregnancy_past_its_expected_date_without_an_outcome_is_work_until_it_
     outcome = [row for row in followups(wsite, "clerk.east") if row[1] == "Outcome Overdue"]
     assert outcome == [(record["name"], "Outcome Overdue", "2026-09-21")]
     assert monitoring.overdue_list(wsite, date(2026, 9, 28), [record["name"]])[-1]["kind"] == "outcome"
+    # escalated to the township, whose clerk may not read the expected date: no date on it
+    wclock.advance(days=10)  # 2026-10-08
+    wsite.tick(wclock.now)
+    township = inbox.inbox(wsite.session("tclerk"), tab="todo", doctype="Pregnancy Record")["items"]
+    outcome = [i for i in township if i["workflow_state"] == "Outcome Overdue"]
+    assert [(i["reference_name"], i["due_at"]) for i in outcome] == [(record["name"], None)]
     doc = clerk.get("Pregnancy Record", record["name"])
     doc.update(outcome="Live Birth", outcome_date="2026-09-20", newborn_sex="Female")
     clerk.save(doc)
@@ -98,3 +104,32 @@ def test_the_server_ticks_in_the_background(wsite, wclock, world):
         ticker.stop()
     assert ticker.runs >= 1
     assert (record["name"], "Visit Due", "2026-02-09") in followups(wsite, "clerk.east")
+
+
+def test_a_record_shows_its_schedule_and_its_unsigned_visits(wsite, world):
+    record = world.pregnancy(world.person(world.household()))  # registered 2026-01-10
+    clerk = wsite.session("clerk.east")
+    doc = clerk.get("Pregnancy Record", record["name"])
+    assert (doc["next_visit_due"], doc["next_check_due"]) == ("2026-02-09", "2026-03-11")
+    unsigned = {**visit("2026-02-20", "Home Visit"), "family_signature": 0, "signed_by": None}
+    doc["visits"] = [unsigned]
+    doc = clerk.save(doc)
+    assert doc["last_visit_date"] == "2026-02-20" and doc["next_visit_due"] == "2026-03-23"
+    assert doc["unsigned_visits"] == 1
+
+
+def test_a_department_step_counts_working_days_across_national_day_and_its_make_up_saturday(
+    wsite, wclock, world
+):
+    from workflow_support import REWARD_TO_APPROVED, walk
+
+    wclock.now = datetime(2026, 9, 29, 10, 0)
+    app = walk(wsite, world.reward_application(), REWARD_TO_APPROVED[:3])  # at 财政所: 5 working days
+    assert app["workflow_state"] == "Pending Finance Review"
+    page = inbox.inbox(wsite.session("finance"), tab="todo", doctype="Subsidy Application")
+    # 09-30, (National Day 10-01..10-07), 10-08, 10-09, 10-10 (调休 Saturday), 10-12
+    assert [i["due_at"][:19] for i in page["items"]] == ["2026-10-12 23:59:59"]
+    wclock.now = datetime(2026, 10, 12, 18, 0)
+    assert wsite.tick(wclock.now)["escalated"] == 0
+    wclock.now = datetime(2026, 10, 13, 8, 0)
+    assert wsite.tick(wclock.now)["escalated"] == 1

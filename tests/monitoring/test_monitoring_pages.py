@@ -97,3 +97,112 @@ def test_a_forged_signature_is_refused_and_nothing_is_stored(app, wsite, world):
     answer = clerk.post(f"/followups/{record['name']}/visit", data=data)
     assert answer.status_code == 417 and "签名须为PNG或JPEG图片" in answer.text
     assert wsite.session("clerk.east").get("Pregnancy Record", record["name"])["visits"] == []
+
+
+def test_the_roster_lists_women_15_to_49_with_completeness_per_village(app, wsite, world):
+    home = world.household()
+    woman = world.person(home, contraception_method="IUD", contraception_checked_on="2026-02-01")
+    unrecorded = world.person(home, full_name="周小红", date_of_birth="2000-03-01", relationship="Daughter")
+    world.person(home, full_name="赵小妹", date_of_birth="2011-06-01", relationship="Daughter")  # 14
+    world.person(home, full_name="钱老太", date_of_birth="1976-03-01", relationship="Mother")  # 50 today
+    world.person(world.household("西关村"), full_name="西村妇女", date_of_birth="1990-01-01")
+    clerk = login(app, "clerk.east")
+    page = clerk.get("/roster").text
+    assert f'data-person="{woman["name"]}"' in page and f'data-person="{unrecorded["name"]}"' in page
+    assert "赵小妹" not in page and "钱老太" not in page and "西村妇女" not in page
+    assert "上环" in page and "未登记" in page and "2026-02-01" in page
+    row = re.search(r'<tr data-village="东关村">(.*?)</tr>', page, re.S).group(1)
+    assert "<td>2</td>" in row and "50.0%" in row  # 2 women, one with contraception recorded
+    assert 'data-village="西关村"' not in page
+    township = login(app, "tclerk").get("/roster").text
+    assert 'data-village="西关村"' in township and 'data-village="东关村"' in township
+
+
+def test_handover_through_the_pages_and_the_liaison_letter(app, wsite, world):
+    mother = world.person(world.household())
+    west_home = world.household("西关村", head_name="王大力")
+    east, west = login(app, "clerk.east"), login(app, "clerk.west")
+    form = east.get(f"/migrants/{mother['name']}/handover").text
+    filed = east.post(
+        f"/migrants/{mother['name']}/handover",
+        data={"csrf_token": csrf(form), "to_household": west_home["name"], "reason": "婚后迁居"},
+        follow_redirects=False,
+    )
+    assert filed.status_code == 303
+    inbox = west.get("/inbox").text
+    link = re.search(r'href="(/migrants/handover/[^"]+)"', inbox).group(1)
+    page = west.get(link).text
+    assert "确认转入" in page and "东关村" in page
+    assert "确认转入" not in login(app, "tclerk").get(link).text  # the township reads, the village confirms
+    confirmed = west.post(link, data={"csrf_token": csrf(page)}, follow_redirects=False)
+    assert confirmed.status_code == 303
+    assert west.get(f"/app/person/{mother['name']}").status_code == 200
+    assert east.get(f"/app/person/{mother['name']}").status_code == 404
+
+    away = world.person(
+        world.household(),
+        full_name="孙丽",
+        is_migrant=1,
+        migrant_direction="Outflow",
+        registered_residence="本街道东关村",
+        outflow_destination="广东省深圳市宝安区西乡街道",
+        moved_out_on="2026-01-05",
+    )
+    letter = east.get(f"/migrants/{away['name']}/liaison-letter").text
+    assert "data-liaison-letter" in letter and "广东省深圳市宝安区西乡街道 计划生育办公室" in letter
+    assert "孙丽" in letter and "2026-01-05" in letter
+    assert east.get(f"/migrants/{mother['name']}/liaison-letter").status_code == 404  # moved away
+    resident = world.person(world.household(), full_name="常住")
+    assert east.get(f"/migrants/{resident['name']}/liaison-letter").status_code == 417
+
+
+def test_village_completeness_report_counts_contraception_overdue_and_unsigned_visits(wsite, wclock, world):
+    from townflow.runtime.reports.run import run_report
+
+    home = world.household()
+    world.person(home, contraception_method="IUD")
+    world.person(home, full_name="周小红", date_of_birth="2000-03-01", relationship="Daughter")
+    record = world.pregnancy(world.person(home, full_name="吴芳"))  # no visit since 2026-01-10: overdue
+    clerk = wsite.session("clerk.east")
+    doc = clerk.get("Pregnancy Record", record["name"])
+    doc["visits"] = [{**visit_form(record["name"]), "visit_date": "2026-01-20", "family_signature": 0}]
+    clerk.save(doc)  # unsigned, and the next visit (2026-02-19) is overdue today (2026-03-02)
+    result = run_report(clerk, "Village Completeness")
+    rows = [r for r in result.result if r.get("village") == "东关村"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["women_cba"], row["women_contraception"]) == (3, 1)
+    assert round(row["contraception_share"], 1) == 33.3
+    assert (row["visits_overdue"], row["unsigned_visits"]) == (1, 1)
+
+
+def test_the_rest_methods_list_due_visits_and_hand_a_person_over(app, wsite, wclock, world):
+    mother = world.person(world.household())
+    record = world.pregnancy(mother)
+    wsite.tick(wclock.now)
+    east, west = login(app, "clerk.east"), login(app, "clerk.west")
+    due = east.get("/api/method/townflow.api.followups").json()["message"]
+    assert [(r["record"], r["kind"], r["due"], r["escalated"]) for r in due] == [
+        (record["name"], "visit", "2026-02-09", False)
+    ]
+    assert west.get("/api/method/townflow.api.followups").json()["message"] == []
+
+    west_home = world.household("西关村")
+    token = {"X-Frappe-CSRF-Token": csrf(east.get("/app").text)}
+    filed = east.post(
+        "/api/method/townflow.api.request_handover",
+        data={"person": mother["name"], "to_household": west_home["name"], "reason": "迁居"},
+        headers=token,
+    )
+    assert filed.status_code == 200, filed.text
+    name = filed.json()["message"]["name"]
+    refused = east.post("/api/method/townflow.api.confirm_handover", data={"name": name}, headers=token)
+    assert refused.status_code == 404  # the sending village cannot even read it
+    west_token = {"X-Frappe-CSRF-Token": csrf(west.get("/app").text)}
+    missing = west.post("/api/method/townflow.api.confirm_handover", data={}, headers=west_token)
+    assert missing.status_code == 417 and "name" in missing.text
+    done = west.post("/api/method/townflow.api.confirm_handover", data={"name": name}, headers=west_token)
+    assert done.status_code == 200 and done.json()["message"]["status"] == "Confirmed"
+    moved = west.get("/api/method/townflow.api.followups").json()["message"]
+    assert [r["record"] for r in moved] == [record["name"]]
+    assert east.get("/api/method/townflow.api.followups").json()["message"] == []

@@ -101,3 +101,12 @@ def test_rule_messages_state_the_live_numbers() -> None:
     assert fill_message(text, {"one_time_reward_amount": 1200}) == "一次性奖励金额须为政策规定金额 1200 元"
     assert fill_message(text, {}) == text
     assert placeholders(text) == ["one_time_reward_amount"]
+
+
+def test_the_password_rule() -> None:
+    from townflow.rules.passwords import password_problem
+
+    assert password_problem("123") is not None
+    assert password_problem("12345678") == ("must mix letters and digits", "须同时包含字母和数字")
+    assert password_problem("clerk.v09-2026", "clerk.v09@demo") is not None
+    assert password_problem("Zhuanyuan-2026") is None

@@ -38,3 +38,16 @@ def test_a_daughter_saved_as_male_with_another_birthday_is_refused_on_both_field
         id_number_disagreements({"id_number": DAUGHTER, "gender": "Female", "date_of_birth": "2008-03-05"})
         == []
     )
+
+
+def test_girl_household_follows_the_household_type() -> None:
+    from townflow.rules.derived import derived_values
+
+    assert derived_values("Household", {"household_type": "One-girl"}) == {"is_girl_household": 1}
+    assert derived_values("Household", {"household_type": "Two-girl", "is_girl_household": 0}) == {
+        "is_girl_household": 1
+    }
+    assert derived_values("Household", {"household_type": "One-child", "is_girl_household": 1}) == {
+        "is_girl_household": 0
+    }
+    assert derived_values("Person", {"household_type": "One-girl"}) == {}

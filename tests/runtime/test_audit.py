@@ -61,11 +61,13 @@ def test_verify_finds_the_first_changed_row(site, people, tmp_path, capsys):
 def test_verify_finds_a_deleted_row(site, people, tmp_path):
     site.close()
     _tamper(tmp_path / "site", "DELETE FROM __audit_log WHERE id = 3")
+    from townflow.runtime import audit_key
     from townflow.runtime.audit import AuditLog
     from townflow.runtime.db import Database
 
+    anchor = audit_key.load(tmp_path / "site")
     db = Database(tmp_path / "site" / DB_FILENAME)
-    result = AuditLog(db, None).verify()
+    result = AuditLog(db, None, key=anchor.key, keyed_from=anchor.keyed_from).verify()
     db.close()
     assert (result.ok, result.first_broken_id) == (False, 4)
 
@@ -100,4 +102,7 @@ def test_backup_is_a_consistent_copy_whose_chain_verifies(site, people, tmp_path
     restored = tmp_path / "restored"
     restored.mkdir()
     (restored / DB_FILENAME).write_bytes(copy.read_bytes())
+    assert main(["audit", "verify", "--site", str(restored)]) == 1  # the chain's key is not in the copy
+    # the audit key is backed up on its own (townflow.runtime.audit_key), and restored beside it
+    (restored / "audit.key").write_bytes((tmp_path / "site" / "audit.key").read_bytes())
     assert main(["audit", "verify", "--site", str(restored)]) == 0

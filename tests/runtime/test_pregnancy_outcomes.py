@@ -118,8 +118,19 @@ def test_a_report_filed_after_expiry_for_an_operation_in_time_is_flagged_for_the
         "Termination Report", fields=["name", "filed_after_expiry"], filters={"filed_after_expiry": 1}
     )
     assert [r["name"] for r in flagged] == [late["name"]]
+    # ... and in every Township Approver's inbox (抄送), not in anyone else's
+    from townflow.runtime import inbox
+
+    for user, copied in (("approver1", True), ("approver2", True), ("tclerk", False), ("clerk.east", False)):
+        page = inbox.inbox(wsite.session(user), tab="cc", doctype="Termination Report", limit_page_length=50)
+        names = [(i["reference_name"], i["workflow_state"]) for i in page["items"]]
+        assert names == ([(late["name"], "Filed After Expiry")] if copied else []), user
     on_time = report(wsite, issue(wsite, world), operation_date=wsite.now().date().isoformat())
     assert on_time["filed_after_expiry"] == 0
+    page = inbox.inbox(
+        wsite.session("approver1"), tab="cc", doctype="Termination Report", limit_page_length=50
+    )
+    assert on_time["name"] not in [i["reference_name"] for i in page["items"]]
 
 
 def test_an_operation_after_the_validity_is_still_without_a_valid_certificate(wsite, world, wclock):
@@ -128,3 +139,46 @@ def test_an_operation_after_the_validity_is_still_without_a_valid_certificate(ws
     done = report(wsite, cert, operation_date=wsite.now().date().isoformat())
     assert (done["certificate_check"], done["filed_after_expiry"]) == ("Invalid Certificate", 0)
     assert done["birth_quota_suspended"]
+
+
+def test_a_termination_report_closes_the_records_open_visit_work(wsite, world, wclock):
+    """The pregnancy's visit to-dos (townflow.runtime.monitoring) end with it."""
+    from townflow.runtime import inbox
+
+    def work(user: str) -> list[str]:
+        page = inbox.inbox(wsite.session(user), tab="todo", doctype="Pregnancy Record", limit_page_length=100)
+        return [i["reference_name"] for i in page["items"]]
+
+    person = world.person(world.household(EAST))
+    record = world.pregnancy(person)
+    wclock.advance(days=40)
+    wsite.tick(wclock.now)
+    assert record["name"] in work("clerk.east")
+    report(wsite, person=person)
+    assert record["name"] not in work("clerk.east") and record["name"] not in work("tclerk")
+
+
+def test_the_filing_date_is_the_day_of_filing_not_what_the_facility_sends(wsite, world, wclock):
+    cert = issue(wsite, world)  # valid 2026-03-02 .. 2026-03-31
+    wclock.advance(days=35)
+    late = report(wsite, cert, operation_date="2026-03-20", reported_on="2026-03-25")
+    assert late["reported_on"] == "2026-04-06"
+    assert late["filed_after_expiry"] == 1
+
+
+def test_the_township_opens_the_late_report_from_its_inbox_page(wsite, world, wclock):
+    from fastapi.testclient import TestClient
+
+    from townflow.web.app import create_app
+
+    cert = issue(wsite, world)
+    wclock.advance(days=35)
+    late = report(wsite, cert, operation_date="2026-03-20")
+    wsite.users.set_password("approver1", "review-pass")
+    client = TestClient(create_app(wsite))
+    login = client.post("/login", data={"usr": "approver1", "pwd": "review-pass"}, follow_redirects=False)
+    assert login.status_code == 303
+    page = client.get("/inbox?tab=cc")
+    assert page.status_code == 200
+    assert f"/app/termination-report/{late['name']}" in page.text
+    assert client.get(f"/app/termination-report/{late['name']}").status_code == 200

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from townflow.runtime.errors import ValidationError
+
 from .conftest import CLERK, OTHER_CLERK, api_login, one, page_csrf, page_login, village_of
 
 SUBSIDY = "Subsidy Application"
@@ -58,9 +62,9 @@ def test_another_village_cannot_download_and_fields_cannot_point_outside(app, si
     _attach(site, draft, stored["file_url"])
     other = page_login(app, OTHER_CLERK)
     assert other.get(f"/files/subsidy-application/{draft}/supporting_documents").status_code == 404
-    # a field value that walks out of the files folder is "not found", not the site's database
-    _attach(site, draft, "/private/files/../../site.sqlite")
-    assert browser.get(f"/files/subsidy-application/{draft}/supporting_documents").status_code == 404
+    # a field value that walks out of the files folder is not a file anyone uploaded: refused
+    with pytest.raises(ValidationError):
+        _attach(site, draft, "/private/files/../../site.sqlite")
     # only Attach fields are served
     assert browser.get(f"/files/subsidy-application/{draft}/applicant").status_code == 404
 
@@ -73,3 +77,36 @@ def test_uploads_need_a_login_and_the_csrf_token(app):
     client = api_login(app, CLERK)
     client.headers.pop("X-Frappe-CSRF-Token")
     assert client.post("/files/upload", files={"file": ("a.txt", b"x")}).status_code == 400
+
+
+def test_pointing_a_field_at_another_villages_file_grants_nothing(app, site):
+    """L3: clerk V02 attaches a private file to her application; clerk V01 puts its path into her
+    own application's field. The save is refused, and even written behind the runtime's back the
+    file is not served to her: it belongs to a document she may not read."""
+    theirs = page_login(app, OTHER_CLERK)
+    stored = _upload(theirs, "diagnosis.pdf", b"%PDF-1.4 their secret")
+    aid = "Student Aid Application"
+    their_draft = one(site, aid, ["name"], village=village_of(site, OTHER_CLERK), workflow_state="Draft")[
+        "name"
+    ]
+    other_session = site.session(OTHER_CLERK)
+    doc = other_session.get(aid, their_draft)
+    other_session.save({**doc, "admission_letter": stored["file_url"]})
+    assert theirs.get(f"/files/student-aid-application/{their_draft}/admission_letter").status_code == 200
+    mine = _draft(site)["name"]
+    with pytest.raises(ValidationError):
+        _attach(site, mine, stored["file_url"])
+    site.db.execute(  # as if the field had been set some other way
+        'UPDATE "tabSubsidy Application" SET supporting_documents = ? WHERE name = ?',
+        (stored["file_url"], mine),
+    )
+    browser = page_login(app, CLERK)
+    assert browser.get(f"/files/subsidy-application/{mine}/supporting_documents").status_code == 404
+    site.db.execute('UPDATE "tabSubsidy Application" SET supporting_documents = NULL WHERE name = ?', (mine,))
+
+
+def test_an_unattached_upload_is_its_uploaders_alone(app, site):
+    theirs = page_login(app, OTHER_CLERK)
+    stored = _upload(theirs, "draft.pdf", b"%PDF-1.4 not attached yet")
+    with pytest.raises(ValidationError):
+        _attach(site, _draft(site)["name"], stored["file_url"])

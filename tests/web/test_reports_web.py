@@ -172,3 +172,19 @@ def test_the_dashboard_is_the_township_home_and_a_village_sees_its_own(app, site
     cards = {c["name"]: c for c in api["cards"]}
     clerk_total = run_report(site.session(CLERK), "Benefit Tally", {}).totals["households"]
     assert cards["Benefit Households"]["value"] == clerk_total
+
+
+def test_exporting_needs_the_export_right(app):
+    """A village clerk may run the Sex Ratio at Birth (report) but not export it (no export right
+    on Pregnancy Record): no export buttons, and the file is refused by URL and by REST."""
+    clerk = login(app, CLERK)
+    page = clerk.get("/app/query-report/sex-ratio-at-birth")
+    assert page.status_code == 200 and 'id="export-excel"' not in page.text
+    assert clerk.get("/app/query-report/sex-ratio-at-birth/export.xlsx").status_code == 403
+    refused = clerk.get(
+        "/api/method/frappe.desk.query_report.export_query",
+        params={"report_name": "Sex Ratio at Birth", "file_format_type": "CSV"},
+    )
+    assert refused.status_code == 403
+    approver_page = login(app, APPROVER).get("/app/query-report/sex-ratio-at-birth").text
+    assert 'id="export-excel"' in approver_page

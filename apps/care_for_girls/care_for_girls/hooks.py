@@ -217,27 +217,6 @@ fixtures = [
             ],
         ],
     },
-    {
-        "dt": "Number Card",
-        "filters": [
-            [
-                "name",
-                "in",
-                [
-                    "Sex Ratio at Birth",
-                    "Two-Girl Household Share",
-                    "Benefit Households",
-                    "Benefit Amount",
-                    "Work Overdue",
-                    "Certificates Issued",
-                ],
-            ],
-        ],
-    },
-    {
-        "dt": "Dashboard Chart",
-        "filters": [["name", "in", ["Monthly Births", "Monthly Sex Ratio", "Monthly Benefits"]]],
-    },
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
@@ -293,12 +272,19 @@ doc_events = {
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
+    "Migrant Handover": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Person": {
         "validate": "care_for_girls.townflow_ext.events.validate",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_trash": "care_for_girls.townflow_ext.events.on_trash",
     },
-    "Pregnancy Record": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Pregnancy Record": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.monitoring.validate",
+        ],
+        "on_update": "care_for_girls.townflow_ext.monitoring.on_update",
+    },
     "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Student Aid Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
@@ -339,10 +325,14 @@ doc_events = {
     "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
 }
 
-# Due times: reminders and escalation hourly; certificate expiry daily.
+# Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits
+# and checks due, outcomes overdue and their escalation daily (townflow.rules.monitoring).
 scheduler_events = {
     "hourly": ["care_for_girls.townflow_ext.scheduler.hourly"],
-    "daily": ["care_for_girls.townflow_ext.scheduler.daily"],
+    "daily": [
+        "care_for_girls.townflow_ext.scheduler.daily",
+        "care_for_girls.townflow_ext.monitoring.daily",
+    ],
 }
 
 # The embedded runtime's /api/method/townflow.api.* names, answered by this app, and
@@ -358,13 +348,53 @@ override_whitelisted_methods = {
     "frappe.model.workflow.apply_workflow": "care_for_girls.townflow_ext.api.apply_workflow",
     "frappe.model.workflow.bulk_workflow_approval": "care_for_girls.townflow_ext.api.bulk_workflow_approval",
     "frappe.client.get_count": "care_for_girls.townflow_ext.api.get_count",
+    "townflow.api.followups": "care_for_girls.townflow_ext.monitoring.followups",
+    "townflow.api.request_handover": "care_for_girls.townflow_ext.migrants.request_handover",
+    "townflow.api.confirm_handover": "care_for_girls.townflow_ext.migrants.confirm_handover",
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a
-# certificate once issued, not the application in progress): lists and single documents.
+# certificate once issued, not the application in progress), and scoped rows, which reach
+# nothing without a User Permission in their scope: lists and single documents.
 permission_query_conditions = {
+    "Birth Quota Restoration": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Birth Service Certificate": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Disbursement": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Drug Dispensing Record": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Household": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Infant Death Report": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Insurance Conversion": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Leading Group Inspection": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Migrant Handover": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Person": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Pregnancy Record": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Student Aid Application": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Subsidy Application": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Termination Report": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Ultrasound Exam": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Ultrasound Machine": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Ultrasound Operator": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Village": "care_for_girls.townflow_ext.permissions.query_conditions",
 }
 has_permission = {
+    "Birth Quota Restoration": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Birth Service Certificate": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Disbursement": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Drug Dispensing Record": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Household": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Infant Death Report": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Insurance Conversion": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Leading Group Inspection": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Migrant Handover": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Person": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Pregnancy Record": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Student Aid Application": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Subsidy Application": "care_for_girls.townflow_ext.permissions.has_permission",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Termination Report": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Ultrasound Exam": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Ultrasound Machine": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Ultrasound Operator": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Village": "care_for_girls.townflow_ext.permissions.has_permission",
 }

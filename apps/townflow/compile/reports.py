@@ -7,7 +7,10 @@
   runtime uses, over `frappe.get_list` reads, so there is no second implementation of a figure),
   and `<scrub>.js` with the report's filters and its group-by choices.
 - Number Cards (type Report) and Dashboard Charts (chart_type Report, the report's own chart)
-  ship as fixtures with hooks filters, like the roles and workflows.
+  are standard documents in the module, `<module>/number_card/<scrub>/<scrub>.json` and
+  `<module>/dashboard_chart/<scrub>/<scrub>.json`, where `bench migrate` syncs them
+  (frappe.utils.dashboard.sync_dashboards; as fixtures a standard chart would be refused:
+  DashboardChart.validate allows none outside developer mode).
 - The "关爱女孩行动" Workspace (`<module>/workspace/...`, synced by Frappe with the module) links
   the forms, the reports, the number cards and the charts.
 
@@ -148,7 +151,7 @@ def report_files(report: Report, module_dir: str) -> dict[str, str]:
     }
 
 
-def number_card_records(dashboard: Dashboard) -> list[dict[str, Any]]:
+def number_card_docs(dashboard: Dashboard) -> list[dict[str, Any]]:
     out = []
     for card in dashboard.number_cards:
         values = {
@@ -166,11 +169,11 @@ def number_card_records(dashboard: Dashboard) -> list[dict[str, Any]]:
             "stats_time_interval": "Daily",
             "type": "Report",
         }
-        out.append(_fixture("Number Card", card.name, values))
+        out.append(_stamped("Number Card", card.name, {k: v for k, v in values.items() if v is not None}))
     return out
 
 
-def dashboard_chart_records(dashboard: Dashboard) -> list[dict[str, Any]]:
+def dashboard_chart_docs(dashboard: Dashboard) -> list[dict[str, Any]]:
     out = []
     for chart in dashboard.charts:
         filters = {**chart.filters, "group_by": chart.group_by}
@@ -181,7 +184,10 @@ def dashboard_chart_records(dashboard: Dashboard) -> list[dict[str, Any]]:
             "chart_type": "Report",
             "filters_json": json.dumps(filters, sort_keys=True, ensure_ascii=False),
             "is_public": 1,
-            "is_standard": 1,
+            # Not standard: Frappe 15 refuses to save a standard chart outside developer mode
+            # (DashboardChart.validate: "Cannot edit Standard charts"), and fixtures are saved on
+            # every install and migrate, so install-app failed on a production site.
+            "is_standard": 0,
             "module": dashboard.module,
             "report_name": chart.report,
             "roles": [],
@@ -189,26 +195,10 @@ def dashboard_chart_records(dashboard: Dashboard) -> list[dict[str, Any]]:
             "type": CHART_TYPES[chart.type],
             "use_report_chart": 1,
             "x_field": chart.group_by,
-            "y_axis": [
-                {
-                    "doctype": "Dashboard Chart Field",
-                    "parent": chart.name,
-                    "parentfield": "y_axis",
-                    "parenttype": "Dashboard Chart",
-                    "y_field": m,
-                }
-                for m in chart.measures
-            ],
+            "y_axis": [{"y_field": m} for m in chart.measures],
         }
-        out.append(_fixture("Dashboard Chart", chart.name, values))
+        out.append(_stamped("Dashboard Chart", chart.name, values))
     return out
-
-
-def _fixture(doctype: str, name: str, values: dict[str, Any]) -> dict[str, Any]:
-    record = {k: v for k, v in values.items() if v is not None}
-    record.update(docstatus=0, doctype=doctype, name=name)
-    record["modified"] = content_timestamps(record)[1]
-    return record
 
 
 def _block_id(*parts: str) -> str:
@@ -300,29 +290,28 @@ def _block(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def dashboard_files(project: Any, module_dir: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """Report folders, the Workspace, and the Number Card / Dashboard Chart fixtures (with their
-    hooks filters)."""
+def dashboard_files(project: Any, module_dir: Any) -> dict[str, str]:
+    """Report folders, Number Cards, Dashboard Charts and the Workspace, as standard documents of
+    their module (`module_dir(module)` is the module's folder in the app)."""
     files: dict[str, str] = {}
     for name in sorted(project.reports):
         report = project.reports[name]
         files.update(report_files(report, module_dir(report.module)))
-    cards: list[dict[str, Any]] = []
-    charts: list[dict[str, Any]] = []
     for name in sorted(project.dashboards):
         dashboard = project.dashboards[name]
-        cards += number_card_records(dashboard)
-        charts += dashboard_chart_records(dashboard)
-        folder = f"{module_dir(dashboard.module)}/workspace/{scrub(WORKSPACE)}"
-        files[f"{folder}/{scrub(WORKSPACE)}.json"] = as_json(
+        folder = module_dir(dashboard.module)
+        for kind, docs in (
+            ("number_card", number_card_docs(dashboard)),
+            ("dashboard_chart", dashboard_chart_docs(dashboard)),
+        ):
+            for doc in docs:
+                snake = scrub(doc["name"])
+                files[f"{folder}/{kind}/{snake}/{snake}.json"] = as_json(doc, ensure_ascii=False)
+        snake = scrub(WORKSPACE)
+        files[f"{folder}/workspace/{snake}/{snake}.json"] = as_json(
             workspace_json(project, dashboard), ensure_ascii=False
         )
-    hooks = []
-    for doctype, records in (("Number Card", cards), ("Dashboard Chart", charts)):
-        if records:
-            files[f"{t.APP_NAME}/fixtures/{scrub(doctype)}.json"] = as_json(records, ensure_ascii=False)
-            hooks.append({"dt": doctype, "filters": [["name", "in", [r["name"] for r in records]]]})
-    return files, hooks
+    return files
 
 
 def _labels(project: Any) -> list[Label]:

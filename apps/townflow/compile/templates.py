@@ -167,12 +167,12 @@ def controller_js(doctype: str, workflow: Workflow | None) -> str:
 
 def hooks_py(
     fixtures: list[dict],
-    doc_events: dict[str, dict[str, str]],
+    doc_events: dict[str, dict[str, str | list[str]]],
     overrides: dict[str, str],
     state_restricted: list[str] | None = None,
 ) -> str:
     """hooks.py; `state_restricted` names DocTypes with DocPerm rows narrowed to workflow
-    states, which get permission_query_conditions and has_permission hooks."""
+    states or scoped, which get permission_query_conditions and has_permission hooks."""
     ext = f"{APP_NAME}.{EXT_PACKAGE}"
     parts = [
         f'"""{APP_TITLE}: hooks (wiring only).\n\n{GENERATED_NOTE}\n"""\n\n',
@@ -191,10 +191,14 @@ def hooks_py(
         assignment("fixtures", fixtures),
         "\n# Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.\n",
         assignment("doc_events", doc_events),
-        "\n# Due times: reminders and escalation hourly; certificate expiry daily.\n",
+        "\n# Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits\n",
+        "# and checks due, outcomes overdue and their escalation daily (townflow.rules.monitoring).\n",
         assignment(
             "scheduler_events",
-            {"hourly": [f"{ext}.scheduler.hourly"], "daily": [f"{ext}.scheduler.daily"]},
+            {
+                "hourly": [f"{ext}.scheduler.hourly"],
+                "daily": [f"{ext}.scheduler.daily", f"{ext}.monitoring.daily"],
+            },
         ),
         "\n# The embedded runtime's /api/method/townflow.api.* names, answered by this app, and\n",
         "# apply_workflow wrapped for countersign steps and required comments.\n",
@@ -203,7 +207,8 @@ def hooks_py(
     if state_restricted:
         parts += [
             "\n# DocPerm rows the spec narrows to workflow states (a Facility Officer reads a\n",
-            "# certificate once issued, not the application in progress): lists and single documents.\n",
+            "# certificate once issued, not the application in progress), and scoped rows, which reach\n",
+            "# nothing without a User Permission in their scope: lists and single documents.\n",
             assignment(
                 "permission_query_conditions",
                 {dt: f"{ext}.permissions.query_conditions" for dt in state_restricted},

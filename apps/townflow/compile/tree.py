@@ -28,12 +28,19 @@ from townflow.compile.masked import with_companions
 from townflow.compile.reports import dashboard_files, report_translations
 from townflow.compile.translations import zh_csv
 from townflow.rules.benefits import MEMBER_DOCTYPES
+from townflow.rules.monitoring import DOCTYPE as MONITORED_DOCTYPE
 from townflow.spec.models import DocType
 
 APP = t.APP_NAME
 EXT = f"{APP}.{t.EXT_PACKAGE}"
 #: townflow.api.* names the embedded runtime answers (townflow.web.api_methods) -> this app's function.
 API_METHODS = ("inbox", "return_to", "withdraw", "delegate", "comment", "timeline", "bulk_apply")
+#: Pregnancy monitoring and migrants (townflow.web.api_monitoring in the embedded runtime).
+MONITORING_METHODS = {
+    "townflow.api.followups": f"{EXT}.monitoring.followups",
+    "townflow.api.request_handover": f"{EXT}.migrants.request_handover",
+    "townflow.api.confirm_handover": f"{EXT}.migrants.confirm_handover",
+}
 #: Frappe's own methods the app wraps (hooks override_whitelisted_methods).
 FRAPPE_OVERRIDES = {
     "frappe.model.workflow.apply_workflow": f"{EXT}.api.apply_workflow",
@@ -93,13 +100,13 @@ def _fixtures(project: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
     return files, hooks
 
 
-def _doc_events(project: Any) -> dict[str, dict[str, str]]:
-    events: dict[str, dict[str, str]] = {}
+def _doc_events(project: Any) -> dict[str, dict[str, str | list[str]]]:
+    events: dict[str, dict[str, str | list[str]]] = {}
     for name in sorted(project.doctypes):
         dt = project.doctypes[name]
         if dt.istable:
             continue
-        handlers = {"validate": f"{EXT}.events.validate"}
+        handlers: dict[str, Any] = {"validate": f"{EXT}.events.validate"}
         if dt.is_submittable:
             handlers["before_submit"] = f"{EXT}.events.before_submit"
         if name in project.workflows or dt.is_submittable:
@@ -108,6 +115,10 @@ def _doc_events(project: Any) -> dict[str, dict[str, str]]:
         if name in MEMBER_DOCTYPES:  # its household's derived values follow its members
             handlers["on_update"] = f"{EXT}.events.on_change"
             handlers["on_trash"] = f"{EXT}.events.on_trash"
+        if name == MONITORED_DOCTYPE and "on_update" not in handlers:
+            # pregnancy monitoring: the schedule fields on save, due visits closed when recorded
+            handlers["validate"] = [handlers["validate"], f"{EXT}.monitoring.validate"]
+            handlers["on_update"] = f"{EXT}.monitoring.on_update"
         events[name] = handlers
     # townflow.rules.pregnancy: a termination drug dispensed under a certificate uses it.
     if "Drug Dispensing Record" in events:
@@ -119,11 +130,15 @@ def _doc_events(project: Any) -> dict[str, dict[str, str]]:
 
 
 def _state_restricted(project: Any) -> list[str]:
-    """DocTypes with DocPerm rows narrowed to workflow states: Frappe needs hooks for them."""
+    """DocTypes with DocPerm rows narrowed to workflow states or scoped (village, department,
+    facility): Frappe needs hooks for them (the states; deny by default without a User
+    Permission in the scope)."""
     return [
         name
         for name in sorted(project.doctypes)
-        if any(p.workflow_states is not None for p in project.doctypes[name].permissions)
+        if any(
+            p.workflow_states is not None or p.scope != "township" for p in project.doctypes[name].permissions
+        )
     ]
 
 
@@ -167,11 +182,10 @@ def build_files(project: Any) -> dict[str, bytes]:
         files.update(_doctype_files(dt, project.workflows.get(dt.name)))
     fixture_files, fixture_hooks = _fixtures(project)
     files.update(fixture_files)
-    # Script Reports, the Workspace, and Number Card / Dashboard Chart fixtures (compile.reports)
-    report_files, report_hooks = dashboard_files(project, _module_dir)
-    files.update(report_files)
-    fixture_hooks = fixture_hooks + report_hooks
+    # Script Reports, Number Cards, Dashboard Charts and the Workspace (compile.reports)
+    files.update(dashboard_files(project, _module_dir))
     overrides = {f"townflow.api.{m}": f"{EXT}.api.{m}" for m in API_METHODS} | FRAPPE_OVERRIDES
+    overrides |= MONITORING_METHODS
     files[f"{APP}/hooks.py"] = t.hooks_py(
         fixture_hooks, _doc_events(project), overrides, _state_restricted(project)
     )

@@ -108,7 +108,14 @@ def group_by(report: Report, values: Mapping[str, Any]) -> list[Dimension]:
     if raw in (None, "", []):
         names = list(report.group_by)
     else:
-        names = [n.strip() for n in raw.split(",")] if isinstance(raw, str) else list(raw)
+        if isinstance(raw, str):
+            names = [n.strip() for n in raw.split(",")]
+        elif isinstance(raw, list | tuple):
+            names = list(raw)
+        else:
+            raise ReportInputError(
+                "group_by must be a dimension name or a list of them", "分组维度格式错误", "group_by"
+            )
     out: list[Dimension] = []
     for name in names:
         d = report.dimension(name) if isinstance(name, str) else None

@@ -36,15 +36,21 @@ def hours_between(start: Any, end: Any) -> float | None:
     return round((b - a).total_seconds() / 3600, 4)
 
 
-def _outcome(workflow: Workflow, entry: ActionEntry) -> str:
+def _outcome(workflow: Workflow, step: str, entry: ActionEntry) -> str:
+    """How a visit of `step` ended, by the state change `entry` that ended it."""
     if entry.kind == "return":
         return "returned"
     if entry.kind == "withdraw":
         return "withdrawn"
     for t in workflow.transitions:
-        if t.state == entry.from_state and t.action == entry.action and t.next_state == entry.to_state:
-            return "rejected" if t.kind == "reject" else "forward"
-    return "other"
+        if (
+            t.state == step
+            and t.action == entry.action
+            and t.next_state == entry.to_state
+            and t.kind == "reject"
+        ):
+            return "rejected"
+    return "forward"
 
 
 def step_visits(
@@ -69,8 +75,8 @@ def step_visits(
     for entry in entries:
         if entry.kind not in STATE_CHANGES:
             continue
-        if open_visit is not None and open_visit["step"] == entry.from_state:
-            outcome = _outcome(workflow, entry)
+        if open_visit is not None:
+            outcome = _outcome(workflow, open_visit["step"], entry)
             open_visit.update(
                 left_on=entry.at,
                 hours_in_step=hours_between(open_visit["entered_on"], entry.at),
@@ -102,7 +108,7 @@ def step_visits(
         }
         visits.append(open_visit)
     if open_visit is not None:
-        if current_state is not None and open_visit["step"] != current_state:
+        if open_visit["step"] != current_state:
             open_visit.update(outcome="other", is_open=0)
         else:
             open_visit["hours_in_step"] = hours_between(open_visit["entered_on"], now)

@@ -24,6 +24,10 @@ from townflow.reports.filters import bucket
 from townflow.spec.models import Label
 from townflow.spec.reports import SOURCE_COLUMN, Dimension, Measure, Report, ReportSource
 
+#: aggregates a database hands over as one figure per group (they neither add up nor merge)
+WHOLE_AGGREGATES = frozenset({"avg", "min", "max", "median", "p90"})
+#: the percentile each percentile aggregate means
+PERCENTILES = {"median": 50, "p90": 90}
 TOTAL_LABEL = Label(zh="合计", en="Total")
 TARGET_MET = Label(zh="达标", en="On Target")
 
@@ -44,6 +48,23 @@ def percentile(values: list[float], p: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+def percentile_of_ranks(n: int, p: float, ranked: Mapping[int, float]) -> float | None:
+    """`percentile` of n sorted values, given only the values at the ranks (1-based) it reads:
+    `percentile_ranks(n, p)`. What a database with window functions hands over."""
+    if n <= 0:
+        return None
+    low, high = percentile_ranks(n, p)
+    rank = (n - 1) * p / 100
+    lo_value = ranked[low]
+    return lo_value + (ranked.get(high, lo_value) - lo_value) * (rank - (low - 1))
+
+
+def percentile_ranks(n: int, p: float) -> tuple[int, int]:
+    """The 1-based ranks of the two values `percentile` interpolates between."""
+    low = math.floor((n - 1) * p / 100)
+    return low + 1, min(low + 2, n)
+
+
 def _number(value: Any) -> float | None:
     if value in (None, ""):
         return None
@@ -56,7 +77,7 @@ def _number(value: Any) -> float | None:
 class _Acc:
     """One aggregate's running state."""
 
-    __slots__ = ("distinct", "kind", "n", "total", "values")
+    __slots__ = ("distinct", "fixed", "kind", "n", "total", "values")
 
     def __init__(self, kind: str):
         self.kind = kind
@@ -64,6 +85,8 @@ class _Acc:
         self.total = 0.0
         self.values: list[float] = []
         self.distinct: set = set()
+        #: a figure a database computed whole (average, extreme, percentile of one group)
+        self.fixed: float | None = None
 
     def add(self, value: Any) -> None:
         kind = self.kind
@@ -82,6 +105,9 @@ class _Acc:
                 self.values.append(number)
 
     def add_partial(self, value: Any) -> None:
+        if self.kind in WHOLE_AGGREGATES:
+            self.fixed = _number(value)
+            return
         number = _number(value) or 0
         if self.kind == "count":
             self.n += int(number)
@@ -98,6 +124,8 @@ class _Acc:
             return len(self.distinct) if self.distinct else self.n
         if kind == "sum":
             return self.total
+        if self.fixed is not None:
+            return self.fixed
         if not self.values:
             return None
         if kind == "avg":

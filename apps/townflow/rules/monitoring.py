@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
+from townflow.rules import campaign as campaign_rules
 from townflow.rules import workdays
 
 DOCTYPE = "Pregnancy Record"
@@ -114,16 +115,19 @@ class WorkItem:
     def days_overdue(self, today: date) -> int:
         return max(0, (today - self.due).days)
 
+    @property
+    def escalation_due(self) -> date | None:
+        """The due date the township's escalated copy shows. None for a missing outcome: its due
+        date is the expected delivery date plus grace, and the expected date is a sensitive field
+        the township clerk may not read (permlevel 1); the escalation says only that it is overdue."""
+        return None if self.kind == OUTCOME else self.due
 
-def as_date(value: Any) -> date | None:
-    """A Date field as stored (ISO text, date or datetime), or None when empty."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+    def escalation_note(self, today: date) -> str:
+        return "outcome overdue" if self.kind == OUTCOME else f"{self.days_overdue(today)} days overdue"
+
+
+#: a Date field as stored (ISO text, date or datetime), or None when empty: the campaign rules' parser
+as_date = campaign_rules._as_date
 
 
 def schedule(record: Mapping[str, Any], policy: Policy) -> Schedule:
@@ -215,3 +219,20 @@ def visit_signed(visit: Mapping[str, Any]) -> bool:
     """A visit carries the family's signature: an image drawn on screen or a scanned signed sheet.
     One without it is incomplete (群众签名制) and counts against the village's completeness."""
     return bool(visit.get("signature_image"))
+
+
+#: the Pregnancy Record's schedule fields, filled on every save from its visits
+SCHEDULE_FIELDS = ("last_visit_date", "next_visit_due", "next_check_due", "unsigned_visits")
+
+
+def schedule_fields(record: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
+    """What the record shows of its schedule: its last visit, its next visit and check due (none
+    once it has an outcome), and how many of its visits lack the family's signature."""
+    plan = schedule(record, policy)
+    ongoing = (record.get("outcome") or ONGOING) == ONGOING
+    return {
+        "last_visit_date": plan.last_visit.isoformat() if plan.last_visit else None,
+        "next_visit_due": plan.next_visit_due.isoformat() if ongoing else None,
+        "next_check_due": plan.next_check_due.isoformat() if ongoing else None,
+        "unsigned_visits": sum(1 for v in record.get("visits") or () if not visit_signed(v)),
+    }

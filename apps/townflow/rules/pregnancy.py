@@ -27,6 +27,10 @@ PREGNANCY = "Pregnancy Record"
 CERTIFICATE = "Termination Certificate Application"
 ONGOING = "Ongoing"
 TERMINATION = "Termination"
+#: Who reviews a report filed after its certificate expired, and what their inbox calls it: a
+#: copy (抄送) to every Township Approver, as a workflow step's CC.
+LATE_REPORT_REVIEWER = "Township Approver"
+LATE_REPORT_STATE = "Filed After Expiry"
 
 
 # --- certificates -----------------------------------------------------------------------------
@@ -63,6 +67,11 @@ def filed_after_expiry(certificate: Mapping[str, Any] | None, on: date | None, f
     return (
         within_validity(certificate, on) and filed_on is not None and until is not None and filed_on > until
     )
+
+
+def needs_township_review(report: Mapping[str, Any]) -> bool:
+    """A submitted report the township is sent to review (filed after its certificate expired)."""
+    return bool(report.get("filed_after_expiry"))
 
 
 def moves_to_used(certificate: Mapping[str, Any] | None) -> bool:

@@ -56,6 +56,45 @@ def doc_in_scope(scope: str, doc: Mapping, scope_field: str | None, allowed: fro
     return value_in_scope(scope, doc.get(scope_field), allowed)
 
 
+def reaches_nothing(
+    permissions: Iterable[DocPerm],
+    roles: Iterable[str],
+    user_permissions: Iterable[Mapping],
+    doctype: str,
+    ptype: str = "read",
+) -> bool:
+    """Deny by default: True when every permlevel-0 row of the user's roles that grants `ptype` on
+    `doctype` is scoped and the user has no User Permission in its scope — a department officer
+    bound to no Department reaches no record (Frappe, without a User Permission, would show them
+    all). False when a row reaches something (a township row, or a scope the user is bound in),
+    or when no row grants `ptype` (DocPerm alone refuses then)."""
+    held = set(roles)
+    user_permissions = list(user_permissions)
+    granting = False
+    for row in permissions:
+        if row.role not in held or row.permlevel != 0:
+            continue
+        if not (getattr(row, ptype, False) or (ptype == "select" and row.read)):
+            continue
+        granting = True
+        if row.scope == "township" or allowed_values(user_permissions, row.scope, doctype):
+            return False
+    return granting
+
+
+def reaches_every_record(permissions: Iterable[DocPerm], roles: Iterable[str], ptype: str = "read") -> bool:
+    """Whether a permlevel-0 row of the user's roles grants `ptype` on every record: township
+    scope, no workflow states, not only the user's own records (a township approver). User
+    Permissions the user holds may still narrow them (the caller checks)."""
+    held = set(roles)
+    for row in permissions:
+        if row.role not in held or row.permlevel != 0 or not getattr(row, ptype, False):
+            continue
+        if row.scope == "township" and row.workflow_states is None and not getattr(row, "if_owner", False):
+            return True
+    return False
+
+
 def reachable_workflow_states(
     permissions: Iterable[DocPerm], roles: Iterable[str], ptype: str = "read"
 ) -> tuple[str, ...] | None:

@@ -51,6 +51,7 @@ def is_make_up_day(day: date) -> bool:
     return day.weekday() >= 5 and is_working_day(day)
 
 
+@lru_cache(maxsize=8192)
 def next_working_day(day: date) -> date:
     """`day` itself when it is worked, else the first worked day after it."""
     day = _as_date(day)
@@ -59,6 +60,7 @@ def next_working_day(day: date) -> date:
     return day
 
 
+@lru_cache(maxsize=8192)
 def add_working_days(start: date, days: int) -> date:
     """The day `days` working days after `start` (start itself not counted); 0 gives `start`."""
     day = _as_date(start)

@@ -16,6 +16,7 @@ claiming it happened. Denials are the exception: they are written again after th
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -59,9 +60,22 @@ _CONTENT = json.JSONEncoder(ensure_ascii=False)
 _PAYLOAD = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str)
 
 
-def row_hash(prev_hash: str, row_id: int, ts: str, user, action, ref_doctype, ref_name, data) -> str:
+def row_hash(
+    prev_hash: str, row_id: int, ts: str, user, action, ref_doctype, ref_name, data, key: bytes | None = None
+) -> str:
+    """SHA-256 over the previous hash and the row; keyed (HMAC-SHA256) when the site has an audit
+    key (townflow.runtime.audit_key), so that no one without the key can recompute the chain."""
     content = _CONTENT.encode([row_id, ts, user, action, ref_doctype, ref_name, data])
-    return hashlib.sha256((prev_hash + "\n" + content).encode()).hexdigest()
+    message = (prev_hash + "\n" + content).encode()
+    if key is not None:
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
+
+
+def stored_row_hash(prev_hash: str, r, key: bytes | None = None) -> str:
+    """`row_hash` of a row as read from `__audit_log`."""
+    values = (r["id"], r["ts"], r["user"], r["action"], r["ref_doctype"], r["ref_name"], r["data"])
+    return row_hash(prev_hash, *values, key)
 
 
 @dataclass(frozen=True)
@@ -74,9 +88,21 @@ class VerifyResult:
 
 
 class AuditLog:
-    def __init__(self, db: Database, now):
+    def __init__(self, db: Database, now, key: bytes | None = None, keyed_from: int = 1):
         self.db = db
         self.now = now
+        #: the HMAC key (townflow.runtime.audit_key) and the first row id written with it
+        self.key = key
+        self.keyed_from = keyed_from
+
+    def use_key(self, key: bytes, keyed_from: int) -> None:
+        self.key, self.keyed_from = key, keyed_from
+
+    def next_id(self) -> int:
+        return int(self.db.scalar("SELECT COALESCE(MAX(id), 0) FROM __audit_log") or 0) + 1
+
+    def _key_for(self, row_id: int) -> bytes | None:
+        return self.key if self.key is not None and row_id >= self.keyed_from else None
 
     def ensure_schema(self) -> None:
         with self.db.transaction():
@@ -109,7 +135,9 @@ class AuditLog:
         row_id = (last["id"] if last else 0) + 1
         ts = timestamp(self.now())
         payload = _PAYLOAD.encode(data) if data else None
-        digest = row_hash(prev_hash, row_id, ts, user, action, ref_doctype, ref_name, payload)
+        digest = row_hash(
+            prev_hash, row_id, ts, user, action, ref_doctype, ref_name, payload, self._key_for(row_id)
+        )
         self.db.execute(
             "INSERT INTO __audit_log (id, ts, user, action, ref_doctype, ref_name, data, prev_hash, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -160,16 +188,7 @@ class AuditLog:
                 return VerifyResult(False, count, r["id"], f"row {expected_id} is missing")
             if r["prev_hash"] != prev_hash:
                 return VerifyResult(False, count, r["id"], "prev_hash does not match the previous row")
-            digest = row_hash(
-                prev_hash,
-                r["id"],
-                r["ts"],
-                r["user"],
-                r["action"],
-                r["ref_doctype"],
-                r["ref_name"],
-                r["data"],
-            )
+            digest = stored_row_hash(prev_hash, r, self._key_for(r["id"]))
             if digest != r["hash"]:
                 return VerifyResult(False, count, r["id"], "the row's content does not match its hash")
             if expect is not None and r["id"] == expect[0] and r["hash"] != expect[1]:

@@ -33,6 +33,7 @@ def _site_db(site_dir: str) -> Database | None:
 
 
 def audit_verify(args: argparse.Namespace) -> int:
+    from townflow.runtime import audit_key
     from townflow.runtime.audit import AuditLog
 
     db = _site_db(args.site)
@@ -42,8 +43,16 @@ def audit_verify(args: argparse.Namespace) -> int:
     if args.expect_head:
         row_id, _, digest = args.expect_head.partition(":")
         expect = (int(row_id), digest)
+    anchor = audit_key.load(args.site)
+    if anchor is None:
+        db.close()
+        print(
+            f"no audit key at {audit_key.key_path(args.site)}: the chain cannot be verified "
+            "(a site creates its key when opened; restore the key file from its backup)"
+        )
+        return 1
     try:
-        result = AuditLog(db, now=None).verify(expect)
+        result = AuditLog(db, now=None, key=anchor.key, keyed_from=anchor.keyed_from).verify(expect)
     finally:
         db.close()
     if result.ok:

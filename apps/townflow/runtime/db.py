@@ -17,7 +17,9 @@ Why this shape:
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -114,23 +116,43 @@ class Database:
         depth = self._local.depth
         savepoint = f"tf_sp_{depth}"
         conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
+        if depth == 0:
+            self._local.lost_by = None
         self._local.depth = depth + 1
         try:
             yield conn
         except BaseException:
             self._local.depth = depth
+            # A full disk or an I/O error may already have rolled the whole transaction back
+            # (SQLite does so for SQLITE_FULL/IOERR/NOMEM): then there is nothing to undo here, and
+            # the original error is the one to report.
             if depth == 0:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 self._run_after_rollback()
-            else:
+            elif conn.in_transaction:
                 conn.execute(f"ROLLBACK TO {savepoint}")
                 conn.execute(f"RELEASE {savepoint}")
                 self._replay_in_outer(depth)
+            else:  # the storage error took the outer transaction with it: it is what to report
+                self._local.lost_by = sys.exc_info()[1]
             raise
         else:
             self._local.depth = depth
             if depth == 0:
-                conn.execute("COMMIT")
+                lost_by, self._local.lost_by = getattr(self._local, "lost_by", None), None
+                if lost_by is not None and not conn.in_transaction:
+                    self._local.on_rollback = []
+                    raise lost_by  # nothing of this transaction was written
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.Error:
+                    # COMMIT refused (disk full, read-only file): leave no transaction open, so the
+                    # next write on this connection starts clean instead of failing forever.
+                    self._local.on_rollback = []
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
                 self._local.on_rollback = []
             else:
                 conn.execute(f"RELEASE {savepoint}")
@@ -153,5 +175,8 @@ class Database:
     def _run_after_rollback(self) -> None:
         callbacks, self._local.on_rollback = self._local.on_rollback, []
         for _depth, callback in callbacks:
-            with self.transaction():
-                callback()
+            try:
+                with self.transaction():
+                    callback()
+            except sqlite3.Error:  # the storage that refused the write refuses this row too
+                logging.getLogger("townflow.db").exception("audit row after a rollback not written")

@@ -30,7 +30,7 @@ from townflow.rules.masking import mask
 from townflow.runtime import query, store, versions
 from townflow.runtime.errors import DoesNotExistError, PermissionError
 from townflow.runtime.meta import Meta
-from townflow.runtime.permissions import UserContext
+from townflow.runtime.permissions import OUTPUT_PTYPES, UserContext
 from townflow.runtime.writes import WriteMixin
 
 DEFAULT_PAGE_LENGTH = 20
@@ -116,6 +116,23 @@ class Session(WriteMixin):
             f"No permission to {ptype} {meta.name}", f"没有{meta.doctype.label.zh}的{ptype}权限"
         )
 
+    def require_output(self, doctype: str, ptype: str, name: str | None = None) -> None:
+        """Refuse unless the user may `ptype` ("print", "export", "report") the DocType, or the
+        named record: the one check every print, export and report path calls first
+        (Permissions.output_allowed). A record the user cannot even read is not found (404);
+        one she reads but may not print is 403. Refusals are audited."""
+        meta = self.meta(doctype)
+        if self.ignore_permissions or self.site.perms.output_allowed(
+            self.site.db, meta, self.ctx, ptype, name
+        ):
+            return
+        if name is not None and not self.can_see(meta, name, "read"):
+            raise DoesNotExistError.of(meta.name, name)
+        self.site.audit.record_denial(self.user, meta.name, name, ptype)
+        raise PermissionError(
+            f"No permission to {ptype} {meta.name}", f"没有{meta.doctype.label.zh}的{ptype}权限"
+        )
+
     def require_record(self, meta: Meta, ptype: str, name: str) -> None:
         """The record must exist and be reachable for `ptype`: unseen -> 404, seen -> 403."""
         if not store.exists(self.site.db, meta, name):
@@ -161,6 +178,16 @@ class Session(WriteMixin):
                 out[tf.fieldname] = [self.present(child, row, sensitive_seen) for row in out[tf.fieldname]]
         return out
 
+    def present_written(self, meta: Meta, doc: dict) -> dict:
+        """A written document as the writer sees it in the answer; sensitive fields it shows in
+        full are audited as a read, like a `get` (issue 12, L1). Called inside the write's
+        transaction, so the audit row commits with the write."""
+        seen: list[str] = []
+        shown = self.present(meta, doc, seen)
+        if doc.get("name") and not self.ignore_permissions:  # engine-internal writes show no one
+            self._audit_sensitive(meta.name, [doc["name"]], seen)
+        return shown
+
     def _audit_sensitive(self, doctype: str, names: list[str], fields: list[str]) -> None:
         if fields and names:
             data = {"fields": sorted(set(fields))}
@@ -203,7 +230,10 @@ class Session(WriteMixin):
         its own DocPerm right and uses the same record scope.
         """
         meta = self.meta(doctype)
-        self.require_doctype(meta, ptype)
+        if ptype in OUTPUT_PTYPES:
+            self.require_output(doctype, ptype)
+        else:
+            self.require_doctype(meta, ptype)
         if meta.issingle:
             raise PermissionError(f"{doctype} is a single DocType", f"{doctype} 是单例")
         columns = query.parse_fields(meta, fields)

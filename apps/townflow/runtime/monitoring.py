@@ -35,7 +35,8 @@ VISIT_TABLE = f'"tab{rules.VISIT_DOCTYPE}"'
 RECORD_TABLE = f'"tab{DOCTYPE}"'
 SOURCES = ("monitoring", "escalate")
 _RECORD_COLUMNS = (
-    "name, person, person_name, village, registered_on, lmp_date, expected_delivery_date, outcome, creation"
+    "name, person, person_name, village, registered_on, lmp_date, expected_delivery_date, outcome, creation, "
+    "modified"
 )
 
 
@@ -66,16 +67,21 @@ def load_records(site, names: Iterable[str] | None = None, *, ongoing_only: bool
     records = {r["name"]: {**dict(r), "visits": []} for r in site.db.fetchall(sql, params)}
     if not records:
         return []
-    visit_sql = f"SELECT parent, visit_date, visit_type FROM {VISIT_TABLE} WHERE parenttype = ?"
+    visit_sql = (
+        f"SELECT parent, visit_date, visit_type, signature_image FROM {VISIT_TABLE} WHERE parenttype = ?"
+    )
     visit_sql += " AND parentfield = 'visits'"
     visit_params: list[Any] = [DOCTYPE]
     if names is not None:
         visit_sql += f" AND parent IN ({', '.join('?' for _ in records)})"
         visit_params += list(records)
+    elif ongoing_only:  # the visits of ongoing pregnancies only, not the whole history
+        visit_sql += f" AND parent IN (SELECT name FROM {RECORD_TABLE} WHERE outcome = ?)"
+        visit_params.append(rules.ONGOING)
     for visit in site.db.fetchall(visit_sql, visit_params):
         record = records.get(visit["parent"])
         if record is not None:
-            record["visits"].append({"visit_date": visit["visit_date"], "visit_type": visit["visit_type"]})
+            record["visits"].append({k: visit[k] for k in ("visit_date", "visit_type", "signature_image")})
     return list(records.values())
 
 
@@ -104,22 +110,43 @@ def sync(site, now: datetime, names: Iterable[str] | None = None, *, open_new: b
     today = now.date()
     plan = policy(site)
     stamp = timestamp(now)
+    names = list(names) if names is not None else None
+    # The whole site's schedule is computed before the write lock is taken (a tick must not hold
+    # writers back while it reads every pregnancy); records saved meanwhile are read again inside.
+    early = _computed(load_records(site), plan, today) if names is None else {}
     with site.db.transaction():
-        names = list(names) if names is not None else None
         open_rows = _open_rows(site, names)
-        records = load_records(site, names)
-        seen = set()
-        for record in records:
-            seen.add(record["name"])
-            items = rules.work_items(record, plan, today)
-            rows = open_rows.get(record["name"], [])
+        computed = _recheck(site, early, plan, today) if names is None else {}
+        if names is not None:
+            computed = _computed(load_records(site, names), plan, today)
+        for name, (record, items) in computed.items():
+            rows = open_rows.get(name, [])
             if not open_new:
                 items = [i for i in items if any(r["workflow_state"] == i.state for r in rows)]
             _reconcile(site, record, items, rows, today, stamp, done)
         for name, rows in open_rows.items():  # an outcome was recorded, or the record is gone
-            if name not in seen:
+            if name not in computed:
                 _reconcile(site, {"name": name}, [], rows, today, stamp, done)
     return done
+
+
+def _computed(records: list[dict], plan: rules.Policy, today: date) -> dict[str, tuple[dict, list]]:
+    return {r["name"]: (r, rules.work_items(r, plan, today)) for r in records}
+
+
+def _recheck(site, early: dict, plan: rules.Policy, today: date) -> dict[str, tuple[dict, list]]:
+    """Inside the write lock: the ongoing records as they are now — those saved (or added, or
+    given an outcome) since `early` was computed are read again."""
+    current = {
+        r["name"]: r["modified"]
+        for r in site.db.fetchall(
+            f"SELECT name, modified FROM {RECORD_TABLE} WHERE outcome = ?", (rules.ONGOING,)
+        )
+    }
+    computed = {n: v for n, v in early.items() if n in current and v[0]["modified"] == current[n]}
+    stale = [n for n in current if n not in computed]
+    computed.update(_computed(load_records(site, stale), plan, today) if stale else {})
+    return computed
 
 
 def _clerk_row(record: dict, item: rules.WorkItem, stamp: str) -> dict[str, Any]:
@@ -185,6 +212,7 @@ def _reconcile(site, record: dict, items, rows: list[dict], today: date, stamp: 
                 "source": "escalate",
                 "scope_kind": "township",
                 "scope_value": None,
+                "due_at": due_stamp(item.escalation_due) if item.escalation_due else None,
             }
             store.add_rows(db, [row])
             db.execute(
@@ -193,9 +221,8 @@ def _reconcile(site, record: dict, items, rows: list[dict], today: date, stamp: 
                 (stamp, DOCTYPE, name, state),
             )
             done["escalated"] += 1
-            days = item.days_overdue(today)
-            _log(db, name, f"Escalate to {rules.ESCALATE_ROLE}", state, stamp, f"{days} days overdue")
-        elif escalated is not None and escalated["due_at"] != fresh["due_at"]:
+            _log(db, name, f"Escalate to {rules.ESCALATE_ROLE}", state, stamp, item.escalation_note(today))
+        elif escalated is not None and item.escalation_due and escalated["due_at"] != fresh["due_at"]:
             db.execute(f"UPDATE {ACTION} SET due_at = ? WHERE name = ?", (fresh["due_at"], escalated["name"]))
 
 
@@ -216,6 +243,36 @@ def on_record_saved(event) -> None:
     sync(site, site.now(), [event.doc["name"]], open_new=False)
 
 
+def fill_schedule(event) -> None:
+    """validate: the record's schedule fields from its visits (read-only: the system fills them)."""
+    meta = event.session.site.metas.get(DOCTYPE)
+    values = rules.schedule_fields(event.doc, policy(event.session.site))
+    event.doc.update({k: v for k, v in values.items() if meta.get_field(k) is not None})
+
+
 def register(site) -> None:
     if enabled(site):
+        site.hooks.register(DOCTYPE, "validate", fill_schedule)
         site.hooks.register(DOCTYPE, "on_update", on_record_saved)
+
+
+def followups(session, limit: int = 500) -> list[dict[str, Any]]:
+    """The user's open monitoring work, soonest due first (the inbox's rows: same scope and
+    permission check): record, kind, state, due date (None where it is not shown), escalated."""
+    from townflow.runtime import inbox
+
+    page = inbox.inbox(session, tab="todo", doctype=DOCTYPE, limit_page_length=limit)
+    rows = [
+        {
+            "record": row["reference_name"],
+            "kind": rules.STATE_KIND[row["workflow_state"]],
+            "state": row["workflow_state"],
+            "title": row.get("title"),
+            "due": row["due_at"][:10] if row.get("due_at") else None,
+            "escalated": row.get("source") == "escalate",
+            "role": row.get("role"),
+        }
+        for row in page["items"]
+        if row.get("workflow_state") in rules.STATE_KIND
+    ]
+    return sorted(rows, key=lambda r: (r["due"] or "", r["record"], r["kind"]))

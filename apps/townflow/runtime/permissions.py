@@ -64,6 +64,8 @@ def load_user_context(db, user: str) -> UserContext:
 
 
 _WHERE_CACHE_SIZE = 1024
+#: The DocPerm rights that put records on paper or into files; see `Permissions.output_allowed`.
+OUTPUT_PTYPES = frozenset({"print", "export", "report"})
 _ALL = "apply_to_all_doctypes"
 
 
@@ -284,6 +286,21 @@ class Permissions:
         if not terms:
             return "0", []
         return " OR ".join(f"({t})" for t in terms), params
+
+    def output_allowed(self, db, meta: Meta, ctx: UserContext, ptype: str, name: str | None = None) -> bool:
+        """THE check for every path that prints, exports or reports (issue 12, L4): the DocPerm
+        right `ptype` ("print", "export" or "report"; read does not imply it, as in Frappe), and
+        for a named record that a row granting that right reaches it. A report or export of many
+        records filters them with `where(meta, ctx, ptype)` instead (Session.get_list(ptype=...))."""
+        if ptype not in OUTPUT_PTYPES:
+            raise ValueError(f"not an output right: {ptype!r}; one of {sorted(OUTPUT_PTYPES)}")
+        if ctx.is_administrator:
+            return True
+        if not self.has(meta, ctx, ptype):
+            return False
+        if name is None or meta.issingle:
+            return True
+        return self.record_allowed(db, meta, ctx, ptype, name)
 
     def record_allowed(self, db, meta: Meta, ctx: UserContext, ptype: str, name: str) -> bool:
         """Whether the stored record `name` is reached for `ptype` (same SQL as lists)."""

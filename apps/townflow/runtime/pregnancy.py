@@ -5,7 +5,10 @@ they return, inside the write's transaction.
 
 - every save: free text on Ultrasound Exam and Pregnancy Follow Up Visit rows that states a
   fetal sex is refused, naming the field (`visits[2].findings`);
-- a submitted Termination Report closes its Pregnancy Record (outcome, date, reason, facility);
+- a submitted Termination Report closes its Pregnancy Record (outcome, date, reason, facility),
+  and the record's open visit work in the inbox (townflow.runtime.monitoring) closes with it;
+- a report filed after its certificate expired (flagged `filed_after_expiry`) is copied (抄送)
+  to every Township Approver's inbox for review;
 - a termination drug dispensed under a certificate marks the certificate used and moves it to
   Used, as a termination report does.
 """
@@ -14,9 +17,10 @@ from __future__ import annotations
 
 from townflow.rules import fetal_sex
 from townflow.rules import pregnancy as rules
-from townflow.runtime import store
+from townflow.runtime import monitoring, store, workflow_io, workflow_store
 from townflow.runtime.db import table
 from townflow.runtime.errors import FieldMessage, ValidationError
+from townflow.runtime.store import timestamp
 
 REPORT = "Termination Report"
 DISPENSING = "Drug Dispensing Record"
@@ -77,7 +81,35 @@ def close_pregnancy(event) -> None:
             )
         ]
     name = rules.pregnancy_to_close(report, certificate, ongoing)
-    _write(event.session, rules.termination_outcome(report, _load(site, rules.PREGNANCY, name)))
+    effects = rules.termination_outcome(report, _load(site, rules.PREGNANCY, name))
+    _write(event.session, effects)
+    if effects and monitoring.enabled(site):  # a closed pregnancy needs no more visits
+        monitoring.sync(site, site.now(), [name], open_new=False)
+
+
+def send_late_report_for_review(event) -> None:
+    """Hook (Termination Report, on_submit): a report filed after its certificate expired is
+    copied to the township's reviewers (a CC row in their inbox, as a workflow step's CC)."""
+    report = event.doc
+    if not rules.needs_township_review(report):
+        return
+    site, role = event.session.site, rules.LATE_REPORT_REVIEWER
+    at = timestamp(site.now())
+    base = {
+        "reference_doctype": REPORT,
+        "reference_name": report["name"],
+        "workflow_state": rules.LATE_REPORT_STATE,
+        "kind": "cc",
+        "status": "Open",
+        "role": role,
+        "source": "review",
+        "scope_kind": "township",
+        "title": report.get("person_name"),
+        "creation": at,
+        "modified": at,
+    }
+    users = workflow_io.users_with_role(event.session, role, "township", None, REPORT)
+    workflow_store.add_rows(site.db, [{**base, "user": user} for user in users])
 
 
 def dispensing_uses_certificate(event) -> None:
@@ -104,5 +136,7 @@ def register(site) -> None:
     site.hooks.register("*", "validate", check_fetal_sex_text)
     if site.metas.exists(REPORT) and site.metas.exists(rules.PREGNANCY):
         site.hooks.register(REPORT, "on_submit", close_pregnancy)
+    if site.metas.exists(REPORT):
+        site.hooks.register(REPORT, "on_submit", send_late_report_for_review)
     if site.metas.exists(DISPENSING):
         site.hooks.register(DISPENSING, "on_update", dispensing_uses_certificate)

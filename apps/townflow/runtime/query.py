@@ -175,7 +175,13 @@ def compile_filters(
     """SQL for a filter list; child-table filters become `name IN (SELECT parent ...)`."""
     parts: list[str] = []
     params: list = []
-    for doctype, fieldname, op, value in parse_filters(filters):
+    parsed = parse_filters(filters)
+    if len(parsed) > MAX_FILTER_TERMS:
+        raise QueryError(
+            f"filters: at most {MAX_FILTER_TERMS} conditions, not {len(parsed)}",
+            f"筛选条件最多 {MAX_FILTER_TERMS} 个，收到 {len(parsed)} 个",
+        )
+    for doctype, fieldname, op, value in parsed:
         target = meta
         if doctype and doctype != meta.name:
             parent_field = next((f for f in meta.table_fields if f.options == doctype), None)
@@ -186,6 +192,8 @@ def compile_filters(
         if not readable(target, fieldname):
             raise PermissionError(f"no permission to filter on {fieldname}", f"无权按 {fieldname} 筛选")
         sql, values = _condition(target, fieldname, op, value)
+        for bound in values:
+            check_bindable(fieldname, bound)
         if target is not meta:
             child_table = table(target.name)
             sql = f"{quote('name')} IN (SELECT parent FROM {child_table} WHERE parenttype = ? AND ({sql}))"
@@ -195,6 +203,27 @@ def compile_filters(
     if not parts:
         return "", []
     return f" {joiner} ".join(parts), params
+
+
+#: More conditions than this are refused (SQLite's expression depth limit is 1000).
+MAX_FILTER_TERMS = 200
+#: SQLite stores integers in 64 bits.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_bindable(fieldname: str, value) -> None:
+    """A filter value SQLite can bind: text, a number that fits 64 bits, or nothing. A list or
+    object where one value belongs, or a number too large, is the caller's mistake (417 naming the
+    field), never a 500."""
+    if value is None or isinstance(value, (str, float)):
+        return
+    if isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise QueryError(f"{fieldname}: the number is too large", f"{fieldname}：数值过大")
+        return
+    raise QueryError(
+        f"{fieldname}: expected one value, not {type(value).__name__}", f"{fieldname}：应为单个值"
+    )
 
 
 def check_field(meta: Meta, fieldname: str) -> None:
@@ -233,6 +262,12 @@ def parse_fields(meta: Meta, fields) -> list[str]:
             fields = json.loads(fields)
         except json.JSONDecodeError:
             fields = [f.strip() for f in fields.split(",")]
+    if isinstance(fields, str):
+        fields = [fields]
+    if not isinstance(fields, (list, tuple)):
+        raise QueryError("fields must be a list of field names", "fields 应为字段名列表")
+    if not fields:
+        return ["name"]  # as Frappe: no fields asked, the names are listed
     out: list[str] = []
     for f in fields:
         name = str(f).strip().strip("`")

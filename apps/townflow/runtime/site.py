@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from townflow.runtime import schema
+from townflow.runtime import attachments, audit_key, schema
 from townflow.runtime.admin_guard import register_admin_guard_hooks
 from townflow.runtime.audit import AuditLog
 from townflow.runtime.customize import register_customization_hooks
@@ -70,6 +70,7 @@ class Site:
         register_workflow_hooks(self)  # the workflow engine's tables and state guards
         register_scope_follow_hooks(self)  # records fetching a village move with their household
         register_admin_guard_hooks(self)  # only Administrator changes Administrator
+        attachments.register_attachment_hooks(self)  # an Attach field names only the user's files
         register_identity_hooks(self)  # 出生日期 and 性别 from the ID number
 
     @classmethod
@@ -91,6 +92,8 @@ class Site:
             folder, project, Database(folder / DB_FILENAME, synchronous=synchronous), now or datetime.now
         )
         site.sync_schema()
+        anchor = audit_key.ensure(folder, site.audit.next_id())  # the chain's key, outside the db
+        site.audit.use_key(anchor.key, anchor.keyed_from)
         if site.users.ensure_administrator(admin_password or os.environ.get("TOWNFLOW_ADMIN_PASSWORD")):
             creating = True
         if creating and with_fixtures:
@@ -133,7 +136,9 @@ class Site:
         """Create missing tables, add missing columns and indexes; returns the columns added."""
         self.audit.ensure_schema()
         self.metas.invalidate()
-        return schema.sync_all(self.db, self.metas)
+        added = schema.sync_all(self.db, self.metas)
+        attachments.ensure_schema(self)  # which document each uploaded file belongs to
+        return added
 
     def meta(self, doctype: str) -> DocType:
         """The effective DocType: the spec with this site's customizations applied."""

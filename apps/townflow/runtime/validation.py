@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from townflow.expr import ExprError
 from townflow.rules import validators
+from townflow.rules.derived import derived_values
 from townflow.rules.messages import fill_message
 from townflow.runtime import expressions
 from townflow.runtime.db import quote
@@ -64,6 +65,8 @@ def coerce(f: DocField, value):
         if number != int(number):
             raise _Bad("must be a whole number", "应为整数")
         number = int(number)
+        if not -(2**63) <= number <= 2**63 - 1:
+            raise _Bad("is too large", "数值过大")
         if t == "Check" and number not in (0, 1):
             raise _Bad("must be 0 or 1", "应为 0 或 1")
         return number
@@ -171,6 +174,10 @@ class Validator:
         for tf in meta.table_fields if only is None else ():
             for i, row in enumerate(doc.get(tf.fieldname) or [], start=1):
                 self.coerce_doc(self.site.metas.get(tf.options), row, f"{tf.fieldname}[{i}].")
+        if not prefix and only is None:  # flags that follow from other fields (计生女孩户), before any check
+            for field, value in derived_values(meta.name, doc).items():
+                if meta.get_field(field) is not None:
+                    doc[field] = value
 
     def fetch_from(self, meta: Meta, doc: dict, *, child: bool = False) -> None:
         """Fill `fetch_from: link.field` values from the linked record. No field permission is
@@ -273,11 +280,12 @@ class Validator:
                 (value, doc.get("name") or ""),
             )
             if clash is not None and self._may_read_clash(meta, clash[0]):
+                en, zh = self._clash_named(meta, clash[0])
                 self.add(
                     where,
                     f,
-                    "must be unique: the value is already used",
-                    " 已被使用，不能重复",
+                    f"must be unique: the value is already used{en}",
+                    f" 已被使用{zh}，不能重复",
                     UniqueValidationError,
                 )
             elif clash is not None:
@@ -297,6 +305,17 @@ class Validator:
         if meta.name in SYSTEM_DOCTYPES:
             return True
         return self.session.can_see(meta, name, "read")
+
+    def _clash_named(self, meta: Meta, name: str) -> tuple[str, str]:
+        """The record a duplicate value clashes with, for a user who may read it (the caller
+        checks `_may_read_clash`): its name and title, so the clerk can open it."""
+        title = None
+        if meta.title_field and meta.get_field(meta.title_field) is not None:
+            title = self.site.db.scalar(
+                f"SELECT {quote(meta.title_field)} FROM {meta.table} WHERE name = ?", (name,)
+            )
+        shown = f"{name}（{title}）" if title else name
+        return f" by {name}" + (f" ({title})" if title else ""), f"（{shown}）"
 
     def _check_link(self, f: DocField, value, where: str, *, existence_only: bool = False) -> None:
         if not self.site.metas.exists(f.options):

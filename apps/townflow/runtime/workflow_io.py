@@ -147,7 +147,7 @@ def write(session, loaded: Loaded, updates: dict[str, Any], operation: str) -> d
         written = save_state(session, writer, loaded, updates)
         as_is = _reads_back_as_is(meta, updates)
         loaded.stored = written if as_is else store_rows.load(db, metas, meta, name)
-        return writer.present(meta, loaded.stored)
+        return writer.present_written(meta, loaded.stored)
     if operation == "submit":
         shown = writer.submit({**ref, **updates}, check_modified=False)
     elif operation == "cancel":

@@ -29,6 +29,7 @@ from townflow.runtime.durable import durable
 from townflow.runtime.errors import (
     DocstatusTransitionError,
     DuplicateEntryError,
+    FieldMessage,
     LinkExistsError,
     PermissionError,
     TimestampMismatchError,
@@ -36,6 +37,26 @@ from townflow.runtime.errors import (
 )
 from townflow.runtime.meta import Meta
 from townflow.runtime.validation import Validator
+
+
+def docstatus_of(doc: dict, default: int) -> int:
+    """The docstatus a client sent (0, 1 or 2; `default` when absent), or a ValidationError naming
+    the field: never a 500 for "x" or a list."""
+    value = doc.get("docstatus")
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, str, float)):
+        value = "?"
+    try:
+        number = int(value)
+    except (ValueError, OverflowError):
+        number = -1
+    if number not in (0, 1, 2) or (isinstance(value, float) and value != number):
+        raise ValidationError.from_messages(
+            [FieldMessage("docstatus", "docstatus 应为 0、1 或 2", "docstatus must be 0, 1 or 2")]
+        )
+    return number
+
 
 _STANDARD = {"name", "owner", "creation", "modified", "modified_by", "docstatus", "idx", "doctype"}
 _TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
@@ -55,13 +76,13 @@ class WriteMixin:
         if meta.issingle:
             current = store.load_single(self.site.db, meta)
             return self.save({**doc, "modified": current.get("modified")}, check_modified=False)
-        if int(doc.get("docstatus") or 0) == 1:  # inserting submitted needs the submit right too
+        if docstatus_of(doc, 0) == 1:  # inserting submitted needs the submit right too
             self.require_doctype(meta, "submit")
         with self.site.db.transaction():
             new = self._insert(meta, doc)
-            if int(doc.get("docstatus") or 0) == 1:
+            if docstatus_of(doc, 0) == 1:
                 new = self._submit(meta, new, {**new})
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def save(self, doc: dict, *, check_modified: bool = True) -> dict:
@@ -69,10 +90,7 @@ class WriteMixin:
         meta = self._doc_meta(doc)
         with self.site.db.transaction():
             old = self._load_for_write(meta, doc, "write", check_modified)
-            if (
-                int(doc.get("docstatus") if doc.get("docstatus") is not None else old["docstatus"])
-                != old["docstatus"]
-            ):
+            if docstatus_of(doc, old["docstatus"]) != old["docstatus"]:
                 raise DocstatusTransitionError(
                     "docstatus changes only by submit or cancel", "单据状态只能通过提交或取消改变"
                 )
@@ -80,7 +98,7 @@ class WriteMixin:
                 raise ValidationError("a cancelled document cannot be changed", "已取消的单据不能修改")
             new = self._merge(meta, old, doc)
             self._write(meta, new, old, "on_update", ("validate", "before_save"))
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def submit(self, doc: dict, *, check_modified: bool = True) -> dict:
@@ -90,7 +108,7 @@ class WriteMixin:
         with self.site.db.transaction():
             old = self._load_for_write(meta, doc, "submit", check_modified)
             new = self._submit(meta, self._merge(meta, old, doc), old)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def cancel(self, doctype: str, name: str, modified: str | None = None) -> dict:
@@ -108,7 +126,7 @@ class WriteMixin:
             new = copy.deepcopy(old)
             new["docstatus"] = 2
             self._write(meta, new, old, "on_cancel", ("before_cancel",), validate=False)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def amend(self, doctype: str, name: str) -> dict:
@@ -126,7 +144,7 @@ class WriteMixin:
             draft = doc_values.copy_for_amend(self.site.metas, meta, old)
             draft["name"] = naming.amended_name(name, old.get("amended_from"))
             new = self._insert(meta, draft, preset_name=True)
-        return self.present(meta, new)
+            return self.present_written(meta, new)
 
     @durable
     def delete(self, doctype: str, name: str) -> None:

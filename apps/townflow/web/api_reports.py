@@ -43,14 +43,24 @@ def _name(args: dict[str, Any]) -> str:
     return value
 
 
-def run_for(session: Any, report_name: str, filters: Any, lang: str = "zh"):
+def run_for(session: Any, report_name: str, filters: Any, lang: str = "zh", output: str = "report"):
     report = get_report(session, report_name)
     try:
         values = parse_filter_values(filters)
     except ReportInputError as exc:
         raise input_error(exc) from None
-    run = ReportRun(session, report, values, lang=lang)
+    run = ReportRun(session, report, values, lang=lang, output=output)
     return report, values, run.run()
+
+
+def may_export(session: Any, report_name: str) -> bool:
+    """Whether the user may export the report: DocPerm export (and report) on one of its sources."""
+    report = session.site.project.reports[report_name]
+    metas, perms, ctx = session.site.metas, session.site.perms, session.ctx
+    return any(
+        all(perms.output_allowed(session.site.db, metas.get(s.doctype), ctx, r) for r in ("report", "export"))
+        for s in report.sources
+    )
 
 
 @whitelisted(router, "frappe.desk.query_report.run", params=[REPORT_NAME, REPORT_FILTERS])
@@ -77,7 +87,7 @@ def filter_lines(report, values: dict[str, Any], lang: str) -> list[tuple[str, s
 
 
 def export_response(session: Any, report_name: str, filters: Any, file_format: str, lang: str) -> Response:
-    report, values, result = run_for(session, report_name, filters, lang)
+    report, values, result = run_for(session, report_name, filters, lang, output="export")
     rows = display_rows(session.site.project, report, result.columns, [*result.result, result.totals], lang)
     title = report.label.zh if lang == "zh" else report.label.en
     lines = filter_lines(report, values, lang)

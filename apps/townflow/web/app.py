@@ -4,6 +4,7 @@ Layout of the app (each a router or installer in its own module):
 - `api_auth`      login, logout, logged user, CSRF token, API keys (Frappe's method names)
 - `api_resource`  `/api/resource/<DocType>[/<name>]` (Frappe's v1 REST)
 - `api_methods`   `/api/method/frappe.*` workflow and count calls, `/api/method/townflow.api.*`
+- `api_v2`        `/api/v2/document|doctype|method/...` (Frappe 15's v2), answered by the above
 - `pages`         the HTML pages (`townflow.web.pages.install(app)`), included when present
 
 Shared state on `app.state`: `site` (the runtime `Site`), `settings` (`WebSettings`),
@@ -19,7 +20,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from townflow.web import api_auth, api_methods, api_reports, api_resource
+from townflow.web import api_auth, api_methods, api_monitoring, api_reports, api_resource, storage_errors
+from townflow.web.api_v2 import ApiV2Middleware
 from townflow.web.errors import UnexpectedErrorMiddleware, install_error_handlers
 from townflow.web.jsonutil import FrappeJSONResponse
 from townflow.web.limits import BodySizeLimitMiddleware
@@ -65,11 +67,14 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     )
     _end_sessions_on_password_change(site, app.state.sessions)
     install_error_handlers(app)
+    storage_errors.install(app)  # a full or read-only disk: 503 "storage unavailable"
     app.add_middleware(UnexpectedErrorMiddleware)  # inner: its 500 answers get the headers below
+    app.add_middleware(ApiV2Middleware)  # /api/v2/... answered by the v1 routes, in v2's shape
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)  # outermost
     app.include_router(api_auth.router)
     app.include_router(api_methods.router)
+    app.include_router(api_monitoring.router)  # townflow.api.followups, request/confirm_handover
     app.include_router(api_resource.router)
     app.include_router(api_reports.router)
     if pages:

@@ -93,8 +93,10 @@ def int_arg(value: Any, name: str, *, default: int, minimum: int = 0, maximum: i
         return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError(f"Argument {name} must be an integer", zh=f"参数 {name} 必须是整数") from None
+    if number > 2**63 - 1 or number < -(2**63):
+        raise ValidationError(f"Argument {name} is too large", zh=f"参数 {name} 数值过大")
     if number < minimum:
         raise ValidationError(
             f"Argument {name} must be at least {minimum}", zh=f"参数 {name} 不能小于 {minimum}"

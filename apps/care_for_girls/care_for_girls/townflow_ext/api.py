@@ -15,7 +15,7 @@ import frappe
 from frappe.model import workflow as frappe_workflow
 from frappe.utils import cint, get_datetime, now_datetime
 
-from care_for_girls.townflow_ext import errors, events, log, spec
+from care_for_girls.townflow_ext import counts, errors, events, log, permissions, spec
 from care_for_girls.townflow_ext import inbox as inbox_queries
 from townflow.rules import steps
 from townflow.rules import workflow as rules
@@ -206,6 +206,10 @@ def get_count(doctype, filters=None, debug=False, cache=False):
     frappe.desk.reportview.get_count answer it (Frappe 15's own counts every record)."""
     if isinstance(filters, str):
         filters = frappe.parse_json(filters)
+    if permissions.township_wide(doctype):  # every record: the count kept per village and state
+        kept = counts.document_count(doctype, filters)
+        if kept is not None:
+            return kept
     rows = frappe.get_list(doctype, filters=filters, fields=["count(*) as count"], order_by=None)
     return cint(rows[0].count) if rows else 0
 

@@ -22,7 +22,7 @@ from frappe.utils import now_datetime, nowdate
 from care_for_girls.townflow_ext import benefits, campaign, log, pregnancy, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
-from townflow.rules import identity, masking, steps, validators
+from townflow.rules import derived, identity, masking, steps, validators
 from townflow.rules import workflow as wf_rules
 from townflow.rules.messages import fill_message
 from townflow.rules.system_fields import system_fields
@@ -239,6 +239,9 @@ def validate(doc, method: str | None = None) -> None:
             _fill_masked(child, row)
             parent = parent if parent is not None else _plain(doc)
             errors.extend(_rule_errors(child, row, parent, prefix=f"#{row.idx} "))
+    for field, value in derived.derived_values(doc.doctype, doc.as_dict()).items():
+        if any(f.fieldname == field for f in dt.fields):  # 计生女孩户 follows 家庭类别
+            doc.set(field, value)
     errors.extend(_identity_errors(dt, doc))
     errors.extend(_rule_errors(dt, doc))
     errors.extend(pregnancy.text_errors(dt, doc))

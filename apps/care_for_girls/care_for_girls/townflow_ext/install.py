@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import frappe
 
-from care_for_girls.townflow_ext import log, spec
+from care_for_girls.townflow_ext import counts, log, spec
 from townflow.rules import masking, steps
 
 
@@ -28,6 +28,9 @@ def _indexes() -> None:
         inbox = spec.inbox_index_fields(name)
         if inbox and inbox not in wanted:
             wanted.append(inbox)
+        village = spec.scope_field(name, "village")
+        if village and village != "name" and [village, "modified"] not in wanted:
+            wanted.append([village, "modified"])  # a clerk's list, newest first (the desk's order)
         columns = set(frappe.db.get_table_columns(name))
         for fields in wanted:
             if set(fields) <= columns:
@@ -47,6 +50,9 @@ def _indexes() -> None:
 #: page's names and counts never touch the rows), townflow_ext.inbox.
 INBOX_INDEXES = (
     ("Townflow Task", ["user", "status", "kind", "modified", "due"]),
+    # overdue: the open tasks of a user or a pool past their due time, counted from the index
+    ("Townflow Task", ["user", "status", "kind", "due"]),
+    ("Townflow Task", ["role", "status", "kind", "user", "scope_value", "due"]),
     # one pool: equal role, status, kind, user (NULL) and scope value, so read newest first. A
     # role's scope kind is the spec's, so no scope_kind (six varchar(140) columns would pass
     # InnoDB's 3,072-byte key limit)
@@ -134,6 +140,7 @@ def after_install() -> None:
     _strict_user_permissions()
     _indexes()
     _campaign_settings(only_missing=False)
+    counts.install()
     frappe.db.commit()
 
 
@@ -143,4 +150,5 @@ def after_migrate() -> None:
     _campaign_settings(only_missing=True)
     _backfill_masked()
     _close_tasks_nobody_owes()
+    counts.install()
     frappe.db.commit()

@@ -1,4 +1,10 @@
-"""DocPerm rows narrowed to workflow states (the spec's `workflow_states`), on Frappe.
+"""DocPerm rows narrowed to workflow states (the spec's `workflow_states`), and scoped rows that
+reach nothing, on Frappe.
+
+Deny by default (townflow.rules.scope.reaches_nothing): a user whose every row granting an
+operation is scoped (a department officer) and who holds no User Permission in that scope reaches
+no record — Frappe would show them every record, as it applies User Permissions only where a
+user has some. With one, Frappe's own User Permission filter narrows them (strict, see install).
 
 Frappe's DocPerm cannot say "only records in these workflow states" (a Facility Officer reads a
 termination certificate once it is Issued, never the application in progress). `townflow build`
@@ -17,8 +23,9 @@ Both narrow a user only when every row of theirs granting the operation names st
 from __future__ import annotations
 
 import frappe
+from frappe.utils.caching import request_cache
 
-from townflow.rules.scope import reachable_workflow_states
+from townflow.rules.scope import reachable_workflow_states, reaches_every_record, reaches_nothing
 
 from . import spec
 
@@ -38,8 +45,53 @@ def _states(doctype_name: str, user: str | None, ptype: str) -> tuple[str, tuple
     return wf.workflow_state_field, states
 
 
+def township_wide(doctype_name: str, user: str | None = None) -> bool:
+    """Whether the user reads every record of the DocType: Administrator, or a township-wide row
+    (townflow.rules.scope.reaches_every_record) and no User Permission on anything the DocType
+    links to (Frappe would narrow them by it). Counts may then come from the kept totals."""
+    user = user or frappe.session.user
+    dt = spec.doctype(doctype_name)
+    if dt is None:
+        return False
+    if user == "Administrator":
+        return True
+    if not reaches_every_record(dt.permissions, frappe.get_roles(user), "read"):
+        return False
+    linked = {doctype_name} | {f.options for f in dt.fields if f.fieldtype == "Link" and f.options}
+    return not any(up["allow"] in linked for up in _user_permissions(user))
+
+
+@request_cache
+def _user_permissions(user: str) -> list[dict]:
+    """The user's User Permissions as townflow.rules.scope reads them, from Frappe's cached map."""
+    from frappe.core.doctype.user_permission.user_permission import get_user_permissions
+
+    return [
+        {
+            "allow": allow,
+            "for_value": entry.get("doc"),
+            "applicable_for": entry.get("applicable_for"),
+            "apply_to_all_doctypes": not entry.get("applicable_for"),
+        }
+        for allow, entries in (get_user_permissions(user) or {}).items()
+        for entry in entries
+    ]
+
+
+def _reaches_nothing(doctype_name: str, user: str | None, ptype: str) -> bool:
+    user = user or frappe.session.user
+    dt = spec.doctype(doctype_name)
+    if dt is None or user == "Administrator":
+        return False
+    roles = frappe.get_roles(user)
+    return reaches_nothing(dt.permissions, roles, _user_permissions(user), doctype_name, ptype)
+
+
 def query_conditions(user: str | None = None, doctype: str | None = None) -> str:
-    """`tabX`.`workflow_state` in (...) for a user reaching `doctype` only in some states."""
+    """`1=0` for a user whose scoped rows reach nothing; `tabX`.`workflow_state` in (...) for a
+    user reaching `doctype` only in some states."""
+    if doctype and _reaches_nothing(doctype, user, "read"):
+        return "1=0"
     narrowed = _states(doctype, user, "read") if doctype else None
     if narrowed is None:
         return ""
@@ -51,7 +103,10 @@ def query_conditions(user: str | None = None, doctype: str | None = None) -> str
 
 
 def has_permission(doc, ptype: str = "read", user: str | None = None, debug: bool = False):
-    """False when `doc` is outside the states the user's rows reach; None leaves it to Frappe."""
+    """False when the user's scoped rows reach nothing, or `doc` is outside the states their rows
+    reach; None leaves it to Frappe."""
+    if _reaches_nothing(doc.doctype, user, ptype or "read"):
+        return False
     narrowed = _states(doc.doctype, user, ptype or "read")
     if narrowed is None:
         return None

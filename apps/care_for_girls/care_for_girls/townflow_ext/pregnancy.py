@@ -7,7 +7,8 @@ this module reads what they need and writes what they return.
 - Custom Field / Property Setter validate (hooks.py doc_events): a field whose name, label or
   options denote fetal sex cannot be added or relabelled into being, from Customize Form or REST;
 - Termination Report on_submit (from events.on_change): its Pregnancy Record gets the outcome
-  Termination, the date, the reason and the facility, in the same transaction;
+  Termination, the date, the reason and the facility, in the same transaction; one filed after
+  its certificate expired is copied to the Township Approvers (CC tasks) for review;
 - Drug Dispensing Record on_update: a termination drug dispensed under a certificate marks the
   certificate used and moves it to Used, as a termination report does.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 import frappe
 
-from care_for_girls.townflow_ext import spec
+from care_for_girls.townflow_ext import log, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.rules import fetal_sex
 from townflow.rules import pregnancy as rules
@@ -76,7 +77,8 @@ def _apply(effects) -> None:
 
 
 def on_submit(doc) -> None:
-    """Termination Report: close the pregnancy record it ends."""
+    """Termination Report: close the pregnancy record it ends; a report filed after its
+    certificate expired is copied (CC task) to every Township Approver for review."""
     if doc.doctype != REPORT or doc.flags.townflow_pregnancy_closed:
         return
     doc.flags.townflow_pregnancy_closed = True
@@ -88,6 +90,10 @@ def on_submit(doc) -> None:
         )
     name = rules.pregnancy_to_close(doc.as_dict(), certificate, ongoing)
     _apply(rules.termination_outcome(doc.as_dict(), _row(rules.PREGNANCY, name)))
+    if rules.needs_township_review(doc.as_dict()):  # copied to the township's reviewers
+        role = rules.LATE_REPORT_REVIEWER
+        for user in log.approvers_for(doc, role):
+            log.add_task(doc, user, rules.LATE_REPORT_STATE, log.CC, None, role=role, source="review")
 
 
 def on_dispensing_update(doc, method: str | None = None) -> None:

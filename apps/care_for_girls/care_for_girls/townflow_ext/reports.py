@@ -1,7 +1,7 @@
 """The spec's reports on Frappe: every generated Script Report's `execute(filters)` lands here.
 
-The figures come from `townflow.reports.Tally`, the same pure computation the embedded runtime
-runs (townflow.runtime.reports), fed with the records this user may read:
+The figures come from `townflow.reports.compute_report`, the same pure computation the embedded
+runtime runs (townflow.runtime.reports), fed with the records this user may read:
 - `frappe.has_permission(doctype, "report")` decides whether a source counts at all (deny by
   default: a report none of whose sources the user may report on is refused);
 - rows are read with `frappe.get_list`, which applies the user's role permissions, User
@@ -30,12 +30,12 @@ from frappe.utils import now_datetime
 
 from care_for_girls.townflow_ext import log, spec
 from townflow.expr import parse
-from townflow.reports import Tally
+from townflow.reports import compute_report, measure_columns, needed_fields
 from townflow.reports import filters as report_filters
-from townflow.reports.filters import ReportInputError, row_passes
+from townflow.reports.filters import ReportInputError
 from townflow.reports.steps import step_visits
 from townflow.rules.steps import ActionEntry
-from townflow.spec.reports import SOURCE_COLUMN, STEP_COLUMNS, Report, ReportSource
+from townflow.spec.reports import SOURCE_COLUMN, Report, ReportSource
 
 TOTALS_ONLY = "totals_only"
 LAST_GROUPS = "last_groups"
@@ -69,29 +69,26 @@ def _readable(source: ReportSource, column: str) -> bool:
     return df is None or not df.permlevel or df.permlevel in meta.get_permlevel_access("read")
 
 
-def _measure_columns(measure) -> set[str]:
-    used = {measure.column} if measure.column else set()
-    if measure.condition:
-        used |= set(parse(measure.condition, runtime_functions=()).fields_used)
-    return used
-
-
 def _withheld(report: Report, sources: list[ReportSource]) -> set[str]:
+    """Measures reading a field the user may not read (its permlevel): no figure, as embedded."""
     withheld: set[str] = set()
     for m in report.measures:
         if m.is_ratio:
             if {m.ratio.numerator, m.ratio.denominator} & withheld:
                 withheld.add(m.name)
         elif any(
-            not _readable(s, c) for s in sources if m.source in (None, s.doctype) for c in _measure_columns(m)
+            not _readable(s, c) for s in sources if m.source in (None, s.doctype) for c in measure_columns(m)
         ):
             withheld.add(m.name)
     return withheld
 
 
 class FrappeReportRun:
+    """One run for the session user: permitted sources, their rows, then `compute_report`."""
+
     def __init__(self, report: Report, values: dict[str, Any]):
         self.report = report
+        self.values = values
         self.conditions = report_filters.conditions(report, values)
         self.dimensions = report_filters.group_by(report, values)
         self.sources = [s for s in report.sources if frappe.has_permission(s.doctype, "report")]
@@ -111,48 +108,31 @@ class FrappeReportRun:
                         _("No permission to filter or group on {0}").format(column), frappe.PermissionError
                     )
         now = now_datetime()
+        self.today = now.date().isoformat()
         self.now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-        self.tally = Tally(
-            report,
-            self.dimensions,
-            settings=spec.settings(),
-            today=now.date().isoformat(),
-            now=self.now,
-            withheld=_withheld(report, self.sources),
-            lang=frappe.local.lang or "zh",
-        )
+        self.withheld = _withheld(report, self.sources)
 
-    def needed_fields(self, source: ReportSource) -> list[str]:
+    def fields(self, source: ReportSource) -> list[str]:
         meta = frappe.get_meta(source.doctype)
-        columns = {c.column for c in self.conditions} | {d.target_column for d in self.dimensions}
-        for m in self.report.measures:
-            if m.name not in self.tally.withheld and not m.is_ratio and m.source in (None, source.doctype):
-                columns |= _measure_columns(m)
-        fields = {source.field_for(c) for c in columns if c != SOURCE_COLUMN}
-        if source.condition:
-            fields |= set(parse(source.condition, runtime_functions=()).fields_used)
-        return sorted(f for f in fields | {"name"} if f in STANDARD_FIELDS or meta.has_field(f))
+        wanted = needed_fields(self.report, source, self.dimensions, self.conditions, self.withheld)
+        return [f for f in wanted if f in STANDARD_FIELDS or meta.has_field(f)]
 
     def read(self, source: ReportSource, fields: list[str]) -> list[dict[str, Any]]:
         """The records of `source` this user may read, as the list view reads them."""
         rows = frappe.get_list(source.doctype, fields=fields, limit_page_length=0, order_by="name asc")
         return [{k: _plain(v) for k, v in row.items()} for row in rows]
 
-    def add_documents(self, source: ReportSource) -> None:
-        for row in self.read(source, self.needed_fields(source)):
-            if row_passes(self.tally.columns_of(source, row), self.conditions):
-                self.tally.add_row(source, row)
-
-    def add_steps(self, source: ReportSource) -> None:
+    def step_rows(self, source: ReportSource) -> list[dict[str, Any]]:
+        """One row per step visit of the documents the user may read (the document's fields and
+        the step columns), from the action log (Townflow Action) and open tasks (Townflow Task)."""
         workflow = spec.workflow(source.doctype)
         if workflow is None:
-            return
+            return []
         meta = frappe.get_meta(source.doctype)
-        fields = [f for f in self.needed_fields(source) if f not in STEP_COLUMNS]
         extra = {workflow.workflow_state_field} | ({"department"} if meta.has_field("department") else set())
-        docs = {r["name"]: r for r in self.read(source, sorted(set(fields) | extra | {"name"}))}
+        docs = {r["name"]: r for r in self.read(source, sorted(set(self.fields(source)) | extra))}
         if not docs:
-            return
+            return []
         entries: dict[str, list[ActionEntry]] = defaultdict(list)
         for r in frappe.get_all(
             log.ACTION,
@@ -179,9 +159,10 @@ class FrappeReportRun:
             if r.due and (r.reference_name not in due or _plain(r.due) < due[r.reference_name]):
                 due[r.reference_name] = _plain(r.due)
         office_of = {role: spec.role_scope(role) for role in workflow_roles(workflow)}
+        rows = []
         for name, history in entries.items():
             doc = docs[name]
-            for visit in step_visits(
+            visits = step_visits(
                 workflow,
                 history,
                 current_state=doc.get(workflow.workflow_state_field),
@@ -189,18 +170,26 @@ class FrappeReportRun:
                 due_at=due.get(name),
                 office_of=office_of,
                 department=doc.get("department"),
-            ):
-                row = self.tally.columns_of(source, {**doc, **visit})
-                if row_passes(row, self.conditions) and self.tally.source_condition_holds(source, row):
-                    self.tally.add_columns(row)
+            )
+            rows += [{**doc, **visit} for visit in visits]
+        return rows
 
     def run(self, last: int | None = None):
-        for source in self.sources:
-            if source.rows == "steps":
-                self.add_steps(source)
-            else:
-                self.add_documents(source)
-        return self.tally.finish(last=last)
+        rows = {
+            s.doctype: self.step_rows(s) if s.rows == "steps" else self.read(s, self.fields(s))
+            for s in self.sources
+        }
+        return compute_report(
+            self.report,
+            self.values,
+            rows,
+            settings=spec.settings(),
+            today=self.today,
+            now=self.now,
+            withheld=self.withheld,
+            lang=frappe.local.lang or "zh",
+            last=last,
+        )
 
 
 def workflow_roles(workflow) -> set[str]:

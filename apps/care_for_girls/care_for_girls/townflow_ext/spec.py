@@ -9,7 +9,7 @@ from typing import Any
 
 import frappe
 
-from townflow.rules import steps
+from townflow.rules import monitoring, steps
 from townflow.spec.models import SCOPE_DOCTYPE, DocType, Role, Workflow
 
 BUNDLE = Path(__file__).resolve().parent.parent / "townflow_spec.json"
@@ -43,7 +43,8 @@ def workflow(doctype_name: str) -> Workflow | None:
 def pooled_roles() -> frozenset[str]:
     """The roles a pooled task can wait on: every role a workflow step is assigned or escalated
     to (as townflow.runtime.inbox has it)."""
-    return steps.waiting_roles(_bundle()["workflows"].values())
+    # and those pregnancy monitoring work waits on (townflow_ext.monitoring: village / township clerk)
+    return steps.waiting_roles(_bundle()["workflows"].values()) | monitoring.WORK_ROLES
 
 
 def role_scope(role: str) -> str:

@@ -50,24 +50,25 @@ class FamilyState:
 
 
 def household_fields(family: FamilyPlan, children: list[PersonPlan], day: date) -> dict[str, Any]:
+    """The household's family-planning fields with `children` born, as the clerk records them on
+    `day`. An only child's family holds the only-child certificate: issued four months after a
+    birth before the register, or on the day a baby of the window is registered."""
     daughters = sum(1 for c in children if c.female)
     kind = {0: "Childless", 1: "One-girl" if daughters else "One-child"}.get(len(children))
     kind = kind or ("Two-girl" if daughters == 2 else "Two-child")
     only_child = len(children) == 1 and family.kind in ("one-girl", "one-boy")
-    fields: dict[str, Any] = {
+    certified = None
+    if only_child:
+        certified = day if children[0].in_window else children[0].born + timedelta(days=120)
+    return {
         "household_type": kind,
         "is_girl_household": 1 if kind in ("One-girl", "Two-girl") else 0,
         "number_of_children": len(children),
         "number_of_daughters": daughters,
         "second_child_entitled": 1 if family.second_child_entitled else 0,
         "only_child_certificate_no": f"DSZN-{family.number + 1:05d}" if only_child else None,
-        "only_child_certificate_date": max(children[0].born + timedelta(days=120), day).isoformat()
-        if only_child and children[0].in_window
-        else (children[0].born + timedelta(days=120)).isoformat()
-        if only_child
-        else None,
+        "only_child_certificate_date": certified.isoformat() if certified else None,
     }
-    return fields
 
 
 def _person_fields(family: FamilyPlan, person: PersonPlan, household: str) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def terminate(
     def operate() -> None:
         facility = timeline.session(FACILITY_USER)
         moment = timeline.clock.now
-        for drug, quantity in (("Mifepristone", 6), ("Misoprostol", 3)):
+        for drug, quantity in (("Mifepristone", 6),):  # the certificate covers one dispensing
             facility.insert(
                 {
                     "doctype": "Drug Dispensing Record",

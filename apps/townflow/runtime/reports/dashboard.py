@@ -4,7 +4,8 @@ Each number card is one measure of a report's totals, each chart a report's meas
 one dimension (a month trend): all computed by `ReportRun` over what the user may read, so a
 village clerk's dashboard shows their own village's figures. A card or chart whose report the
 user may not run is left out (never shown empty as if the figure were zero). Runs of the same
-report with the same grouping are shared.
+report with the same grouping are shared, and a card reads its totals from a chart's run of the
+same report (the totals row does not depend on the grouping).
 """
 
 from __future__ import annotations
@@ -69,7 +70,13 @@ def build_dashboard(session, name: str | None = None, *, lang: str = "zh") -> di
             continue
         report = project.reports[card.report]
         measure = report.measure(card.measure)
-        run, computed = result(card.report, card.filters, "")
+        # the totals do not depend on the grouping: a chart's run of the same report serves
+        same = next(
+            (c for c in dashboard.charts if c.report == card.report and c.filters == card.filters), None
+        )
+        run, computed = result(
+            card.report, card.filters, same.group_by if same else "", same.last if same else None
+        )
         tally = run.tally()
         value = computed.totals.get(card.measure)
         cards.append(

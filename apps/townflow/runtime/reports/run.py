@@ -22,15 +22,25 @@ from typing import Any
 from townflow.expr import parse
 from townflow.reports import Tally
 from townflow.reports import filters as report_filters
+from townflow.reports.compute import measure_columns, needed_fields
 from townflow.reports.filters import Condition, ReportInputError
-from townflow.reports.tally import ReportResult
+from townflow.reports.tally import PERCENTILES, ReportResult, percentile_of_ranks
 from townflow.runtime.db import quote
 from townflow.runtime.errors import DoesNotExistError, FieldMessage, PermissionError, ValidationError
 from townflow.runtime.reports.sql import condition_sql
 from townflow.runtime.reports.steps_source import add_step_rows
+from townflow.runtime.reports.steps_sql import steps_from, steps_lookup
 from townflow.spec.reports import SOURCE_COLUMN, Dimension, Measure, Report, ReportSource
 
-_SQL_AGGREGATES = frozenset({"count", "sum", "count_distinct"})
+#: how each aggregate is asked of SQLite over the measure's values (median and p90: see _percentiles)
+_SQL_FUNCTIONS = {
+    "count": "SUM({})",
+    "sum": "TOTAL({})",
+    "count_distinct": "COUNT(DISTINCT {})",
+    "avg": "AVG({})",
+    "min": "MIN({})",
+    "max": "MAX({})",
+}
 
 
 def input_error(exc: ReportInputError) -> ValidationError:
@@ -54,8 +64,15 @@ def get_report(session, report_name: str) -> Report:
 class ReportRun:
     """One run of one report for one session."""
 
-    def __init__(self, session, report: Report, values: Mapping[str, Any], *, lang: str = "zh"):
+    #: numbers the TEMP tables of runs (per connection, dropped at the end of each run)
+    _temp_serial = 0
+
+    def __init__(
+        self, session, report: Report, values: Mapping[str, Any], *, lang: str = "zh", output: str = "report"
+    ):
         self.session = session
+        #: "report" to show the figures; "export" for a file, which needs DocPerm export as well
+        self.rights = ("report",) if output == "report" else ("report", output)
         self.site = session.site
         self.report = report
         self.values = dict(values)
@@ -69,8 +86,10 @@ class ReportRun:
         if not self.sources:
             doctypes = ", ".join(s.doctype for s in report.sources)
             session.site.audit.record_denial(session.user, "Report", report.report_name, "report")
+            what = "export" if "export" in self.rights else "get a report on"
             raise PermissionError(
-                f"You don't have permission to get a report on: {doctypes}", f"没有 {doctypes} 的报表权限"
+                f"You don't have permission to {what}: {doctypes}",
+                f"没有 {doctypes} 的{'导出' if 'export' in self.rights else '报表'}权限",
             )
         now = self.site.now()
         self.today = now.date().isoformat()
@@ -85,25 +104,24 @@ class ReportRun:
         }
         self.withheld = self._withheld()
         self._check_readable()
+        self._steps: dict[str, tuple | None] = {}
 
     # -- permission ------------------------------------------------------------------------
 
     def _may_report(self, source: ReportSource) -> bool:
+        """DocPerm `report` (and `export` for a file) on the source: the runtime's output check."""
         if self.session.ignore_permissions:
             return True
-        return self.site.perms.has(self.site.metas.get(source.doctype), self.session.ctx, "report")
+        meta = self.site.metas.get(source.doctype)
+        return all(
+            self.site.perms.output_allowed(self.site.db, meta, self.session.ctx, r) for r in self.rights
+        )
 
     def readable(self, source: ReportSource, column: str) -> bool:
         if column == SOURCE_COLUMN or self.session.ignore_permissions:
             return True
         meta = self.site.metas.get(source.doctype)
         return self.site.perms.can_read_field(meta, self.session.ctx, source.field_for(column))
-
-    def _measure_columns(self, m: Measure) -> set[str]:
-        used = {m.column} if m.column else set()
-        if m.condition:
-            used |= set(parse(m.condition, runtime_functions=()).fields_used)
-        return used
 
     def _withheld(self) -> set[str]:
         withheld: set[str] = set()
@@ -113,7 +131,7 @@ class ReportRun:
                     withheld.add(m.name)
                 continue
             sources = [s for s in self.sources if m.source in (None, s.doctype)]
-            columns = self._measure_columns(m)
+            columns = measure_columns(m)
             if any(not self.readable(s, c) for s in sources for c in columns):
                 withheld.add(m.name)
         return withheld
@@ -137,19 +155,34 @@ class ReportRun:
                         )
 
     def where(self, source: ReportSource) -> tuple[str, list]:
-        """The records of `source` this user may report on and read (the list's own condition)."""
+        """The records of `source` this user may read and report on (and export, for a file):
+        the list's own condition, one per right, AND-ed (identical ones once)."""
         if self.session.ignore_permissions:
             return "1=1", []
         meta = self.site.metas.get(source.doctype)
-        report_sql, report_params = self.site.perms.where(meta, self.session.ctx, "report")
-        read_sql, read_params = self.site.perms.where(meta, self.session.ctx, "read")
-        if read_sql == report_sql and read_params == report_params:
-            return report_sql, list(report_params)
-        return f"({report_sql}) AND ({read_sql})", [*report_params, *read_params]
+        parts: list[tuple[str, list]] = []
+        for ptype in ("read", *self.rights):
+            sql, params = self.site.perms.where(meta, self.session.ctx, ptype)
+            if (sql, list(params)) not in parts:
+                parts.append((sql, list(params)))
+        if len(parts) == 1:
+            return parts[0]
+        return " AND ".join(f"({sql})" for sql, _ in parts), [p for _, ps in parts for p in ps]
 
     # -- SQL pieces ------------------------------------------------------------------------
 
+    def source_from(self, source: ReportSource) -> tuple[str, list, dict[str, str] | None] | None:
+        """(FROM clause, its parameters, step columns) of a source; None when it cannot be SQL."""
+        if source.rows == "documents":
+            return self.site.metas.get(source.doctype).table, [], None
+        if source.doctype not in self._steps:
+            self._steps[source.doctype] = steps_from(self, source)
+        return self._steps[source.doctype]
+
     def column_sql(self, source: ReportSource):
+        if source.rows == "steps":
+            found = self.source_from(source)
+            return steps_lookup(self, source, found[2] if found else {})
         meta = self.site.metas.get(source.doctype)
 
         def lookup(column: str) -> tuple[str, str] | None:
@@ -215,11 +248,11 @@ class ReportRun:
         return tally.finish(last=last)
 
     def _aggregate_in_sql(self, tally: Tally) -> bool:
-        """Aggregate every source in SQLite, if each condition translates; False to use rows."""
-        if any(s.rows != "documents" for s in self.sources):
-            return False
-        if any(m.aggregate not in _SQL_AGGREGATES for m in tally.aggregates):
-            return False
+        """Aggregate every source in SQLite, if each condition translates; False to use rows.
+
+        One query groups what adds up; a report that needs more than one pass over its rows
+        (percentiles, totals of what does not add up) first copies them into a TEMP table, so the
+        sources (and the approval log's window query) are read once."""
         selects: list[tuple[str, list]] = []
         for source in self.sources:
             select = self._source_select(source, tally)
@@ -227,29 +260,74 @@ class ReportRun:
                 return False
             selects.append(select)
         dims = [f"d{i}" for i in range(len(self.dimensions))]
-        outer = []
-        for m in tally.aggregates:
-            name = quote(f"m_{m.name}")
-            fn = {"count": "SUM", "sum": "TOTAL", "count_distinct": "COUNT(DISTINCT"}[m.aggregate]
-            outer.append(f"{fn}({name})" + (")" if m.aggregate == "count_distinct" else "") + f" AS {name}")
         inner = " UNION ALL ".join(sql for sql, _ in selects)
         params = [p for _, ps in selects for p in ps]
-        group = f" GROUP BY {', '.join(dims)}" if dims else ""
-        select_dims = "".join(f"{d}, " for d in dims)
-        rows = self.site.db.fetchall(f"SELECT {select_dims}{', '.join(outer)} FROM ({inner}){group}", params)
-        for row in rows:
-            key = tuple(row[d] for d in dims)
-            if not dims and all(row[f"m_{m.name}"] is None for m in tally.aggregates):
-                continue
-            tally.add_partial(key, {m.name: row[f"m_{m.name}"] for m in tally.aggregates})
-        distinct = [m for m in tally.aggregates if m.aggregate == "count_distinct"]
-        if distinct and dims:
-            cols = ", ".join(f"COUNT(DISTINCT {quote('m_' + m.name)})" for m in distinct)
-            total = self.site.db.fetchone(f"SELECT {cols} FROM ({inner})", params)
-            tally.set_total({m.name: total[i] for i, m in enumerate(distinct)})
+        grouped = [m for m in tally.aggregates if m.aggregate in _SQL_FUNCTIONS]
+        whole = [m for m in grouped if m.aggregate not in ("count", "sum")] if dims else []
+        ranked = [m for m in tally.aggregates if m.aggregate in PERCENTILES]
+        db = self.site.db
+        if whole or ranked:
+            ReportRun._temp_serial += 1
+            table = f"temp.report_rows_{ReportRun._temp_serial}"
+            db.execute(f"CREATE TEMP TABLE {table} AS {inner}", params)
+            rows_from, rows_params = table, []
+        else:
+            table, rows_from, rows_params = None, f"({inner})", params
+        try:
+            if grouped:
+                outer = [
+                    _SQL_FUNCTIONS[m.aggregate].format(quote(f"m_{m.name}")) + f" AS {quote('m_' + m.name)}"
+                    for m in grouped
+                ]
+                group = f" GROUP BY {', '.join(dims)}" if dims else ""
+                select_dims = "".join(f"{d}, " for d in dims)
+                rows = db.fetchall(
+                    f"SELECT {select_dims}{', '.join(outer)} FROM {rows_from}{group}", rows_params
+                )
+                for row in rows:
+                    if not dims and all(row[f"m_{m.name}"] is None for m in grouped):
+                        continue
+                    key = tuple(row[d] for d in dims)
+                    tally.add_partial(key, {m.name: row[f"m_{m.name}"] for m in grouped})
+            for m in ranked:
+                for key, value in self._percentiles(rows_from, m, dims).items():
+                    tally.add_partial(key, {m.name: value})
+            if whole:
+                cols = ", ".join(_SQL_FUNCTIONS[m.aggregate].format(quote("m_" + m.name)) for m in whole)
+                total = db.fetchone(f"SELECT {cols} FROM {rows_from}", rows_params)
+                tally.set_total({m.name: total[i] for i, m in enumerate(whole)})
+            if dims:
+                for m in ranked:
+                    tally.set_total({m.name: self._percentiles(rows_from, m, []).get(())})
+        finally:
+            if table is not None:
+                db.execute(f"DROP TABLE IF EXISTS {table}")
         return True
 
+    def _percentiles(self, rows_from: str, m: Measure, dims: list[str]) -> dict[tuple, float | None]:
+        """The measure's percentile per group, from the (at most) two ranked values each needs."""
+        p = PERCENTILES[m.aggregate]
+        value = quote(f"m_{m.name}")
+        partition = f"PARTITION BY {', '.join(dims)} " if dims else ""
+        select_dims = "".join(f"{d}, " for d in dims)
+        sql = (
+            f"SELECT {select_dims}v, rn, n FROM (SELECT {select_dims}{value} AS v, "
+            f"ROW_NUMBER() OVER ({partition}ORDER BY {value}) AS rn, "
+            f"COUNT(*) OVER ({partition.strip()}) AS n "
+            f"FROM {rows_from} WHERE {value} IS NOT NULL) "
+            f"WHERE rn BETWEEN (n - 1) * {p} / 100 + 1 AND (n - 1) * {p} / 100 + 2"
+        )
+        ranked: dict[tuple, tuple[int, dict[int, float]]] = {}
+        for row in self.site.db.fetchall(sql):
+            key = tuple(row[d] for d in dims)
+            ranked.setdefault(key, (row["n"], {}))[1][row["rn"]] = row["v"]
+        return {key: percentile_of_ranks(n, p, values) for key, (n, values) in ranked.items()}
+
     def _source_select(self, source: ReportSource, tally: Tally) -> tuple[str, list] | None:
+        found = self.source_from(source)
+        if found is None:
+            return None
+        from_sql, from_params, step_columns = found
         lookup = self.column_sql(source)
         condition = condition_sql(source.condition, lookup, self.context)
         if condition is None:
@@ -260,40 +338,32 @@ class ReportRun:
             if m.source not in (None, source.doctype):
                 measures.append(f"NULL AS {alias}")
                 continue
-            found = condition_sql(m.condition, lookup, self.context)
-            if found is None:
+            cond = condition_sql(m.condition, lookup, self.context)
+            if cond is None:
                 return None
-            cond, cond_params = found
             if m.aggregate == "count":
                 value = "1"
             else:
                 column = lookup(m.column)
                 if column is None:
                     return None
-                value = column[0] if m.aggregate == "sum" else f"NULLIF({column[0]}, '')"
-            measures.append(f"CASE WHEN {cond} THEN {value} END AS {alias}")
-            measure_params.extend(cond_params)
-        perm_sql, perm_params = self.where(source)
+                value = f"NULLIF({column[0]}, '')" if m.aggregate == "count_distinct" else column[0]
+            measures.append(f"CASE WHEN {cond[0]} THEN {value} END AS {alias}")
+            measure_params.extend(cond[1])
+        perm_sql, perm_params = ("1", []) if step_columns is not None else self.where(source)
         filt_sql, filt_params = self.filter_sql(source, self.conditions)
         dims = [f"{self.dimension_sql(source, d)} AS d{i}" for i, d in enumerate(self.dimensions)]
-        meta = self.site.metas.get(source.doctype)
         sql = (
-            f"SELECT {', '.join([*dims, *measures])} FROM {meta.table} "
+            f"SELECT {', '.join([*dims, *measures])} FROM {from_sql} "
             f"WHERE ({perm_sql}) AND ({filt_sql}) AND ({condition[0]})"
         )
-        return sql, [*measure_params, *perm_params, *filt_params, *condition[1]]
+        return sql, [*measure_params, *from_params, *perm_params, *filt_params, *condition[1]]
 
     def needed_fields(self, source: ReportSource) -> list[str]:
         """The source's fieldnames the rows path reads (whitelisted against the meta)."""
         meta = self.site.metas.get(source.doctype)
-        columns = {c.column for c in self.conditions} | {d.target_column for d in self.dimensions}
-        for m in self.report.measures:
-            if m.name not in self.withheld and not m.is_ratio and m.source in (None, source.doctype):
-                columns |= self._measure_columns(m)
-        fields = {source.field_for(c) for c in columns if c != SOURCE_COLUMN}
-        if source.condition:
-            fields |= set(parse(source.condition, runtime_functions=()).fields_used)
-        return sorted(f for f in fields | {"name"} if f in meta.column_set)
+        wanted = needed_fields(self.report, source, self.dimensions, self.conditions, self.withheld)
+        return [f for f in wanted if f in meta.column_set]
 
     def _add_rows(self, source: ReportSource, tally: Tally) -> None:
         meta = self.site.metas.get(source.doctype)

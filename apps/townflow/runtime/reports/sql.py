@@ -5,8 +5,11 @@ Only a small, checked subset is translated: `doc.<column> <op> <constant>` (==, 
 is any part that reads no `doc` (literals, `today`, `add_days(today, -5479)`,
 `settings.<field>`), evaluated by the expression language itself and bound as a parameter.
 Each form keeps `townflow.expr.values`' meaning for empty values (a NULL equals nothing, is
-ordered before nothing, and is not set). Anything else answers None and the caller evaluates
-the expression in Python over the rows instead: a report is never wrong, only slower.
+ordered before nothing, and is not set): a comparison with NULL is NULL, which WHERE and CASE
+WHEN take as false — as Python's False — and only a `not` needs COALESCE(..., 0) to turn it
+into true. Plain `col = ?` comparisons let SQLite use the DocTypes' indexes. Anything else
+answers None and the caller evaluates the expression in Python over the rows instead: a report
+is never wrong, only slower.
 Column names come from the meta (whitelisted), never from the expression text.
 """
 
@@ -75,7 +78,7 @@ class _Translator:
             joiner = " AND " if isinstance(node.op, ast.And) else " OR "
             return "(" + joiner.join(self.sql(v) for v in node.values) + ")"
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            return f"(NOT {self.sql(node.operand)})"
+            return f"(NOT COALESCE({self.sql(node.operand)}, 0))"
         if isinstance(node, ast.Compare) and len(node.ops) == 1:
             return self.compare(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "is_set":
@@ -86,7 +89,7 @@ class _Translator:
         if isinstance(node, ast.Attribute):
             col, fieldtype = self.column(node)
             empty = "0" if fieldtype in NUMERIC_TYPES else "''"
-            return f"COALESCE({col} != {empty}, 0)"
+            return f"({col} != {empty})"
         raise _Untranslatable
 
     def compare(self, node: ast.Compare) -> str:
@@ -104,8 +107,9 @@ class _Translator:
             if not values:
                 return "0" if op == "in" else "1"
             marks = ", ".join(self.bind(v, fieldtype) for v in values)
-            inside = f"COALESCE({col} IN ({marks}), 0)"
-            return inside if op == "in" else f"(NOT {inside})"
+            if op == "in":
+                return f"({col} IN ({marks}))"
+            return f"(NOT COALESCE({col} IN ({marks}), 0))"
         if _reads_doc(left) and not _reads_doc(right):
             column_node, constant_node = left, right
         elif _reads_doc(right) and not _reads_doc(left):
@@ -122,10 +126,10 @@ class _Translator:
             return "0"
         mark = self.bind(value, fieldtype)
         if op == "==":
-            return f"COALESCE({col} = {mark}, 0)"
+            return f"({col} = {mark})"
         if op == "!=":
             return f"(NOT COALESCE({col} = {mark}, 0))"
-        return f"COALESCE({col} {op} {mark}, 0)"
+        return f"({col} {op} {mark})"
 
 
 def condition_sql(

@@ -9,6 +9,8 @@
     /print/<doctype>/<name>              certificate / approval notice
     /app/dashboard, /app/query-report/<report>   campaign dashboard, reports, Excel/CSV export
     /followups, /followups/<record>/visit   due pregnancy visits, the visit form with signature
+    /migrants/...                        handover within the township (转出/转入), liaison letter
+    /roster                              women of child-bearing age per village, completeness
     /admin/users, /admin/customize/<doctype>, /admin/workflow/<doctype>
     /files/upload, /files/<doctype>/<name>/<field>   attachments (permission-checked)
     /form-rules/<doctype>.js             depends_on rules compiled from the spec
@@ -34,8 +36,10 @@ from townflow.web.pages import (
     inbox,
     lists,
     login,
+    migrants,
     printing,
     reports,
+    roster,
 )
 from townflow.web.pages.common import STATIC_DIR
 
@@ -47,6 +51,8 @@ def install(app: FastAPI) -> None:
         login,
         inbox,
         followups,
+        migrants,
+        roster,
         admin,
         files,
         form_rules,

@@ -9,12 +9,14 @@ runtime rebuilds the effective DocType when those records change.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from townflow.rules.passwords import password_problem
 from townflow.web.pages.common import (
     Page,
     PageRoute,
@@ -26,6 +28,7 @@ from townflow.web.pages.common import (
     render,
     slug,
 )
+from townflow.web.pages.condition_words import condition_words
 from townflow.web.pages.diagram import workflow_svg
 
 router = APIRouter(route_class=PageRoute)
@@ -33,6 +36,27 @@ router = APIRouter(route_class=PageRoute)
 #: User Permission `allow` DocTypes an admin assigns on the user page: form key -> DocType
 SCOPES = {"villages": "Village", "departments": "Department", "facilities": "Designated Facility"}
 CUSTOM_FIELDTYPES = ("Data", "Int", "Float", "Currency", "Check", "Date", "Select", "Small Text", "Link")
+#: field types as a Chinese admin reads them (the stored value stays Frappe's)
+FIELDTYPE_WORDS = {
+    "Data": ("文本", "Text"),
+    "Int": ("整数", "Whole number"),
+    "Float": ("小数", "Decimal number"),
+    "Currency": ("金额", "Amount"),
+    "Percent": ("百分比", "Percent"),
+    "Check": ("勾选", "Tick box"),
+    "Date": ("日期", "Date"),
+    "Datetime": ("日期时间", "Date and time"),
+    "Time": ("时间", "Time"),
+    "Select": ("下拉选项", "Choice"),
+    "Small Text": ("多行文本", "Long text"),
+    "Text": ("多行文本", "Long text"),
+    "Link": ("关联记录", "Link to a record"),
+    "Attach": ("附件", "Attachment"),
+    "Attach Image": ("图片", "Image"),
+    "Table": ("明细表", "Table"),
+    "Section Break": ("分节", "Section"),
+    "Password": ("密码", "Password"),
+}
 EDITABLE_PROPERTIES = ("label", "label_en", "reqd", "hidden", "options")
 
 
@@ -57,10 +81,16 @@ async def users(request: Request, session: SessionDep) -> HTMLResponse:
 
     def build() -> HTMLResponse:
         _require_admin(session)
+        q = (request.query_params.get("q") or "").strip()[:60]
+        or_filters = [["name", "like", f"%{q}%"], ["full_name", "like", f"%{q}%"]] if q else None
         rows = session.get_list(
-            "User", fields=["name", "full_name", "enabled"], order_by="name asc", limit_page_length=500
+            "User",
+            fields=["name", "full_name", "enabled"],
+            or_filters=or_filters,
+            order_by="name asc",
+            limit_page_length=500,
         )
-        return render(page, "admin_users.html", users=rows)
+        return render(page, "admin_users.html", users=rows, q=q)
 
     return await call(build)
 
@@ -156,6 +186,10 @@ async def save_user(request: Request, session: SessionDep) -> Any:
         password = _text(form, "new_password")
         if password:
             values["new_password"] = password
+        problem = _user_problem(page, email, values, wanted, password, is_new)
+        if problem:
+            doc = {"name": email, "email": email, **values}
+            return _render_user(page, doc, wanted, is_new=is_new, error=problem, status=417)
         try:
             with page.site.transaction():
                 if is_new:
@@ -179,6 +213,34 @@ async def save_user(request: Request, session: SessionDep) -> Any:
         return redirect(f"/admin/users/{quote(saved['name'])}?saved=1")
 
     return await call(save)
+
+
+def _user_problem(
+    page: Page, email: str, values: dict, wanted: dict[str, set[str]], password: str, is_new: bool
+) -> str:
+    """What the user form lacks, in the page's language ("" when nothing): 姓名, a password that
+    follows the rule (a new user needs one), and the scope every scoped role is bound to."""
+    en = page.lang == "en"
+    if not values["full_name"]:
+        return "Full name is required" if en else "请填写姓名"
+    if is_new and not password:
+        return "A new user needs a password" if en else "新用户须设置密码"
+    if password:
+        problem = password_problem(password, email)
+        if problem:
+            return f"Password {problem[0]}" if en else f"密码{problem[1]}"
+    scope_keys = {"village": "villages", "department": "departments", "facility": "facilities"}
+    for role_name in sorted({r["role"] for r in values["roles"]}):
+        role = page.site.project.roles.get(role_name)
+        key = scope_keys.get(getattr(role, "scope", "township"))
+        if key and not wanted.get(key):
+            what = page.t(f"scope_{key}")
+            return (
+                f"{page.role_label(role_name)} needs {what}"
+                if en
+                else f"{page.role_label(role_name)}须指定{what}"
+            )
+    return ""
 
 
 def _sync_scopes(session: Any, user: str, wanted: dict[str, set[str]]) -> None:
@@ -242,6 +304,7 @@ def _render_customize(page: Page, doctype: str, error: str = "", status: int = 2
         doctype_label=page.doctype_label(doctype),
         fields=fields,
         fieldtypes=CUSTOM_FIELDTYPES,
+        type_words=lambda ft: FIELDTYPE_WORDS.get(ft, (ft, ft))[1 if page.lang == "en" else 0],
         error=error,
         saved=page.request.query_params.get("saved"),
     )
@@ -259,6 +322,11 @@ async def customize_save(request: Request, dt: str, session: SessionDep) -> Any:
             with page.site.transaction():
                 if _text(form, "op") == "add_field":
                     _add_field(session, doctype, form)
+                elif _text(form, "op") == "properties":  # every row of the table, saved together
+                    meta = session.site.metas.get(doctype)
+                    for df in meta.doctype.fields:
+                        if f"label__{df.fieldname}" in form:
+                            _set_property(session, doctype, _RowForm(form, df.fieldname))
                 else:
                     _set_property(session, doctype, form)
         except Exception as exc:
@@ -271,9 +339,36 @@ async def customize_save(request: Request, dt: str, session: SessionDep) -> Any:
     return await call(save)
 
 
+class _RowForm(dict):
+    """One row of the customize table (`label__<fieldname>`, ...) read as the one-row form."""
+
+    def __init__(self, form: Any, fieldname: str):
+        super().__init__({"field_name": fieldname})
+        suffix = f"__{fieldname}"
+        for key, value in form.multi_items():
+            if key.endswith(suffix) and isinstance(value, str):
+                self[key[: -len(suffix)]] = value
+
+
+def auto_fieldname(meta: Any, label_en: str) -> str:
+    """`custom_<english words>` (Frappe's custom-field prefix), or `custom_field_<n>`, unused in `meta`."""
+    words = re.sub(r"[^a-z0-9]+", "_", (label_en or "").lower()).strip("_")[:40]
+    base = f"custom_{words}" if words and words[0].isalpha() else "custom_field"
+    name, n = base, 1
+    while meta.get_field(name) is not None:
+        n += 1
+        name = f"{base}_{n}"
+    return name
+
+
 def _add_field(session: Any, doctype: str, form: Any) -> None:
     fieldtype = _text(form, "fieldtype") or "Data"
     options = _text(form, "options")
+    if not _text(form, "fieldname"):  # the admin names the field in words; the system names it in code
+        form = {
+            **{k: v for k, v in form.items()},
+            "fieldname": auto_fieldname(session.site.metas.get(doctype), _text(form, "label_en")),
+        }
     session.insert(
         {
             "doctype": "Custom Field",
@@ -372,6 +467,14 @@ async def workflow_diagram(request: Request, dt: str, session: SessionDep) -> HT
             {"doctype": d, "label": page.doctype_label(d), "slug": slug(d)}
             for d in sorted(page.site.project.workflows)
         ]
-        return render(page, "workflow.html", doctype=doctype, workflow=workflow, svg=svg, workflows=workflows)
+        return render(
+            page,
+            "workflow.html",
+            doctype=doctype,
+            workflow=workflow,
+            svg=svg,
+            workflows=workflows,
+            words=lambda source: condition_words(page.site, doctype, source, page.lang),
+        )
 
     return await call(build)

@@ -18,6 +18,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from townflow.web.pages.condition_words import docstatus_words
+
 BOX_W, BOX_H = 170, 46
 COL_GAP, ROW_GAP = 70, 92
 LANE_GAP = 26
@@ -187,7 +189,7 @@ def workflow_svg(page: Any, workflow: Any) -> Markup:
             f'<g class="wf-state"><rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" rx="8" '
             f'fill="{fill}" stroke="#335" stroke-width="1.4"/>'
             + _text(cx, y + 20, name, 14, "#111", "middle")
-            + _text(cx, y + 37, f"docstatus {s.doc_status}", 10, "#666", "middle")
+            + _text(cx, y + 37, docstatus_words(s.doc_status, page.lang), 10, "#666", "middle")
             + "</g>"
         )
     parts.append("</svg>")

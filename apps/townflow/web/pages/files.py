@@ -3,7 +3,8 @@
 An upload is stored as `<site>/private/files/<random>/<safe name>` and the field's value is the
 path Frappe would give a private file (`/private/files/<random>/<name>`). There is no public
 URL: a download names the document and the field, the runtime's `Session.get` decides whether
-the user may read that document, and only the file the field points to is served.
+the user may read that document, and only the file the field points to is served, and only if
+the user may read the document it was uploaded to (townflow.runtime.attachments).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from townflow.runtime import attachments
 from townflow.web.errors import ValidationError
 from townflow.web.pages.common import PageRoute, SessionDep, call
 
@@ -54,9 +56,13 @@ async def upload(request: Request, session: SessionDep) -> JSONResponse:
         folder = files_root(session.site) / token
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
+        attachments.register_upload(session.site, f"{PREFIX}{token}/{name}", session.user)
         return f"{PREFIX}{token}/{name}"
 
     return JSONResponse({"message": {"file_url": await call(store), "file_name": name}})
+
+
+INLINE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf")
 
 
 @router.get("/files/{dt}/{name}/{fieldname}")
@@ -70,13 +76,27 @@ async def download(request: Request, dt: str, name: str, fieldname: str, session
         doc = session.get(doctype, name)
         df = session.meta(doctype).get_field(fieldname)
         value = doc.get(fieldname) if df is not None and df.fieldtype in ("Attach", "Attach Image") else None
-        if not isinstance(value, str) or not value.startswith(PREFIX):
-            raise DoesNotExistError("File not found", "文件不存在")
-        root = files_root(session.site).resolve()
-        path = (root / value[len(PREFIX) :]).resolve()
-        if root not in path.parents or not path.is_file():
-            raise DoesNotExistError("File not found", "文件不存在")
-        return path
+        if isinstance(value, str) and not attachments.may_download(session, value):
+            raise DoesNotExistError("File not found", "文件不存在")  # the owner document decides
+        return private_file(session.site, value)
 
     path = await call(locate)
-    return FileResponse(path, filename=path.name)
+    # ?inline=1 previews an image or a PDF in the page (issue 18); anything else is downloaded
+    inline = request.query_params.get("inline") == "1" and path.suffix.lower() in INLINE_SUFFIXES
+    return FileResponse(
+        path, filename=path.name, content_disposition_type="inline" if inline else "attachment"
+    )
+
+
+def private_file(site: Any, value: Any) -> Path:
+    """The stored file an Attach value (`/private/files/...`) names, inside the site's files folder
+    only; anything else is not found."""
+    from townflow.runtime.errors import DoesNotExistError
+
+    if not isinstance(value, str) or not value.startswith(PREFIX):
+        raise DoesNotExistError("File not found", "文件不存在")
+    root = files_root(site).resolve()
+    path = (root / value[len(PREFIX) :]).resolve()
+    if root not in path.parents or not path.is_file():
+        raise DoesNotExistError("File not found", "文件不存在")
+    return path

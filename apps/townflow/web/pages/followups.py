@@ -28,7 +28,7 @@ from townflow.rules import monitoring as rules
 from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime.errors import DoesNotExistError, FieldMessage, ValidationError
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, message_of, redirect, render
-from townflow.web.pages.files import PREFIX, files_root, safe_filename
+from townflow.web.pages.files import PREFIX, files_root, private_file, safe_filename
 from townflow.web.pages.monitoring_text import text
 
 router = APIRouter(route_class=PageRoute)
@@ -64,30 +64,31 @@ def due_items(session: Any, lang: str) -> list[dict[str, Any]]:
         else {}
     )
     today = today_of(session.site)
+    lang_key = "en" if lang == "en" else "zh"
     items = []
     for row in rows:
         record = records.get(row["reference_name"])
         if record is None:
             continue
-        due = rules.as_date(row["due_at"]) or today
+        due = rules.as_date(row["due_at"])  # none on an escalated missing outcome (a sensitive date)
         kind = rules.STATE_KIND[row["workflow_state"]]
-        group = "overdue" if due < today else ("today" if due == today else "upcoming")
+        group = "overdue" if due is None or due < today else ("today" if due == today else "upcoming")
         items.append(
             {
                 "record": record,
                 "kind": kind,
-                "kind_label": rules.KIND_LABEL[kind][lang if lang == "en" else "zh"],
+                "kind_label": rules.KIND_LABEL[kind][lang_key],
                 "due": due,
-                "due_text": rules.due_text(due, today, lang),
+                "due_text": rules.due_text(due, today, lang) if due else rules.KIND_LABEL[kind][lang_key],
                 "group": group,
                 "escalated": row.get("source") == "escalate",
                 "url": f"/followups/{quote(record['name'])}/visit?kind={kind}",
             }
         )
     unique: dict[tuple[str, str], dict] = {}
-    for item in sorted(items, key=lambda i: (i["due"], i["escalated"])):
+    for item in sorted(items, key=lambda i: (i["due"] or date.min, i["escalated"])):
         unique.setdefault((item["record"]["name"], item["kind"]), item)
-    return sorted(unique.values(), key=lambda i: (i["due"], i["record"]["name"]))
+    return sorted(unique.values(), key=lambda i: (i["due"] or date.min, i["record"]["name"]))
 
 
 @router.get("/followups", response_class=HTMLResponse)
@@ -245,14 +246,7 @@ async def signature_image(request: Request, name: str, row: str, session: Sessio
     def locate() -> Path:
         doc = session.get(DOCTYPE, name)
         visit = next((v for v in doc.get("visits") or [] if v.get("name") == row), None)
-        value = visit.get("signature_image") if visit else None
-        if not isinstance(value, str) or not value.startswith(PREFIX):
-            raise DoesNotExistError("File not found", "文件不存在")
-        root = files_root(session.site).resolve()
-        path = (root / value[len(PREFIX) :]).resolve()
-        if root not in path.parents or not path.is_file():
-            raise DoesNotExistError("File not found", "文件不存在")
-        return path
+        return private_file(session.site, visit.get("signature_image") if visit else None)
 
     path = await call(locate)
     return FileResponse(path, filename=path.name)

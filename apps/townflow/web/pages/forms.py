@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from townflow.runtime import workflow as runtime_workflow
-from townflow.web.pages import outcome
+from townflow.web.pages import outcome, review
 from townflow.web.pages.common import (
     Page,
     PageRoute,
@@ -100,10 +100,11 @@ def render_form(
     notice: str | None = None,
     heading: str = "save_failed",
     next_todo: dict[str, str] | None = None,
+    editing: bool = False,
 ) -> HTMLResponse:
     site = page.site
     meta = site.metas.get(doctype)
-    tabs = build_tabs(page, meta, doc, access, errors, child_meta_getter(site))
+    reviewing = False
     transitions: list[dict] = []
     timeline = None
     delegates: list[dict] = []
@@ -133,6 +134,16 @@ def render_form(
         )
     if not is_new and timeline is None:
         timeline = timeline_view(page, doctype, doc)
+    delegation = review.delegation(page, doctype, doc) if not is_new and workflow is not None else None
+    if delegation and delegation["mine"]:  # handed over: the task has left me until I take it back
+        transitions, delegates, delegate_none = [], [], False
+    # An approver (someone else's document, an action or a 转交 of mine on it) reads a summary;
+    # editing it is a deliberate 修改 (?edit=1), limited to what the state's allow_edit gives.
+    can_modify = access.can_edit
+    if not is_new and workflow is not None and (transitions or delegates or delegate_none or delegation):
+        reviewing = doc.get("owner") != page.user and not editing and not errors
+    shown_access = review.read_only(access) if reviewing else access
+    tabs = build_tabs(page, meta, doc, shown_access, errors, child_meta_getter(site))
     state_field = workflow.workflow_state_field if workflow else None
     return render(
         page,
@@ -142,8 +153,15 @@ def render_form(
         meta=meta,
         doc=doc,
         tabs=tabs,
-        access=access,
+        access=shown_access,
         is_new=is_new,
+        reviewing=reviewing,
+        can_modify=can_modify and reviewing,
+        editing=editing,
+        summary=review.summary(page, meta, doc) if reviewing else [],
+        attachments=review.attachments(page, meta, doc, access) if not is_new else [],
+        returned=review.returned(page, doctype, doc) if not is_new and workflow is not None else None,
+        delegation=delegation,
         general_errors=general_errors or [],
         error_heading=page.t(heading) if (errors or general_errors) else "",
         transitions=transitions,
@@ -254,7 +272,10 @@ async def view_form(request: Request, dt: str, name: str, session: SessionDep) -
             if request.query_params.get("saved") and notice:
                 notice = page.t("saved_and_acted", what=notice)
             following = outcome.next_todo(page, exclude=(doctype, doc["name"])) if notice else None
-        return render_form(page, doctype, doc, access, is_new=False, notice=notice, next_todo=following)
+        editing = request.query_params.get("edit") == "1"
+        return render_form(
+            page, doctype, doc, access, is_new=False, notice=notice, next_todo=following, editing=editing
+        )
 
     return await call(build)
 

@@ -19,6 +19,7 @@ from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime import workflow as runtime_workflow
 from townflow.runtime import workflow_store as store
 from townflow.runtime.inbox_filters import ORDERS, InboxFilter
+from townflow.web import flash
 from townflow.web.pages import inbox_items, outcome
 from townflow.web.pages.actions import offered
 from townflow.web.pages.common import (
@@ -99,6 +100,11 @@ def _current_states(session: Any, rows: list[dict]) -> dict[tuple[str, str], str
         ):
             found[(doctype, doc["name"])] = doc.get(field)
     return found
+
+
+def _count(value: str | None) -> str | None:
+    """A count from the URL, shown only if it is a plain number."""
+    return value if value is not None and value.isdigit() and len(value) <= 6 else None
 
 
 @router.get("/inbox", response_class=HTMLResponse)
@@ -192,9 +198,10 @@ async def inbox_page(request: Request, session: SessionDep) -> HTMLResponse:
             page_length=PAGE_LENGTH,
             doctype=doctype,
             bulk_actions=bulk_actions,
-            done=params.get("done"),
-            failed=params.get("failed"),
-            failures=params.getlist("error")[:20],
+            # counts only, as numbers; the messages were kept in the session (never read from the URL)
+            done=_count(params.get("done")),
+            failed=_count(params.get("failed")),
+            failures=flash.take(request, params.get("result")) or [],
             bulk_label=page.action_label(params.get("bulk_doctype") or "", params.get("bulk_action") or "")
             if params.get("bulk_doctype") and page.site.metas.exists(params.get("bulk_doctype"))
             else (params.get("bulk_action") if params.get("bulk_action") in bulk_actions else ""),
@@ -287,7 +294,8 @@ async def bulk_action(request: Request, session: SessionDep) -> Any:
         first = picked[0].partition("::")[0] if picked else ""
         query = f"{target}&done={done}&failed={len(errors)}&bulk_action={quote(action or '')}"
         query += f"&bulk_doctype={quote(first)}" if first else ""
-        query += "".join(f"&error={quote(e[:200])}" for e in errors[:20])
+        if errors:
+            query += f"&result={flash.put(request, [e[:200] for e in errors[:20]])}"
         return redirect(query)
 
     return await call(run)

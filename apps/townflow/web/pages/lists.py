@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from townflow.runtime import inbox as runtime_inbox
+from townflow.runtime.workflow_recent import returned_names
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug, render, slug
 from townflow.web.pages.layout import display_value, fetched_select
 
@@ -70,8 +71,16 @@ async def home(request: Request, session: SessionDep) -> HTMLResponse:
         doctypes = visible_doctypes(page)
         counts = runtime_inbox.counts(session)
         todo = runtime_inbox.inbox(session, tab="todo", limit_page_length=8)["items"]
+        sent_back = {
+            (dt, name)
+            for dt in {i["reference_doctype"] for i in todo}
+            for name in returned_names(
+                page.site.db, dt, [i["reference_name"] for i in todo if i["reference_doctype"] == dt]
+            )
+        }
         for item in todo:
             dt = item["reference_doctype"]
+            item["returned"] = (dt, item["reference_name"]) in sent_back
             item["doctype_label"] = page.doctype_label(dt)
             item["state_label"] = page.state_label(dt, item.get("workflow_state"))
             item["state_style"] = page.state_style(dt, item.get("workflow_state"))
@@ -87,6 +96,18 @@ async def home(request: Request, session: SessionDep) -> HTMLResponse:
         )
 
     return await call(build)
+
+
+IDENTIFYING_VALIDATORS = ("cn_id_number", "cn_mobile")
+
+
+def _identifying_fields(meta: Any) -> list[str]:
+    """Fields a person is looked up by besides the name: the ID number and phone numbers."""
+    return [
+        df.fieldname
+        for df in meta.doctype.fields
+        if df.has_value and (df.validator in IDENTIFYING_VALIDATORS or df.fieldname in ("phone", "mobile"))
+    ]
 
 
 def _list_columns(meta: Any, readable: Any) -> list[Any]:
@@ -145,6 +166,7 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
             search = ["name", *(meta.doctype.search_fields or [])]
             if meta.title_field:
                 search.append(meta.title_field)
+            search += _identifying_fields(meta)  # ID number, phone: found by those who may read them
             search = [
                 f
                 for f in dict.fromkeys(search)
@@ -187,6 +209,8 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
             filter_fields=filter_fields,
             state_field=state_field,
             workflow=workflow,
+            search_people=bool(_identifying_fields(meta)),
+            returned=returned_names(page.site.db, doctype, [r["name"] for r in rows]) if workflow else set(),
             can_create=session.has_permission(doctype, "create"),
             display=lambda df, value: display_value(page, df, value),
             page_url=lambda s: f"/app/{slug(doctype)}?" + urlencode({**base, "start": s}),

@@ -19,4 +19,8 @@ def monitoring_item(page: Any, item: dict[str, Any]) -> dict[str, Any]:
         extra["url"] = f"/followups/{quote(item['reference_name'])}/visit?kind={kind}"
         extra["state_label"] = rules.KIND_LABEL[kind]["en" if page.lang == "en" else "zh"]
         extra["state_style"] = "danger" if item.get("source") == "escalate" else "warning"
+    if item.get("reference_doctype") == "Migrant Handover":
+        extra["url"] = f"/migrants/handover/{quote(item['reference_name'])}"
+        extra["state_label"] = "待接收确认" if page.lang != "en" else "Waiting for receipt"
+        extra["state_style"] = "warning"
     return extra

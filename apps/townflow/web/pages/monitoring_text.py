@@ -34,6 +34,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "roster": ("育龄妇女档案", "Women of child-bearing age"),
     "completeness": ("档案完整率", "Record completeness"),
     "age": ("年龄", "Age"),
+    "name": ("姓名", "Name"),
     "contraception": ("避孕措施", "Contraception"),
     "pregnancy": ("孕情", "Pregnancy"),
     "none": ("无", "None"),

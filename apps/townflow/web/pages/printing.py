@@ -13,8 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from townflow.expr import ExprError, parse
+from townflow.rules.cn_text import chinese_date
+from townflow.web.pages import print_body
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug, render
-from townflow.web.pages.layout import display_value, fetched_select
 
 router = APIRouter(route_class=PageRoute)
 
@@ -24,7 +25,6 @@ PRINTS: dict[str, tuple[str, str]] = {
     "Subsidy Application": ("notice_title", "approval_notice_serial"),
     "Student Aid Application": ("notice_title", "approval_notice_serial"),
 }
-_SKIP = {"workflow_state", "amended_from"}
 
 
 def is_printable(doctype: str, doc: dict) -> bool:
@@ -60,40 +60,24 @@ def serial_of(doctype: str, doc: dict) -> str:
     return str((doc.get(spec[1]) if spec else None) or doc.get("name") or "")
 
 
+def _date(page: Page, value: object) -> str:
+    if not value:
+        return ""
+    return chinese_date(str(value)[:10]) if page.lang != "en" else str(value)[:10]
+
+
 @router.get("/print/{dt}/{name}", response_class=HTMLResponse)
 async def print_view(request: Request, dt: str, name: str, session: SessionDep) -> HTMLResponse:
     page = Page(request, session)
 
     def build() -> HTMLResponse:
         doctype = doctype_from_slug(page.site, dt)
+        session.require_output(doctype, "print", name)  # the print right, not just read (L4)
         doc = session.get(doctype, name)
-        if not session.has_permission(doctype, "print", name) and not session.has_permission(
-            doctype, "read", name
-        ):
-            from townflow.runtime.errors import PermissionError
-
-            raise PermissionError("Not permitted to print", "无权打印")
         meta = session.meta(doctype)
         title_key = PRINTS.get(doctype, ("notice_title", ""))[0]
         printable = is_printable(doctype, doc)
-        rows = []
-        levels = page.site.perms.readable_levels(meta, session.ctx)
-        for df in meta.doctype.fields:
-            if (
-                not df.has_value
-                or df.print_hide
-                or df.hidden
-                or df.fieldname in _SKIP
-                or df.fieldtype in ("Attach", "Attach Image")
-            ):
-                continue
-            if df.permlevel not in levels and not df.sensitive:
-                continue
-            if df.depends_on and not _shown(df.depends_on, doc, page):
-                continue
-            shown = display_value(page, fetched_select(page.site, meta, df), doc.get(df.fieldname))
-            if shown:
-                rows.append({"label": page.label(df.label, df.fieldname), "value": shown})
+        printed = print_body.rows(page, meta, doc, lambda source: _shown(source, doc, page))
         workflow = page.site.project.workflow_for(doctype)
         state = doc.get(workflow.workflow_state_field) if workflow else None
         return render(
@@ -105,11 +89,12 @@ async def print_view(request: Request, dt: str, name: str, session: SessionDep) 
             title=page.t(title_key),
             doctype_label=page.doctype_label(doctype),
             serial=serial_of(doctype, doc),
-            rows=rows,
+            lines=print_body.paired(printed),
             printable=printable,
             state_label=page.state_label(doctype, state),
-            issued_on=str(doc.get("valid_from") or doc.get("modified") or "")[:10],
-            valid_until=doc.get("valid_until"),
+            office=print_body.office_name(page.site, page.lang),
+            issued_on=_date(page, doc.get("valid_from") or doc.get("modified")),
+            valid_until=_date(page, doc.get("valid_until")),
         )
 
     return await call(build)

@@ -25,7 +25,7 @@ from townflow.reports.display import display_rows, value_labels
 from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime.errors import DoesNotExistError
 from townflow.runtime.reports.dashboard import build_dashboard, may_run
-from townflow.web.api_reports import export_response, run_for
+from townflow.web.api_reports import export_response, may_export, run_for
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, render, slug
 
 router = APIRouter(route_class=PageRoute)
@@ -228,6 +228,7 @@ async def report_page(request: Request, session: SessionDep, report_slug: str) -
             chart_json=script_json(chart) if chart else "",
             export_query=urlencode(params),
             report_slug=report_slug,
+            can_export=may_export(session, name),
             w=words(page.lang),
         )
 

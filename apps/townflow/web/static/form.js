@@ -128,6 +128,12 @@
   form.addEventListener("change", function (event) {
     var input = event.target;
     if (input.type === "file" && input.dataset.attachFor && input.files.length) {
+      // Nothing is replaced silently: a field that already holds a file asks first.
+      var had = input.parentElement.querySelector("[data-attach-value]");
+      if (had && had.value && !window.confirm((input.dataset.replaceText || "") .replace("{name}", had.value.split("/").pop()))) {
+        input.value = "";
+        return;
+      }
       var data = new FormData();
       data.append("file", input.files[0]);
       var holder = input.parentElement;

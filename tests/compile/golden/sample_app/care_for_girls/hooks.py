@@ -28,8 +28,6 @@ fixtures = [
     {"dt": "Workflow Action Master", "filters": [["name", "in", ["Submit", "Approve", "Reject"]]]},
     {"dt": "Workflow", "filters": [["name", "in", ["Aid Request Approval"]]]},
     {"dt": "Village", "filters": [["name", "in", ["East", "West"]]]},
-    {"dt": "Number Card", "filters": [["name", "in", ["Aid Requests"]]]},
-    {"dt": "Dashboard Chart", "filters": [["name", "in", ["Monthly Aid"]]]},
 ]
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
@@ -47,10 +45,14 @@ doc_events = {
     "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
 }
 
-# Due times: reminders and escalation hourly; certificate expiry daily.
+# Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits
+# and checks due, outcomes overdue and their escalation daily (townflow.rules.monitoring).
 scheduler_events = {
     "hourly": ["care_for_girls.townflow_ext.scheduler.hourly"],
-    "daily": ["care_for_girls.townflow_ext.scheduler.daily"],
+    "daily": [
+        "care_for_girls.townflow_ext.scheduler.daily",
+        "care_for_girls.townflow_ext.monitoring.daily",
+    ],
 }
 
 # The embedded runtime's /api/method/townflow.api.* names, answered by this app, and
@@ -66,4 +68,15 @@ override_whitelisted_methods = {
     "frappe.model.workflow.apply_workflow": "care_for_girls.townflow_ext.api.apply_workflow",
     "frappe.model.workflow.bulk_workflow_approval": "care_for_girls.townflow_ext.api.bulk_workflow_approval",
     "frappe.client.get_count": "care_for_girls.townflow_ext.api.get_count",
+    "townflow.api.followups": "care_for_girls.townflow_ext.monitoring.followups",
+    "townflow.api.request_handover": "care_for_girls.townflow_ext.migrants.request_handover",
+    "townflow.api.confirm_handover": "care_for_girls.townflow_ext.migrants.confirm_handover",
 }
+
+# DocPerm rows the spec narrows to workflow states (a Facility Officer reads a
+# certificate once issued, not the application in progress), and scoped rows, which reach
+# nothing without a User Permission in their scope: lists and single documents.
+permission_query_conditions = {
+    "Aid Request": "care_for_girls.townflow_ext.permissions.query_conditions",
+}
+has_permission = {"Aid Request": "care_for_girls.townflow_ext.permissions.has_permission"}

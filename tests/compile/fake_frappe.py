@@ -72,9 +72,10 @@ class Database:
     def count(self, doctype, filters=None):
         return len(self.rows(doctype, filters))
 
-    def set_value(self, doctype, name, field, value):
-        self.set_values.append((doctype, name, field, value))
-        self.records[doctype][name][field] = value
+    def set_value(self, doctype, name, field, value=None):
+        for key, val in field.items() if isinstance(field, dict) else [(field, value)]:
+            self.set_values.append((doctype, name, key, val))
+            self.records[doctype][name][key] = val
 
 
 class Meta:

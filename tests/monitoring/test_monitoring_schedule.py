@@ -108,19 +108,3 @@ def test_due_text_says_how_many_working_days_are_left():
     assert monitoring.due_text(date(2024, 10, 8), date(2024, 9, 30)) == "2024-10-08 · 剩余1个工作日"
     assert monitoring.due_text(date(2024, 10, 14), date(2024, 10, 11)) == "2024-10-14 · 剩余2个工作日"
     assert monitoring.due_text(date(2024, 10, 11), date(2024, 10, 14)).endswith("已超期3天")
-
-
-def test_a_days_setting_in_campaign_settings_wins_over_the_steps_own_days():
-    """Campaign Settings are live: the department steps' working days come from the setting."""
-    step = Step(
-        due_days=5,
-        due_days_setting="department_step_due_working_days",
-        due_day_kind="working",
-        on_overdue=["remind"],
-    )
-    monday = datetime(2026, 12, 7, 10, 0)
-    assert due_at(step, monday, {}) == datetime(
-        2026, 12, 14, 23, 59, 59
-    )  # the spec's 5 after Monday: next Monday
-    assert due_at(step, monday, {"department_step_due_working_days": 2}) == datetime(2026, 12, 9, 23, 59, 59)
-    assert due_at(step, monday, {"department_step_due_working_days": 0}) == due_at(step, monday, {})

@@ -159,5 +159,7 @@ def test_a_deadline_step_is_due_at_the_end_of_the_deadline_day():
 
 
 def test_on_overdue_needs_some_time_limit():
-    with pytest.raises(ValueError, match="on_overdue needs due_hours, due_hours_setting or due_date_field"):
+    with pytest.raises(
+        ValueError, match="on_overdue needs due_hours, due_days, due_hours_setting or due_date_field"
+    ):
         Step(on_overdue=["remind"])

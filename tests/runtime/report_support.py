@@ -64,16 +64,15 @@ def build_campaign(world: World, clock) -> dict:
     ongoing(world, mother_east, "2025-04-27")  # expected 2026-02-01: past due on 2026-03-02
     ongoing(world, mother_west, "2025-08-25")  # expected 2026-06-01
     # two-child households: East two-girl x2 + one of each; West two-girl + two boys
-    two_girls = {"household_type": "Two-girl", "is_girl_household": 1, "number_of_children": 2}
-    mixed = {"household_type": "Two-child", "is_girl_household": 0, "number_of_children": 2}
-    for village, values, daughters in (
-        (EAST, two_girls, 2),
-        (EAST, two_girls, 2),
-        (EAST, mixed, 1),
-        (WEST, two_girls, 2),
-        (WEST, mixed, 0),
+    # (a household's type is computed from the children registered in it)
+    for village, children in (
+        (EAST, ("Female", "Female")),
+        (EAST, ("Female", "Female")),
+        (EAST, ("Female", "Male")),
+        (WEST, ("Female", "Female")),
+        (WEST, ("Male", "Male")),
     ):
-        world.household(village, **values, number_of_daughters=daughters)
+        world.household(village, children=children)
     # benefits: one reward approved (1,000 yuan), one reward still pending, one student aid approved
     reward = world.reward_application()
     walk(world.site, reward, REWARD_TO_APPROVED)
@@ -82,7 +81,8 @@ def build_campaign(world: World, clock) -> dict:
     aid = world.student_aid()
     walk(world.site, aid, STUDENT_TO_APPROVED)
     # step timings: app1 waits 10 h at the village head, 20 h at the township, then sits at the
-    # finance office past its five working days; app2 waits 4 h, then 30 h before the township rejects it
+    # finance office past its 120 h (five working days); app2 waits 4 h, then 30 h before the
+    # township rejects it
     app1, app2 = world.reward_application(), world.reward_application()
     act(world.site, "clerk.east", app1, "Submit")
     clock.advance(hours=10)
@@ -94,7 +94,7 @@ def build_campaign(world: World, clock) -> dict:
     act(world.site, "head.east", app2, "Verify")
     clock.advance(hours=30)
     act(world.site, "approver1", app2, "Reject", "材料不全")
-    clock.advance(hours=150)  # past the finance office's 5 working days, within the payment step's 240 h
+    clock.advance(hours=150)  # past the finance step's 120 h, counted as five working days
     return {"reward": reward, "pending": pending, "aid": aid, "app1": app1, "app2": app2}
 
 

@@ -35,7 +35,8 @@ def test_the_step_time_limits_drive_the_due_times(wsite, world):
     act(wsite, "head.east", other, "Verify")
     assert _due(wsite, other) == "2026-03-02 21:00"  # the township: 12 hours
     act(wsite, "approver1", other, "Forward")
-    assert _due(wsite, other) == "2026-03-02 15:00"  # the department: 6 hours
+    # the department's limit counts in working days: 6 hours is one working day, to its end
+    assert _due(wsite, other) == "2026-03-03 23:59"
     _settings(wsite, payment_due_hours=1)
     act(wsite, "finance", other, "Approve")
     act(wsite, "approver2", other, "Issue Notice")

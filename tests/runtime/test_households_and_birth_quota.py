@@ -253,3 +253,28 @@ def test_the_west_clerk_does_not_see_the_east_certificates(wsite, world):
     with pytest.raises(errors.DoesNotExistError):
         wsite.session("clerk.west").get(app["doctype"], app["name"])
     assert WEST != EAST
+
+
+def test_the_mother_is_a_woman_of_the_household(wsite, world):
+    household = world.household(EAST)
+    stranger = world.person(world.household(EAST, head_name="李四"))
+    with pytest.raises(errors.ValidationError, match="woman of the household") as refused:
+        wsite.session("clerk.east").insert(
+            {
+                "doctype": "Birth Service Certificate",
+                "household": household["name"],
+                "mother": stranger["name"],
+                "father_name": "张建国",
+                "child_order": "Second Child",
+            }
+        )
+    assert refused.value.fields == ["mother"]
+
+
+def test_a_restoration_gives_a_real_reason(wsite, world):
+    household = world.household(EAST)
+    world.person(household)
+    _suspend(wsite, household)
+    with pytest.raises(errors.ValidationError, match="Give the reason") as refused:
+        _restoration(wsite, household, reason="恢复")
+    assert refused.value.fields == ["reason"]

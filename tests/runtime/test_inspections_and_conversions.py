@@ -104,7 +104,10 @@ def test_an_ultrasound_machine_inspection_goes_to_its_facility(wsite):
 def test_an_inspection_names_what_was_inspected_and_a_deadline_after_it(wsite):
     with pytest.raises(errors.ValidationError) as refused:
         _inspection(wsite, inspected_kind="Village", rectification_deadline="2026-03-01")
-    assert {"village", "rectification_deadline"} <= set(refused.value.fields)
+    assert {"village", "rectification_deadline"} <= set(refused.value.fields)  # named, and after
+    with pytest.raises(errors.ValidationError) as refused:
+        _inspection(wsite, inspected_kind="Facility")
+    assert "facility" in refused.value.fields
     with pytest.raises(errors.PermissionError):
         wsite.session("clerk.east").insert(
             {

@@ -199,6 +199,12 @@ CASES: dict[tuple[str, str], Callable[[Ctx], tuple[str, dict]]] = {
         ps.dispensing(c.site, c.man()["name"], drug="Oxytocin"),
     ),
     ("Pregnancy Record", "mother_is_female"): lambda c: ("clerk.east", c.record(person=c.man()["name"])),
+    # no birth service certificate has that number (the certificate's own cases:
+    # test_households_and_birth_quota.py)
+    ("Pregnancy Record", "birth_service_certificate_of_the_household"): lambda c: (
+        "clerk.east",
+        c.record(birth_service_certificate_no="SYZ-2026-09999"),
+    ),
     ("Pregnancy Record", "one_ongoing_pregnancy"): _second_ongoing,
     ("Pregnancy Record", "every_pregnancy_has_an_outcome_date"): lambda c: (
         "clerk.east",

@@ -188,8 +188,8 @@ class World:
         )
 
     def student_aid(self, gender: str = "Female", **values) -> dict:
-        """Aid for a poor female university student, filed by the East clerk."""
-        household = self.household(EAST)
+        """Aid for a poor female university student (the household's only child), filed by the East clerk."""
+        household = self.household(EAST, children=())
         student = self.person(
             household,
             full_name="张小红",

@@ -112,13 +112,13 @@ def _doc_events(project: Any) -> dict[str, dict[str, str | list[str]]]:
         if name in project.workflows or dt.is_submittable:
             for event in ("on_update", "on_submit", "on_cancel", "on_update_after_submit"):
                 handlers[event] = f"{EXT}.events.on_change"
+        if name in MEMBER_DOCTYPES:  # its household's derived values follow its members
+            handlers["on_update"] = f"{EXT}.events.on_change"
+            handlers["on_trash"] = f"{EXT}.events.on_trash"
         if name == MONITORED_DOCTYPE and "on_update" not in handlers:
             # pregnancy monitoring: the schedule fields on save, due visits closed when recorded
             handlers["validate"] = [handlers["validate"], f"{EXT}.monitoring.validate"]
             handlers["on_update"] = f"{EXT}.monitoring.on_update"
-        if name in MEMBER_DOCTYPES:  # its household's derived values follow its members
-            handlers["on_update"] = f"{EXT}.events.on_change"
-            handlers["on_trash"] = f"{EXT}.events.on_trash"
         events[name] = handlers
     # townflow.rules.pregnancy: a termination drug dispensed under a certificate uses it.
     if "Drug Dispensing Record" in events:

@@ -21,20 +21,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from townflow.rules.campaign import FieldUpdate, _as_date, setting
+from townflow.rules.derived import derived_values
 
 #: The relationships (to the head of household) of members counted as the household's children.
 CHILD_RELATIONSHIPS = ("Daughter", "Son")
-#: Household types whose families are girl households (计生女孩户).
-GIRL_HOUSEHOLD_TYPES = ("One-girl", "Two-girl")
-#: Household fields only the system writes (a termination report suspends the quota, a township
-#: restoration lifts it): a save from a form keeps the stored values, in both runtimes.
-QUOTA_FIELDS = (
-    "birth_quota_status",
-    "quota_suspended_on",
-    "quota_suspended_by",
-    "quota_restored_on",
-    "quota_restored_by",
-)
 #: The fields of Household computed from its members.
 DERIVED_HOUSEHOLD_FIELDS = (
     "number_of_children",
@@ -77,13 +67,12 @@ def household_composition(members: Iterable[Mapping[str, Any]]) -> dict[str, Any
     only members registered as a daughter or son of the head count as its children."""
     children = [m for m in members if m.get("relationship") in CHILD_RELATIONSHIPS]
     daughters = sum(1 for m in children if m.get("gender") == "Female")
-    kind = household_type(len(children), daughters)
-    return {
+    values = {
         "number_of_children": len(children),
         "number_of_daughters": daughters,
-        "household_type": kind,
-        "is_girl_household": 1 if kind in GIRL_HOUSEHOLD_TYPES else 0,
+        "household_type": household_type(len(children), daughters),
     }
+    return {**values, **derived_values(HOUSEHOLD, values)}  # 计生女孩户 follows the type
 
 
 def composition_changes(stored: Mapping[str, Any], members: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ document's action log as `ActionEntry` rows in the order they happened.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -344,16 +345,6 @@ def step_due_hours(step: Step, settings: Mapping[str, Any] | None = None) -> flo
     return step.due_hours
 
 
-def step_due_days(step: Step, settings: Mapping[str, Any] | None = None) -> int | None:
-    """A step's time limit in days: its Campaign Settings field (`due_days_setting`) when that
-    holds a value, else its own `due_days`; None: the step counts hours, or has no limit."""
-    if step.due_days_setting:
-        days = _positive((settings or {}).get(step.due_days_setting))
-        if days:
-            return int(days)
-    return step.due_days
-
-
 def due_at(
     step: Step,
     entered_at: datetime,
@@ -361,16 +352,17 @@ def due_at(
     doc: Mapping[str, Any] | None = None,
 ) -> datetime | None:
     """When a step entered at `entered_at` is due: the end of the day in its `due_date_field` (a
-    rectification deadline) when the document has one, else its days (`due_days_setting` or
-    `due_days`) counted as calendar or working days, else after its time limit in hours (its
-    Campaign Settings field, or `due_hours`); None when the step has no time limit."""
+    rectification deadline) when the document has one, else `due_days` calendar or working days
+    on (townflow.rules.workdays), else after its time limit in hours (`step_due_hours`) — on a
+    working-day step (`due_day_kind: working`) that limit's whole days, as working days."""
     if step.due_date_field and doc is not None and doc.get(step.due_date_field):
         day = date.fromisoformat(str(doc[step.due_date_field])[:10])
         return datetime.combine(day + timedelta(days=1), time.min, tzinfo=entered_at.tzinfo)
-    days = step_due_days(step, settings)
-    if days:  # calendar or working days (townflow.rules.workdays)
-        return workdays.due_from(entered_at, days, step.due_day_kind)
+    if step.due_days:
+        return workdays.due_from(entered_at, step.due_days, step.due_day_kind)
     hours = step_due_hours(step, settings)
+    if hours and step.due_day_kind == "working":  # the limit's whole days, counted as working days
+        return workdays.due_from(entered_at, max(1, math.ceil(hours / 24)), "working")
     return entered_at + timedelta(hours=hours) if hours else None
 
 

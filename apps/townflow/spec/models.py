@@ -351,19 +351,16 @@ class Step(Model):
     mode: Literal["any", "all"] = "any"
     assignee_role: str | None = None
     due_hours: Annotated[int, Field(gt=0)] | None = None
+    #: a Campaign Settings Int field whose value (hours) is this step's time limit; it wins over
+    #: `due_hours` (the fallback when the setting is empty), so an administrator changes the limit
+    due_hours_setting: str | None = None
+    #: a Date field of the document: the step is due at the end of that day (a rectification
+    #: deadline); wins over both when the document has a value
+    due_date_field: str | None = None
     #: a time limit in days instead of hours, counted as calendar days or as working days
     #: (Chinese public holidays and 调休 make-up days: townflow.rules.workdays)
     due_days: Annotated[int, Field(gt=0)] | None = None
     due_day_kind: Literal["calendar", "working"] = "calendar"
-    #: a Campaign Settings Int field whose value (hours) is this step's time limit; it wins over
-    #: `due_hours` (the fallback when the setting is empty), so an administrator changes the limit
-    due_hours_setting: str | None = None
-    #: a Campaign Settings Int field whose value (days, counted as `due_day_kind`) is this step's
-    #: time limit; it wins over `due_days` (the fallback when the setting is empty)
-    due_days_setting: str | None = None
-    #: a Date field of the document: the step is due at the end of that day (a rectification
-    #: deadline); wins over both when the document has a value
-    due_date_field: str | None = None
     on_overdue: list[OverdueAction] = Field(default_factory=list)
     escalate_to: str | None = None
     allow_return: bool = True
@@ -376,12 +373,8 @@ class Step(Model):
             raise ValueError("on_overdue escalate needs escalate_to (a role)")
         if self.due_hours is not None and self.due_days is not None:
             raise ValueError("give due_hours or due_days, not both")
-        if (
-            self.on_overdue
-            and self.due_hours is None
-            and self.due_days is None
-            and not (self.due_hours_setting or self.due_days_setting or self.due_date_field)
-        ):
+        limits = (self.due_hours, self.due_days, self.due_hours_setting, self.due_date_field)
+        if self.on_overdue and all(v is None for v in limits):
             raise ValueError("on_overdue needs due_hours, due_days, due_hours_setting or due_date_field")
         return self
 

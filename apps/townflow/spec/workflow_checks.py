@@ -227,15 +227,6 @@ def _check_step_due(c: Checker, step, where: Where, at: tuple, doctype) -> None:
                 (*at, "due_hours_setting"),
                 f"{step.due_hours_setting!r} is not an Int or Float field of {SETTINGS_DOCTYPE}",
             )
-    if step.due_days_setting:
-        settings = c.project.doctypes.get(SETTINGS_DOCTYPE)
-        found = settings.field(step.due_days_setting) if settings is not None else None
-        if found is None or found.fieldtype != "Int":
-            c.add(
-                where,
-                (*at, "due_days_setting"),
-                f"{step.due_days_setting!r} is not an Int field of {SETTINGS_DOCTYPE}",
-            )
     if step.due_date_field and doctype is not None:
         found = doctype.field(step.due_date_field)
         if found is None or found.fieldtype not in ("Date", "Datetime"):

@@ -32,7 +32,7 @@ def _members(household: str, leave_out: str | None = None) -> list[dict[str, Any
     rows = frappe.get_all(
         rules.PERSON, filters={"household": household}, fields=["name", "relationship", "gender"]
     )
-    return [r for r in rows if r.name != leave_out]
+    return [r for r in rows if r["name"] != leave_out]
 
 
 def validate(doc) -> None:
@@ -42,11 +42,6 @@ def validate(doc) -> None:
     members = _members(doc.name) if doc.name and not doc.is_new() else []
     for field, value in rules.household_composition(members).items():
         doc.set(field, value)
-    before = None if doc.is_new() else doc.get_doc_before_save()
-    if before is not None:  # Frappe does not keep read-only fields on the server: the quota is the system's
-        for field in rules.QUOTA_FIELDS:
-            if _has(rules.HOUSEHOLD, field):
-                doc.set(field, before.get(field))
 
 
 def _recompute(household: str | None, leave_out: str | None = None) -> None:

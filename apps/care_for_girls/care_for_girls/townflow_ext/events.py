@@ -78,15 +78,6 @@ def runtime_functions(current) -> dict[str, Any]:
     return {"exists": exists, "count": count}
 
 
-FILTER_OPERATORS = frozenset(
-    {"=", "!=", "<", ">", "<=", ">=", "like", "not like", "in", "not in", "is", "between"}
-)
-
-
-def _is_operator_filter(value) -> bool:
-    return len(value) == 2 and str(value[0]).lower() in FILTER_OPERATORS
-
-
 def _plain(doc) -> dict[str, Any]:
     return frappe.parse_json(frappe.as_json(doc.as_dict(no_default_fields=False)))
 
@@ -237,7 +228,7 @@ def validate(doc, method: str | None = None) -> None:
     if dt is None:
         return
     _drop_user_system_values(dt, doc)
-    benefits.validate(doc)  # a household's derived values, before its rules read them
+    benefits.validate(doc)  # a household's derived values (system fields), before its rules read them
     errors = _field_errors(dt, doc)
     _fill_masked(dt, doc)
     parent = None

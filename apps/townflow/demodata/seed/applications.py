@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from townflow.demodata.seed import benefits as b
@@ -111,6 +111,13 @@ def _aid_fields(plan: b.ApplicationPlan, state: FamilyState, number: int) -> dic
     return values
 
 
+def _record_dropout(session: Any, person: str, filed_on: date) -> None:
+    """Dropout aid is for girls recorded as dropped out: the clerk records it on the person first."""
+    girl = session.get("Person", person)
+    dropped = (filed_on - timedelta(days=120)).isoformat()
+    session.save({**girl, "dropped_out": 1, "dropped_out_on": dropped, "is_in_school": 0})
+
+
 def add_application(timeline: Timeline, plan: b.ApplicationPlan, state: FamilyState, number: int) -> None:
     """Schedule the filing and every later step of one application."""
     rng = random.Random(f"application-{number}")  # noqa: S311 - demo data
@@ -121,6 +128,8 @@ def add_application(timeline: Timeline, plan: b.ApplicationPlan, state: FamilySt
 
     def file() -> None:
         session = timeline.session(clerk(family))
+        if doctype == b.STUDENT_AID and plan.kind == b.DROPOUT:
+            _record_dropout(session, state.people[plan.person.id_number], plan.filed_on)
         build = _subsidy_fields if doctype == b.SUBSIDY else _aid_fields
         row = session.insert(build(plan, state, number))
         doc["name"] = row["name"]

@@ -110,3 +110,26 @@ def test_an_unattached_upload_is_its_uploaders_alone(app, site):
     stored = _upload(theirs, "draft.pdf", b"%PDF-1.4 not attached yet")
     with pytest.raises(ValidationError):
         _attach(site, _draft(site)["name"], stored["file_url"])
+
+
+def test_a_child_rows_file_field_cannot_point_at_another_villages_file(app, site):
+    """A visit's signature image (an Attach column of a child table) carries its record's
+    permission: another village's clerk cannot point a visit at a file uploaded elsewhere."""
+    browser = page_login(app, CLERK)
+    stored = _upload(browser, "proof.png", b"\x89PNG secret")
+    _attach(site, _draft(site)["name"], stored["file_url"])
+    other = site.session(OTHER_CLERK)
+    record = one(site, "Pregnancy Record", ["name"], village=village_of(site, OTHER_CLERK), outcome="Ongoing")
+    doc = other.get("Pregnancy Record", record["name"])
+    visit = {
+        "visit_date": site.now().date().isoformat(),
+        "visit_type": "Home Visit",
+        "visitor": "王敏",
+        "findings": "情况良好",
+        "family_signature": 1,
+        "signed_by": "家属",
+        "signature_method": "Scanned Sheet",
+        "signature_image": stored["file_url"],
+    }
+    with pytest.raises(ValidationError, match="no such file"):
+        other.save({**doc, "visits": [*(doc.get("visits") or []), visit]})

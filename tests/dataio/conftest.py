@@ -16,9 +16,9 @@ from site_support import ADMIN_PASSWORD, build_project, make_user
 
 from townflow.runtime import Site
 from townflow.runtime.clock import SteppingClock
-from townflow.spec.models import DocPerm
+from townflow.spec.models import Choice, DocPerm, Label
 
-VALID_IDS = ["11010519491231002X", "110105194912310029"]
+VALID_IDS = ["11010519491231002X", "110105198001010024"]
 
 
 @pytest.fixture
@@ -28,6 +28,13 @@ def project(tmp_path):
         project.doctypes[doctype].permissions.append(
             DocPerm(role="Village Clerk", read=True, write=True, create=True, export=True, scope="village")
         )
+    person = project.doctypes["Person"]
+    for index, docfield in enumerate(person.fields):  # Chinese labels and Select labels, as the real spec has
+        if docfield.fieldname == "full_name":
+            person.fields[index] = docfield.model_copy(update={"label": Label(zh="姓名", en="Full Name")})
+        if docfield.fieldname == "gender":
+            options = [Choice(value="Female", zh="女"), Choice(value="Male", zh="男")]
+            person.fields[index] = docfield.model_copy(update={"options": options})
     return project
 
 

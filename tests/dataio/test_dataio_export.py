@@ -27,7 +27,7 @@ def _export(session, doctype, fmt, **kw) -> bytes:
 def test_clerk_exports_only_own_village_with_ids_masked(site, people):
     clerk = site.session("clerk1")
     rows = _xlsx_rows(_export(clerk, "Person", "xlsx", fields=["name", "full_name", "id_number"]))
-    assert rows[0] == ["ID", "full_name", "id_number"]
+    assert rows[0] == ["ID", "姓名", "id_number"]
     assert [r[0] for r in rows[1:]] == [people["p1"]["name"]]  # V2's person is not there
     assert rows[1][2] != people["p1"]["id_number"] and "*" in rows[1][2]
     listed = clerk.get_list("Person", fields=["id_number"], filters={"name": people["p1"]["name"]})
@@ -46,7 +46,7 @@ def test_csv_has_bom_and_filters_apply(site, people, admin):
     data = _export(admin, "Person", "csv", fields=["name", "full_name"], filters={"full_name": "赵敏"})
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows == [["ID", "full_name"], [people["p2"]["name"], "赵敏"]]
+    assert rows == [["ID", "姓名"], [people["p2"]["name"], "赵敏"]]
 
 
 def test_no_export_right_is_refused_and_audited(site, people):

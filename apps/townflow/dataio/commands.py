@@ -97,6 +97,23 @@ def import_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def template_command(args: argparse.Namespace) -> int:
+    from townflow.dataio.template import write_template
+
+    site = _open_site(args)
+    if site is None:
+        return 2
+    try:
+        if not site.metas.exists(args.doctype):
+            print(f"no DocType {args.doctype!r}", file=sys.stderr)
+            return 2
+        write_template(site, site.metas.get(args.doctype), args.file)
+    finally:
+        site.close()
+    print(f"wrote the {args.doctype} import template to {args.file}")
+    return 0
+
+
 def register(subparsers) -> None:
     export = subparsers.add_parser("export", help="export a DocType list (with filters) to .xlsx or .csv")
     export.add_argument("--site", required=True, help="the site folder")
@@ -116,3 +133,9 @@ def register(subparsers) -> None:
     imp.add_argument("--failed", help="where to write the failed rows (default FILE.failed.xlsx)")
     imp.add_argument("file", help="the .xlsx or .csv to read")
     imp.set_defaults(func=import_command)
+
+    template = subparsers.add_parser("import-template", help="write a DocType's import template (.xlsx)")
+    template.add_argument("--site", required=True, help="the site folder")
+    template.add_argument("--doctype", required=True)
+    template.add_argument("file", help="the .xlsx to write")
+    template.set_defaults(func=template_command)

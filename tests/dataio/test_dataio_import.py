@@ -170,3 +170,15 @@ def test_cli_import_reports_progress_and_writes_failed_rows(
         assert reopened.db.scalar('SELECT COUNT(*) FROM "tabPerson" WHERE full_name LIKE ?', ("人%",)) == 18
     finally:
         reopened.close()
+
+
+def test_a_failed_row_inside_a_batch_leaves_its_neighbours(site, admin, people, tmp_path):
+    rows = [
+        ["甲", "Male", people["h1"]["name"], None, 1],
+        ["乙", "Female", people["h1"]["name"], "110105194912310021", 2],  # wrong check digit
+        ["丙", "Female", people["h1"]["name"], None, 3],
+    ]
+    result = import_file(admin, "Person", _xlsx(tmp_path / "batch.xlsx", rows))
+    assert len(result.inserted) == 2 and [f.line for f in result.failed] == [3]
+    names = {p["full_name"] for p in _persons(site)}
+    assert {"甲", "丙"} <= names and "乙" not in names

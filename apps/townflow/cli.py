@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "townflow.web.commands",  # serve, demo
     "townflow.runtime.commands",  # audit verify, migrate, customizations export
     "townflow.runtime.workflow_commands",  # tick
+    "townflow.dataio.commands",  # import, export
 ]
 
 
@@ -22,6 +23,7 @@ EXTRA_OF_MODULE = {
     "townflow.web.commands": "web",
     "townflow.runtime.commands": "runtime",
     "townflow.runtime.workflow_commands": "runtime",
+    "townflow.dataio.commands": "runtime",
 }
 
 

@@ -77,6 +77,9 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     app.include_router(api_monitoring.router)  # townflow.api.followups, request/confirm_handover
     app.include_router(api_resource.router)
     app.include_router(api_reports.router)
+    from townflow.web import api_dataio  # frappe.desk.reportview.export_query (issue 15)
+
+    app.include_router(api_dataio.router)
     if pages:
         _install_pages(app)
     install_openapi(app)

@@ -1,0 +1,1 @@
+"""Registers in and out: Excel/CSV import and export over the runtime write path (issue 15)."""

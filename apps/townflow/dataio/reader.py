@@ -1,0 +1,151 @@
+"""Read an import file (.xlsx or .csv) into a header and rows, refusing bad files up front.
+
+A file is refused as a whole (ImportFileError naming the file and, where it applies, the row and
+column) before anything is imported when it is: not .xlsx/.csv, empty, an .xlsx whose parts
+would unpack to more than `MAX_UNCOMPRESSED` bytes or at a ratio above `MAX_RATIO` (a zip
+bomb; checked from the zip directory before openpyxl opens it), an .xlsx with merged cells, or
+holds a cell longer than `MAX_CELL_CHARS` (Excel's own limit). A .csv is UTF-8 (with or without
+the BOM Excel writes) or else GB 18030, the superset of the GBK that Chinese Excel writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: The largest text one cell may hold: Excel's own limit.
+MAX_CELL_CHARS = 32_767
+#: The largest total an .xlsx may unpack to, and the largest compression ratio of one part.
+MAX_UNCOMPRESSED = 512 * 1024 * 1024
+MAX_RATIO = 200
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
+
+
+class ImportFileError(ValueError):
+    """The file cannot be imported at all; nothing was imported."""
+
+
+@dataclass
+class Table:
+    """A file's header cells and its data rows as (line number, cells), empty rows dropped."""
+
+    path: str
+    header: list[str]
+    rows: list[tuple[int, list[Any]]]
+
+
+def read_table(path: str | Path) -> Table:
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        lines = _xlsx_lines(path)
+    elif suffix == ".csv":
+        lines = _csv_lines(path)
+    else:
+        raise ImportFileError(f"{path}: only .xlsx and .csv files can be imported")
+    header: list[str] | None = None
+    rows: list[tuple[int, list[Any]]] = []
+    for line_no, cells in lines:
+        for col, value in enumerate(cells, start=1):
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise ImportFileError(
+                    f"{path.name}: row {line_no}, column {col}: a cell of {len(value):,} characters "
+                    f"(at most {MAX_CELL_CHARS:,})"
+                )
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+            continue
+        if header is None:
+            header = ["" if v is None else str(v).strip() for v in cells]
+            continue
+        rows.append((line_no, list(cells)))
+    if header is None:
+        raise ImportFileError(f"{path.name}: the file is empty (no header row)")
+    if not rows:
+        raise ImportFileError(f"{path.name}: the file has a header but no rows to import")
+    while header and not header[-1]:
+        header.pop()
+    return Table(str(path), header, rows)
+
+
+def check_zip(path: Path) -> None:
+    """Refuse an .xlsx that is not a zip, or would unpack to too much (checked before opening)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFileError(f"{path.name}: not a valid .xlsx file ({exc})") from None
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if total > MAX_UNCOMPRESSED or (info.file_size > 1024 * 1024 and ratio > MAX_RATIO):
+            raise ImportFileError(
+                f"{path.name}: refused, it would unpack to {total:,} bytes or more "
+                f"({info.filename} compressed {ratio:.0f}:1) — a zip bomb?"
+            )
+
+
+def _check_merged_cells(path: Path) -> None:
+    """Merged cells make the rows ambiguous: refused, naming the sheet."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            tail = b""
+            with archive.open(name) as part:
+                while chunk := part.read(1 << 20):
+                    if _MERGE.search(tail + chunk):
+                        raise ImportFileError(
+                            f"{path.name}: merged cells in {name.rsplit('/', 1)[-1]}; "
+                            "unmerge them so each row holds its own values"
+                        )
+                    tail = chunk[-32:]
+
+
+def _xlsx_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    check_zip(path)
+    _check_merged_cells(path)
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
+    try:
+        sheet = book.worksheets[0]
+        for line_no, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line_no, list(row)
+    finally:
+        book.close()
+
+
+def decode_csv(data: bytes, name: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(f"{name}: neither UTF-8 nor GBK text (byte {exc.start})") from None
+
+
+def _csv_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    text = decode_csv(path.read_bytes(), path.name)
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for cells in reader:
+            yield reader.line_num, [c if c.strip() else None for c in cells]
+    except csv.Error as exc:
+        raise ImportFileError(f"{path.name}: line {reader.line_num}: {exc}") from None

@@ -1,0 +1,184 @@
+"""Import: rows through the runtime's insert/save (validation, permissions, one transaction per
+row), Links by title, re-import without duplicates, failed rows with reasons, bad files refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from townflow.dataio.importer import ImportFileError, import_file, progress_printer
+
+VALID_IDS = ["11010519491231002X", "110105198001010024"]  # GB 11643 check digits hold
+HEADER = ["姓名", "gender", "household", "id_number", "age"]
+
+
+def _xlsx(path, rows, header=HEADER):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _csv(path, rows, header=HEADER, encoding="utf-8-sig"):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, *rows])
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def _persons(site) -> list[dict]:
+    return [dict(r) for r in site.db.fetchall('SELECT * FROM "tabPerson" ORDER BY full_name')]
+
+
+def test_xlsx_import_validates_each_row_and_writes_failed_rows(site, admin, people, tmp_path):
+    source = _xlsx(
+        tmp_path / "persons.xlsx",
+        [
+            ["刘一", "女", "张三", VALID_IDS[1], 30],  # household by its head's name, gender by 女
+            ["陈二", "Male", people["h2"]["name"], "110105194912310021", 5],  # bad check digit
+            ["孙三", "Robot", people["h1"]["name"], None, 7],  # not a Select value
+            ["周四", "Male", "无此户", None, 200],  # no such household, age out of range
+        ],
+    )
+    result = import_file(admin, "Person", source, failed_path=tmp_path / "failed.xlsx")
+    assert len(result.inserted) == 1 and len(result.failed) == 3
+    stored = {p["full_name"]: p for p in _persons(site)}
+    assert stored["刘一"]["household"] == people["h1"]["name"]
+    assert stored["刘一"]["village"] == "V1" and stored["刘一"]["gender"] == "Female"
+    assert "陈二" not in stored and "孙三" not in stored and "周四" not in stored
+    failed = [list(r) for r in load_workbook(tmp_path / "failed.xlsx").active.iter_rows(values_only=True)]
+    assert failed[0][:5] == HEADER and failed[0][-1] == "错误 / Error"
+    assert [r[0] for r in failed[1:]] == ["陈二", "孙三", "周四"]
+    assert [r[-2] for r in failed[1:]] == [3, 4, 5]  # the row numbers in the file
+    assert "id_number" in failed[1][-1] and "gender" in failed[2][-1] and "household" in failed[3][-1]
+
+
+def test_reimport_matches_by_id_number_in_insert_and_update_mode(site, admin, people, tmp_path):
+    rows = [["刘一", "Female", people["h1"]["name"], VALID_IDS[1], 30]]
+    assert len(import_file(admin, "Person", _xlsx(tmp_path / "a.xlsx", rows)).inserted) == 1
+    again = import_file(admin, "Person", _xlsx(tmp_path / "b.xlsx", rows))
+    assert again.inserted == [] and len(again.skipped) == 1
+    rows[0][4] = 31
+    updated = import_file(admin, "Person", _xlsx(tmp_path / "c.xlsx", rows), update=True)
+    assert len(updated.updated) == 1
+    matches = [p for p in _persons(site) if p["id_number"] == VALID_IDS[1]]
+    assert len(matches) == 1 and matches[0]["age"] == 31
+
+
+def test_gbk_csv_as_chinese_excel_writes_it(site, admin, people, tmp_path):
+    source = _csv(tmp_path / "gbk.csv", [["钱五", "女", people["h1"]["name"], "", "8"]], encoding="gbk")
+    result = import_file(admin, "Person", source)
+    assert len(result.inserted) == 1 and "钱五" in {p["full_name"] for p in _persons(site)}
+
+
+def test_clerk_imports_only_into_own_village(site, people, tmp_path):
+    clerk = site.session("clerk1")
+    source = _csv(tmp_path / "h.csv", [["V1", "甲"], ["V2", "乙"]], header=["village", "head_name"])
+    result = import_file(clerk, "Household", source)
+    assert len(result.inserted) == 1 and len(result.failed) == 1
+    heads = {r["head_name"] for r in site.db.fetchall('SELECT head_name FROM "tabHousehold"')}
+    assert "甲" in heads and "乙" not in heads
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda p: _xlsx(
+                p / "x.xlsx", [["a", "Male", "H", None, 1]], header=["姓名", "colour", "household"]
+            ),
+            "colour",
+        ),
+        (lambda p: _xlsx(p / "x.xlsx", [["a", "H"]], header=["姓名", "household"]), "gender"),
+        (lambda p: _csv(p / "x.csv", [], header=[]), "empty"),
+        (lambda p: _csv(p / "x.csv", [["a", "Male", "H", VALID_IDS[1], 1]] * 2), "same record"),
+        (lambda p: _csv(p / "x.csv", [["a" * 1_000_000, "Male", "H", None, 1]]), "1,000,000 characters"),
+    ],
+    ids=["unknown header", "missing required", "empty", "duplicate rows", "1 MB cell"],
+)
+def test_bad_files_import_nothing(site, admin, people, tmp_path, make, message):
+    before = len(_persons(site))
+    with pytest.raises(ImportFileError, match=message):
+        import_file(admin, "Person", make(tmp_path))
+    assert len(_persons(site)) == before
+
+
+def test_merged_cells_are_refused(site, admin, people, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["a", "Male", people["h1"]["name"], None, 1])
+    sheet.append(["b", None, None, None, 2])
+    sheet.merge_cells("B2:B3")
+    book.save(tmp_path / "m.xlsx")
+    with pytest.raises(ImportFileError, match="merged cells"):
+        import_file(admin, "Person", tmp_path / "m.xlsx")
+
+
+def test_zip_bomb_is_refused_before_opening(site, admin, tmp_path):
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            block = b"\0" * (1 << 20)
+            for _ in range(600):  # 600 MB of zeros, a few hundred KB compressed
+                part.write(block)
+    assert bomb.stat().st_size < 5 * 1024 * 1024
+    with pytest.raises(ImportFileError, match="zip bomb"):
+        import_file(admin, "Person", bomb)
+
+
+def test_progress_is_one_line_per_ten_percent_off_a_terminal():
+    out = io.StringIO()
+    report = progress_printer(out)
+    for done in range(1, 51):
+        report(done, 50)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "10% (5/50 rows)" and lines[-1] == "100% (50/50 rows)"
+    assert len(lines) == 10
+
+
+def test_cli_import_reports_progress_and_writes_failed_rows(
+    site, project, people, tmp_path, capsys, monkeypatch
+):
+    from townflow.cli import main
+    from townflow.dataio import commands
+    from townflow.runtime import Site
+
+    site.close()  # the command opens the site itself, with the in-memory test project
+    monkeypatch.setattr(commands, "_open_site", lambda args: Site.open(args.site, project))
+    rows = [[f"人{i}", "女", people["h1"]["name"], None, i] for i in range(18)] + [
+        ["坏", "Robot", "H", None, 1]
+    ]
+    source = _csv(tmp_path / "p.csv", rows)
+    status = main(["import", "--site", str(tmp_path / "site"), "--doctype", "Person", str(source)])
+    out = capsys.readouterr()
+    assert status == 1  # a row failed
+    assert "18 inserted" in out.out and "1 failed" in out.out
+    assert out.err.splitlines()[-1] == "100% (19/19 rows)"
+    failed = list(load_workbook(tmp_path / "p.failed.xlsx").active.iter_rows(values_only=True))
+    assert failed[1][0] == "坏" and "gender" in failed[1][-1]
+    reopened = Site.open(tmp_path / "site", project)
+    try:
+        assert reopened.db.scalar('SELECT COUNT(*) FROM "tabPerson" WHERE full_name LIKE ?', ("人%",)) == 18
+    finally:
+        reopened.close()
+
+
+def test_a_failed_row_inside_a_batch_leaves_its_neighbours(site, admin, people, tmp_path):
+    rows = [
+        ["甲", "Male", people["h1"]["name"], None, 1],
+        ["乙", "Female", people["h1"]["name"], "110105194912310021", 2],  # wrong check digit
+        ["丙", "Female", people["h1"]["name"], None, 3],
+    ]
+    result = import_file(admin, "Person", _xlsx(tmp_path / "batch.xlsx", rows))
+    assert len(result.inserted) == 2 and [f.line for f in result.failed] == [3]
+    names = {p["full_name"] for p in _persons(site)}
+    assert {"甲", "丙"} <= names and "乙" not in names

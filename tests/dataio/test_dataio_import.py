@@ -182,3 +182,15 @@ def test_a_failed_row_inside_a_batch_leaves_its_neighbours(site, admin, people, 
     assert len(result.inserted) == 2 and [f.line for f in result.failed] == [3]
     names = {p["full_name"] for p in _persons(site)}
     assert {"甲", "丙"} <= names and "乙" not in names
+
+
+def test_a_record_the_importer_may_not_read_is_never_matched_or_counted(site, admin, people, tmp_path):
+    """Re-import says nothing about another village: a V2 person with the ID number a V1 clerk
+    imports is not 'skipped' (that would confirm her existence); the row is the clerk's own record
+    (in the real project the ID is unique, and the clash answers as any other does)."""
+    admin.save({**admin.get("Person", people["p2"]["name"]), "id_number": VALID_IDS[1]})
+    clerk = site.session("clerk1")
+    rows = [["刘一", "Female", people["h1"]["name"], VALID_IDS[1], 30]]
+    result = import_file(clerk, "Person", _xlsx(tmp_path / "p.xlsx", rows))
+    assert result.skipped == [] and result.updated == []
+    assert people["p2"]["name"] not in result.inserted

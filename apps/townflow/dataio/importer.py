@@ -168,6 +168,8 @@ def import_file(
 def _import_row(session, site, meta, key, update, line, cells, doc, result: ImportResult) -> None:
     try:
         existing = _find_existing(site, meta, doc, key)
+        if existing is not None and not session.can_see(meta, existing, "read"):
+            existing = None  # a record the user may not read is none of theirs: never matched or told
         if existing is None:
             result.inserted.append(session.insert(doc)["name"])
         elif update:

@@ -83,6 +83,9 @@ def may_download(session, file_url: str) -> bool:
 
 
 def _changed_attachments(site, event: DocEvent) -> list[tuple[str, str]]:
+    """(field, file) of every file this write newly names: the document's own Attach fields and
+    those of its child rows (a checklist of materials: Table of Attachment Item), which belong to
+    the parent document — a child row's file is served to whoever may read the parent."""
     meta = site.metas.get(event.doctype)
     if meta.istable or meta.issingle:
         return []
@@ -93,6 +96,22 @@ def _changed_attachments(site, event: DocEvent) -> list[tuple[str, str]]:
         value = event.doc.get(f.fieldname)
         if value and (event.old is None or event.old.get(f.fieldname) != value):
             found.append((f.fieldname, str(value)))
+    for table in meta.table_fields:
+        child = site.metas.get(table.options)
+        columns = [c.fieldname for c in child.value_fields if c.fieldtype in ATTACH_TYPES]
+        if not columns:
+            continue
+        before = {
+            str(row.get(c))
+            for row in (event.old or {}).get(table.fieldname) or []
+            for c in columns
+            if row.get(c)
+        }
+        for row in event.doc.get(table.fieldname) or []:
+            for column in columns:
+                value = row.get(column) if isinstance(row, dict) else None
+                if value and str(value) not in before:
+                    found.append((table.fieldname, str(value)))
     return found
 
 

@@ -117,6 +117,8 @@ def _student_aid_at_township(server: LiveServer) -> dict:
             "gender": "Female",
             "date_of_birth": "2009-09-09",
             "relationship": "Daughter",
+            "dropped_out": 1,  # dropout aid is for girls recorded as dropped out
+            "dropped_out_on": "2026-03-01",
         }
     )
     doc = clerk.insert(
@@ -329,6 +331,16 @@ def test_finance_records_and_submits_a_disbursement_then_marks_it_paid(
             "gender": "Male",
             "date_of_birth": "1985-02-03",
             "relationship": "Head",
+        }
+    )
+    clerk.insert(  # the only daughter: a one-girl household (its type is computed from its children)
+        {
+            "doctype": "Person",
+            "household": household["name"],
+            "full_name": "吴小雪",
+            "gender": "Female",
+            "date_of_birth": "2015-05-05",
+            "relationship": "Daughter",
         }
     )
     doc = clerk.insert(

@@ -138,6 +138,7 @@ def test_the_id_number_fills_birth_date_and_gender_and_typed_dates_are_read(
     # a birth date contradicting the ID number is refused beside the field, and so is 男
     dob.fill("2007年1月2日")
     page.select_option("select[name=gender]", "Male")
+    page.select_option("select[name=relationship]", "Son")  # as the gender says: only the ID disagrees
     page.click("#save-button")
     page.wait_for_load_state()
     for fieldname, words in (("date_of_birth", "与身份证号不符"), ("gender", "与身份证号不符")):
@@ -147,6 +148,7 @@ def test_the_id_number_fills_birth_date_and_gender_and_typed_dates_are_read(
     actor.shot(f"18-02-id-number-disagreement-{'phone' if phone else 'desktop'}")
     page.fill("input[name=id_number]", daughter_id)  # typing the number again fills them back
     page.locator("input[name=id_number]").dispatch_event("change")
+    page.select_option("select[name=relationship]", "Daughter")
     page.click("#save-button")
     page.wait_for_url(re.compile(r".*saved=1"))
     shown = page.locator(".field[data-fieldname=gender]").inner_text()

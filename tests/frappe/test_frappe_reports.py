@@ -81,7 +81,7 @@ class Embedded:
 def build(runtime, village: str) -> None:
     """This run's village: households, births, and a relief and a loan walked to approval."""
     mothers = []
-    for number, (kind, daughters, children) in enumerate(HOUSEHOLDS, start=1):
+    for number, (_kind, daughters, children) in enumerate(HOUSEHOLDS, start=1):
         household = runtime.insert(
             "clerk",
             {
@@ -90,10 +90,6 @@ def build(runtime, village: str) -> None:
                 "head_name": f"张{number}",
                 "residence_type": "Rural",
                 "address": f"{village}{number}号",
-                "household_type": kind,
-                "is_girl_household": 1 if kind in ("One-girl", "Two-girl") else 0,
-                "number_of_children": children,
-                "number_of_daughters": daughters,
                 "income_status": "Low-income",
                 "low_income_certificate_no": f"DB-{number}",
             },
@@ -110,6 +106,21 @@ def build(runtime, village: str) -> None:
                 "relationship": "Head",
             },
         )
+        # the household's type and counts are computed from the children registered in it
+        for child in range(children):
+            girl = child < daughters
+            runtime.insert(
+                "clerk",
+                {
+                    "doctype": "Person",
+                    "household": household["name"],
+                    "village": village,
+                    "full_name": f"{'张丽' if girl else '张伟'}{number}{child}",
+                    "gender": "Female" if girl else "Male",
+                    "date_of_birth": f"201{child}-03-0{number}",
+                    "relationship": "Daughter" if girl else "Son",
+                },
+            )
         mothers.append((household, mother))
     for (sex, days_ago), (_household, mother) in zip(BIRTHS, mothers, strict=False):
         born = TODAY - timedelta(days=days_ago)

@@ -87,7 +87,10 @@ def docfield(field: DocField, field_types: dict[str, str] | None = None) -> dict
     if field.description is not None:
         out["description"] = field.description.en
     if field.fieldtype == "Select":
-        out["options"] = "\n".join(choice.value for choice in field.choices)
+        # An optional Select with no default starts with an empty option, as Frappe's own DocTypes
+        # write it: without it Frappe fills the first option into every new document.
+        blank = [""] if not field.reqd and field.default is None else []
+        out["options"] = "\n".join(blank + [choice.value for choice in field.choices])
     elif isinstance(field.options, str):
         out["options"] = field.options
     if field.default is not None:

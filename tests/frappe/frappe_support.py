@@ -37,3 +37,9 @@ def run_bench(*args: str, timeout: int = 600) -> str:
     done = subprocess.run(argv, cwd=bench, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
     return done.stdout
+
+
+def record_dropout(clerk, person: str) -> None:
+    """Dropout aid is for girls recorded as dropped out: the clerk records it on the person first."""
+    girl = clerk.get_doc("Person", person)
+    clerk.update({**girl, "dropped_out": 1, "dropped_out_on": "2024-09-01", "is_in_school": 0})

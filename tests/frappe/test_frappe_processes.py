@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from frappe_support import act, state, todo_names
+from frappe_support import act, record_dropout, state, todo_names
 
 from townflow.client import errors
 
@@ -84,6 +84,7 @@ def test_subsidy_application_village_township_department(admin, users, org, hous
 
 def test_student_aid_withdraw_and_education_approval(admin, users, org, household):
     clerk = users["clerk_a"]
+    record_dropout(clerk, household["daughter"])
     app = clerk.insert(
         {
             "doctype": "Student Aid Application",

@@ -44,6 +44,15 @@ def test_the_step_time_limits_drive_the_due_times(wsite, world):
     assert _due(wsite, other) == "2026-03-02 10:00"  # finance pays within the payment limit
 
 
+def test_the_certificate_steps_take_their_limits_from_the_settings_too(wsite, world):
+    _settings(wsite, village_step_due_hours=6, township_step_due_hours=3)
+    app = world.certificate_application(EAST)
+    act(wsite, "clerk.east", app, "Submit")
+    assert _due(wsite, app) == "2026-03-02 15:00"  # the village head: 6 hours
+    act(wsite, "head.east", app, "Verify")
+    assert _due(wsite, app) == "2026-03-02 12:00"  # the township: 3 hours
+
+
 def test_a_step_whose_time_limit_is_cleared_takes_the_default_limit(wsite, world):
     _settings(wsite, village_step_due_hours=None, default_step_due_hours=5)
     app = world.reward_application()

@@ -19,7 +19,7 @@ def real_site(tmp_path):
     site.close()
 
 
-def test_the_girl_household_flag_follows_the_household_type(real_site) -> None:
+def test_the_girl_household_flag_follows_the_children_registered_whatever_the_writer_sends(real_site) -> None:
     admin = real_site.session("Administrator")
     village = admin.get_list("Village", fields=["name"], limit_page_length=1)[0]["name"]
     household = admin.insert(
@@ -28,11 +28,17 @@ def test_the_girl_household_flag_follows_the_household_type(real_site) -> None:
             "village": village,
             "head_name": "李明",
             "address": "一组",
-            "household_type": "One-girl",
-            "is_girl_household": 0,
+            "household_type": "One-girl",  # sent, but the type is computed from the members
+            "is_girl_household": 1,
         }
     )
-    assert admin.get("Household", household["name"])["is_girl_household"] == 1
+    assert admin.get("Household", household["name"])["is_girl_household"] == 0  # no child registered
+    child = {"doctype": "Person", "household": household["name"], "date_of_birth": "2015-03-01"}
+    admin.insert({**child, "full_name": "李小花", "gender": "Female", "relationship": "Daughter"})
     stored = admin.get("Household", household["name"])
-    admin.save({**stored, "household_type": "Two-child", "is_girl_household": 1})
+    assert (stored["household_type"], stored["is_girl_household"]) == ("One-girl", 1)
+    admin.insert({**child, "full_name": "李小明", "gender": "Male", "relationship": "Son"})
+    stored = admin.get("Household", household["name"])
+    assert (stored["household_type"], stored["is_girl_household"]) == ("Two-child", 0)
+    admin.save({**stored, "is_girl_household": 1})  # typed: ignored
     assert admin.get("Household", household["name"])["is_girl_household"] == 0

@@ -149,8 +149,31 @@ def test_a_checklist_of_materials_holds_several_files_each_served_only_to_reader
     forged = [*doc["materials"], {"label": "伪造", "file": "/private/files/0000/not-uploaded.pdf"}]
     with pytest.raises(ValidationError) as refused:
         session.save({**doc, "materials": forged})
-    assert refused.value.messages[0].field == "materials"
+    assert refused.value.messages[0].field.startswith("materials")
     # only Attach columns of the line are served
     assert (
         browser.get(f"/files/subsidy-application/{draft}/materials/{rows['户口簿']}/label").status_code == 404
     )
+
+
+def test_a_child_rows_file_field_cannot_point_at_another_villages_file(app, site):
+    """A visit's signature image (an Attach column of a child table) carries its record's
+    permission: another village's clerk cannot point a visit at a file uploaded elsewhere."""
+    browser = page_login(app, CLERK)
+    stored = _upload(browser, "proof.png", b"\x89PNG secret")
+    _attach(site, _draft(site)["name"], stored["file_url"])
+    other = site.session(OTHER_CLERK)
+    record = one(site, "Pregnancy Record", ["name"], village=village_of(site, OTHER_CLERK), outcome="Ongoing")
+    doc = other.get("Pregnancy Record", record["name"])
+    visit = {
+        "visit_date": site.now().date().isoformat(),
+        "visit_type": "Home Visit",
+        "visitor": "王敏",
+        "findings": "情况良好",
+        "family_signature": 1,
+        "signed_by": "家属",
+        "signature_method": "Scanned Sheet",
+        "signature_image": stored["file_url"],
+    }
+    with pytest.raises(ValidationError, match="no such file"):
+        other.save({**doc, "visits": [*(doc.get("visits") or []), visit]})

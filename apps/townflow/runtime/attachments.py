@@ -82,37 +82,32 @@ def may_download(session, file_url: str) -> bool:
     return meta is not None and session.can_see(meta, row["attached_to_name"], "read")
 
 
+def _attach_values(site, meta, doc, prefix: str = "") -> dict[str, str]:
+    """Every Attach value of `doc` and of its child rows, by where it sits (`visits[2].signature_image`)."""
+    found: dict[str, str] = {}
+    for f in meta.value_fields:
+        if f.fieldtype in ATTACH_TYPES and doc.get(f.fieldname):
+            found[prefix + f.fieldname] = str(doc.get(f.fieldname))
+    for tf in meta.table_fields if not prefix else ():
+        child = site.metas.get(tf.options)
+        for i, row in enumerate(doc.get(tf.fieldname) or [], start=1):
+            if isinstance(row, dict):
+                found.update(_attach_values(site, child, row, f"{tf.fieldname}[{i}]."))
+    return found
+
+
 def _changed_attachments(site, event: DocEvent) -> list[tuple[str, str]]:
-    """(field, file) of every file this write newly names: the document's own Attach fields and
-    those of its child rows (a checklist of materials: Table of Attachment Item), which belong to
-    the parent document — a child row's file is served to whoever may read the parent."""
+    """The Attach values, on the document or its child rows, that it did not hold before: a child
+    row's file carries the permission of the document the row belongs to."""
     meta = site.metas.get(event.doctype)
     if meta.istable or meta.issingle:
         return []
-    found = []
-    for f in meta.value_fields:
-        if f.fieldtype not in ATTACH_TYPES:
-            continue
-        value = event.doc.get(f.fieldname)
-        if value and (event.old is None or event.old.get(f.fieldname) != value):
-            found.append((f.fieldname, str(value)))
-    for table in meta.table_fields:
-        child = site.metas.get(table.options)
-        columns = [c.fieldname for c in child.value_fields if c.fieldtype in ATTACH_TYPES]
-        if not columns:
-            continue
-        before = {
-            str(row.get(c))
-            for row in (event.old or {}).get(table.fieldname) or []
-            for c in columns
-            if row.get(c)
-        }
-        for row in event.doc.get(table.fieldname) or []:
-            for column in columns:
-                value = row.get(column) if isinstance(row, dict) else None
-                if value and str(value) not in before:
-                    found.append((table.fieldname, str(value)))
-    return found
+    before = set(_attach_values(site, meta, event.old).values()) if event.old else set()
+    return [
+        (where, value)
+        for where, value in _attach_values(site, meta, event.doc).items()
+        if value not in before
+    ]
 
 
 def register_attachment_hooks(site) -> None:

@@ -25,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from townflow.rules import monitoring as rules
+from townflow.runtime import attachments
 from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime.errors import DoesNotExistError, FieldMessage, ValidationError
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, message_of, redirect, render
@@ -187,11 +188,13 @@ def _bad_signature(en: str, zh: str) -> ValidationError:
     return ValidationError.from_messages([FieldMessage("signature_image", zh, en)])
 
 
-def _store_file(site: Any, data: bytes, name: str) -> str:
+def _store_file(session: Any, data: bytes, name: str) -> str:
+    """Store the signature as the user's upload; saving the visit attaches it to the record."""
     token = secrets.token_hex(8)
-    folder = files_root(site) / token
+    folder = files_root(session.site) / token
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(data)
+    attachments.register_upload(session.site, f"{PREFIX}{token}/{name}", session.user)
     return f"{PREFIX}{token}/{name}"
 
 
@@ -214,7 +217,7 @@ async def save_visit(request: Request, name: str, session: SessionDep) -> Any:
             row: dict[str, Any] = {**values, "family_signature": 0}
             if signature is not None:
                 data, filename = signature
-                url = _store_file(session.site, data, filename)
+                url = _store_file(session, data, filename)
                 stored = files_root(session.site) / url[len(PREFIX) :]
                 drawn = filename == "signature.png" and not form.get("signature_file")
                 row.update(
@@ -246,7 +249,10 @@ async def signature_image(request: Request, name: str, row: str, session: Sessio
     def locate() -> Path:
         doc = session.get(DOCTYPE, name)
         visit = next((v for v in doc.get("visits") or [] if v.get("name") == row), None)
-        return private_file(session.site, visit.get("signature_image") if visit else None)
+        value = visit.get("signature_image") if visit else None
+        if isinstance(value, str) and not attachments.may_download(session, value):
+            raise DoesNotExistError("File not found", "文件不存在")  # the owner document decides
+        return private_file(session.site, value)
 
     path = await call(locate)
     return FileResponse(path, filename=path.name)

@@ -192,6 +192,7 @@ def test_delegate_to_a_second_approver_made_on_the_admin_page(actor: Actor, live
     page.fill("input[name=email]", deputy)
     page.fill("input[name=full_name]", "街道计生办副主任")
     page.fill("input[name=new_password]", "Deputy-pass-2026")  # the password rule: 8+, letters and digits
+    page.uncheck("input[name=must_change_password]")  # not a temporary one: this journey is about 转交
     page.check("input[name=roles][value='Township Approver']")
     page.locator("form.admin-form button[type=submit]").click()
     page.wait_for_load_state()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from site_support import ADMIN_PASSWORD, make_user
+from site_support import ADMIN_PASSWORD, make_user, password_of
 
-from townflow.runtime.errors import AuthenticationError
+from townflow.runtime.errors import AuthenticationError, ValidationError
+
+CLERK_PASSWORD = password_of("clerk")
 
 
 def test_administrator_exists_with_the_configured_password(site):
@@ -19,23 +21,23 @@ def test_administrator_exists_with_the_configured_password(site):
 
 def test_password_is_hashed_and_never_returned(site):
     make_user(site, "clerk", ["Village Clerk"])
-    assert site.authenticate("clerk", "pw-clerk") == "clerk"
+    assert site.authenticate("clerk", CLERK_PASSWORD) == "clerk"
     user = site.session("Administrator").get("User", "clerk")
     assert user["new_password"] is None
     stored = site.db.scalar('SELECT password FROM "__Auth" WHERE name = ?', ("clerk",))
-    assert stored.startswith("$argon2") and "pw-clerk" not in stored
+    assert stored.startswith("$argon2") and CLERK_PASSWORD not in stored
     dump = "\n".join(site.db.conn.iterdump())
-    assert "pw-clerk" not in dump
+    assert CLERK_PASSWORD not in dump
 
 
 def test_changing_the_password_through_save(site):
     make_user(site, "clerk", ["Village Clerk"])
     admin = site.session("Administrator")
     user = admin.get("User", "clerk")
-    admin.save({**user, "new_password": "new-secret"})
-    assert site.authenticate("clerk", "new-secret") == "clerk"
+    admin.save({**user, "new_password": "New-secret-2026"})
+    assert site.authenticate("clerk", "New-secret-2026") == "clerk"
     with pytest.raises(AuthenticationError):
-        site.authenticate("clerk", "pw-clerk")
+        site.authenticate("clerk", CLERK_PASSWORD)
 
 
 def test_disabled_user_cannot_log_in(site):
@@ -43,7 +45,7 @@ def test_disabled_user_cannot_log_in(site):
     admin = site.session("Administrator")
     admin.save({**admin.get("User", "clerk"), "enabled": 0})
     with pytest.raises(AuthenticationError):
-        site.authenticate("clerk", "pw-clerk")
+        site.authenticate("clerk", CLERK_PASSWORD)
     assert site.session("clerk").roles == frozenset()  # and an open session can do nothing
 
 
@@ -132,3 +134,34 @@ def test_a_login_with_a_control_character_is_refused_and_names_the_field(site):
         admin.insert({"doctype": "User", "email": "pool\x1fVillage Head", "full_name": "x"})
     assert [m.field for m in err.value.messages] == ["email"]
     assert site.db.scalar('SELECT count(*) FROM "tabUser" WHERE full_name = ?', ("x",)) == 0
+
+
+@pytest.mark.parametrize(
+    ("password", "says"),
+    [("123", "至少8位"), ("abcdefghij", "字母和数字"), ("12345678", "字母和数字"), ("clerk2026x", "用户名")],
+)
+def test_every_password_write_follows_the_rule(site, password, says):
+    admin = site.session("Administrator")
+    with pytest.raises(ValidationError) as refused:
+        admin.insert({"doctype": "User", "email": "clerk", "full_name": "李会计", "new_password": password})
+    assert refused.value.messages[0].field == "new_password" and says in refused.value.messages[0].zh
+    assert not admin.get_count("User", {"name": "clerk"})  # nothing half-written
+    make_user(site, "clerk", ["Village Clerk"])
+    with pytest.raises(ValidationError, match="password"):
+        admin.save({**admin.get("User", "clerk"), "new_password": password})
+    assert site.authenticate("clerk", CLERK_PASSWORD) == "clerk"  # the old one still works
+
+
+def test_a_temporary_password_is_marked_until_the_user_sets_their_own(site):
+    make_user(site, "clerk", ["Village Clerk"])
+    with site.db.transaction():
+        site.users.require_password_change("clerk")
+    assert site.users.must_change_password("clerk")
+    # an admin resetting it again leaves the mark; the user setting their own clears it
+    admin = site.session("Administrator")
+    admin.save({**admin.get("User", "clerk"), "new_password": "Reset-2026-a"})
+    assert site.users.must_change_password("clerk")
+    own = site.session("clerk", ignore_permissions=True)
+    own.save({**own.get("User", "clerk"), "new_password": "Mine-2026-b"})
+    assert not site.users.must_change_password("clerk")
+    assert site.authenticate("clerk", "Mine-2026-b") == "clerk"

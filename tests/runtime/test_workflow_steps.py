@@ -97,8 +97,10 @@ def test_delegating_hands_the_todo_to_a_colleague_with_the_role_and_the_village(
     # now it waits on the delegate alone
     assert [todo_count(wsite, u) for u in ("head.east", "deputy.east", "acting.east")] == [0, 0, 1]
     head, doc = fresh(wsite, "head.east", app)
-    with pytest.raises(errors.PermissionError, match="Only an assignee"):
+    with pytest.raises(errors.PermissionError, match=r"handed this to-do over to acting\.east"):
         workflow.delegate(head, doc, "deputy.east")
+    with pytest.raises(errors.PermissionError, match=r"handed this to-do over to acting\.east"):
+        workflow.apply_workflow(head, doc, "Verify")
     acting, doc = fresh(wsite, "acting.east", app)
     with pytest.raises(errors.ValidationError, match="already assigned"):
         workflow.delegate(acting, doc, "acting.east")

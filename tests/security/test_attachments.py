@@ -112,6 +112,50 @@ def test_an_unattached_upload_is_its_uploaders_alone(app, site):
         _attach(site, _draft(site)["name"], stored["file_url"])
 
 
+def test_a_checklist_of_materials_holds_several_files_each_served_only_to_readers(app, site):
+    browser = page_login(app, CLERK)
+    register = _upload(browser, "hukou.png", b"\x89PNG\r\n\x1a\nregister", "image/png")
+    certificate = _upload(browser, "dibao.pdf", b"%PDF-1.4 low income", "application/pdf")
+    draft = _draft(site)["name"]
+    session = site.session(CLERK)
+    doc = session.get(SUBSIDY, draft)
+    lines = [
+        {"label": "户口簿", "file": register["file_url"]},
+        {"label": "低保证", "file": certificate["file_url"]},
+    ]
+    saved = session.save({**doc, "materials": lines})
+    rows = {r["label"]: r["name"] for r in saved["materials"]}
+    # each line is its own file, previewed inline by its own address
+    for label, body in (("户口簿", b"\x89PNG\r\n\x1a\nregister"), ("低保证", b"%PDF-1.4 low income")):
+        answer = browser.get(f"/files/subsidy-application/{draft}/materials/{rows[label]}/file?inline=1")
+        assert answer.status_code == 200 and answer.content == body
+        assert answer.headers["content-disposition"].startswith("inline")
+    form = browser.get(f"/app/subsidy-application/{draft}").text
+    assert form.count(f"/files/subsidy-application/{draft}/materials/") >= 2
+    assert "材料清单 · 户口簿" in form and "材料清单 · 低保证" in form
+    # a third file is a new line: the first two stay
+    third = _upload(browser, "bingli.pdf", b"%PDF-1.4 record", "application/pdf")
+    doc = session.get(SUBSIDY, draft)
+    saved = session.save(
+        {**doc, "materials": [*doc["materials"], {"label": "病历", "file": third["file_url"]}]}
+    )
+    assert [r["label"] for r in saved["materials"]] == ["户口簿", "低保证", "病历"]
+    # another village's clerk reads none of them, and cannot point a line at them
+    other = page_login(app, OTHER_CLERK)
+    for name in rows.values():
+        assert other.get(f"/files/subsidy-application/{draft}/materials/{name}/file").status_code == 404
+    # a line may name only a file its writer uploaded (or one of a document they may read)
+    doc = session.get(SUBSIDY, draft)
+    forged = [*doc["materials"], {"label": "伪造", "file": "/private/files/0000/not-uploaded.pdf"}]
+    with pytest.raises(ValidationError) as refused:
+        session.save({**doc, "materials": forged})
+    assert refused.value.messages[0].field.startswith("materials")
+    # only Attach columns of the line are served
+    assert (
+        browser.get(f"/files/subsidy-application/{draft}/materials/{rows['户口簿']}/label").status_code == 404
+    )
+
+
 def test_a_child_rows_file_field_cannot_point_at_another_villages_file(app, site):
     """A visit's signature image (an Attach column of a child table) carries its record's
     permission: another village's clerk cannot point a visit at a file uploaded elsewhere."""

@@ -83,6 +83,40 @@ def test_delegate_hands_the_todo_to_a_colleague(users):
     assert act(deputy, app, "Verify")["workflow_state"] == "Pending Township Review"
 
 
+def test_after_delegating_the_delegator_cannot_act_by_any_call_until_reclaiming(users):
+    clerk, head = users.login("clerk.a@rest"), users.login("head.a@rest")
+    users.add_user("deputy.a@rest", ["Village Head"], villages=(VILLAGE_A,))
+    users.login("deputy.a@rest")
+    app = _relief(users)
+    act(clerk, app, "Submit")
+    doctype, name = app["doctype"], app["name"]
+    assert head.get_transitions(head.get_doc(doctype, name))
+    head.delegate(head.get_doc(doctype, name), "deputy.a@rest", comment="外出，请代办")
+    doc = head.get_doc(doctype, name)
+    # the head still holds the role and the village, yet no call lets him act on it
+    assert head.get_transitions(doc) == []
+    attempts = {
+        "apply_workflow": lambda: head.apply_workflow(doc, "Verify"),
+        "return_to": lambda: head.return_to(doc, comment="退回"),
+        "delegate": lambda: head.delegate(doc, "deputy.a@rest"),
+    }
+    for call, attempt in attempts.items():
+        with pytest.raises(FrappeError) as refused:
+            attempt()
+        assert refused.value.status == 403, call
+        assert "deputy.a@rest" in str(refused.value), call  # the message names the delegate
+    bulk = head.bulk_apply(doctype, [name], "Verify")
+    assert bulk["done"] == [] and bulk["failed"][0]["http_status"] == 403
+    assert "deputy.a@rest" in bulk["failed"][0]["message"]
+    assert clerk.get_doc(doctype, name)["workflow_state"] == "Pending Village Verification"
+    # 收回 over REST gives it back: the head acts, and the deputy no longer can
+    head.call("townflow.api.reclaim", doc=head.get_doc(doctype, name), comment="已返回")
+    assert "Verify" in [t["action"] for t in head.get_transitions(head.get_doc(doctype, name))]
+    assert act(head, app, "Verify")["workflow_state"] == "Pending Township Review"
+    with pytest.raises(FrappeError):  # nothing left to take back once acted
+        head.call("townflow.api.reclaim", doc=head.get_doc(doctype, name))
+
+
 def test_comment_and_bulk_approve(users):
     clerk, head = users.login("clerk.a@rest"), users.login("head.a@rest")
     apps = [_relief(users) for _ in range(3)]

@@ -34,7 +34,16 @@ from townflow.spec.models import DocType
 APP = t.APP_NAME
 EXT = f"{APP}.{t.EXT_PACKAGE}"
 #: townflow.api.* names the embedded runtime answers (townflow.web.api_methods) -> this app's function.
-API_METHODS = ("inbox", "return_to", "withdraw", "delegate", "comment", "timeline", "bulk_apply")
+API_METHODS = (
+    "inbox",
+    "return_to",
+    "withdraw",
+    "delegate",
+    "comment",
+    "timeline",
+    "bulk_apply",
+    "reclaim",
+)
 #: Pregnancy monitoring and migrants (townflow.web.api_monitoring in the embedded runtime).
 MONITORING_METHODS = {
     "townflow.api.followups": f"{EXT}.monitoring.followups",

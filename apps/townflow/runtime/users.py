@@ -20,6 +20,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from townflow.rules.passwords import password_problem
 from townflow.runtime.errors import (
     AuthenticationError,
     DoesNotExistError,
@@ -44,6 +45,13 @@ def use_hasher(hasher: PasswordHasher) -> None:
     _HASHER = hasher
     _DUMMY_HASH = hasher.hash(secrets.token_hex(8))
 
+
+#: A Session attribute set only by code that seeds a published password on purpose (the demo
+#: loader); the password rule (rules/passwords.py) is not applied to its User writes.
+SEEDS_PUBLISHED_PASSWORDS = "seeds_published_passwords"
+
+#: The `__Auth` row saying the login password is a temporary one an admin set.
+MUST_CHANGE_PASSWORD = "must_change_password"  # noqa: S105 - an __Auth fieldname, no secret
 
 LOGIN_PASSWORD = "password"  # noqa: S105 - the __Auth fieldname of the login password, as in Frappe
 
@@ -87,6 +95,24 @@ class Users:
                 (doctype, name, key, stored),
             )
 
+    def require_password_change(self, user: str, required: bool = True) -> None:
+        """Mark (or clear) that `user` must change the password at the next login: an admin
+        handed them a temporary one. Kept beside the password in `__Auth` (inside the write)."""
+        if required:
+            self.db.execute(
+                'INSERT INTO "__Auth" (doctype, name, fieldname, password) VALUES (?, ?, ?, ?) '
+                "ON CONFLICT(doctype, name, fieldname) DO UPDATE SET password = excluded.password",
+                ("User", user, MUST_CHANGE_PASSWORD, "1"),
+            )
+        else:
+            self.db.execute(
+                'DELETE FROM "__Auth" WHERE doctype = ? AND name = ? AND fieldname = ?',
+                ("User", user, MUST_CHANGE_PASSWORD),
+            )
+
+    def must_change_password(self, user: str) -> bool:
+        return self._auth(user, MUST_CHANGE_PASSWORD) == "1"
+
     def set_password(self, user: str, password: str) -> None:
         with self.db.transaction():
             self.set_passwords("User", user, {"new_password": password})
@@ -96,6 +122,14 @@ class Users:
             'SELECT password FROM "__Auth" WHERE doctype = ? AND name = ? AND fieldname = ?',
             ("User", name, fieldname),
         )
+
+    def password_matches(self, user: str, password: str) -> bool:
+        """Whether `password` is `user`'s login password now (no audit row: not a login)."""
+        stored = self._auth(user, LOGIN_PASSWORD)
+        try:
+            return stored is not None and _HASHER.verify(stored, password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
     def authenticate(self, user: str, password: str) -> str:
         row = self.db.fetchone(
@@ -191,5 +225,25 @@ def register_user_hooks(site) -> None:
                 zh, en = "登录名不能包含控制字符", "A login may not contain control characters"
                 raise ValidationError.from_messages([FieldMessage("email", zh, en)])
 
+    def check_password_rule(event: DocEvent) -> None:
+        # every path that sets a password (REST insert/update, the admin page, scripts) passes
+        # here; exempt are the operator's Administrator bootstrap and a session that seeds a
+        # published password on purpose (the demo loader), which no request can reach
+        password = event.doc.get("new_password")
+        if password in (None, "", "*****"):
+            return
+        user = str(event.doc.get("name") or event.doc.get("email") or "")
+        if user == ADMINISTRATOR or getattr(event.session, SEEDS_PUBLISHED_PASSWORDS, False):
+            return
+        problem = password_problem(str(password), user)
+        if not problem and getattr(event.session, "user", None) == user:
+            site.users.require_password_change(user, False)  # their own, no longer temporary
+        if problem:
+            en, zh = problem
+            raise ValidationError.from_messages(
+                [FieldMessage("new_password", f"密码{zh}", f"The password {en}")]
+            )
+
     site.hooks.register("User Permission", "validate", check_user_permission)
+    site.hooks.register("User", "validate", check_password_rule)
     site.hooks.register("User", "validate", check_login_name)

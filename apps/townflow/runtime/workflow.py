@@ -32,6 +32,7 @@ from townflow.runtime.inbox import counts as inbox_counts
 from townflow.runtime.inbox import inbox
 from townflow.runtime.system_doctypes import ADMINISTRATOR
 from townflow.runtime.workflow_io import Loaded, WorkflowStateError, WorkflowTransitionError, fail
+from townflow.runtime.workflow_reclaim import handed_away, refuse_delegator
 from townflow.spec.models import WorkflowTransition
 
 __all__ = [
@@ -54,6 +55,8 @@ def get_transitions(session, doc: Mapping[str, Any] | str, doctype: str | None =
     if isinstance(doc, Mapping) and not doc.get("name"):
         return []  # Frappe: a new document has no transitions yet
     loaded = workflow_io.load(session, doc, doctype, check_modified=False)
+    if handed_away(session, loaded.workflow.document_type, loaded.row["name"], session_user(session)):
+        return []  # 转交: the to-do is the delegate's until 收回
     try:
         found = available_transitions(loaded.workflow, loaded.row, session_roles(session), loaded.check)
     except WorkflowRuleError as error:
@@ -81,6 +84,7 @@ def apply_workflow(session, doc: Mapping[str, Any], action: str, comment: str | 
         loaded = workflow_io.load(session, doc)
         wf, row = loaded.workflow, loaded.row
         user = session_user(session)
+        refuse_delegator(session, wf.document_type, row["name"], user)
         try:
             transition = find_transition(wf, row, user, session_roles(session), action, loaded.check)
             require_comment(transition, comment)
@@ -108,6 +112,7 @@ def return_to(session, doc: Mapping[str, Any], target_state: str, comment: str |
     """退回: send the document back to an earlier state (or the applicant); it returns here after."""
     with session.site.db.transaction():
         loaded = workflow_io.load(session, doc)
+        refuse_delegator(session, loaded.workflow.document_type, loaded.row["name"], session_user(session))
         history = store.history(session.site.db, loaded.workflow.document_type, loaded.row["name"])
         try:
             step_rules.check_return(
@@ -123,6 +128,7 @@ def withdraw(session, doc: Mapping[str, Any], comment: str | None = None) -> dic
     """撤回: the applicant pulls the document back, as long as the next step has not acted."""
     with session.site.db.transaction():
         loaded = workflow_io.load(session, doc)
+        refuse_delegator(session, loaded.workflow.document_type, loaded.row["name"], session_user(session))
         history = store.history(session.site.db, loaded.workflow.document_type, loaded.row["name"])
         try:
             target = step_rules.check_withdraw(loaded.workflow, loaded.row, session_user(session), history)
@@ -138,6 +144,7 @@ def delegate(session, doc: Mapping[str, Any], to_user: str, comment: str | None 
     with db.transaction():
         loaded = workflow_io.load(session, doc)
         wf, row, user = loaded.workflow, loaded.row, session_user(session)
+        refuse_delegator(session, wf.document_type, row["name"], user)
         todos = store.open_todos(db, wf.document_type, row["name"])
         mine = workflow_io.my_todo(session, todos)
         named = [t["user"] for t in todos if t["user"]]

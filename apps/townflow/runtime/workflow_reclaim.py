@@ -15,7 +15,7 @@ from townflow.rules.workflow import current_state
 from townflow.runtime import workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.runtime.durable import durable
-from townflow.runtime.errors import ValidationError
+from townflow.runtime.errors import PermissionError, ValidationError
 
 DELEGATE_PREFIX = "Delegate to "
 
@@ -36,6 +36,26 @@ def delegation(db: Any, doctype: str, name: str) -> dict[str, Any] | None:
                     "todo": todo,
                 }
     return None
+
+
+def refuse_delegator(session, doctype: str, name: str, user: str) -> None:
+    """A user who handed this document's to-do over (转交) may not act on it by any path until
+    they take it back (收回) or the delegate has acted: the refusal names the delegate."""
+    handed = delegation(session.site.db, doctype, name)
+    if handed is None or handed["from_user"] != user or handed["to_user"] == user:
+        return
+    to_user = handed["to_user"]
+    raise PermissionError(
+        f"You handed this to-do over to {to_user} on {str(handed['at'])[:16]}; "
+        f"take it back (收回) before acting on it",
+        zh=f"您已于{str(handed['at'])[:16]}将此待办转交给 {to_user}，如需办理请先收回",
+    )
+
+
+def handed_away(session, doctype: str, name: str, user: str) -> bool:
+    """True while `user` has this document's to-do handed over to someone else."""
+    handed = delegation(session.site.db, doctype, name)
+    return handed is not None and handed["from_user"] == user and handed["to_user"] != user
 
 
 @durable

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from townflow.runtime import inbox as runtime_inbox
-from townflow.runtime import workflow
+from townflow.runtime import workflow, workflow_reclaim
 from townflow.web.api_resource import list_args
 from townflow.web.errors import ValidationError
 from townflow.web.requestdata import int_arg, parse_json_arg, require
@@ -235,6 +235,14 @@ def delegate(session: Any, args: dict[str, Any]) -> dict[str, Any]:
     return workflow.delegate(
         session, _doc(args), _text(args, "to_user", required=True), _text(args, "comment")
     )
+
+
+@whitelisted(
+    router, "townflow.api.reclaim", http_methods=("POST",), params=[DOC, COMMENT], tags=("townflow",)
+)
+def reclaim(session: Any, args: dict[str, Any]) -> dict[str, Any]:
+    """收回: take back the to-do I handed over (转交) on this document, until the delegate acts."""
+    return workflow_reclaim.reclaim(session, _doc(args), _text(args, "comment"))
 
 
 @whitelisted(

@@ -50,6 +50,20 @@ class LoginRequired(PermissionError):
         super().__init__("Not permitted: please log in", zh="无权访问：请先登录")
 
 
+class PasswordChangeRequired(PermissionError):
+    """A user whose password is a temporary one an admin set may do nothing but change it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Change your temporary password first (/change-password)",
+            zh="请先修改初始密码（/change-password）",
+        )
+
+
+#: WebSession.data key: this session's user logged in with a temporary password.
+MUST_CHANGE = "must_change_password"
+
+
 @dataclass(frozen=True)
 class Principal:
     user: str
@@ -136,6 +150,8 @@ async def current_user(request: Request) -> str:
     who = await principal(request)
     if who.is_guest:
         raise LoginRequired()
+    if who.web_session is not None and who.web_session.data.get(MUST_CHANGE):
+        raise PasswordChangeRequired()
     await check_csrf(request, who)
     return who.user
 
@@ -204,6 +220,8 @@ def login_user(
         raise AuthenticationError("Invalid login credentials", zh="用户名或密码错误")
     state.login_limiter.record_success(usr, address)
     web_session = state.sessions.create(user, csrf_required=csrf_required)
+    if state.site.users.must_change_password(user):
+        web_session.data[MUST_CHANGE] = True
     return web_session, identity.user_info(state.site, user)
 
 

@@ -120,4 +120,14 @@ UX_STRINGS: dict[str, tuple[str, str]] = {
     "type_filter": ("类型", "Type"),
     "village_filter": ("村", "Village"),
     "back_to_inbox": ("返回待办", "Back to the inbox"),
+    "change_password": ("修改密码", "Change password"),
+    "change_password_first": (
+        "您的密码是管理员设置的初始密码，请先修改密码再使用系统",
+        "Your password is a temporary one set by an administrator: change it before going on",
+    ),
+    "new_password": ("新密码", "New password"),
+    "confirm_password": ("再次输入新密码", "New password again"),
+    "passwords_differ": ("两次输入的新密码不一致", "The two new passwords differ"),
+    "same_password": ("新密码不能与初始密码相同", "The new password must differ from the temporary one"),
+    "must_change_at_login": ("首次登录须修改密码", "Must change the password at first login"),
 }

@@ -155,6 +155,31 @@ def delegate(doc, to_user, comment=None):
 
 
 @frappe.whitelist()
+def reclaim(doc, comment=None):
+    """收回: the task the caller handed over (转交) on this document waits on them again, as long
+    as the delegate has not acted (the delegated task is still open)."""
+    _data, stored = _load(doc)
+    workflow = _workflow(stored)
+    me = frappe.session.user
+    handed = [
+        t
+        for t in log.open_tasks(stored.doctype, stored.name)
+        if t.source == "delegate" and frappe.db.get_value(log.TASK, t.name, "delegated_from") == me
+    ]
+    if not handed:
+        frappe.throw(
+            "Nothing to take back: the task was not handed over by you, or its delegate has acted",
+            frappe.ValidationError,
+        )
+    task = handed[0]
+    state = rules.current_state(workflow, _plain(stored))
+    frappe.db.set_value(log.TASK, task.name, "status", "Cancelled", update_modified=True)
+    log.add_task(stored, me, state, log.APPROVAL, task.due, role=task.role, source="step")
+    log.record(stored, f"Reclaim from {task.user}", "delegate", state, state, comment)
+    return stored.as_dict()
+
+
+@frappe.whitelist()
 def comment(doctype, name, content):
     stored = frappe.get_doc(doctype, name)
     stored.check_permission("read")

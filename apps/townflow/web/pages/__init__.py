@@ -1,6 +1,7 @@
 """The HTML pages of a townflow site (Jinja2, no build step), installed by `create_app`.
 
     /login /logout                       sign in and out (same sessions as the REST API)
+    /change-password                     own password; first stop after a temporary one
     /app                                 home: what waits for me, forms I may create
     /app/<doctype>                       list with standard filters, search, paging
     /app/<doctype>/new, /app/<doctype>/<name>   the form (POST saves), timeline, actions
@@ -37,6 +38,7 @@ from townflow.web.pages import (
     lists,
     login,
     migrants,
+    password,
     printing,
     reports,
     roster,
@@ -49,6 +51,7 @@ def install(app: FastAPI) -> None:
     # Fixed paths first; the generic /app/<doctype>/<name> routes last.
     for module in (
         login,
+        password,
         inbox,
         followups,
         migrants,

@@ -16,7 +16,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from townflow.rules.passwords import password_problem
 from townflow.web.pages.common import (
     Page,
     PageRoute,
@@ -202,6 +201,10 @@ async def save_user(request: Request, session: SessionDep) -> Any:
                     current.pop("api_secret", None)
                     saved = session.save({**current, **values})
                 _sync_scopes(session, saved["name"], wanted)
+                if password:  # a password the admin hands over is changed at first login, if ticked
+                    page.site.users.require_password_change(
+                        saved["name"], bool(form.get("must_change_password"))
+                    )
         except Exception as exc:
             status = getattr(exc, "http_status", None)
             if not isinstance(status, int) or status not in (409, 417):
@@ -219,16 +222,12 @@ def _user_problem(
     page: Page, email: str, values: dict, wanted: dict[str, set[str]], password: str, is_new: bool
 ) -> str:
     """What the user form lacks, in the page's language ("" when nothing): 姓名, a password that
-    follows the rule (a new user needs one), and the scope every scoped role is bound to."""
+    (a new user needs one; its rule is the User hook's), and the scope every scoped role is bound to."""
     en = page.lang == "en"
     if not values["full_name"]:
         return "Full name is required" if en else "请填写姓名"
     if is_new and not password:
         return "A new user needs a password" if en else "新用户须设置密码"
-    if password:
-        problem = password_problem(password, email)
-        if problem:
-            return f"Password {problem[0]}" if en else f"密码{problem[1]}"
     scope_keys = {"village": "villages", "department": "departments", "facility": "facilities"}
     for role_name in sorted({r["role"] for r in values["roles"]}):
         role = page.site.project.roles.get(role_name)

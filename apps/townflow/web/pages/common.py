@@ -170,6 +170,8 @@ class PageRoute(APIRoute):
         async def handler(request: Request) -> Response:
             try:
                 response = await original(request)
+            except auth.PasswordChangeRequired:
+                response = RedirectResponse("/change-password", status_code=303)
             except auth.LoginRequired:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 # the chosen ?lang= reaches the login page too (it is remembered below)

@@ -88,6 +88,36 @@ async def download(request: Request, dt: str, name: str, fieldname: str, session
     )
 
 
+@router.get("/files/{dt}/{name}/{table}/{row}/{fieldname}")
+async def download_row(
+    request: Request, dt: str, name: str, table: str, row: str, fieldname: str, session: SessionDep
+) -> Any:
+    """The file of one line of a checklist of materials (a Table whose rows hold an Attach field):
+    served only to readers of the document the line belongs to."""
+    from townflow.runtime.errors import DoesNotExistError
+    from townflow.web.pages.common import doctype_from_slug
+
+    def locate() -> Path:
+        doctype = doctype_from_slug(session.site, dt)
+        doc = session.get(doctype, name)  # refuses whoever may not read the document
+        df = session.meta(doctype).get_field(table)
+        value = None
+        if df is not None and df.fieldtype == "Table":
+            child = session.site.metas.get(df.options).get_field(fieldname)
+            if child is not None and child.fieldtype in ("Attach", "Attach Image"):
+                lines = [r for r in doc.get(table) or [] if str(r.get("name")) == row]
+                value = lines[0].get(fieldname) if lines else None
+        if not isinstance(value, str) or not attachments.may_download(session, value):
+            raise DoesNotExistError("File not found", "文件不存在")
+        return private_file(session.site, value)
+
+    path = await call(locate)
+    inline = request.query_params.get("inline") == "1" and path.suffix.lower() in INLINE_SUFFIXES
+    return FileResponse(
+        path, filename=path.name, content_disposition_type="inline" if inline else "attachment"
+    )
+
+
 def private_file(site: Any, value: Any) -> Path:
     """The stored file an Attach value (`/private/files/...`) names, inside the site's files folder
     only; anything else is not found."""

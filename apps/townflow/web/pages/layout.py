@@ -280,6 +280,8 @@ def display_value(page: Any, df: DocField, value: Any) -> str:
         choice = next((c for c in df.choices if c.value == value), None)
         if choice is not None:
             return value if page.lang == "en" else choice.zh
+    if df.fieldtype in ("Attach", "Attach Image"):
+        return str(value).rsplit("/", 1)[-1]  # the file's name, not its storage path
     if df.fieldtype == "Check":
         return page.t("yes") if value in (1, "1", True) else page.t("no")
     if df.fieldtype == "Currency" and isinstance(value, int | float):

@@ -38,7 +38,8 @@ async def login_submit(request: Request) -> Any:
         return render(
             page, "login.html", status_code=status, next=target, error=message_of(exc, page.lang), usr=usr
         )
-    response = redirect(target)
+    # a temporary password an admin set is changed before anything else
+    response = redirect("/change-password" if web_session.data.get(auth.MUST_CHANGE) else target)
     auth.set_session_cookie(request, response, web_session)
     return response
 

@@ -52,18 +52,46 @@ def attachments(page: Page, meta: Any, doc: dict, access: Access) -> list[dict[s
         if not isinstance(value, str) or not value:
             continue
         url = f"/files/{slug(meta.name)}/{quote(doc['name'])}/{df.fieldname}"
-        lower = value.lower()
-        kind = "image" if lower.endswith(IMAGE_SUFFIXES) else "pdf" if lower.endswith(".pdf") else "file"
-        out.append(
-            {
-                "field": df.fieldname,
-                "label": page.label(df.label, df.fieldname),
-                "name": value.rsplit("/", 1)[-1],
-                "url": url,
-                "preview": f"{url}?inline=1",
-                "kind": kind,
-            }
-        )
+        out.append(_preview(df.fieldname, page.label(df.label, df.fieldname), value, url))
+    out.extend(_checklist(page, meta, doc, access))
+    return out
+
+
+def _preview(field: str, label: str, value: str, url: str) -> dict[str, str]:
+    lower = value.lower()
+    kind = "image" if lower.endswith(IMAGE_SUFFIXES) else "pdf" if lower.endswith(".pdf") else "file"
+    name = value.rsplit("/", 1)[-1]
+    return {
+        "field": field,
+        "label": label,
+        "name": name,
+        "url": url,
+        "preview": f"{url}?inline=1",
+        "kind": kind,
+    }
+
+
+def _checklist(page: Page, meta: Any, doc: dict, access: Access) -> list[dict[str, str]]:
+    """Every file of a checklist of materials (a Table whose rows hold an Attach column), each
+    its own preview, labelled with the line's name: several files per field, none hidden."""
+    out = []
+    for table in meta.doctype.fields:
+        if table.fieldtype != "Table" or table.permlevel not in access.readable_levels:
+            continue
+        child = page.site.metas.get(table.options)
+        columns = [c for c in child.doctype.fields if c.fieldtype in ("Attach", "Attach Image")]
+        for row in doc.get(table.fieldname) or []:
+            for column in columns:
+                value = row.get(column.fieldname) if isinstance(row, dict) else None
+                if not isinstance(value, str) or not value or not row.get("name"):
+                    continue
+                url = (
+                    f"/files/{slug(meta.name)}/{quote(doc['name'])}/{table.fieldname}/"
+                    f"{quote(str(row['name']))}/{column.fieldname}"
+                )
+                line = row.get("label") or page.label(column.label, column.fieldname)
+                label = f"{page.label(table.label, table.fieldname)} · {line}"
+                out.append(_preview(table.fieldname, label, value, url))
     return out
 
 

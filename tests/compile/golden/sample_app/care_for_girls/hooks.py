@@ -65,6 +65,7 @@ override_whitelisted_methods = {
     "townflow.api.comment": "care_for_girls.townflow_ext.api.comment",
     "townflow.api.timeline": "care_for_girls.townflow_ext.api.timeline",
     "townflow.api.bulk_apply": "care_for_girls.townflow_ext.api.bulk_apply",
+    "townflow.api.reclaim": "care_for_girls.townflow_ext.api.reclaim",
     "frappe.model.workflow.apply_workflow": "care_for_girls.townflow_ext.api.apply_workflow",
     "frappe.model.workflow.bulk_workflow_approval": "care_for_girls.townflow_ext.api.bulk_workflow_approval",
     "frappe.client.get_count": "care_for_girls.townflow_ext.api.get_count",

@@ -8,6 +8,7 @@ import json
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from site_support import password_of
 
 from townflow.web.app import create_app
 
@@ -21,7 +22,7 @@ def _login(app, user: str, password: str) -> TestClient:
 
 def test_export_query_excel_and_csv(site, people):
     app = create_app(site)
-    clerk = _login(app, "clerk1", "pw-clerk1")
+    clerk = _login(app, "clerk1", password_of("clerk1"))
     url = "/api/method/frappe.desk.reportview.export_query"
     args = {"doctype": "Person", "fields": json.dumps(["`tabPerson`.`name`", "`tabPerson`.`id_number`"])}
     answer = clerk.get(url, params={**args, "file_format_type": "Excel", "title": "人员"})
@@ -37,6 +38,6 @@ def test_export_query_excel_and_csv(site, people):
     assert answer.status_code == 200
     assert list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")))) == [["Sr", "ID", "id_number"]]
 
-    refused = _login(app, "township", "pw-township").get(url, params=args)
+    refused = _login(app, "township", password_of("township")).get(url, params=args)
     assert refused.status_code == 403
     assert clerk.get(url, params={**args, "file_format_type": "PDF"}).status_code == 417

@@ -58,6 +58,27 @@ POOL = {
 }
 
 
+def _action_row(name, step_no, at, user, action, kind, from_state, to_state) -> tuple:
+    """One Townflow Action row, in the column order of `action_fields` below."""
+    return (
+        f"{name}-a{step_no}",
+        at,
+        at,
+        user,
+        user,
+        0,
+        0,
+        DOCTYPE,
+        name,
+        user,
+        action,
+        kind,
+        from_state,
+        to_state,
+        step_no,
+    )
+
+
 def _user(email: str, roles: list[str], password_hash: str, **scope: str) -> str:
     """A user with roles and User Permissions, in plain INSERTs (the ORM's User takes seconds
     each on a busy machine); the password hash is computed once for all of them."""
@@ -258,25 +279,7 @@ def load(size: int, password: str, seed: int = 7) -> dict:
             actual_from = dept_state if from_state == "Pending Dept Review" else from_state
             actual_to = dept_state if next_state == "Pending Dept Review" else next_state
             step_no += 1
-            actions.append(
-                (
-                    f"{name}-a{step_no}",
-                    at,
-                    at,
-                    user,
-                    user,
-                    0,
-                    0,
-                    DOCTYPE,
-                    name,
-                    user,
-                    action,
-                    "transition",
-                    actual_from,
-                    actual_to,
-                    step_no,
-                )
-            )
+            actions.append(_action_row(name, step_no, at, user, action, "transition", actual_from, actual_to))
             pool_role, scope = (
                 POOL.get(from_state, (None, None))
                 if from_state != "Pending Dept Review"
@@ -315,25 +318,7 @@ def load(size: int, password: str, seed: int = 7) -> dict:
             user = {"Pending Village Verification": head, "Pending Dept Review": who["officer"]}.get(
                 rejected_at, rng.choice(people["approver"])
             )
-            actions.append(
-                (
-                    f"{name}-a{step_no}",
-                    at,
-                    at,
-                    user,
-                    user,
-                    0,
-                    0,
-                    DOCTYPE,
-                    name,
-                    user,
-                    "Reject",
-                    "reject",
-                    state,
-                    "Rejected",
-                    step_no,
-                )
-            )
+            actions.append(_action_row(name, step_no, at, user, "Reject", "reject", state, "Rejected"))
             state = "Rejected"
         else:
             waiting = POOL.get(target) or (

@@ -92,50 +92,9 @@ def test_the_pension_increase_is_for_retired_only_child_parents(wsite, world):
     assert "retired only-child parents" in str(refused.value)
 
 
-def test_the_admission_bonus_goes_to_only_children_of_either_sex(wsite, world):
-    clerk = wsite.session("clerk.east")
-    for gender in ("Male", "Female"):
-        household = world.household(EAST, children=())
-        student = world.child(household, gender, is_only_child=1)
-        app = clerk.insert(
-            {
-                "doctype": "Student Aid Application",
-                "student": student["name"],
-                "guardian_name": "张建国",
-                "aid_kind": "Senior High Admission Bonus",
-                "academic_year": "2026-2027",
-                "school": "邹平一中",
-                "grade": "高一",
-                "exam_year": 2026,
-                "exam_registration_no": f"ZK2026-{gender}",
-                "bonus_points": 10,
-            }
-        )
-        assert app["student_gender"] == gender
-    # a boy with a sibling is not an only child: refused
-    household = world.household(EAST, children=("Female",))
-    brother = world.child(household, "Male")
-    with pytest.raises(errors.ValidationError, match="for only children"):
-        clerk.insert(
-            {
-                "doctype": "Student Aid Application",
-                "student": brother["name"],
-                "guardian_name": "张建国",
-                "aid_kind": "Senior High Admission Bonus",
-                "academic_year": "2026-2027",
-                "school": "邹平一中",
-                "grade": "高一",
-                "exam_year": 2026,
-                "exam_registration_no": "ZK2026-0002",
-                "bonus_points": 10,
-            }
-        )
-
-
-def test_the_bonus_points_are_the_policys(wsite, world):
-    household = world.household(EAST, children=())
-    student = world.child(household, "Male", is_only_child=1)
-    doc = {
+def _bonus(student: dict, registration_no: str, points: int = 10) -> dict:
+    """A senior-high admission bonus application for `student`."""
+    return {
         "doctype": "Student Aid Application",
         "student": student["name"],
         "guardian_name": "张建国",
@@ -144,9 +103,29 @@ def test_the_bonus_points_are_the_policys(wsite, world):
         "school": "邹平一中",
         "grade": "高一",
         "exam_year": 2026,
-        "exam_registration_no": "ZK2026-0003",
-        "bonus_points": 20,
+        "exam_registration_no": registration_no,
+        "bonus_points": points,
     }
+
+
+def test_the_admission_bonus_goes_to_only_children_of_either_sex(wsite, world):
+    clerk = wsite.session("clerk.east")
+    for gender in ("Male", "Female"):
+        household = world.household(EAST, children=())
+        student = world.child(household, gender, is_only_child=1)
+        app = clerk.insert(_bonus(student, f"ZK2026-{gender}"))
+        assert app["student_gender"] == gender
+    # a boy with a sibling is not an only child: refused
+    household = world.household(EAST, children=("Female",))
+    brother = world.child(household, "Male")
+    with pytest.raises(errors.ValidationError, match="for only children"):
+        clerk.insert(_bonus(brother, "ZK2026-0002"))
+
+
+def test_the_bonus_points_are_the_policys(wsite, world):
+    household = world.household(EAST, children=())
+    student = world.child(household, "Male", is_only_child=1)
+    doc = _bonus(student, "ZK2026-0003", points=20)
     with pytest.raises(errors.ValidationError, match="bonus points must be the policy") as refused:
         wsite.session("clerk.east").insert(doc)
     assert refused.value.fields == ["bonus_points"]

@@ -27,7 +27,7 @@ still recorded as modified_by and in the audit log.
 from __future__ import annotations
 
 from townflow.rules.masking import mask
-from townflow.runtime import query, store, versions
+from townflow.runtime import pinyin_search, query, store, versions
 from townflow.runtime.errors import DoesNotExistError, PermissionError
 from townflow.runtime.meta import Meta
 from townflow.runtime.permissions import OUTPUT_PTYPES, UserContext
@@ -313,10 +313,15 @@ class Session(WriteMixin):
             c for c in [title, *meta.doctype.search_fields] if c and c in meta.column_set
         ]
         search_cols = [c for c in dict.fromkeys(search_cols) if shown(c)]
-        if txt:
+        title_sql = query.quote(title) if title and shown(title) else "NULL"
+        if txt:  # typed pinyin (zxy, zhangxiaoyan) first; the substring search when it finds nothing
+            found = pinyin_search.link_matches(
+                self.site, meta, txt, search_cols, where.sql, where.params, title_sql, page_length
+            )
+            if found:
+                return found
             like = f"%{txt}%"
             where.add(" OR ".join(f"{query.quote(c)} LIKE ?" for c in search_cols), [like] * len(search_cols))
-        title_sql = query.quote(title) if title and shown(title) else "NULL"
         rows = self.site.db.fetchall(
             f"SELECT name, {title_sql} AS title FROM {meta.table} WHERE {where.sql} "
             f"ORDER BY {query.compile_order_by(meta, None)} LIMIT ?",

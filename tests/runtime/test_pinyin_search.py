@@ -4,7 +4,7 @@ list's search box and finds 张小燕 — only among the records they may select
 from __future__ import annotations
 
 from townflow.rules import pinyin
-from townflow.runtime import Site, pinyin_search
+from townflow.runtime import Site
 
 
 def _person(admin, household: str, full_name: str) -> dict:
@@ -62,8 +62,7 @@ def test_a_rename_updates_the_keys_and_a_delete_removes_them(site, people):
     assert admin.search_link("Person", "lxy") == []
     admin.delete("Person", person["name"])
     assert (
-        site.db.scalar(f"SELECT count(*) FROM {pinyin_search.TABLE} WHERE pinyin_name = ?", (person["name"],))
-        == 0
+        site.db.scalar('SELECT count(*) FROM "tabPinyin Key" WHERE pinyin_name = ?', (person["name"],)) == 0
     )
 
 
@@ -82,8 +81,8 @@ def test_an_existing_site_is_backfilled_when_opened(tmp_path, project, clock, pe
     admin = site.session("Administrator")
     person = _person(admin, people["h1"]["name"], "张小燕")
     # a site written before pinyin keys existed: no keys, no record of which fields were indexed
-    site.db.execute(f"DELETE FROM {pinyin_search.TABLE}")
-    site.db.execute(f"DELETE FROM {pinyin_search.STATE}")
+    site.db.execute('DELETE FROM "tabPinyin Key"')
+    site.db.execute('DELETE FROM "tabPinyin Key State"')
     site.close()
     reopened = Site.open(tmp_path / "site", project, now=clock)
     try:

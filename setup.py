@@ -45,6 +45,7 @@ setup(
             # tests/install builds townflow's wheel offline (setuptools < 70 needs it for bdist_wheel)
             "wheel>=0.42",
             "pypdf>=4",  # the certificate PDFs' text, read back by the tests
+            "pypdfium2>=4",  # renders the PDF page the QR code is read from
             "zxing-cpp>=2.2",  # decodes the printed QR code in the tests
         ],
     },

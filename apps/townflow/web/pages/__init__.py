@@ -8,6 +8,8 @@
     /app/<doctype>/<name>/action         approve / reject / return / withdraw / delegate / comment
     /inbox, /inbox/bulk                  to do / done / CC / overdue, bulk action
     /print/<doctype>/<name>              certificate / approval notice
+    /print/<doctype>/<name>/pdf, POST /print/<doctype>/pdf   the same as PDF, one or a list's selection
+    /verify, /verify/<serial>?code=      public: is this certificate or notice valid (no login)
     /app/dashboard, /app/query-report/<report>   campaign dashboard, reports, Excel/CSV export
     /followups, /followups/<record>/visit   due pregnancy visits, the visit form with signature
     /migrants/...                        handover within the township (转出/转入), liaison letter
@@ -42,6 +44,7 @@ from townflow.web.pages import (
     printing,
     reports,
     roster,
+    verify,
 )
 from townflow.web.pages.common import STATIC_DIR
 
@@ -60,6 +63,7 @@ def install(app: FastAPI) -> None:
         files,
         form_rules,
         eligibility,
+        verify,  # /verify (public) and /print/.../pdf, before printing's /print/<dt>/<name>
         printing,
         actions,
         reports,

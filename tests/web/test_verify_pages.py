@@ -226,3 +226,12 @@ def test_a_batch_with_a_draft_is_refused_naming_it(app, site):
     assert draft[0]["name"] in response.text and "尚未批准或签发" in response.text
     empty = approver.post("/print/subsidy-application/pdf", data={"csrf_token": csrf(approver)})
     assert empty.status_code == 417 and "请至少选择一条记录" in empty.text
+
+
+def test_the_list_offers_ticking_rows_for_one_pdf(app, site):
+    approver = login(app, APPROVER)
+    listing = approver.get("/app/subsidy-application").text
+    assert 'action="/print/subsidy-application/pdf"' in listing and "所选批量打印（PDF）" in listing
+    assert listing.count('name="names"') >= 1
+    # a list without a print (households) has no such form
+    assert "data-batch-print" not in approver.get("/app/household").text

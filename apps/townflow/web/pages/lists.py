@@ -17,6 +17,7 @@ from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime.workflow_recent import returned_names
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug, render, slug
 from townflow.web.pages.layout import display_value, fetched_select
+from townflow.web.pages.printing import PRINTS
 
 router = APIRouter(route_class=PageRoute)
 
@@ -212,6 +213,8 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
             search_people=bool(_identifying_fields(meta)),
             returned=returned_names(page.site.db, doctype, [r["name"] for r in rows]) if workflow else set(),
             can_create=session.has_permission(doctype, "create"),
+            # issue 17: tick certificates or notices and print them as one PDF
+            batch_print=doctype in PRINTS and session.has_permission(doctype, "print"),
             display=lambda df, value: display_value(page, df, value),
             page_url=lambda s: f"/app/{slug(doctype)}?" + urlencode({**base, "start": s}),
         )

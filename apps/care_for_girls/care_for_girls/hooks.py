@@ -222,7 +222,10 @@ fixtures = [
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
 doc_events = {
     "Birth Quota Restoration": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -230,7 +233,10 @@ doc_events = {
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
     "Birth Service Certificate": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -239,25 +245,59 @@ doc_events = {
     },
     "Campaign Settings": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Custom Field": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
-    "Department": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Designated Facility": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Department": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Designated Facility": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
     "Disbursement": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
-    "Drug": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Drug": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
     "Drug Dispensing Record": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "on_update": "care_for_girls.townflow_ext.pregnancy.on_dispensing_update",
     },
-    "Household": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Infant Death Report": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Household": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Infant Death Report": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
     "Insurance Conversion": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -272,9 +312,17 @@ doc_events = {
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
-    "Migrant Handover": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Migrant Handover": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
     "Person": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_trash": "care_for_girls.townflow_ext.events.on_trash",
     },
@@ -282,12 +330,16 @@ doc_events = {
         "validate": [
             "care_for_girls.townflow_ext.events.validate",
             "care_for_girls.townflow_ext.monitoring.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
         ],
         "on_update": "care_for_girls.townflow_ext.monitoring.on_update",
     },
     "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Student Aid Application": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -295,7 +347,10 @@ doc_events = {
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
     "Subsidy Application": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -303,7 +358,10 @@ doc_events = {
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
     "Termination Certificate Application": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -311,18 +369,46 @@ doc_events = {
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
     "Termination Report": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
-    "Township": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Ultrasound Exam": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Ultrasound Machine": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Ultrasound Operator": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Township": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Ultrasound Exam": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Ultrasound Machine": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Ultrasound Operator": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Village": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
 }
 
 # Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits
@@ -399,3 +485,36 @@ has_permission = {
     "Ultrasound Operator": "care_for_girls.townflow_ext.permissions.has_permission",
     "Village": "care_for_girls.townflow_ext.permissions.has_permission",
 }
+
+# Search by pinyin (issue 17): every Link field's search of these DocTypes finds 张小燕
+# by `zxy` or `zhangxiaoyan` (the hidden tf_pinyin column, filled on validate),
+# through frappe.get_list and so the user's permissions.
+standard_queries = {
+    "Birth Quota Restoration": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Birth Service Certificate": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Department": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Designated Facility": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Disbursement": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Drug": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Drug Dispensing Record": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Household": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Infant Death Report": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Insurance Conversion": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Migrant Handover": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Person": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Pregnancy Record": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Student Aid Application": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Subsidy Application": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Termination Certificate Application": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Termination Report": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Township": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Ultrasound Exam": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Ultrasound Machine": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Ultrasound Operator": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Village": "care_for_girls.townflow_ext.pinyin_search.search",
+}
+
+# Certificates anyone can verify (issue 17): the Print Formats' QR and code,
+# and the guest page /verify/<serial>.
+jinja = {"methods": ["care_for_girls.townflow_ext.verify.care_for_girls_verify_box"]}
+website_route_rules = [{"from_route": "/verify/<serial>", "to_route": "verify"}]

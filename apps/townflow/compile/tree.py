@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from townflow.compile import templates as t
+from townflow.compile import verify_app
 from townflow.compile.builtin import builtin_doctypes
 from townflow.compile.doctypes import doctype_json
 from townflow.compile.fixtures import (
@@ -196,8 +197,13 @@ def build_files(project: Any) -> dict[str, bytes]:
     overrides = {f"townflow.api.{m}": f"{EXT}.api.{m}" for m in API_METHODS} | FRAPPE_OVERRIDES
     overrides |= MONITORING_METHODS
     files[f"{APP}/hooks.py"] = t.hooks_py(
-        fixture_hooks, _doc_events(project), overrides, _state_restricted(project)
-    )
+        fixture_hooks,
+        verify_app.add_pinyin_fill(_doc_events(project), project),
+        overrides,
+        _state_restricted(project),
+    ) + verify_app.hooks_extra(project)  # issue 17: pinyin search, print formats' QR, /verify
+    files.update(verify_app.print_format_files(project, _module_dir))
+    files.update(verify_app.www_files())
     roles = [r for k, r in sorted(project.roles.items()) if k not in STANDARD_ROLES]
     workflows = [project.workflows[k] for k in sorted(project.workflows)]
     # Translations cover the masked companion fields the DocType JSON adds (compile.masked).

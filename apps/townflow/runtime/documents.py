@@ -314,11 +314,11 @@ class Session(WriteMixin):
         ]
         search_cols = [c for c in dict.fromkeys(search_cols) if shown(c)]
         title_sql = query.quote(title) if title and shown(title) else "NULL"
-        if txt:  # typed pinyin (zxy, zhangxiaoyan) first; the substring search when it finds nothing
+        if txt:  # typed pinyin (zxy, zhangxiaoyan) on a DocType with Chinese title/search fields
             found = pinyin_search.link_matches(
                 self.site, meta, txt, search_cols, where.sql, where.params, title_sql, page_length
             )
-            if found:
+            if found is not None:
                 return found
             like = f"%{txt}%"
             where.add(" OR ".join(f"{query.quote(c)} LIKE ?" for c in search_cols), [like] * len(search_cols))

@@ -10,11 +10,15 @@ table, `tabPinyin Key`, clustered by (DocType, key) so a typed prefix is one ind
 - Backfilled: `ensure_schema` (at every site open) compares the fields each DocType is indexed by
   (`tabPinyin Key State`) with the spec's; a DocType that is new or whose fields changed is
   reindexed in one transaction. `reindex(site)` does it on demand (bulk loaders that write SQL).
-- Searched: `Session.search_link` (every Link field, `/search/link`, `frappe.desk.search.
-  search_link`) asks `link_matches` first for a query that looks like pinyin; the list's search
-  box and any `or_filters` `like` on a pinyin field also match the keys (`widen`). Both put the
-  key lookup inside the same SQL as the user's permission condition, so nothing the user may not
-  select or read is found; a field the user may not read is not searched by its pinyin either.
+- Searched: text typed as pinyin (letters only: `zxy`, `zhangxiaoyan`, `Zhang Xiaoyan`) into a
+  DocType with pinyin fields is read as pinyin: `Session.search_link` (every Link field,
+  `/search/link`, `frappe.desk.search.search_link`) answers from `link_matches`, and the list's
+  search box and any `or_filters` `like` on a pinyin field match the keys (`widen`) — an index
+  range scan either way, never a scan of the table (a Chinese title holds no latin letters for a
+  substring match to find). Any other text (Chinese, digits, serials) is the substring search as
+  before. Both put the key lookup inside the same SQL as the user's permission condition, so
+  nothing the user may not select or read is found; a field the user may not read is not searched
+  by its pinyin either.
 """
 
 from __future__ import annotations
@@ -143,8 +147,8 @@ def _range_sql(meta: Any, fields: Iterable[str], key: str) -> tuple[str, list]:
 
 
 def widen(meta: Any, fieldname: str, value: Any) -> tuple[str, list] | None:
-    """For an `or_filters` `like "%zxy%"` on a pinyin field: the extra OR condition that finds the
-    documents whose key starts with the typed pinyin (None when the value is not pinyin)."""
+    """For an `or_filters` `like "%zxy%"` on a pinyin field: the condition that finds the documents
+    whose key starts with the typed pinyin (None when the value is not pinyin)."""
     if fieldname not in fields_of(meta) or not isinstance(value, str):
         return None
     key = rules.query_key(value.strip("%"))
@@ -152,6 +156,15 @@ def widen(meta: Any, fieldname: str, value: Any) -> tuple[str, list] | None:
         return None
     sql, params = _range_sql(meta, [fieldname], key)
     return f"{quote('name')} IN (SELECT pinyin_name FROM {TABLE} WHERE {sql})", params
+
+
+def typed_pinyin_fields(meta: Any, txt: Any, fields: Iterable[str]) -> list[str]:
+    """The pinyin fields among `fields` when `txt` is typed pinyin, else []: a search box then
+    searches those fields' keys only (the other fields' substring match would scan the table)."""
+    if rules.query_key(txt) is None:
+        return []
+    indexed = fields_of(meta)
+    return [f for f in fields if f in indexed]
 
 
 def link_matches(

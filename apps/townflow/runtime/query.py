@@ -208,11 +208,11 @@ def compile_filters(
 
 
 def _with_pinyin(meta: Meta, fieldname: str, value, sql: str, values: list) -> tuple[str, list]:
-    """A search (`or_filters` like) on a pinyin-indexed field also finds its pinyin keys."""
+    """A search (`or_filters` like) on a pinyin-indexed field with typed pinyin (letters only)
+    matches the field's pinyin keys instead: an index range, not a scan (runtime.pinyin_search)."""
     from townflow.runtime import pinyin_search
 
-    extra = pinyin_search.widen(meta, fieldname, value)
-    return (f"{sql} OR {extra[0]}", [*values, *extra[1]]) if extra else (sql, values)
+    return pinyin_search.widen(meta, fieldname, value) or (sql, values)
 
 
 #: More conditions than this are refused (SQLite's expression depth limit is 1000).

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from townflow.runtime import inbox as runtime_inbox
+from townflow.runtime import pinyin_search
 from townflow.runtime.workflow_recent import returned_names
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug, render, slug
 from townflow.web.pages.layout import display_value, fetched_select
@@ -173,7 +174,9 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
                 for f in dict.fromkeys(search)
                 if f == "name" or (meta.get_field(f) and readable(meta.get_field(f)))
             ]
-            or_filters = [[f, "like", f"%{q}%"] for f in search]
+            typed_pinyin = pinyin_search.typed_pinyin_fields(meta, q, search)
+            # letters typed into a list of Chinese names are pinyin (zxy): the key index, no scan
+            or_filters = [[f, "like", f"%{q}%"] for f in (typed_pinyin or search)]
         workflow = page.site.project.workflow_for(doctype)
         state_field = workflow.workflow_state_field if workflow else None
         fields = ["name", "modified", *[c.fieldname for c in columns]]

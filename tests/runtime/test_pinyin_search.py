@@ -20,7 +20,10 @@ def test_keys_are_full_pinyin_and_initials_of_the_name_and_the_given_name():
     assert "zengguofan" in pinyin.keys("曾国藩")
     # pypinyin's phrase dictionary reads 重庆 as chongqing
     assert pinyin.keys("重庆")[:2] == ["chongqing", "cq"]
-    assert pinyin.keys("PER-000001") == []
+    # a value without Chinese: its latin words (digits alone are no key)
+    assert pinyin.keys("wang.head") == ["wanghead", "wang", "head"]
+    assert pinyin.keys("PER-000001") == ["per000001", "per"]
+    assert pinyin.keys("2026") == []
     assert pinyin.query_key("Zhang Xiao'yan") == "zhangxiaoyan"
     assert pinyin.query_key("张") is None and pinyin.query_key("V01") is None
 
@@ -90,3 +93,14 @@ def test_an_existing_site_is_backfilled_when_opened(tmp_path, project, clock, pe
         assert [r["value"] for r in found] == [person["name"]]
     finally:
         reopened.close()
+
+
+def test_a_small_table_also_gets_the_substring_match_for_letters(site, people):
+    from site_support import make_user
+
+    make_user(site, "wang.head", ["Township Clerk"])
+    admin = site.session("Administrator")
+    # `wang` is a word of the name (a key); `ead` is inside a word: the small table is scanned too
+    assert "wang.head" in [r["value"] for r in admin.search_link("User", "wang")]
+    assert "wang.head" in [r["value"] for r in admin.search_link("User", "ead")]
+    assert pinyin_search.small(site, site.metas.get("User"))

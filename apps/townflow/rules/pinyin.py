@@ -11,8 +11,9 @@ yinhang), and each other reading of the first character is added as another key,
 are read apart from their common word (单 shan, 曾 zeng, 解 xie, 朴 piao).
 
 Which fields: a DocType's title field and its search fields whose type holds free text (Data,
-Small Text, Text, ...; not Links, Selects or fields marked sensitive). Only values with a
-Chinese character get keys. pypinyin is imported when first needed, so the pure layer (spec,
+Small Text, Text, ...; not Links, Selects or fields marked sensitive). A value without Chinese
+gets its latin words as keys (`wang.head` -> `wanghead`, `wang`, `head`), so typed letters still
+find it. pypinyin is imported when first needed, so the pure layer (spec,
 expr, rules) still installs without it.
 """
 
@@ -99,11 +100,27 @@ def readings(text: str) -> list[list[str]]:
     return out
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def latin_keys(text: str) -> list[str]:
+    """Keys of a value without Chinese (`wang.head`, `Dr Li`): the value's letters and digits run
+    together and each word of them, lower case, so typed letters find it by any word's start."""
+    words = _WORD.findall(text.lower())
+    lettered = [w for w in words if not w.isdigit()]
+    if not lettered:
+        return []
+    return list(dict.fromkeys(k[:MAX_KEY] for k in ["".join(words), *lettered]))
+
+
 def keys(text: Any) -> list[str]:
     """Every key that finds `text`: full pinyin and initials of the whole text and of the text
-    after its first character (the given name), for each reading; each at most MAX_KEY long."""
-    if not has_chinese(text):
+    after its first character (the given name), for each reading; each at most MAX_KEY long.
+    A value without Chinese gets its latin words instead (`latin_keys`)."""
+    if not isinstance(text, str):
         return []
+    if not has_chinese(text):
+        return latin_keys(text)
     found: dict[str, None] = {}
     for syllables in readings(str(text)):
         for part in (syllables, syllables[1:]):

@@ -158,6 +158,16 @@ def widen(meta: Any, fieldname: str, value: Any) -> tuple[str, list] | None:
     return f"{quote('name')} IN (SELECT pinyin_name FROM {TABLE} WHERE {sql})", params
 
 
+#: a table with at most this many rows is small enough to scan: typed letters also get the
+#: substring search there (Link search), as before pinyin keys existed
+SMALL_TABLE = 20_000
+
+
+def small(site: Any, meta: Any) -> bool:
+    """Whether the DocType's table is small enough to scan (its highest rowid, an index lookup)."""
+    return int(site.db.scalar(f"SELECT max(rowid) FROM {meta.table}") or 0) <= SMALL_TABLE
+
+
 def typed_pinyin_fields(meta: Any, txt: Any, fields: Iterable[str]) -> list[str]:
     """The pinyin fields among `fields` when `txt` is typed pinyin, else []: a search box then
     searches those fields' keys only (the other fields' substring match would scan the table)."""

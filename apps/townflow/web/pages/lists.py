@@ -174,8 +174,13 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
                 for f in dict.fromkeys(search)
                 if f == "name" or (meta.get_field(f) and readable(meta.get_field(f)))
             ]
-            typed_pinyin = pinyin_search.typed_pinyin_fields(meta, q, search)
-            # letters typed into a list of Chinese names are pinyin (zxy): the key index, no scan
+            # letters typed into a large list of Chinese names are pinyin (zxy): the key index
+            # alone, no scan; a small list also searches its other fields' text
+            typed_pinyin = (
+                []
+                if pinyin_search.small(page.site, meta)
+                else pinyin_search.typed_pinyin_fields(meta, q, search)
+            )
             or_filters = [[f, "like", f"%{q}%"] for f in (typed_pinyin or search)]
         workflow = page.site.project.workflow_for(doctype)
         state_field = workflow.workflow_state_field if workflow else None

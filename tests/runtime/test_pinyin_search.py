@@ -4,7 +4,7 @@ list's search box and finds 张小燕 — only among the records they may select
 from __future__ import annotations
 
 from townflow.rules import pinyin
-from townflow.runtime import Site
+from townflow.runtime import Site, pinyin_search
 
 
 def _person(admin, household: str, full_name: str) -> dict:

@@ -160,7 +160,7 @@ def widen(meta: Any, fieldname: str, value: Any) -> tuple[str, list] | None:
 
 #: a table with at most this many rows is small enough to scan: typed letters also get the
 #: substring search there (Link search), as before pinyin keys existed
-SMALL_TABLE = 20_000
+SMALL_TABLE = 2_000
 
 
 def small(site: Any, meta: Any) -> bool:

@@ -241,3 +241,20 @@ def test_the_print_format_carries_office_serial_code_and_a_qr_that_decodes(frapp
     pdf = HTML(string=f"<style>{pf['css']}</style>{html}").write_pdf()
     image = pypdfium2.PdfDocument(io.BytesIO(pdf))[0].render(scale=200 / 72).to_pil()
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [url]
+
+
+def test_after_migrate_fills_the_keys_of_records_saved_before_the_column(frappe, monkeypatch):
+    pinyin_search = importlib.import_module(f"{EXT}.pinyin_search")
+    stored = {"PER-1": {"name": "PER-1", "full_name": "张小燕", "tf_pinyin": None},
+              "PER-2": {"name": "PER-2", "full_name": "李明", "tf_pinyin": " liming lm ming m "}}  # fmt: skip
+    frappe.db.table_exists = lambda name: name == "Person"
+    frappe.db.get_table_columns = lambda name: ["name", "full_name", "tf_pinyin"]
+    frappe.get_all = lambda doctype, filters=None, fields=None, **kw: [
+        {k: r[k] for k in fields} for r in stored.values() if not r["tf_pinyin"]
+    ]
+    written = []
+    frappe.db.set_value = lambda doctype, name, field, value, update_modified=True: written.append(
+        (doctype, name, field, value, update_modified)
+    )
+    assert pinyin_search.backfill() == 1
+    assert written == [("Person", "PER-1", "tf_pinyin", " zhangxiaoyan zxy xiaoyan xy ", False)]

@@ -77,3 +77,27 @@ def search(
         as_list=not as_dict,
         reference_doctype=reference_doctype,
     )
+
+
+def backfill() -> int:
+    """Records saved before their DocType had the tf_pinyin column get their keys once (after_migrate;
+    new saves fill them on validate). Returns the records filled."""
+    filled = 0
+    for name in spec.doctype_names():
+        fields = _fields(name)
+        if not fields or not frappe.db.table_exists(name):
+            continue
+        if FIELD not in set(frappe.db.get_table_columns(name)):
+            continue
+        rows = frappe.get_all(
+            name, filters=[[FIELD, "is", "not set"]], fields=["name", *fields], limit_page_length=0
+        )
+        for row in rows:
+            keys: dict[str, None] = {}
+            for fieldname in fields:
+                for key in pinyin.keys(row.get(fieldname)):
+                    keys[key] = None
+            if keys:
+                frappe.db.set_value(name, row["name"], FIELD, f" {' '.join(keys)} ", update_modified=False)
+                filled += 1
+    return filled

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from townflow.rules import verify as rules
+from townflow.rules.cn_text import chinese_date
 from townflow.runtime import verify as runtime_verify
 from townflow.runtime import workflow
 from townflow.runtime.site import Site
@@ -86,7 +87,7 @@ def test_the_public_page_states_the_certificate_status_and_nothing_personal(
     assert f"data-serial>{cert['certificate_serial']}<" in page.text
     assert "计划生育办公室" in page.text
     assert cert["facility"] in page.text
-    assert str(cert["valid_until"])[:10] in page.text
+    assert f"data-valid-until>{chinese_date(str(cert['valid_until'])[:10])}<" in page.text  # 2027年1月5日
     for personal in (cert["person_name"], cert["id_number"], cert["village"], cert["name"]):
         assert personal and personal not in page.text
 

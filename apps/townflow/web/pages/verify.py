@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from townflow.rules.cn_text import chinese_date
 from townflow.runtime import verify as runtime_verify
 from townflow.runtime.errors import ValidationError
 from townflow.web.auth import client_address
@@ -86,6 +87,8 @@ async def verify_serial(request: Request, serial: str) -> HTMLResponse:
     limiter.record_failure(_LIMITER_KEY, address)  # every lookup counts
     site = page.site
     facts = await call(runtime_verify.lookup, site, serial, code, site.now().date(), page.lang)
+    if facts and page.lang != "en":  # dates as an official paper writes them: 2026年12月7日
+        facts = {**facts, **{k: chinese_date(facts[k]) for k in ("valid_from", "valid_until") if facts[k]}}
     return _verify_page(page, 200 if facts else 404, serial=serial[:64], facts=facts, asked=True)
 
 

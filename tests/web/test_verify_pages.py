@@ -27,7 +27,7 @@ from townflow.runtime import workflow
 from townflow.runtime.site import Site
 from townflow.web.app import create_app
 
-from .test_pages_support import csrf, demo_site, login
+from .test_pages_support import CLERK, HEAD, csrf, demo_site, login, village_of
 
 CERT = "Termination Certificate Application"
 APPROVER = "approver@demo"
@@ -236,3 +236,30 @@ def test_the_list_offers_ticking_rows_for_one_pdf(app, site):
     assert listing.count('name="names"') >= 1
     # a list without a print (households) has no such form
     assert "data-batch-print" not in approver.get("/app/household").text
+
+
+def test_a_birth_service_certificate_prints_and_verifies_too(app, site):
+    admin = site.session("Administrator")
+    village = village_of(site, CLERK)
+    mother = admin.get_list(
+        "Person", fields=["name", "household"], filters={"village": village, "gender": "Female"},
+        limit_page_length=1,
+    )[0]  # fmt: skip
+    doc = site.session(CLERK).insert(
+        {"doctype": "Birth Service Certificate", "household": mother["household"], "mother": mother["name"],
+         "father_name": "李建国", "child_order": "First Child"}
+    )  # fmt: skip
+    for user, action in ((CLERK, "Submit"), (HEAD, "Verify"), (APPROVER, "Approve")):
+        doc = workflow.apply_workflow(
+            site.session(user), site.session(user).get(doc["doctype"], doc["name"]), action
+        )
+    cert = admin.get("Birth Service Certificate", doc["name"])
+    assert cert["workflow_state"] == "Issued" and cert["certificate_no"]
+    code = rules.printed_code(runtime_verify.code_for(site, cert["certificate_no"]))
+    printed = login(app, APPROVER).get(f"/print/birth-service-certificate/{cert['name']}")
+    assert printed.status_code == 200 and "生育服务证" in printed.text
+    assert f"data-verify-code>{code}<" in printed.text
+    page = _lookup(app, cert["certificate_no"], code)
+    expected = "valid" if str(cert["valid_until"]) >= site.now().date().isoformat() else "expired"
+    assert page.status_code == 200 and f'data-verify-result="{expected}"' in page.text
+    assert "生育服务证" in page.text and cert["head_name"] not in page.text

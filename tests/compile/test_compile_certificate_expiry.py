@@ -31,8 +31,9 @@ def test_daily_expires_birth_certificates_past_validity_and_unused_termination_o
     db.add(BIRTH, name="BSC-1", workflow_state="Issued", valid_until="2026-03-31")  # ended yesterday
     db.add(BIRTH, name="BSC-2", workflow_state="Issued", valid_until="2026-04-01")  # its last day
     db.add(BIRTH, name="BSC-3", workflow_state="Revoked", valid_until="2026-01-01")
-    db.add(TERMINATION, name="TCA-1", workflow_state="Issued", valid_until="2026-03-20", certificate_status="Unused")
-    db.add(TERMINATION, name="TCA-2", workflow_state="Issued", valid_until="2026-03-20", certificate_status="Used")
+    ended = {"workflow_state": "Issued", "valid_until": "2026-03-20"}
+    db.add(TERMINATION, name="TCA-1", certificate_status="Unused", **ended)
+    db.add(TERMINATION, name="TCA-2", certificate_status="Used", **ended)  # used: stays
     campaign = importlib.import_module(f"{EXT}.campaign")
     assert campaign.expired_certificates(BIRTH) == ["BSC-1"]
     assert campaign.expired_certificates() == ["TCA-1"]  # the termination certificate by default

@@ -56,7 +56,7 @@ def run(site, now: datetime | None = None) -> dict[str, int]:
         done["expired"] = _expire_certificates(session, stamp)
         done["conversions"] = benefits.open_conversions(session, session.now().date())
     # pregnancy monitoring: visits and checks due, outcomes overdue, escalation to the township
-    for key, value in monitoring.sync(site, session.now()).items():
+    for key, value in monitoring.sync_due(site, session.now()).items():  # the records due only
         done[f"visits_{key}"] = value
     return done
 

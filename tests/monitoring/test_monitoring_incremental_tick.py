@@ -8,9 +8,10 @@ from datetime import date, timedelta
 
 from townflow.runtime import monitoring
 
-OPEN_WORK = """SELECT reference_name, workflow_state, source, audience, due_at, escalated_at IS NOT NULL AS escalated
-    FROM "tabWorkflow Action" WHERE reference_doctype = 'Pregnancy Record' AND kind = 'todo'
-    AND status = 'Open' ORDER BY reference_name, workflow_state, source"""
+OPEN_WORK = """SELECT reference_name, workflow_state, source, audience, due_at,
+    escalated_at IS NOT NULL AS escalated FROM "tabWorkflow Action"
+    WHERE reference_doctype = 'Pregnancy Record' AND kind = 'todo' AND status = 'Open'
+    ORDER BY reference_name, workflow_state, source"""
 
 
 def _open_work(site) -> list[tuple]:

@@ -74,3 +74,24 @@ def test_the_administrator_may_correct_a_signed_visit(wsite, signed):
     visits = [dict(v) for v in fresh["visits"]]
     visits[0]["visitor"] = "王敏（更正）"
     assert admin.save({**fresh, "visits": visits})["visits"][0]["visitor"] == "王敏（更正）"
+
+
+def test_a_rest_put_changing_a_signed_visit_is_refused_naming_the_field(wsite, signed):
+    """The same refusal over Frappe's REST API (PUT /api/resource/...), as a script would meet it."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from townflow.web.app import create_app
+
+    wsite.users.set_password("clerk.east", "Rest-pass-2026")
+    client = TestClient(create_app(wsite))
+    client.post("/login", data={"usr": "clerk.east", "pwd": "Rest-pass-2026"}, follow_redirects=False)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/app").text).group(1)
+    url = f"/api/resource/Pregnancy Record/{signed['name']}"
+    doc = client.get(url).json()["data"]
+    doc["visits"][0]["visit_date"] = "2026-02-19"
+    answer = client.put(url, json=doc, headers={"X-Frappe-CSRF-Token": token})
+    assert answer.status_code == 417, answer.text
+    assert "visits[1].visit_date" in answer.text and "read-only" in answer.text
+    assert client.get(url).json()["data"]["visits"][0]["visit_date"] == "2026-02-20"

@@ -146,7 +146,7 @@ def test_the_department_approval_posts_the_township_notice_for_seven_working_day
     act(wsite, "approver1", app, "Forward")
     posted = act(wsite, "finance", app, "Approve")
     assert posted["workflow_state"] == "Township Public Notice"
-    village, township = _notice_of(wsite, app)
+    _village, township = _notice_of(wsite, app)
     assert (township["level"], township["posted_on"], township["ends_on"]) == (
         "Township",
         "2026-03-17",

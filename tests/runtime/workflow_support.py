@@ -239,6 +239,8 @@ REWARD_TO_APPROVED = [
     *TOWNSHIP_NOTICE,
     ("approver2", "Issue Notice"),
 ]
+#: ... up to Pending Approval Notice (both notices ended)
+REWARD_TO_APPROVAL_NOTICE = REWARD_TO_APPROVED[:-1]
 
 
 def walk(site: Site, doc: dict, steps: list[tuple[str, str]]) -> dict:

@@ -212,8 +212,10 @@ def reply_message(objection: str, decision: str, reason: str, reference_label: s
     else:
         outcome_zh = "退回重新审核" if decision == RETURN else "不予批准"
         outcome_en = "returned for a new review" if decision == RETURN else "rejected"
-        zh = f"您对{reference_label}提出的异议（{objection}）经街道核查成立，该申请已{outcome_zh}。理由：{reason}"
-        en = f"Your objection {objection} was upheld by the township: the application was {outcome_en}. Reason: {reason}"
+        zh = f"您对{reference_label}提出的异议（{objection}）经街道核查成立，该申请已{outcome_zh}。"
+        zh += f"理由：{reason}"
+        en = f"Your objection {objection} was upheld by the township: the application was {outcome_en}. "
+        en += f"Reason: {reason}"
     return f"{zh}\n{en}"
 
 
@@ -235,5 +237,6 @@ def add_months(day: date, months: int) -> date:
 def stop_notice(reconfirmation: str, today: date, reason: str) -> str:
     return (
         f"{today.isoformat()} 年审（{reconfirmation}）不再符合条件，自即日起停发。理由：{reason}\n"
-        f"Stopped on {today.isoformat()} at reconfirmation {reconfirmation}: no longer eligible. Reason: {reason}"
+        f"Stopped on {today.isoformat()} at reconfirmation {reconfirmation}: no longer eligible. "
+        f"Reason: {reason}"
     )

@@ -273,7 +273,8 @@ def settle(session, objection: str, decision: str, reason: str) -> dict[str, Any
             stored = site.db.fetchone(f"SELECT workflow_state FROM {table(doctype)} WHERE name = ?", (name,))
             if state is None or state.public_notice is None or stored is None or stored[0] != state.state:
                 raise ValidationError(
-                    "The application has left the public notice: it can no longer be returned or rejected here",
+                    "The application has left the public notice: "
+                    "it can no longer be returned or rejected here",
                     "该申请已不在公示环节，不能在此退回或不予批准",
                 )
             spec = state.public_notice
@@ -365,7 +366,8 @@ def open_reconfirmations(session, today: date) -> int:
         marks = ", ".join("?" for _ in spec.states)
         due = site.db.fetchall(
             f"SELECT name, {spec.date_field} AS due FROM {meta.table} WHERE workflow_state IN ({marks}) "
-            f"AND {spec.date_field} IS NOT NULL AND {spec.date_field} != '' AND {spec.date_field} <= ? ORDER BY name",
+            f"AND {spec.date_field} IS NOT NULL AND {spec.date_field} != '' "
+            f"AND {spec.date_field} <= ? ORDER BY name",
             (*spec.states, today.isoformat()),
         )
         task = table(spec.task_doctype)

@@ -340,7 +340,8 @@ class DocType(Model):
 # --- Workflows ----------------------------------------------------------------------------
 
 OverdueAction = Literal["remind", "escalate"]
-TransitionKind = Literal["submit", "approve", "reject", "resubmit", "issue", "close", "other"]
+#: `stop`: a finished benefit is stopped (停发, 年审): it may happen, but nobody owes it work
+TransitionKind = Literal["submit", "approve", "reject", "resubmit", "issue", "close", "other", "stop"]
 
 
 class Step(Model):

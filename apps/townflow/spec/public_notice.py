@@ -122,7 +122,8 @@ def check_public_notice(c: Checker, wf, where: Where, doctype, index: int, notic
             c.add(
                 where,
                 (*at, "fields", n, "mask"),
-                f"{public.field!r} is personal data (sensitive or permlevel {found.permlevel}): give it a mask",
+                f"{public.field!r} is personal data (sensitive or permlevel {found.permlevel}): "
+                "give it a mask",
             )
 
 

@@ -1,0 +1,137 @@
+"""公示 pages (issue 17, point 1): the public board at /notice (no login) lists the demo's two
+notices by village with masked names; anyone objects with contact details, throttled per address;
+the printable sheet lists the same items; the township settles on its desk and the objector reads
+the answer with the objection number and check code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from townflow.runtime.site import Site
+from townflow.web.app import create_app
+from townflow.web.pages.notice import ObjectionThrottle
+
+from .test_pages_support import HEAD, HOSTILE, csrf, demo_site, login
+
+APPROVER = "approver@demo"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    yield from demo_site(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def app(site: Site) -> FastAPI:
+    return create_app(site)
+
+
+def _posted(site: Site) -> list[dict]:
+    """The demo's applications on notice now, with their stored (unmasked) head names."""
+    admin = site.session("Administrator")
+    rows = admin.get_list(
+        "Subsidy Application",
+        fields=["name", "head_name", "village", "workflow_state"],
+        filters={"workflow_state": ["in", ["Village Public Notice", "Township Public Notice"]]},
+        limit_page_length=0,
+    )
+    notices = admin.get_list(
+        "Public Notice", fields=["name", "reference_name", "status"], limit_page_length=0
+    )
+    by_ref = {n["reference_name"]: n["name"] for n in notices if n["status"] == "Open"}
+    return [{**r, "notice": by_ref[r["name"]]} for r in rows]
+
+
+def test_the_board_lists_current_notices_by_village_masked_without_login(app, site) -> None:
+    posted = _posted(site)
+    assert sorted(p["workflow_state"] for p in posted) == ["Township Public Notice", "Village Public Notice"]
+    page = TestClient(app).get("/notice")
+    assert page.status_code == 200
+    html = page.text
+    assert "<h1>公示" in html
+    for p in posted:
+        assert f'data-notice="{p["notice"]}"' in html
+        assert f'data-village="{p["village"]}"' in html
+        name = p["head_name"]
+        assert name not in html, "no unmasked name on the public page"
+        # 张小燕 -> 张*燕, 于磊 -> 于*
+        masked = name[0] + "*" if len(name) == 2 else name[0] + "*" * (len(name) - 2) + name[-1]
+        assert f"<td data-item>{masked}</td>" in html
+    assert html.count('<article class="notice"') == 2
+    assert "Public Notices" in TestClient(app).get("/notice?lang=en").text
+    # the sheet for the village board: the same notices, the same masked names
+    sheet = TestClient(app).get("/notice/print").text
+    assert sorted(re.findall(r'<tr data-notice="([^"]+)"', sheet)) == sorted(p["notice"] for p in posted)
+    assert all(p["head_name"] not in sheet for p in posted)
+
+
+def test_an_objection_is_filed_settled_and_answered(app, site) -> None:
+    notice = next(p for p in _posted(site) if p["workflow_state"] == "Village Public Notice")
+    guest = TestClient(app)
+    filed = guest.post(
+        f"/notice/{notice['notice']}/objection",
+        data={"objector_name": "王五", "objector_contact": "13812345678", "content": HOSTILE},
+    )
+    assert filed.status_code == 200
+    number = re.search(r"data-objection>([^<]+)<", filed.text).group(1)
+    code = re.search(r"data-code>([^<]+)<", filed.text).group(1)
+    assert number.startswith("GSYY-") and len(code) == 8
+    # the objector reads it back: not yet answered; a wrong code finds nothing
+    waiting = guest.get("/notice/reply", params={"no": number, "code": code})
+    assert (waiting.status_code, re.search(r"data-status>([^<]+)<", waiting.text).group(1)) == (200, "待处理")
+    wrong = guest.get("/notice/reply", params={"no": number, "code": "AAAAAAAA"})
+    assert wrong.status_code == 404 and "未找到" in wrong.text
+    # the township's desk shows it, escaped; the township clerk reads it but may not settle it
+    approver = login(app, APPROVER)
+    desk = approver.get("/notice/objections").text
+    assert f'data-objection="{number}"' in desk
+    assert HOSTILE not in desk and "&lt;script&gt;" in desk
+    clerk = login(app, "township.clerk@demo")
+    assert f'data-objection="{number}"' in clerk.get("/notice/objections").text
+    refused = clerk.post(
+        f"/notice/objections/{number}",
+        data={"decision": "dismiss", "reason": "核实无误", "csrf_token": csrf(clerk)},
+    )
+    assert refused.status_code == 403 and "公示异议由街道（计生办主任）处理" in refused.text
+    # a village head of another village does not even see it
+    assert f'data-objection="{number}"' not in login(app, HEAD).get("/notice/objections").text
+    settled = approver.post(
+        f"/notice/objections/{number}",
+        data={"decision": "dismiss", "reason": "经入户核实，情况属实", "csrf_token": csrf(approver)},
+        follow_redirects=False,
+    )
+    assert (settled.status_code, settled.headers["location"]) == (303, f"/notice/objections?settled={number}")
+    answered = guest.get("/notice/reply", params={"no": number, "code": code}).text
+    assert re.search(r"data-status>([^<]+)<", answered).group(1) == "异议不成立"
+    assert "经入户核实，情况属实" in answered
+    assert f'data-objection="{number}"' not in approver.get("/notice/objections").text
+
+
+def test_objections_are_throttled_per_address_and_need_their_details(app, site) -> None:
+    notice = _posted(site)[0]["notice"]
+    app.state.objection_throttle = ObjectionThrottle(limit=2, window_seconds=3600)
+    guest = TestClient(app)
+    missing = guest.post(
+        f"/notice/{notice}/objection", data={"objector_name": "王五", "content": "情况不实啊"}
+    )
+    assert missing.status_code == 400 and "请填写联系方式" in missing.text
+    ok = guest.post(
+        f"/notice/{notice}/objection",
+        data={"objector_name": "王五", "objector_contact": "13812345678", "content": "情况不实啊"},
+    )
+    assert ok.status_code == 200
+    third = guest.post(
+        f"/notice/{notice}/objection",
+        data={"objector_name": "王五", "objector_contact": "13812345678", "content": "情况不实啊"},
+    )
+    assert third.status_code == 429 and "提交过于频繁" in third.text
+    unknown = TestClient(app, client=("10.9.9.9", 5000)).post(
+        "/notice/GS-2000-00001/objection",
+        data={"objector_name": "王五", "objector_contact": "13812345678", "content": "情况不实啊"},
+    )
+    assert unknown.status_code == 404

@@ -50,6 +50,10 @@ fixtures = [
                 "name",
                 "in",
                 [
+                    "Due",
+                    "Pending Village Confirmation",
+                    "Confirmed",
+                    "Lapsed",
                     "Draft",
                     "Pending Township Approval",
                     "Approved",
@@ -58,7 +62,6 @@ fixtures = [
                     "Issued",
                     "Expired",
                     "Revoked",
-                    "Due",
                     "Pending Conversion",
                     "Converted",
                     "Pending Facility Rectification",
@@ -69,6 +72,7 @@ fixtures = [
                     "Pending Education Review",
                     "Paid",
                     "Enrolled",
+                    "Village Public Notice",
                     "Pending Civil Affairs Review",
                     "Pending Finance Review",
                     "Pending Human Resources Review",
@@ -76,9 +80,11 @@ fixtures = [
                     "Pending Industry and Commerce Review",
                     "Pending Tax Review",
                     "Pending Family Planning Office Review",
+                    "Township Public Notice",
                     "Pending Approval Notice",
                     "Disbursed",
                     "Granted",
+                    "Stopped",
                     "Pending Leader Countersign",
                     "Used",
                 ],
@@ -92,6 +98,9 @@ fixtures = [
                 "name",
                 "in",
                 [
+                    "Open Reconfirmation",
+                    "Confirm Qualifies",
+                    "Stop Benefit",
                     "Submit",
                     "Approve",
                     "Reject",
@@ -108,6 +117,7 @@ fixtures = [
                     "Forward",
                     "Record Payment",
                     "Confirm Enrolment",
+                    "End Notice",
                     "Issue Notice",
                     "Confirm Granted",
                     "Countersign",
@@ -123,6 +133,7 @@ fixtures = [
                 "name",
                 "in",
                 [
+                    "Benefit Reconfirmation",
                     "Birth Quota Restoration",
                     "Birth Service Certificate",
                     "Insurance Conversion",
@@ -221,6 +232,14 @@ fixtures = [
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
 doc_events = {
+    "Benefit Reconfirmation": {
+        "validate": "care_for_girls.townflow_ext.events.validate",
+        "before_submit": "care_for_girls.townflow_ext.events.before_submit",
+        "on_update": "care_for_girls.townflow_ext.events.on_change",
+        "on_submit": "care_for_girls.townflow_ext.events.on_change",
+        "on_cancel": "care_for_girls.townflow_ext.events.on_change",
+        "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
+    },
     "Birth Quota Restoration": {
         "validate": "care_for_girls.townflow_ext.events.validate",
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
@@ -273,6 +292,8 @@ doc_events = {
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
     "Migrant Handover": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Notice Objection": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Notice Outbox": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Person": {
         "validate": "care_for_girls.townflow_ext.events.validate",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
@@ -286,6 +307,7 @@ doc_events = {
         "on_update": "care_for_girls.townflow_ext.monitoring.on_update",
     },
     "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
+    "Public Notice": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Student Aid Application": {
         "validate": "care_for_girls.townflow_ext.events.validate",
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
@@ -358,6 +380,7 @@ override_whitelisted_methods = {
 # certificate once issued, not the application in progress), and scoped rows, which reach
 # nothing without a User Permission in their scope: lists and single documents.
 permission_query_conditions = {
+    "Benefit Reconfirmation": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Birth Quota Restoration": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Birth Service Certificate": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Disbursement": "care_for_girls.townflow_ext.permissions.query_conditions",
@@ -367,8 +390,10 @@ permission_query_conditions = {
     "Insurance Conversion": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Leading Group Inspection": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Migrant Handover": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Notice Objection": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Person": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Pregnancy Record": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Public Notice": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Student Aid Application": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Subsidy Application": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.query_conditions",
@@ -379,6 +404,7 @@ permission_query_conditions = {
     "Village": "care_for_girls.townflow_ext.permissions.query_conditions",
 }
 has_permission = {
+    "Benefit Reconfirmation": "care_for_girls.townflow_ext.permissions.has_permission",
     "Birth Quota Restoration": "care_for_girls.townflow_ext.permissions.has_permission",
     "Birth Service Certificate": "care_for_girls.townflow_ext.permissions.has_permission",
     "Disbursement": "care_for_girls.townflow_ext.permissions.has_permission",
@@ -388,8 +414,10 @@ has_permission = {
     "Insurance Conversion": "care_for_girls.townflow_ext.permissions.has_permission",
     "Leading Group Inspection": "care_for_girls.townflow_ext.permissions.has_permission",
     "Migrant Handover": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Notice Objection": "care_for_girls.townflow_ext.permissions.has_permission",
     "Person": "care_for_girls.townflow_ext.permissions.has_permission",
     "Pregnancy Record": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Public Notice": "care_for_girls.townflow_ext.permissions.has_permission",
     "Student Aid Application": "care_for_girls.townflow_ext.permissions.has_permission",
     "Subsidy Application": "care_for_girls.townflow_ext.permissions.has_permission",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.has_permission",

@@ -25,6 +25,7 @@ from townflow.compile.fixtures import (
 )
 from townflow.compile.frappe_format import as_json, scrub
 from townflow.compile.masked import with_companions
+from townflow.compile.public_notice import www_files as public_notice_www
 from townflow.compile.reports import dashboard_files, report_translations
 from townflow.compile.translations import zh_csv
 from townflow.rules.benefits import MEMBER_DOCTYPES
@@ -204,6 +205,7 @@ def build_files(project: Any) -> dict[str, bytes]:
     zh = zh_csv([with_companions(d) for d in all_doctypes], workflows, roles)
     files[f"{APP}/translations/zh.csv"] = zh + report_translations(project, zh)
     files[SPEC_BUNDLE] = as_json(_spec_bundle(project), ensure_ascii=False)
+    files.update(public_notice_www())  # 公示: the guest page www/notice (issue 17)
     return {path: text.encode("utf-8") for path, text in sorted(files.items())}
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the page template keeps its HTML lines whole
 """The compiled app's public notice page (公示, issue 17): `www/notice.html` and `www/notice.py`.
 
 A Frappe guest web page (`/notice`): current notices by village, from

@@ -298,7 +298,8 @@ def settle_objection(objection, decision, reason) -> dict[str, Any]:
         if state is None or state.public_notice is None or application.get("workflow_state") != state.state:
             _throw(
                 rules.NoticeError(
-                    "The application has left the public notice: it can no longer be returned or rejected here",
+                    "The application has left the public notice: "
+                    "it can no longer be returned or rejected here",
                     "该申请已不在公示环节，不能在此退回或不予批准",
                 )
             )

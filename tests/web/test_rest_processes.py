@@ -73,11 +73,13 @@ def test_subsidy_loan_from_village_to_disbursement(users):
     # the clerk sees the outcome; the inbox and the timeline tell the story
     assert clerk.get_doc("Subsidy Application", app["name"])["workflow_state"] == "Disbursed"
     timeline = clerk.timeline("Subsidy Application", app["name"])
-    assert [a["action"] for a in timeline["actions"]][:6] == [
+    assert [a["action"] for a in timeline["actions"]][:8] == [
         "Submit",
         "Verify",
+        "End Notice",
         "Forward",
         "Approve",
+        "End Notice",
         "Issue Notice",
         "Record Payment",
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from web.notice_window import notice_window_passed
 
 from townflow.client import FrappeClient
 
@@ -104,14 +105,20 @@ def test_subsidy_application_approved_through_the_inboxes(actor: Actor, live_ser
     item.get_by_role("button", name="不予批准", exact=True).click()
     assert page.locator("#bulk-form [data-comment-msg]").is_visible(), "a reject without a comment is stopped"
     _act_from_inbox(actor, name, "审核通过", shot="05-inbox-village-head")
+    # 公示: posted in the village; once its window has run out the head ends it from the inbox
+    notice_window_passed(live_server.site_dir, name)
+    _act_from_inbox(actor, name, "公示期满无异议")
 
     # The township approver forwards it to the department for that kind of benefit (Health).
     actor.login(APPROVER)
     _act_from_inbox(actor, name, "审查通过并分送主管部门")
 
-    # The health department approves.
+    # The health department approves; the township posts it and ends its notice.
     actor.login(HEALTH)
     _act_from_inbox(actor, name, "批准")
+    notice_window_passed(live_server.site_dir, name)
+    actor.login(APPROVER)
+    _act_from_inbox(actor, name, "公示期满无异议")
 
     # The township issues the approval notice from the form; the timeline shows every step.
     actor.login(APPROVER)
@@ -120,7 +127,7 @@ def test_subsidy_application_approved_through_the_inboxes(actor: Actor, live_ser
     page.get_by_role("button", name="下达审批通知", exact=True).click()
     page.wait_for_url(re.compile(rf".*/app/subsidy-application/{name}(\?acted=.*)?$"))
     timeline = page.locator("#timeline")
-    for step in ("提交", "审核通过", "审查通过并分送主管部门", "批准", "下达审批通知"):
+    for step in ("提交", "审核通过", "公示期满无异议", "审查通过并分送主管部门", "批准", "下达审批通知"):
         assert timeline.get_by_text(step, exact=True).count() >= 1, step
     assert timeline.get_by_text("准予减免").count() == 1
     actor.shot("06-form-timeline")

@@ -135,3 +135,32 @@ def test_objections_are_throttled_per_address_and_need_their_details(app, site) 
         data={"objector_name": "王五", "objector_contact": "13812345678", "content": "情况不实啊"},
     )
     assert unknown.status_code == 404
+
+
+def test_the_township_settles_over_rest_and_an_upheld_objection_returns_the_application(app, site) -> None:
+    notice = next(p for p in _posted(site) if p["workflow_state"] == "Township Public Notice")
+    app.state.objection_throttle = ObjectionThrottle()
+    filed = TestClient(app, client=("10.1.2.3", 5000)).post(
+        f"/notice/{notice['notice']}/objection",
+        data={"objector_name": "钱七", "objector_contact": "东关村5组12号", "content": "该户收入已超过标准"},
+    )
+    number = re.search(r"data-objection>([^<]+)<", filed.text).group(1)
+    approver = login(app, APPROVER)
+    token = csrf(approver)
+    missing = approver.post(
+        "/api/method/townflow.api.settle_objection",
+        data={"objection": number, "decision": "reject", "reason": " "},
+        headers={"X-Frappe-CSRF-Token": token},
+    )
+    assert missing.status_code == 417
+    done = approver.post(
+        "/api/method/townflow.api.settle_objection",
+        data={"objection": number, "decision": "reject", "reason": "入户核实收入超标"},
+        headers={"X-Frappe-CSRF-Token": token},
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["message"] == {"name": number, "status": "Upheld", "reason": "入户核实收入超标"}
+    stored = site.session("Administrator").get("Subsidy Application", notice["name"])
+    assert stored["workflow_state"] == "Rejected"
+    # the notice is taken down: the board no longer lists it
+    assert f'data-notice="{notice["notice"]}"' not in TestClient(app).get("/notice").text

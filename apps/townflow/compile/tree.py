@@ -50,6 +50,7 @@ MONITORING_METHODS = {
     "townflow.api.followups": f"{EXT}.monitoring.followups",
     "townflow.api.request_handover": f"{EXT}.migrants.request_handover",
     "townflow.api.confirm_handover": f"{EXT}.migrants.confirm_handover",
+    "townflow.api.settle_objection": f"{EXT}.public_notice.settle_objection",  # 公示 (issue 17)
 }
 #: Frappe's own methods the app wraps (hooks override_whitelisted_methods).
 FRAPPE_OVERRIDES = {

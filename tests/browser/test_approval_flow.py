@@ -122,7 +122,7 @@ def test_subsidy_application_approved_through_the_inboxes(actor: Actor, live_ser
     _act_from_inbox(actor, name, "批准")
     notice_window_passed(live_server.site_dir, name)
     actor.login(APPROVER)
-    _act_from_inbox(actor, name, "公示期满无异议")
+    _act_from_inbox(actor, name, "公示期满无异议", stays=True)  # the approval notice is mine too
 
     # The township issues the approval notice from the form; the timeline shows every step.
     actor.login(APPROVER)

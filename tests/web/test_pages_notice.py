@@ -135,6 +135,11 @@ def test_objections_are_throttled_per_address_and_need_their_details(app, site) 
         data={"objector_name": "王五", "objector_contact": "13812345678", "content": "情况不实啊"},
     )
     assert unknown.status_code == 404
+    # the answer look-up is throttled too: a check code is not to be guessed
+    app.state.lookup_throttle = ObjectionThrottle(limit=1, window_seconds=3600)
+    assert guest.get("/notice/reply", params={"no": "GSYY-2026-00001", "code": "AAAAAAAA"}).status_code == 404
+    again = guest.get("/notice/reply", params={"no": "GSYY-2026-00001", "code": "BBBBBBBB"})
+    assert again.status_code == 429 and "提交过于频繁" in again.text
 
 
 def test_the_township_settles_over_rest_and_an_upheld_objection_returns_the_application(app, site) -> None:

@@ -122,11 +122,15 @@ class ObjectionThrottle:
             return True
 
 
-def throttle_of(request: Request) -> ObjectionThrottle:
+def throttle_of(request: Request, kind: str = "objection") -> ObjectionThrottle:
+    """The app's throttle of objections (5 an hour per address) or of answer look-ups (30 an hour
+    per address: a check code is not to be guessed)."""
     state = request.app.state
-    found = getattr(state, "objection_throttle", None)
+    attribute = f"{kind}_throttle"
+    found = getattr(state, attribute, None)
     if found is None:
-        found = state.objection_throttle = ObjectionThrottle()
+        found = ObjectionThrottle() if kind == "objection" else ObjectionThrottle(limit=30)
+        setattr(state, attribute, found)
     return found
 
 
@@ -186,6 +190,17 @@ async def reply(request: Request) -> Any:
     page = Page(request)
     number = request.query_params.get("no") or ""
     code = request.query_params.get("code") or ""
+    if number and not throttle_of(request, "lookup").allow(auth.client_address(request)):
+        return render(
+            page,
+            "notice_reply.html",
+            status_code=429,
+            number=number,
+            asked=False,
+            found=None,
+            error=text("too_many", page.lang),
+            n=lambda key: text(key, page.lang),
+        )
     found = public_notice.reply_for(page.site, number, code) if number else None
     return render(
         page,

@@ -169,3 +169,20 @@ def test_the_township_settles_over_rest_and_an_upheld_objection_returns_the_appl
     assert stored["workflow_state"] == "Rejected"
     # the notice is taken down: the board no longer lists it
     assert f'data-notice="{notice["notice"]}"' not in TestClient(app).get("/notice").text
+
+
+def test_the_demo_has_a_yearly_reconfirmation_waiting_and_a_stopped_benefit(site) -> None:
+    admin = site.session("Administrator")
+    tasks = admin.get_list(
+        "Benefit Reconfirmation",
+        fields=["name", "workflow_state", "eligible", "village"],
+        limit_page_length=0,
+    )
+    assert [(t["workflow_state"], t["eligible"]) for t in tasks] == [("Pending Village Confirmation", 1)]
+    stopped = admin.get_list(
+        "Subsidy Application",
+        fields=["stop_notice"],
+        filters={"workflow_state": "Stopped"},
+        limit_page_length=0,
+    )
+    assert len(stopped) == 1

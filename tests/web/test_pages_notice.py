@@ -186,3 +186,20 @@ def test_the_demo_has_a_yearly_reconfirmation_waiting_and_a_stopped_benefit(site
         limit_page_length=0,
     )
     assert len(stopped) == 1
+
+
+def test_the_demo_objection_waits_on_the_township_desk(app, site) -> None:
+    admin = site.session("Administrator")
+    [demo] = admin.get_list(
+        "Notice Objection",
+        fields=["name", "status"],
+        filters={"objector_name": "王大爷"},
+        limit_page_length=9,
+    )
+    assert demo["status"] == "Open"
+    desk = login(app, APPROVER).get("/notice/objections").text
+    assert f'data-objection="{demo["name"]}"' in desk
+    assert "13905431234" in desk  # the approver reads the contact (permlevel 1)
+    clerk = login(app, "township.clerk@demo").get("/notice/objections").text
+    assert f'data-objection="{demo["name"]}"' in clerk
+    assert "13905431234" not in clerk and "139****1234" in clerk  # masked for the township clerk

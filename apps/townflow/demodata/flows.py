@@ -474,7 +474,28 @@ def ensure_applications(ctx: Any) -> list[str]:
             finally:
                 ctx.site.now = clock
         ctx.log(f"demo: {done} {doctype} in {len({f.target for f in flows})} workflow states")
+    _ensure_objection(ctx)
     if tick_needed:
         # the scheduler: expires the certificate nobody used, reminds and escalates overdue steps
         ctx.site.tick(datetime.now())
     return failures
+
+
+def _ensure_objection(ctx: Any) -> None:
+    """公示: a villager objects to the application on notice in its village, so the township's
+    objection desk (/notice/objections) has work at first login."""
+    from townflow.runtime import public_notice
+
+    if not ctx.site.metas.exists("Notice Objection") or ctx.admin.get_count("Notice Objection"):
+        return
+    notices = public_notice.current_notices(ctx.site, ctx.site.now().date())
+    village = [n for n in notices if n["level"] == "Village"]
+    if village:
+        public_notice.file_objection(
+            ctx.site,
+            village[0]["name"],
+            "王大爷",
+            "13905431234",
+            "该户去年新盖了楼房，家庭困难情况不实",
+            ctx.site.now(),
+        )

@@ -126,3 +126,21 @@ def test_a_one_time_benefit_carries_no_reconfirmation_date(wsite, world):
     app = world.reward_application()
     walk(wsite, app, REWARD_TO_APPROVED)
     assert _app(wsite, app)["reconfirm_due"] in (None, "")
+
+
+def test_the_township_may_stop_a_running_benefit_with_a_notice(wsite, world, wclock):
+    app = _relief(wsite, world)
+    with pytest.raises(errors.ValidationError):
+        act(wsite, "approver1", app, "Stop Benefit")  # the reason is required
+    wclock.now = datetime(2026, 6, 1, 9)
+    stopped = act(wsite, "approver1", app, "Stop Benefit", "已迁出本街道")
+    assert (stopped["workflow_state"], stopped["docstatus"]) == ("Stopped", 1)
+    stored = _app(wsite, app)
+    assert (
+        stored["stop_notice"]
+        == "2026-06-01 停发。理由：已迁出本街道\nStopped on 2026-06-01. Reason: 已迁出本街道"
+    )
+    assert stored["reconfirm_due"] is None
+    # nobody owes a stopped or a running benefit work: no to-do opened for the township
+    todo = inbox.inbox(wsite.session("approver1"), tab="todo", doctype="Subsidy Application")
+    assert app["name"] not in [i["reference_name"] for i in todo["items"]]

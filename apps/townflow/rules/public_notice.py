@@ -234,6 +234,14 @@ def add_months(day: date, months: int) -> date:
     raise ValueError(day)  # pragma: no cover
 
 
+STOP_NOTICE_FIELD = "stop_notice"
+
+
+def township_stop_notice(today: date, reason: str) -> str:
+    """停发通知 of a benefit the township stops directly (Stop Benefit on a running benefit)."""
+    return f"{today.isoformat()} 停发。理由：{reason}\nStopped on {today.isoformat()}. Reason: {reason}"
+
+
 def stop_notice(reconfirmation: str, today: date, reason: str) -> str:
     return (
         f"{today.isoformat()} 年审（{reconfirmation}）不再符合条件，自即日起停发。理由：{reason}\n"

@@ -425,9 +425,19 @@ def check_reconfirmation(session, loaded, target: str) -> None:
 
 
 def reconfirmation_after_move(session, loaded, target: str, at: str, comment: str | None) -> None:
-    """Confirmed: the next date a period on. Lapsed: the benefit stops, with the notice on both."""
+    """Confirmed: the next date a period on. Lapsed: the benefit stops, with the notice on both.
+    A running benefit the township stops directly gets its stop notice from the comment."""
     from townflow.runtime.workflow import apply_system_move
 
+    own = loaded.workflow.reconfirmation
+    if own is not None and target == own.stopped_state and comment:
+        if rules.STOP_NOTICE_FIELD in loaded.meta.column_set:
+            notice = comment.strip()
+            if "年审" not in notice:  # a direct stop (the lapse writes its own notice)
+                notice = rules.township_stop_notice(_today(at), notice)
+            values = {rules.STOP_NOTICE_FIELD: notice, own.date_field: None}
+            _system(session).db_set(loaded.workflow.document_type, loaded.row["name"], values)
+        return
     workflow = _reconfirmation_spec(session.site, loaded.workflow.document_type)
     if workflow is None or target not in (CONFIRMED, LAPSED):
         return

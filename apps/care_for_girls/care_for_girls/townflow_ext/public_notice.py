@@ -178,6 +178,12 @@ def entered(doc, workflow, old: str | None, new: str, comment: str | None = None
 
 
 def _reconfirmation_outcome(doc, new: str, comment: str | None) -> None:
+    own = spec.workflow(doc.doctype)
+    own = own.reconfirmation if own is not None else None
+    if own is not None and new == own.stopped_state and comment and "年审" not in comment:
+        notice = rules.township_stop_notice(_today(), comment.strip())  # the township stops it directly
+        frappe.db.set_value(doc.doctype, doc.name, {rules.STOP_NOTICE_FIELD: notice, own.date_field: None})
+        return
     workflow = _reconfirmed_workflow(doc.doctype)
     if workflow is None or new not in (CONFIRMED, LAPSED):
         return

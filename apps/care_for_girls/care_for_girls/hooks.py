@@ -50,6 +50,10 @@ fixtures = [
                 "name",
                 "in",
                 [
+                    "Due",
+                    "Pending Village Confirmation",
+                    "Confirmed",
+                    "Lapsed",
                     "Draft",
                     "Pending Township Approval",
                     "Approved",
@@ -58,7 +62,6 @@ fixtures = [
                     "Issued",
                     "Expired",
                     "Revoked",
-                    "Due",
                     "Pending Conversion",
                     "Converted",
                     "Pending Facility Rectification",
@@ -69,6 +72,7 @@ fixtures = [
                     "Pending Education Review",
                     "Paid",
                     "Enrolled",
+                    "Village Public Notice",
                     "Pending Civil Affairs Review",
                     "Pending Finance Review",
                     "Pending Human Resources Review",
@@ -76,9 +80,11 @@ fixtures = [
                     "Pending Industry and Commerce Review",
                     "Pending Tax Review",
                     "Pending Family Planning Office Review",
+                    "Township Public Notice",
                     "Pending Approval Notice",
                     "Disbursed",
                     "Granted",
+                    "Stopped",
                     "Pending Leader Countersign",
                     "Used",
                 ],
@@ -92,6 +98,9 @@ fixtures = [
                 "name",
                 "in",
                 [
+                    "Open Reconfirmation",
+                    "Confirm Qualifies",
+                    "Stop Benefit",
                     "Submit",
                     "Approve",
                     "Reject",
@@ -108,6 +117,7 @@ fixtures = [
                     "Forward",
                     "Record Payment",
                     "Confirm Enrolment",
+                    "End Notice",
                     "Issue Notice",
                     "Confirm Granted",
                     "Countersign",
@@ -123,6 +133,7 @@ fixtures = [
                 "name",
                 "in",
                 [
+                    "Benefit Reconfirmation",
                     "Birth Quota Restoration",
                     "Birth Service Certificate",
                     "Insurance Conversion",
@@ -221,6 +232,17 @@ fixtures = [
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
 doc_events = {
+    "Benefit Reconfirmation": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+        "before_submit": "care_for_girls.townflow_ext.events.before_submit",
+        "on_update": "care_for_girls.townflow_ext.events.on_change",
+        "on_submit": "care_for_girls.townflow_ext.events.on_change",
+        "on_cancel": "care_for_girls.townflow_ext.events.on_change",
+        "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
+    },
     "Birth Quota Restoration": {
         "validate": [
             "care_for_girls.townflow_ext.events.validate",
@@ -318,6 +340,13 @@ doc_events = {
             "care_for_girls.townflow_ext.pinyin_search.fill",
         ],
     },
+    "Notice Objection": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Notice Outbox": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Person": {
         "validate": [
             "care_for_girls.townflow_ext.events.validate",
@@ -335,6 +364,12 @@ doc_events = {
         "on_update": "care_for_girls.townflow_ext.monitoring.on_update",
     },
     "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
+    "Public Notice": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
     "Student Aid Application": {
         "validate": [
             "care_for_girls.townflow_ext.events.validate",
@@ -438,12 +473,14 @@ override_whitelisted_methods = {
     "townflow.api.followups": "care_for_girls.townflow_ext.monitoring.followups",
     "townflow.api.request_handover": "care_for_girls.townflow_ext.migrants.request_handover",
     "townflow.api.confirm_handover": "care_for_girls.townflow_ext.migrants.confirm_handover",
+    "townflow.api.settle_objection": "care_for_girls.townflow_ext.public_notice.settle_objection",
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a
 # certificate once issued, not the application in progress), and scoped rows, which reach
 # nothing without a User Permission in their scope: lists and single documents.
 permission_query_conditions = {
+    "Benefit Reconfirmation": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Birth Quota Restoration": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Birth Service Certificate": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Disbursement": "care_for_girls.townflow_ext.permissions.query_conditions",
@@ -453,8 +490,10 @@ permission_query_conditions = {
     "Insurance Conversion": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Leading Group Inspection": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Migrant Handover": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Notice Objection": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Person": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Pregnancy Record": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Public Notice": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Student Aid Application": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Subsidy Application": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.query_conditions",
@@ -465,6 +504,7 @@ permission_query_conditions = {
     "Village": "care_for_girls.townflow_ext.permissions.query_conditions",
 }
 has_permission = {
+    "Benefit Reconfirmation": "care_for_girls.townflow_ext.permissions.has_permission",
     "Birth Quota Restoration": "care_for_girls.townflow_ext.permissions.has_permission",
     "Birth Service Certificate": "care_for_girls.townflow_ext.permissions.has_permission",
     "Disbursement": "care_for_girls.townflow_ext.permissions.has_permission",
@@ -474,8 +514,10 @@ has_permission = {
     "Insurance Conversion": "care_for_girls.townflow_ext.permissions.has_permission",
     "Leading Group Inspection": "care_for_girls.townflow_ext.permissions.has_permission",
     "Migrant Handover": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Notice Objection": "care_for_girls.townflow_ext.permissions.has_permission",
     "Person": "care_for_girls.townflow_ext.permissions.has_permission",
     "Pregnancy Record": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Public Notice": "care_for_girls.townflow_ext.permissions.has_permission",
     "Student Aid Application": "care_for_girls.townflow_ext.permissions.has_permission",
     "Subsidy Application": "care_for_girls.townflow_ext.permissions.has_permission",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.has_permission",
@@ -490,6 +532,7 @@ has_permission = {
 # by `zxy` or `zhangxiaoyan` (the hidden tf_pinyin column, filled on validate),
 # through frappe.get_list and so the user's permissions.
 standard_queries = {
+    "Benefit Reconfirmation": "care_for_girls.townflow_ext.pinyin_search.search",
     "Birth Quota Restoration": "care_for_girls.townflow_ext.pinyin_search.search",
     "Birth Service Certificate": "care_for_girls.townflow_ext.pinyin_search.search",
     "Department": "care_for_girls.townflow_ext.pinyin_search.search",
@@ -501,8 +544,10 @@ standard_queries = {
     "Infant Death Report": "care_for_girls.townflow_ext.pinyin_search.search",
     "Insurance Conversion": "care_for_girls.townflow_ext.pinyin_search.search",
     "Migrant Handover": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Notice Objection": "care_for_girls.townflow_ext.pinyin_search.search",
     "Person": "care_for_girls.townflow_ext.pinyin_search.search",
     "Pregnancy Record": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Public Notice": "care_for_girls.townflow_ext.pinyin_search.search",
     "Student Aid Application": "care_for_girls.townflow_ext.pinyin_search.search",
     "Subsidy Application": "care_for_girls.townflow_ext.pinyin_search.search",
     "Termination Certificate Application": "care_for_girls.townflow_ext.pinyin_search.search",

@@ -27,6 +27,7 @@ from townflow.compile.fixtures import (
 from townflow.compile.frappe_format import as_json, scrub
 from townflow.compile.masked import with_companions
 from townflow.compile.monitoring_pages import monitoring_files, monitoring_translations
+from townflow.compile.public_notice import www_files as public_notice_www
 from townflow.compile.reports import dashboard_files, report_translations
 from townflow.compile.translations import zh_csv
 from townflow.rules.benefits import MEMBER_DOCTYPES
@@ -51,6 +52,7 @@ MONITORING_METHODS = {
     "townflow.api.followups": f"{EXT}.monitoring.followups",
     "townflow.api.request_handover": f"{EXT}.migrants.request_handover",
     "townflow.api.confirm_handover": f"{EXT}.migrants.confirm_handover",
+    "townflow.api.settle_objection": f"{EXT}.public_notice.settle_objection",  # 公示 (issue 17)
 }
 #: Frappe's own methods the app wraps (hooks override_whitelisted_methods).
 FRAPPE_OVERRIDES = {
@@ -213,6 +215,7 @@ def build_files(project: Any) -> dict[str, bytes]:
     zh += report_translations(project, zh)
     files[f"{APP}/translations/zh.csv"] = zh + monitoring_translations(project, zh)
     files[SPEC_BUNDLE] = as_json(_spec_bundle(project), ensure_ascii=False)
+    files.update(public_notice_www())  # 公示: the guest page www/notice (issue 17)
     return {path: text.encode("utf-8") for path, text in sorted(files.items())}
 
 

@@ -14,6 +14,7 @@
     /followups, /followups/<record>/visit   due pregnancy visits, the visit form with signature
     /migrants/...                        handover within the township (转出/转入), liaison letter
     /roster                              women of child-bearing age per village, completeness
+    /notice, /notice/print, /notice/reply, /notice/objections   公示 (public, no login) and objections
     /admin/users, /admin/customize/<doctype>, /admin/workflow/<doctype>
     /files/upload, /files/<doctype>/<name>/<field>   attachments (permission-checked)
     /form-rules/<doctype>.js             depends_on rules compiled from the spec
@@ -40,6 +41,7 @@ from townflow.web.pages import (
     lists,
     login,
     migrants,
+    notice,
     password,
     printing,
     reports,
@@ -58,6 +60,7 @@ def install(app: FastAPI) -> None:
         inbox,
         followups,
         migrants,
+        notice,
         roster,
         admin,
         files,

@@ -80,6 +80,7 @@ override_whitelisted_methods = {
     "townflow.api.followups": "care_for_girls.townflow_ext.monitoring.followups",
     "townflow.api.request_handover": "care_for_girls.townflow_ext.migrants.request_handover",
     "townflow.api.confirm_handover": "care_for_girls.townflow_ext.migrants.confirm_handover",
+    "townflow.api.settle_objection": "care_for_girls.townflow_ext.public_notice.settle_objection",
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a

@@ -10,11 +10,12 @@ the BOM Excel writes) or else GB 18030, the superset of the GBK that Chinese Exc
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ class ImportFileError(ValueError):
     """The file cannot be imported at all; nothing was imported."""
 
 
+class EmptyFileError(ImportFileError):
+    """The file (or sheet) holds no header or no rows."""
+
+
 @dataclass
 class Table:
     """A file's header cells and its data rows as (line number, cells), empty rows dropped."""
@@ -38,19 +43,50 @@ class Table:
     path: str
     header: list[str]
     rows: list[tuple[int, list[Any]]]
+    sheet: str = ""
 
 
 def read_table(path: str | Path) -> Table:
+    """The first sheet of an .xlsx, or the .csv."""
+    return read_tables(path)[0]
+
+
+def read_tables(path: str | Path, extra_sheet: Callable[[str], bool] | None = None) -> list[Table]:
+    """The first sheet of an .xlsx (or the .csv), which must hold rows, then the first later
+    sheet whose title `extra_sheet` accepts, if it holds rows."""
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"{path}: no such file")
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        lines = _xlsx_lines(path)
-    elif suffix == ".csv":
-        lines = _csv_lines(path)
-    else:
+    if suffix == ".csv":
+        return [_table(path, _csv_lines(path), "")]
+    if suffix != ".xlsx":
         raise ImportFileError(f"{path}: only .xlsx and .csv files can be imported")
+    check_zip(path)
+    _check_merged_cells(path)
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
+    try:
+        tables = [_table(path, _sheet_lines(book.worksheets[0]), book.worksheets[0].title)]
+        later = [s for s in book.worksheets[1:] if extra_sheet is not None and extra_sheet(s.title)]
+        if later:
+            with contextlib.suppress(EmptyFileError):  # a members sheet left empty: households alone
+                tables.append(_table(path, _sheet_lines(later[0]), later[0].title))
+    finally:
+        book.close()
+    return tables
+
+
+def _sheet_lines(sheet) -> Iterator[tuple[int, list[Any]]]:
+    for line_no, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        yield line_no, list(row)
+
+
+def _table(path: Path, lines: Iterator[tuple[int, list[Any]]], sheet: str) -> Table:
     header: list[str] | None = None
     rows: list[tuple[int, list[Any]]] = []
     for line_no, cells in lines:
@@ -67,12 +103,12 @@ def read_table(path: str | Path) -> Table:
             continue
         rows.append((line_no, list(cells)))
     if header is None:
-        raise ImportFileError(f"{path.name}: the file is empty (no header row)")
+        raise EmptyFileError(f"{path.name}: the file is empty (no header row)")
     if not rows:
-        raise ImportFileError(f"{path.name}: the file has a header but no rows to import")
+        raise EmptyFileError(f"{path.name}: the file has a header but no rows to import")
     while header and not header[-1]:
         header.pop()
-    return Table(str(path), header, rows)
+    return Table(str(path), header, rows, sheet)
 
 
 def check_zip(path: Path) -> None:
@@ -108,23 +144,6 @@ def _check_merged_cells(path: Path) -> None:
                             "unmerge them so each row holds its own values"
                         )
                     tail = chunk[-32:]
-
-
-def _xlsx_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    check_zip(path)
-    _check_merged_cells(path)
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
-    try:
-        sheet = book.worksheets[0]
-        for line_no, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line_no, list(row)
-    finally:
-        book.close()
 
 
 def decode_csv(data: bytes, name: str) -> str:

@@ -12,6 +12,7 @@
     /followups, /followups/<record>/visit   due pregnancy visits, the visit form with signature
     /migrants/...                        handover within the township (转出/转入), liaison letter
     /roster                              women of child-bearing age per village, completeness
+    /app/data-import[/<job>]             Excel/CSV import: template, preview, progress, failed rows
     /admin/users, /admin/customize/<doctype>, /admin/workflow/<doctype>
     /files/upload, /files/<doctype>/<name>/<field>   attachments (permission-checked)
     /form-rules/<doctype>.js             depends_on rules compiled from the spec
@@ -29,6 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from townflow.web.pages import (
     actions,
     admin,
+    data_import,
     eligibility,
     files,
     followups,
@@ -63,6 +65,7 @@ def install(app: FastAPI) -> None:
         printing,
         actions,
         reports,
+        data_import,  # /app/data-import (issue 15), before the generic /app/<doctype>
         lists,
         forms,
     ):

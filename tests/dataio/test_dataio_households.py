@@ -99,8 +99,8 @@ def test_households_and_members_in_one_file(real_site, tmp_path):
     stored = {
         r["head_name"]: dict(r)
         for r in real_site.db.fetchall(
-            "SELECT name, head_name, number_of_children, number_of_daughters, household_type, is_girl_household "
-            'FROM "tabHousehold" WHERE head_name IN (?, ?)',
+            "SELECT name, head_name, number_of_children, number_of_daughters, household_type, "
+            'is_girl_household FROM "tabHousehold" WHERE head_name IN (?, ?)',
             ("王导一", "赵导二"),
         )
     }

@@ -2,7 +2,8 @@
 size, measures durable transitions (one thread; CPU and pages per transition; four threads each
 committing alone; four and eight threads through group commit), inbox latency and (when the data
 plane's bench_documents is present) lists with filters, and the campaign reports and dashboard
-(bench_reports), Excel import and export (bench_dataio), each beside a baseline measured in the same process; prints a table.
+(bench_reports), Excel import and export (bench_dataio), each beside a baseline measured in
+the same process; prints a table.
 docs/benchmarks.md has the figures and how to read them."""
 
 from __future__ import annotations

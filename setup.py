@@ -29,6 +29,7 @@ setup(
             # working days (public holidays, 调休 make-up days); townflow.rules.workdays imports it lazily
             "chinese-calendar>=1.9",
             "openpyxl>=3.1",  # report Export Excel (.xlsx)
+            "lxml>=5",  # openpyxl streams .xlsx through lxml when present (import/export speed, issue 15)
         ],
         "test": [
             "pytest>=8",

@@ -3,7 +3,7 @@
 The rows come from `Session.get_list(..., ptype="export")`: the same permission-checked list
 read as `/api/resource` (the DocPerm `export` right, the record scope, field permlevels and the
 masks the list shows), read page by page so a million rows never sit in memory at once. The
-.xlsx is written with openpyxl's write-only (streaming) mode, the .csv as UTF-8 with a BOM so
+.xlsx is streamed (townflow.dataio.xlsx_stream), the .csv as UTF-8 with a BOM so
 Chinese Excel opens it. Text a spreadsheet would read as a formula (= + - @ ...) is escaped
 with `safe_cell`, the one implementation the report export uses too.
 """
@@ -137,16 +137,11 @@ def write_csv(lines: Iterator[list], out: IO[bytes]) -> int:
 
 
 def write_xlsx(lines: Iterator[list], out: IO[bytes] | str | Path, title: str = "Sheet1") -> int:
-    """Write the lines to a one-sheet .xlsx in openpyxl's write-only (streaming) mode."""
-    from openpyxl import Workbook
+    """Write the lines to a one-sheet .xlsx, streamed (townflow.dataio.xlsx_stream); the number
+    of data rows written."""
+    from townflow.dataio.xlsx_stream import write_rows
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=(title or "Sheet1")[:31])
-    count = -1
-    for count, line in enumerate(lines):  # noqa: B007
-        sheet.append(line)
-    book.save(out)
-    return max(count, 0)
+    return write_rows(lines, out, title=title)
 
 
 def export_list(

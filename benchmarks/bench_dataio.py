@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import resource
 import statistics
 import sys
 import tempfile
@@ -227,7 +228,8 @@ def _export_rows(site, admin, folder: Path, size: int, *, reference: bool = True
     write_xlsx(_raw_rows(site, fields), folder / "raw.xlsx")
     raw_exported = time.perf_counter() - started
     rows = [_row(f"export persons (.xlsx, {len(fields)} columns)", size, count, exported, raw_exported)]
-    rows[-1]["value"] += f"; {_stats(chunks, CHUNK)}"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows[-1]["value"] += f"; {_stats(chunks, CHUNK)}; process peak RSS {peak:.0f} MB"
     if reference:
         started = time.perf_counter()
         _openpyxl_write_only(_raw_rows(site, fields), folder / "openpyxl.xlsx")

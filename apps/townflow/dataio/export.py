@@ -114,13 +114,21 @@ def iter_rows(
 
 
 def table_rows(
-    meta: Meta, fields: Sequence[str], rows: Iterator[dict], lang: str = "zh", *, serial: bool = False
+    meta: Meta,
+    fields: Sequence[str],
+    rows: Iterator[dict],
+    lang: str = "zh",
+    *,
+    serial: bool = False,
+    escape: bool = True,
 ) -> Iterator[list]:
-    """The header, then each row, as lists of formula-safe cells (`serial`: Frappe's "Sr" column)."""
+    """The header, then each row, as lists of formula-safe cells (`serial`: Frappe's "Sr" column).
+    `escape=False` leaves the values as read, for a writer that escapes them itself."""
     header = [safe_cell(field_label(meta, f, lang)) for f in fields]
     yield (["Sr", *header] if serial else header)
+    clean = safe_cell if escape else None
     for index, row in enumerate(rows, start=1):
-        cells = [safe_cell(row.get(f)) for f in fields]
+        cells = [clean(row.get(f)) for f in fields] if clean else [row.get(f) for f in fields]
         yield ([index, *cells] if serial else cells)
 
 
@@ -170,10 +178,14 @@ def export_list(
     # the first page is read before anything is written: a bad filter or field writes no file
     first = next(rows, None)
     rows = itertools.chain([] if first is None else [first], rows)
-    rows_iter = table_rows(meta, fields, rows, lang, serial=serial)
     if file_format == "csv":
+        rows_iter = table_rows(meta, fields, rows, lang, serial=serial)
         if isinstance(out, (str, Path)):
             with open(out, "wb") as handle:
                 return write_csv(rows_iter, handle)
         return write_csv(rows_iter, out)
-    return write_xlsx(rows_iter, out, title=doctype)
+    from townflow.dataio.xlsx_stream import write_rows
+
+    # the writer escapes formula-looking text itself, as safe_cell does (one pass over the cells)
+    rows_iter = table_rows(meta, fields, rows, lang, serial=serial, escape=False)
+    return write_rows(rows_iter, out, title=doctype, formula_safe=True)

@@ -21,10 +21,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from townflow.web.report_export import FORMULA_START
+
 #: Deflate level: 1 is several times faster than the default 6 and the files about 30% larger.
 COMPRESS_LEVEL = 1
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_NEEDS_CLEANING = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BATCH = 500
 
 _CONTENT_TYPES = (
@@ -94,26 +97,50 @@ def _column_letters(count: int) -> list[str]:
     return letters
 
 
-def _cell(ref: str, value: Any, style: str) -> str:
-    if value is None or value == "":
-        return f'<c r="{ref}"/>'  # an empty cell keeps every row as wide as the header
-    if isinstance(value, bool):
-        value = int(value)
-    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
-        return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
-    text = (
-        value
-        if isinstance(value, str)
-        else (value.isoformat() if hasattr(value, "isoformat") else str(value))
-    )
-    text = _ILLEGAL.sub("", text).translate(_ESCAPE)
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)  # as safe_cell writes it
 
 
-def write_rows(lines: Iterable[Iterable[Any]], out: IO[bytes] | str | Path, title: str = "Sheet1") -> int:
+def _row_xml(number: int, cells: list, letters: list[str], style: str, formula_safe: bool) -> str:
+    """One row's XML; the loop is written out (no call per cell): it is the export's hot path."""
+    n = str(number)
+    out = [f'<row r="{n}">']
+    append = out.append
+    for j, value in enumerate(cells):
+        ref = letters[j] + n
+        if value is None:
+            append(f'<c r="{ref}"/>')  # an empty cell keeps every row as wide as the header
+            continue
+        kind = type(value)
+        if kind is bool:
+            value, kind = int(value), int
+        if kind is int or (kind is float and math.isfinite(value)):
+            append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
+            continue
+        text = value if kind is str else _text(value)
+        if not text:
+            append(f'<c r="{ref}"/>')
+            continue
+        if formula_safe and text.startswith(FORMULA_START):
+            text = "'" + text
+        if _NEEDS_CLEANING.search(text):
+            text = _ILLEGAL.sub("", text).translate(_ESCAPE)
+        space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+        append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+    append("</row>")
+    return "".join(out)
+
+
+def write_rows(
+    lines: Iterable[Iterable[Any]],
+    out: IO[bytes] | str | Path,
+    title: str = "Sheet1",
+    *,
+    formula_safe: bool = False,
+) -> int:
     """Write `lines` (the first one bold, a header) as a one-sheet .xlsx; the number of lines
-    after the first."""
+    after the first. `formula_safe`: text a spreadsheet would read as a formula gets a leading
+    apostrophe, as `safe_cell` gives it (for rows not passed through `safe_cell` already)."""
     letters = _column_letters(64)
     count = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
@@ -136,11 +163,7 @@ def write_rows(lines: Iterable[Iterable[Any]], out: IO[bytes] | str | Path, titl
                 if len(cells) > len(letters):
                     letters = _column_letters(len(cells))
                 style = ' s="1"' if number == 1 else ""
-                parts.append(
-                    f'<row r="{number}">'
-                    + "".join(_cell(f"{letters[j]}{number}", v, style) for j, v in enumerate(cells))
-                    + "</row>"
-                )
+                parts.append(_row_xml(number, cells, letters, style, formula_safe))
                 count = number
                 if len(parts) >= _BATCH:
                     sheet.write("".join(parts).encode())

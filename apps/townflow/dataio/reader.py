@@ -64,26 +64,27 @@ def read_tables(path: str | Path, extra_sheet: Callable[[str], bool] | None = No
         raise ImportFileError(f"{path}: only .xlsx and .csv files can be imported")
     check_zip(path)
     _check_merged_cells(path)
-    from openpyxl import load_workbook
+    from townflow.dataio.xlsx_read import Workbook, XlsxError
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        book = Workbook(path)
+    except XlsxError as exc:
         raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
     try:
-        tables = [_table(path, _sheet_lines(book.worksheets[0]), book.worksheets[0].title)]
-        later = [s for s in book.worksheets[1:] if extra_sheet is not None and extra_sheet(s.title)]
-        if later:
-            with contextlib.suppress(EmptyFileError):  # a members sheet left empty: households alone
-                tables.append(_table(path, _sheet_lines(later[0]), later[0].title))
+        if not book.sheets:
+            raise ImportFileError(f"{path.name}: the workbook has no sheet")
+        try:
+            title, part = book.sheets[0]
+            tables = [_table(path, book.rows(part), title)]
+            later = [s for s in book.sheets[1:] if extra_sheet is not None and extra_sheet(s[0])]
+            if later:
+                with contextlib.suppress(EmptyFileError):  # a members sheet left empty: households alone
+                    tables.append(_table(path, book.rows(later[0][1]), later[0][0]))
+        except XlsxError as exc:
+            raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
     finally:
         book.close()
     return tables
-
-
-def _sheet_lines(sheet) -> Iterator[tuple[int, list[Any]]]:
-    for line_no, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield line_no, list(row)
 
 
 def _table(path: Path, lines: Iterator[tuple[int, list[Any]]], sheet: str) -> Table:

@@ -18,9 +18,10 @@ def test_values_read_back_exactly():
         ["'=1+2", -7, 1e20, ""],
         ["  leading and trailing  ", True, 0, "tab\there\nnew line"],
         ["bell\x07gone", 12345678901234, 0.1, "\u4e00" * 40],
+        [None, None, "only the middle", None],
     ]
     out = io.BytesIO()
-    assert write_rows(iter(lines), out, title="人员 [Persons]") == 4
+    assert write_rows(iter(lines), out, title="人员 [Persons]") == 5
     book = load_workbook(io.BytesIO(out.getvalue()))
     sheet = book.active
     assert sheet.title == "人员 _Persons_"
@@ -30,6 +31,7 @@ def test_values_read_back_exactly():
     assert rows[2] == ["'=1+2", -7, 1e20, None]
     assert rows[3] == ["  leading and trailing  ", 1, 0, "tab\there\nnew line"]
     assert rows[4] == ["bellgone", 12345678901234, 0.1, "\u4e00" * 40]
+    assert rows[5] == [None, None, "only the middle", None]
     assert sheet["A1"].font.b and not sheet["A2"].font.b
     streamed = load_workbook(io.BytesIO(out.getvalue()), read_only=True)
     assert [list(r) for r in streamed.active.iter_rows(values_only=True)] == rows

@@ -29,6 +29,8 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _NEEDS_CLEANING = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BATCH = 500
+#: Leading or trailing characters that need xml:space="preserve" to survive ("" never matches).
+_SPACES = frozenset(" \t\n\r\u3000\xa0")
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -102,31 +104,30 @@ def _text(value: Any) -> str:
 
 
 def _row_xml(number: int, cells: list, letters: list[str], style: str, formula_safe: bool) -> str:
-    """One row's XML; the loop is written out (no call per cell): it is the export's hot path."""
+    """One row's XML; the loop is written out (no call per cell): it is the export's hot path.
+    Empty cells are left out, except the last one, so every row reads back as wide as the header."""
     n = str(number)
     out = [f'<row r="{n}">']
     append = out.append
+    last = len(cells) - 1
     for j, value in enumerate(cells):
-        ref = letters[j] + n
-        if value is None:
-            append(f'<c r="{ref}"/>')  # an empty cell keeps every row as wide as the header
+        if value is None or value == "":
+            if j == last:
+                append(f'<c r="{letters[j]}{n}"/>')
             continue
         kind = type(value)
         if kind is bool:
             value, kind = int(value), int
         if kind is int or (kind is float and math.isfinite(value)):
-            append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
+            append(f'<c r="{letters[j]}{n}"{style}><v>{value!r}</v></c>')
             continue
         text = value if kind is str else _text(value)
-        if not text:
-            append(f'<c r="{ref}"/>')
-            continue
         if formula_safe and text.startswith(FORMULA_START):
             text = "'" + text
         if _NEEDS_CLEANING.search(text):
             text = _ILLEGAL.sub("", text).translate(_ESCAPE)
-        space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-        append(f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        space = ' xml:space="preserve"' if text[:1] in _SPACES or text[-1:] in _SPACES else ""
+        append(f'<c r="{letters[j]}{n}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
     append("</row>")
     return "".join(out)
 

@@ -47,9 +47,17 @@ _SCHEMA = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     message TEXT, failed_rows TEXT)"""
 
 
+_READY: set[str] = set()
+
+
 def ensure_table(site) -> None:
+    """Create the job table once per site and process (a status poll then only reads)."""
+    key = str(site.path)
+    if key in _READY:
+        return
     with site.db.transaction():
         site.db.execute(_SCHEMA)
+    _READY.add(key)
 
 
 def folder(site, name: str) -> Path:

@@ -24,7 +24,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -102,14 +103,23 @@ class ImportResult:
 
 @dataclass
 class Sheet:
-    """One sheet of the file, checked: its table, columns and rows as documents."""
+    """One sheet of the file, checked: its table, columns, and its rows as documents (`docs()`
+    reads the sheet again: the rows are never all in memory)."""
 
+    site: Any
     meta: Any
     table: Table
     columns: ColumnMap
-    docs: list[tuple[int, list[Any], dict]]
     key: tuple[str, ...] | None
     link_field: str | None = None  # members: the field naming their household
+
+    @property
+    def count(self) -> int:
+        return self.table.count
+
+    def docs(self) -> Iterator[tuple[int, list[Any], dict]]:
+        keep = frozenset({self.link_field}) if self.link_field else frozenset()
+        return iter_docs(self.site, self.meta, self.table, self.columns, keep_raw=keep)
 
 
 @dataclass
@@ -120,7 +130,7 @@ class Prepared:
 
     @property
     def total(self) -> int:
-        return len(self.main.docs) + (len(self.members.docs) if self.members else 0)
+        return self.main.count + (self.members.count if self.members else 0)
 
 
 #: Words in a sheet's title that make it the members sheet of a households file.
@@ -168,17 +178,13 @@ def reason_of(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def build_docs(
+def iter_docs(
     site, meta, table: Table, columns: ColumnMap, *, keep_raw: frozenset[str] = frozenset()
-) -> list[tuple[int, list[Any], dict]]:
-    """Each row as a document; refuses the whole file when a record appears twice in it.
-    Cells of the fields in `keep_raw` are kept as text (resolved later: members' households)."""
+) -> Iterator[tuple[int, list[Any], dict]]:
+    """Each row as a document, read from the file as it goes. Cells of the fields in `keep_raw`
+    are kept as text (resolved later: members' households)."""
     convert = CellConverter(site, meta)
-    key = match_key(meta, columns)
-    docs: list[tuple[int, list[Any], dict]] = []
-    seen: dict[tuple, int] = {}
-    sheet = f" (sheet {table.sheet})" if table.sheet else ""
-    for line, cells in table.rows:
+    for line, cells in table.rows():
         doc: dict[str, Any] = {"doctype": meta.name}
         for index, fieldname in enumerate(columns.fields):
             if fieldname and index < len(cells):
@@ -191,17 +197,31 @@ def build_docs(
                     value = convert.convert(fieldname, cell)
                 if value is not None:
                     doc[fieldname] = value
+        yield line, cells, doc
+
+
+def check_duplicates(site, meta, table: Table, columns: ColumnMap) -> None:
+    """Refuse the whole file when a record appears twice in it (by natural key, else by ID);
+    only the keys are held, not the rows."""
+    convert = CellConverter(site, meta)
+    key = match_key(meta, columns)
+    wanted = [(i, f) for i, f in enumerate(columns.fields) if f and (f == "name" or (key and f in key))]
+    if not wanted:
+        return
+    seen: dict[tuple, int] = {}
+    sheet = f" (sheet {table.sheet})" if table.sheet else ""
+    for line, cells in table.rows():
+        doc = {f: convert.convert(f, cells[i]) for i, f in wanted if i < len(cells)}
         identity = _key_of(doc, key)
-        if identity is not None:
-            if identity in seen:
-                what = ", ".join(str(v) for v in identity)
-                raise ImportFileError(
-                    f"{Path(table.path).name}{sheet}: rows {seen[identity]} and {line} "
-                    f"are the same record ({what})"
-                )
-            seen[identity] = line
-        docs.append((line, cells, doc))
-    return docs
+        if identity is None:
+            continue
+        if identity in seen:
+            what = ", ".join(str(v) for v in identity)
+            raise ImportFileError(
+                f"{Path(table.path).name}{sheet}: rows {seen[identity]} and {line} "
+                f"are the same record ({what})"
+            )
+        seen[identity] = line
 
 
 def prepare(session, doctype: str, path: str | Path) -> Prepared:
@@ -216,9 +236,8 @@ def prepare(session, doctype: str, path: str | Path) -> Prepared:
     tables = read_tables(path, is_member_sheet if members_wanted else None)
     name = Path(path).name
     columns = map_header(meta, tables[0].header, name)
-    main = Sheet(
-        meta, tables[0], columns, build_docs(site, meta, tables[0], columns), match_key(meta, columns)
-    )
+    check_duplicates(site, meta, tables[0], columns)
+    main = Sheet(site, meta, tables[0], columns, match_key(meta, columns))
     prepared = Prepared(doctype, main)
     if len(tables) > 1:
         member_meta = session.meta(member_doctype)
@@ -229,9 +248,9 @@ def prepare(session, doctype: str, path: str | Path) -> Prepared:
                 f"{name} (sheet {tables[1].sheet}): the members need the column {link_field!r} "
                 f"(the household's ID in sheet {tables[0].sheet}, or its name)"
             )
-        docs = build_docs(site, member_meta, tables[1], member_columns, keep_raw=frozenset({link_field}))
+        check_duplicates(site, member_meta, tables[1], member_columns)
         prepared.members = Sheet(
-            member_meta, tables[1], member_columns, docs, match_key(member_meta, member_columns), link_field
+            site, member_meta, tables[1], member_columns, match_key(member_meta, member_columns), link_field
         )
     return prepared
 
@@ -299,20 +318,22 @@ def run_import(
 
 def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, limit, file_keys) -> None:
     site = session.site
-    docs = sheet.docs[:limit] if limit is not None else sheet.docs
-    result.total = len(docs)
+    docs = sheet.docs()
+    if limit is not None:
+        docs = itertools.islice(docs, limit)
+    result.total = min(sheet.count, limit) if limit is not None else sheet.count
     member_link = sheet.link_field
     link_target = sheet.meta.get_field(member_link).options if member_link else None
     convert = CellConverter(site, sheet.meta) if member_link else None
     sheet_name = sheet.table.sheet
-    for start in range(0, len(docs), BATCH_ROWS):
+    while rows := list(itertools.islice(docs, BATCH_ROWS)):
         # One commit per batch; inside it each row is its own SAVEPOINT: a row that fails is
         # undone whole and the others stay.
         batch = ImportResult(doctype=result.doctype)
         session.deferred_households = touched = set()
         try:
             with site.db.transaction():
-                for line, cells, doc in docs[start : start + BATCH_ROWS]:
+                for line, cells, doc in rows:
                     row = dict(doc)
                     if member_link and row.get(member_link):
                         given = row[member_link]
@@ -329,7 +350,7 @@ def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, lim
             session.deferred_households = None
         for name in ("inserted", "updated", "skipped", "failed"):
             getattr(result, name).extend(getattr(batch, name))
-        step(min(BATCH_ROWS, len(docs) - start))
+        step(len(rows))
 
 
 def _recompute_households(session, households: set[str]) -> None:

@@ -14,6 +14,7 @@ Only the job's owner and a System Manager see a job; anyone else is told it does
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -178,7 +179,7 @@ def preview(session, name: str) -> dict[str, Any]:
 def _preview_sheet(sheet: importer.Sheet, result: importer.ImportResult) -> dict[str, Any]:
     failed = {row.line: row for row in result.failed}
     rows = []
-    for line, cells, _doc in sheet.docs[: importer.PREVIEW_ROWS]:
+    for line, cells, _doc in itertools.islice(sheet.docs(), importer.PREVIEW_ROWS):
         row = failed.get(line)
         errors = row.by_field if row is not None else {}
         cells = list(cells[: len(sheet.table.header)])
@@ -202,8 +203,8 @@ def _preview_sheet(sheet: importer.Sheet, result: importer.ImportResult) -> dict
         "header": sheet.table.header,
         "fields": sheet.columns.fields,
         "rows": rows,
-        "total": len(sheet.docs),
-        "checked": min(len(sheet.docs), importer.PREVIEW_ROWS),
+        "total": sheet.count,
+        "checked": min(sheet.count, importer.PREVIEW_ROWS),
         "errors": len(result.failed),
     }
 

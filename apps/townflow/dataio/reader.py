@@ -38,12 +38,25 @@ class EmptyFileError(ImportFileError):
 
 @dataclass
 class Table:
-    """A file's header cells and its data rows as (line number, cells), empty rows dropped."""
+    """A file's header cells and its data rows, read as a stream: `rows()` reads the file again
+    each time (as (line number, cells), empty rows dropped), so no import holds a whole file in
+    memory. The first reading (`_table`) checks every cell and counts the rows."""
 
     path: str
     header: list[str]
-    rows: list[tuple[int, list[Any]]]
+    count: int
     sheet: str = ""
+    lines: Callable[[], Iterator[tuple[int, list[Any]]]] | None = None
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        seen_header = False
+        for line_no, cells in self.lines():
+            if _blank(cells):
+                continue
+            if not seen_header:
+                seen_header = True
+                continue
+            yield line_no, cells
 
 
 def read_table(path: str | Path) -> Table:
@@ -59,7 +72,7 @@ def read_tables(path: str | Path, extra_sheet: Callable[[str], bool] | None = No
         raise ImportFileError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [_table(path, _csv_lines(path), "")]
+        return [_table(path, lambda: _csv_lines(path), "")]
     if suffix != ".xlsx":
         raise ImportFileError(f"{path}: only .xlsx and .csv files can be imported")
     check_zip(path)
@@ -68,48 +81,63 @@ def read_tables(path: str | Path, extra_sheet: Callable[[str], bool] | None = No
 
     try:
         book = Workbook(path)
+        sheets = book.sheets
+        book.close()
     except XlsxError as exc:
         raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
-    try:
-        if not book.sheets:
-            raise ImportFileError(f"{path.name}: the workbook has no sheet")
-        try:
-            title, part = book.sheets[0]
-            tables = [_table(path, book.rows(part), title)]
-            later = [s for s in book.sheets[1:] if extra_sheet is not None and extra_sheet(s[0])]
-            if later:
-                with contextlib.suppress(EmptyFileError):  # a members sheet left empty: households alone
-                    tables.append(_table(path, book.rows(later[0][1]), later[0][0]))
-        except XlsxError as exc:
-            raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
-    finally:
-        book.close()
+    if not sheets:
+        raise ImportFileError(f"{path.name}: the workbook has no sheet")
+    title, part = sheets[0]
+    tables = [_table(path, lambda: _xlsx_lines(path, part), title)]
+    later = [s for s in sheets[1:] if extra_sheet is not None and extra_sheet(s[0])]
+    if later:
+        title, other = later[0]
+        with contextlib.suppress(EmptyFileError):  # a members sheet left empty: households alone
+            tables.append(_table(path, lambda: _xlsx_lines(path, other), title))
     return tables
 
 
-def _table(path: Path, lines: Iterator[tuple[int, list[Any]]], sheet: str) -> Table:
+def _xlsx_lines(path: Path, part: str) -> Iterator[tuple[int, list[Any]]]:
+    from townflow.dataio.xlsx_read import Workbook, XlsxError
+
+    try:
+        book = Workbook(path)
+        try:
+            yield from book.rows(part)
+        finally:
+            book.close()
+    except XlsxError as exc:
+        raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
+
+
+def _blank(cells: list[Any]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
+
+
+def _table(path: Path, lines: Callable[[], Iterator[tuple[int, list[Any]]]], sheet: str) -> Table:
+    """Read the sheet once: its header, every cell's length checked, the rows counted."""
     header: list[str] | None = None
-    rows: list[tuple[int, list[Any]]] = []
-    for line_no, cells in lines:
+    count = 0
+    for line_no, cells in lines():
         for col, value in enumerate(cells, start=1):
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                 raise ImportFileError(
                     f"{path.name}: row {line_no}, column {col}: a cell of {len(value):,} characters "
                     f"(at most {MAX_CELL_CHARS:,})"
                 )
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+        if _blank(cells):
             continue
         if header is None:
             header = ["" if v is None else str(v).strip() for v in cells]
             continue
-        rows.append((line_no, list(cells)))
+        count += 1
     if header is None:
         raise EmptyFileError(f"{path.name}: the file is empty (no header row)")
-    if not rows:
+    if not count:
         raise EmptyFileError(f"{path.name}: the file has a header but no rows to import")
     while header and not header[-1]:
         header.pop()
-    return Table(str(path), header, rows, sheet)
+    return Table(str(path), header, count, sheet, lines)
 
 
 def check_zip(path: Path) -> None:

@@ -200,28 +200,28 @@ def iter_docs(
         yield line, cells, doc
 
 
-def check_duplicates(site, meta, table: Table, columns: ColumnMap) -> None:
-    """Refuse the whole file when a record appears twice in it (by natural key, else by ID);
-    only the keys are held, not the rows."""
+def duplicate_checker(site, meta, columns: ColumnMap, file_name: str, sheet: str):
+    """A per-row check refusing the whole file when a record appears twice in it (by natural
+    key, else by ID); only the keys are held, not the rows. Called by the reader's first pass."""
     convert = CellConverter(site, meta)
     key = match_key(meta, columns)
     wanted = [(i, f) for i, f in enumerate(columns.fields) if f and (f == "name" or (key and f in key))]
-    if not wanted:
-        return
     seen: dict[tuple, int] = {}
-    sheet = f" (sheet {table.sheet})" if table.sheet else ""
-    for line, cells in table.rows():
+    where = f" (sheet {sheet})" if sheet else ""
+
+    def check(line: int, cells: list[Any]) -> None:
         doc = {f: convert.convert(f, cells[i]) for i, f in wanted if i < len(cells)}
         identity = _key_of(doc, key)
         if identity is None:
-            continue
+            return
         if identity in seen:
             what = ", ".join(str(v) for v in identity)
             raise ImportFileError(
-                f"{Path(table.path).name}{sheet}: rows {seen[identity]} and {line} "
-                f"are the same record ({what})"
+                f"{file_name}{where}: rows {seen[identity]} and {line} are the same record ({what})"
             )
         seen[identity] = line
+
+    return check if wanted else None
 
 
 def prepare(session, doctype: str, path: str | Path) -> Prepared:
@@ -233,24 +233,32 @@ def prepare(session, doctype: str, path: str | Path) -> Prepared:
     session.require_doctype(meta, "create")
     member_doctype, link_field = MEMBER_SHEETS.get(doctype, (None, None))
     members_wanted = member_doctype is not None and site.metas.exists(member_doctype)
-    tables = read_tables(path, is_member_sheet if members_wanted else None)
     name = Path(path).name
-    columns = map_header(meta, tables[0].header, name)
-    check_duplicates(site, meta, tables[0], columns)
-    main = Sheet(site, meta, tables[0], columns, match_key(meta, columns))
+    mapped: dict[int, ColumnMap] = {}
+
+    def inspect(index: int, title: str, header: list[str]):
+        """Each sheet's header mapped, then its rows checked for duplicates, in the first pass."""
+        if index == 0:
+            sheet_meta, label = meta, name
+        else:
+            sheet_meta, label = session.meta(member_doctype), f"{name} (sheet {title})"
+            session.require_doctype(sheet_meta, "create")
+        columns = map_header(sheet_meta, header, label)
+        if index and link_field not in columns.by_field:
+            raise ImportFileError(
+                f"{label}: the members need the column {link_field!r} "
+                "(the household's ID in the first sheet, or its name)"
+            )
+        mapped[index] = columns
+        return duplicate_checker(site, sheet_meta, columns, name, title if index else "")
+
+    tables = read_tables(path, is_member_sheet if members_wanted else None, inspect=inspect)
+    main = Sheet(site, meta, tables[0], mapped[0], match_key(meta, mapped[0]))
     prepared = Prepared(doctype, main)
     if len(tables) > 1:
         member_meta = session.meta(member_doctype)
-        session.require_doctype(member_meta, "create")
-        member_columns = map_header(member_meta, tables[1].header, f"{name} (sheet {tables[1].sheet})")
-        if link_field not in member_columns.by_field:
-            raise ImportFileError(
-                f"{name} (sheet {tables[1].sheet}): the members need the column {link_field!r} "
-                f"(the household's ID in sheet {tables[0].sheet}, or its name)"
-            )
-        check_duplicates(site, member_meta, tables[1], member_columns)
         prepared.members = Sheet(
-            site, member_meta, tables[1], member_columns, match_key(member_meta, member_columns), link_field
+            site, member_meta, tables[1], mapped[1], match_key(member_meta, mapped[1]), link_field
         )
     return prepared
 

@@ -64,7 +64,15 @@ def read_table(path: str | Path) -> Table:
     return read_tables(path)[0]
 
 
-def read_tables(path: str | Path, extra_sheet: Callable[[str], bool] | None = None) -> list[Table]:
+#: `inspect(sheet index, sheet title, header)` -> a check called with (line, cells) for each
+#: data row of the first pass, or None: lets the importer map the header and look for
+#: duplicates while the file is read the first time.
+Inspect = Callable[[int, str, list[str]], "Callable[[int, list[Any]], None] | None"]
+
+
+def read_tables(
+    path: str | Path, extra_sheet: Callable[[str], bool] | None = None, *, inspect: Inspect | None = None
+) -> list[Table]:
     """The first sheet of an .xlsx (or the .csv), which must hold rows, then the first later
     sheet whose title `extra_sheet` accepts, if it holds rows."""
     path = Path(path)
@@ -72,7 +80,7 @@ def read_tables(path: str | Path, extra_sheet: Callable[[str], bool] | None = No
         raise ImportFileError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return [_table(path, lambda: _csv_lines(path), "")]
+        return [_table(path, lambda: _csv_lines(path), "", inspect, 0)]
     if suffix != ".xlsx":
         raise ImportFileError(f"{path}: only .xlsx and .csv files can be imported")
     check_zip(path)
@@ -88,12 +96,12 @@ def read_tables(path: str | Path, extra_sheet: Callable[[str], bool] | None = No
     if not sheets:
         raise ImportFileError(f"{path.name}: the workbook has no sheet")
     title, part = sheets[0]
-    tables = [_table(path, lambda: _xlsx_lines(path, part), title)]
+    tables = [_table(path, lambda: _xlsx_lines(path, part), title, inspect, 0)]
     later = [s for s in sheets[1:] if extra_sheet is not None and extra_sheet(s[0])]
     if later:
         title, other = later[0]
         with contextlib.suppress(EmptyFileError):  # a members sheet left empty: households alone
-            tables.append(_table(path, lambda: _xlsx_lines(path, other), title))
+            tables.append(_table(path, lambda: _xlsx_lines(path, other), title, inspect, 1))
     return tables
 
 
@@ -114,9 +122,17 @@ def _blank(cells: list[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
 
 
-def _table(path: Path, lines: Callable[[], Iterator[tuple[int, list[Any]]]], sheet: str) -> Table:
-    """Read the sheet once: its header, every cell's length checked, the rows counted."""
+def _table(
+    path: Path,
+    lines: Callable[[], Iterator[tuple[int, list[Any]]]],
+    sheet: str,
+    inspect: Inspect | None = None,
+    index: int = 0,
+) -> Table:
+    """Read the sheet once: its header, every cell's length checked, the rows counted (and
+    `inspect`'s check run on each)."""
     header: list[str] | None = None
+    check = None
     count = 0
     for line_no, cells in lines():
         for col, value in enumerate(cells, start=1):
@@ -129,14 +145,17 @@ def _table(path: Path, lines: Callable[[], Iterator[tuple[int, list[Any]]]], she
             continue
         if header is None:
             header = ["" if v is None else str(v).strip() for v in cells]
+            while header and not header[-1]:
+                header.pop()
+            check = inspect(index, sheet, header) if inspect is not None else None
             continue
         count += 1
+        if check is not None:
+            check(line_no, cells)
     if header is None:
         raise EmptyFileError(f"{path.name}: the file is empty (no header row)")
     if not count:
         raise EmptyFileError(f"{path.name}: the file has a header but no rows to import")
-    while header and not header[-1]:
-        header.pop()
     return Table(str(path), header, count, sheet, lines)
 
 

@@ -140,7 +140,8 @@ class Workbook:
 
         epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
         strings, dates = self.strings, self.dates
-        cell_tag, value_tag, inline_tag = f"{NS}c", f"{NS}v", f"{NS}is"
+        cell_tag, value_tag, inline_tag, text_tag = f"{NS}c", f"{NS}v", f"{NS}is", f"{NS}t"
+        columns: dict[str, int] = {}  # "AB" -> 28, computed once per column
         last = 0
         try:
             with self.archive.open(part) as stream:
@@ -155,30 +156,45 @@ class Workbook:
                     number = int(row.get("r") or last + 1)
                     last = number
                     cells: list[Any] = []
+                    append = cells.append
                     for cell in row.iterchildren(cell_tag):
                         ref = cell.get("r")
-                        column = _column_number(ref) if ref else len(cells) + 1
-                        while len(cells) < column - 1:
-                            cells.append(None)
-                        kind = cell.get("t", "n")
-                        if kind == "inlineStr":
-                            inline = cell.find(inline_tag)
-                            value: Any = _rich_text(inline) if inline is not None else None
+                        if ref:
+                            letters = ref.rstrip("0123456789")
+                            column = columns.get(letters)
+                            if column is None:
+                                column = columns[letters] = _column_number(ref)
+                            while len(cells) < column - 1:
+                                append(None)
+                        kind = cell.get("t")
+                        raw = None
+                        value: Any = None
+                        for child in cell:  # <f>, <v>, <is>: one pass over the cell's children
+                            tag = child.tag
+                            if tag == value_tag:
+                                raw = child.text
+                            elif tag == inline_tag:
+                                first = child[0] if len(child) else None
+                                value = (
+                                    (first.text or "")
+                                    if first is not None and first.tag == text_tag and len(child) == 1
+                                    else _rich_text(child)
+                                )
+                        if kind == "inlineStr" or not raw:
+                            append(value)
+                            continue
+                        if kind == "s":
+                            value = strings[int(raw)]
+                        elif kind == "b":
+                            value = raw in ("1", "true")
+                        elif kind in ("str", "e"):
+                            value = raw
                         else:
-                            raw = cell.findtext(value_tag)
-                            if not raw:  # no value, or a formula never calculated
-                                value = None
-                            elif kind == "s":
-                                value = strings[int(raw)]
-                            elif kind == "b":
-                                value = raw in ("1", "true")
-                            elif kind in ("str", "e"):
-                                value = raw
-                            else:
-                                value = float(raw) if any(c in raw for c in ".eE") else int(raw)
-                                if int(cell.get("s", "0")) in dates:
-                                    value = from_excel(value, epoch)
-                        cells.append(value)
+                            value = float(raw) if ("." in raw or "E" in raw or "e" in raw) else int(raw)
+                            style = cell.get("s")
+                            if style is not None and int(style) in dates:
+                                value = from_excel(value, epoch)
+                        append(value)
                     row.clear()
                     while row.getprevious() is not None:
                         del row.getparent()[0]

@@ -150,3 +150,15 @@ def test_update_mode_changes_the_matched_record(site, people):
     assert (status["status"], status["updated"], status["inserted"]) == ("Success", 1, 0)
     ages = [r["age"] for r in site.db.fetchall('SELECT age FROM "tabPerson" WHERE full_name = ?', ("刘一",))]
     assert ages == [31]
+
+
+def test_a_job_left_running_by_a_restarted_server_shows_as_interrupted(site, people):
+    clerk = _client(site, "clerk1")
+    url = _upload(clerk, _csv([["吴七", "女", people["h1"]["name"], None, 1]])).headers["location"]
+    name = url.rsplit("/", 1)[-1]
+    with site.db.transaction():  # what a server stopped mid-import leaves: Running, no thread
+        site.db.execute('UPDATE "__data_import" SET status = ? WHERE name = ?', ("Running", name))
+    status = clerk.get(f"{url}/status").json()["message"]
+    assert status["status"] == "Error" and status["finished"] is True
+    assert "服务器在导入时重启" in clerk.get(url).text
+    assert "吴七" not in _persons(site)

@@ -1,7 +1,9 @@
 """Import a DocType's records from .xlsx or .csv through the runtime's normal write path.
 
-1. The file is read and checked as a whole (townflow.dataio.reader, .columns): a bad file, an
-   unknown or missing required column, or the same record twice in the file imports nothing.
+1. The file is read and checked as a whole before anything is written (townflow.dataio.reader,
+   .columns; a first pass over the file, holding only the records' keys): a bad file, an unknown
+   or missing required column, or the same record twice in the file imports nothing. The
+   import then reads the rows again, 500 at a time: no file is ever held in memory.
 2. Each row becomes a document and goes through the runtime's insert (or `Session.save` with
    `update=True` for a record that already exists): the same permission check, validation,
    hooks, Version and audit rows as the form, so a row is written whole or not at all. Rows are
@@ -13,9 +15,10 @@
 3. Existing records are matched by the DocType's natural key (a Person by ID number, a
    Household by head and address), else by the `ID` column: re-importing a file never
    duplicates. In insert mode an existing record is skipped, in update mode it is updated.
-4. Households with their members in one file: an .xlsx whose second sheet holds Person rows
-   (its `所属户 (household)` column gives a household by the `ID` written in the first sheet,
-   or by its name or head's name). Households are imported first, then their members.
+4. Households with their members in one file: an .xlsx with a sheet whose title names members
+   (成员/Members, `is_member_sheet`) holding Person rows (its `所属户 (household)` column gives a
+   household by the `ID` written in the first sheet, or by its name or head's name).
+   Households are imported first, then their members.
 5. Rows that fail are collected with their reasons, per field, and written to a failed-rows
    .xlsx (the same columns plus 行 / Row and 错误 / Error), to fix and import again.
 6. `preview`: the same import, run inside a transaction that is then rolled back, over the

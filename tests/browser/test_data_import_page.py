@@ -41,6 +41,8 @@ def test_clerk_previews_imports_and_downloads_failed_rows(
     page = actor.login(CLERK)
     page.get_by_role("link", name="数据导入").first.click()
     page.wait_for_url(re.compile(r".*/app/data-import$"))
+    assert page.locator("select[name=doctype] option[value=Person]").count() == 1
+    actor.shot("data-import-index")
 
     with page.expect_download() as download:
         page.locator("[data-template='Person']").click()

@@ -162,3 +162,13 @@ def test_a_job_left_running_by_a_restarted_server_shows_as_interrupted(site, peo
     assert status["status"] == "Error" and status["finished"] is True
     assert "服务器在导入时重启" in clerk.get(url).text
     assert "吴七" not in _persons(site)
+
+
+def test_the_page_in_english(site, people):
+    clerk = _client(site, "clerk1")
+    url = _upload(clerk, _csv([["郑八", "Robot", people["h1"]["name"], None, 1]])).headers["location"]
+    html = clerk.get(f"{url}?lang=en").text
+    assert "Data Import" in html and "Start import (1 row(s))" in html and "Pending" in html
+    assert "gender must be one of Female, Male" in html
+    index = clerk.get("/app/data-import?lang=en").text
+    assert "Download template" in index and "Recent imports" in index

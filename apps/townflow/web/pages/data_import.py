@@ -51,7 +51,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "status": ("状态", "Status"),
     "created": ("时间", "Created"),
     "rows": ("行数", "Rows"),
-    "n_rows": ("{n} 行", "{n} rows"),
+    "n_rows": ("{n} 行", "{n} row(s)"),
     "preview": ("预览", "Preview"),
     "preview_note": (
         "已按表单的校验规则检查前 {checked} 行（共 {total} 行），尚未写入。",

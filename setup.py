@@ -32,6 +32,7 @@ setup(
             "pypinyin>=0.50",  # search by pinyin (zxy finds 张小燕), townflow.rules.pinyin
             "segno>=1.6",  # the QR code on printed certificates and notices
             "weasyprint>=60",  # certificates and notices as PDF (needs Debian's pango, `make browser`)
+            "lxml>=5",  # openpyxl streams .xlsx through lxml when present (import/export speed, issue 15)
         ],
         "test": [
             "pytest>=8",

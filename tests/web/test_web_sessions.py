@@ -45,7 +45,7 @@ def clock():
 @pytest.fixture
 def http(site, clock):
     app = create_app(site, settings=WebSettings(session_ttl_seconds=900), pages=False)
-    app.state.sessions = SessionStore(ttl_seconds=900, clock=clock)
+    app.state.sessions = SessionStore(site, ttl_seconds=900, clock=clock)
     with TestClient(app) as client:
         yield client
 
@@ -108,3 +108,26 @@ def test_an_unexpected_error_is_a_bare_500_with_the_usual_headers(site):
     assert "secret internal detail" not in answer.text
     assert answer.headers["Cache-Control"] == "no-store"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_two_stores_on_one_site_share_sessions_logout_and_expiry(site, clock):
+    # two server processes serving one site each hold a store over the same database
+    first = SessionStore(site, ttl_seconds=900, clock=clock)
+    second = SessionStore(site, ttl_seconds=900, clock=clock)
+    kept = first.create("Administrator", data={"flash": {"k": ["saved"]}})
+    seen = second.get(kept.sid)
+    assert (seen.user, seen.csrf_token, seen.data) == (
+        "Administrator",
+        kept.csrf_token,
+        {"flash": {"k": ["saved"]}},
+    )
+    seen.data["flash"].pop("k")
+    second.save(seen)
+    assert first.get(kept.sid).data == {"flash": {}}
+    second.delete(kept.sid)  # logout on the second process
+    assert first.get(kept.sid) is None
+    idle = first.create("Administrator")
+    clock.now += 901  # idle past the timeout: ended for both
+    assert second.get(idle.sid) is None
+    assert first.get(idle.sid) is None
+    assert first.count("Administrator") == 0

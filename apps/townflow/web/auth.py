@@ -97,14 +97,25 @@ async def _resolve(request: Request) -> Principal:
         if not user:
             raise AuthenticationError("Invalid API key or secret", zh="API 密钥无效")
         return Principal(user, "token")
-    state = _state(request)
-    web_session = state.sessions.get(request.cookies.get(SID_COOKIE))
+    sid = request.cookies.get(SID_COOKIE)
+    if not sid:
+        return Principal(GUEST, "guest")
+    web_session = await run_in_threadpool(_live_session, _state(request), sid)
     if web_session is not None:
-        # A user disabled (or deleted) by an admin loses her open sessions at once, as on Frappe.
-        if await run_in_threadpool(identity.is_enabled, state.site, web_session.user):
-            return Principal(web_session.user, "cookie", web_session)
-        state.sessions.delete_user(web_session.user)
+        return Principal(web_session.user, "cookie", web_session)
     return Principal(GUEST, "guest")
+
+
+def _live_session(state: Any, sid: str) -> WebSession | None:
+    """The stored session named by `sid`, if it is live and its user still enabled."""
+    web_session = state.sessions.get(sid)
+    if web_session is None:
+        return None
+    # A user disabled (or deleted) by an admin loses her open sessions at once, as on Frappe.
+    if identity.is_enabled(state.site, web_session.user):
+        return web_session
+    state.sessions.delete_user(web_session.user)
+    return None
 
 
 def _parse_authorization(header: str) -> tuple[str, str]:
@@ -182,7 +193,9 @@ def csrf_token(request: Request) -> str:
         web_session = who.web_session
     if web_session is None:
         return ""
-    web_session.csrf_required = True
+    if not web_session.csrf_required:
+        web_session.csrf_required = True
+        _state(request).sessions.save(web_session)  # for this session's next requests, on any worker
     return web_session.csrf_token
 
 
@@ -219,9 +232,10 @@ def login_user(
         state.login_limiter.record_failure(usr, address)
         raise AuthenticationError("Invalid login credentials", zh="用户名或密码错误")
     state.login_limiter.record_success(usr, address)
-    web_session = state.sessions.create(user, csrf_required=csrf_required)
-    if state.site.users.must_change_password(user):
-        web_session.data[MUST_CHANGE] = True
+    must_change = state.site.users.must_change_password(user)
+    web_session = state.sessions.create(
+        user, csrf_required=csrf_required, data={MUST_CHANGE: True} if must_change else None
+    )
     return web_session, identity.user_info(state.site, user)
 
 

@@ -2,7 +2,8 @@
 size, measures durable transitions (one thread; CPU and pages per transition; four threads each
 committing alone; four and eight threads through group commit), inbox latency and (when the data
 plane's bench_documents is present) lists with filters, and the campaign reports and dashboard
-(bench_reports), each beside a baseline measured in the same process; prints a table.
+(bench_reports), and the HTTP path of a real `townflow serve` (bench_http), each beside a
+baseline measured in the same process; prints a table.
 docs/benchmarks.md has the figures and how to read them."""
 
 from __future__ import annotations
@@ -68,7 +69,15 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
         finally:
             site.close()
     rows += _documents(size) if "documents" in suites else []
-    return rows + (_reports(size) if "reports" in suites else [])
+    rows += _reports(size) if "reports" in suites else []
+    return rows + (_http(size) if "http" in suites else [])
+
+
+def _http(size: int) -> list[dict]:
+    """The real `townflow serve` process on its own seeded site (benchmarks/bench_http.py)."""
+    from benchmarks import bench_http
+
+    return bench_http.run(size)
 
 
 def table(rows: list[dict]) -> str:
@@ -84,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
     parser.add_argument(
         "--suites",
-        default="expressions,inbox,workflow,documents,reports,monitoring",
-        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring)",
+        default="expressions,inbox,workflow,documents,reports,monitoring,http",
+        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring,http)",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",")}

@@ -81,6 +81,17 @@ def _template(site: Site, village: str) -> tuple[dict, dict, dict]:
             "relationship": "Head",
         }
     )
+    # a daughter makes it a one-girl household (the type follows the members): fee waivers need it
+    clerk.insert(
+        {
+            "doctype": "Person",
+            "household": household["name"],
+            "full_name": "张小花",
+            "gender": "Female",
+            "date_of_birth": "2015-03-08",
+            "relationship": "Daughter",
+        }
+    )
     app = clerk.insert(
         {
             "doctype": DOCTYPE,

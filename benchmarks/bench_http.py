@@ -142,8 +142,8 @@ def _time(call: Callable[[], Any], repeats: int) -> tuple[float, float]:
 
 
 @contextmanager
-def serving(site_dir: Path, port: int, extra: tuple[str, ...] = ()) -> Iterator[str]:
-    """`townflow serve` on `site_dir` as a subprocess (what `make run` starts)."""
+def serving(site_dir: Path, port: int, extra: tuple[str, ...] = ()) -> Iterator[tuple[str, int]]:
+    """`townflow serve` on `site_dir` as a subprocess (what `make run` starts): its URL and pid."""
     url = f"http://127.0.0.1:{port}"
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
@@ -167,7 +167,7 @@ def serving(site_dir: Path, port: int, extra: tuple[str, ...] = ()) -> Iterator[
             if time.monotonic() > deadline:
                 raise SystemExit(f"townflow serve did not answer:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:
@@ -259,7 +259,24 @@ async def _run_level(port: int, clients: int, total: int, next_request: Callable
     return {"p50": p50, "p95": p95, "per_second": len(samples) / elapsed, "requests": len(samples)}
 
 
-def measure_http(url: str, prepared: dict, levels: tuple[int, ...] = CLIENTS) -> list[dict]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process `pid` and its descendants (uvicorn's workers), from
+    /proc: what the server spent, whatever else loads the machine. 0 where /proc is missing."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += cpu_seconds(int(child))
+    except (OSError, IndexError, ValueError):
+        pass
+    return total
+
+
+def measure_http(
+    url: str, prepared: dict, levels: tuple[int, ...] = CLIENTS, server_pid: int | None = None
+) -> list[dict]:
     port = int(url.rsplit(":", 1)[1])
     clerk_sid, clerk_csrf = login(url, "clerk.0")
     head_sid, head_csrf = login(url, "head.0")
@@ -296,16 +313,21 @@ def measure_http(url: str, prepared: dict, levels: tuple[int, ...] = CLIENTS) ->
         )
 
     results = []
+
+    def level(call: str, clients: int, total: int, next_request: Callable[[], bytes]) -> None:
+        cpu = cpu_seconds(server_pid) if server_pid else 0.0
+        r = asyncio.run(_run_level(port, clients, total, next_request))
+        if server_pid:
+            r["server_cpu_ms"] = (cpu_seconds(server_pid) - cpu) / r["requests"] * 1000
+        results.append({"call": call, "clients": clients, **r})
+
     for clients in levels:
         for label, request in reads.items():
-            r = asyncio.run(_run_level(port, clients, READ_REQUESTS[clients], lambda req=request: req))
-            results.append({"call": label, "clients": clients, **r})
-        r = asyncio.run(_run_level(port, clients, INSERT_REQUESTS[clients], lambda: insert))
-        results.append({"call": "insert", "clients": clients, **r})
+            level(label, clients, READ_REQUESTS[clients], lambda req=request: req)
+        level("insert", clients, INSERT_REQUESTS[clients], lambda: insert)
         steps = max(clients, int(share[clients] * scale))
         if len(pending) >= steps:
-            r = asyncio.run(_run_level(port, clients, steps, next_step))
-            results.append({"call": "apply_workflow", "clients": clients, **r})
+            level("apply_workflow", clients, steps, next_step)
     return results
 
 
@@ -325,7 +347,8 @@ def rows_for(size: int, in_process: dict, results: list[dict], load: tuple[float
             {
                 "benchmark": f"http {r['call']}, {r['clients']} client{'s' if r['clients'] > 1 else ''}",
                 "size": size,
-                "value": f"p50 {r['p50']:.2f} ms, p95 {r['p95']:.2f} ms, {r['per_second']:.0f}/s",
+                "value": f"p50 {r['p50']:.2f} ms, p95 {r['p95']:.2f} ms, {r['per_second']:.0f}/s"
+                + (f", server CPU {r['server_cpu_ms']:.2f} ms/req" if "server_cpu_ms" in r else ""),
                 "baseline": f"in-process p50 {base_p50:.2f} ms, p95 {base_p95:.2f} ms",
                 "ratio": f"{r['p50'] / base_p50:.1f}" if base_p50 else "-",
             }
@@ -342,8 +365,8 @@ def run(size: int, port: int = DEFAULT_PORT, serve_args: tuple[str, ...] = ()) -
         print(
             f"  http: seeded and timed in process in {time.perf_counter() - started:.1f} s", file=sys.stderr
         )
-        with serving(site_dir, port, serve_args) as url:
-            results = measure_http(url, prepared)
+        with serving(site_dir, port, serve_args) as (url, pid):
+            results = measure_http(url, prepared, server_pid=pid)
     return rows_for(size, prepared["in_process"], results, (load_before, os.getloadavg()[0]))
 
 

@@ -141,36 +141,38 @@ class SessionStore:
         self._write(insert)
         return session
 
-    def get(self, sid: str | None) -> WebSession | None:
-        """The live session for `sid`, touched; None if unknown or idle past the timeout."""
+    def get(self, sid: str | None, *, touch: bool = True) -> WebSession | None:
+        """The live session for `sid`; None if unknown or idle past the timeout. Touched (its
+        deadline moved on, when due) unless `touch=False`: the caller then calls `touch` itself
+        when `touch_due` says so. Reads only, unless it touches."""
         if not sid or len(sid) > 256:
             return None
-        key = sid_hash(sid)
-        row = self.site.db.fetchone(_SELECT, (key,))
-        if row is None:
-            return None
-        now = self._clock()
-        if now > row["expires"]:
-            self._write(lambda: self.site.db.execute(_DELETE, (key,)))
-            return None
-        last_seen = row["last_seen"]
-        if now - last_seen >= self.touch_seconds:
-            last_seen = now
-            self._write(
-                lambda: self.site.db.execute(
-                    _TOUCH,
-                    (now, now + self.ttl_seconds, key),
-                )
-            )
-        return WebSession(
+        row = self.site.db.fetchone(_SELECT, (sid_hash(sid),))
+        if row is None or self._clock() > row["expires"]:
+            return None  # an expired row is left to be purged by the next login
+        session = WebSession(
             sid=sid,
             user=row["user"],
             csrf_token=row["csrf_token"],
             created=row["created"],
-            last_seen=last_seen,
+            last_seen=row["last_seen"],
             data=json.loads(row["data"]),
             csrf_required=bool(row["csrf_required"]),
         )
+        if touch and self.touch_due(session):
+            self.touch(session)
+        return session
+
+    def touch_due(self, session: WebSession) -> bool:
+        """Whether the stored idle deadline is old enough to be moved on now."""
+        return self._clock() - session.last_seen >= self.touch_seconds
+
+    def touch(self, session: WebSession) -> None:
+        """Move the session's idle deadline on from now (one durable write)."""
+        now = self._clock()
+        session.last_seen = now
+        params = (now, now + self.ttl_seconds, sid_hash(session.sid))
+        self._write(lambda: self.site.db.execute(_TOUCH, params))
 
     def save(self, session: WebSession) -> None:
         """Keep `session.data` and `session.csrf_required` for the session's next requests."""

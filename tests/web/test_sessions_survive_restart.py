@@ -8,11 +8,15 @@ Browser-free: `requests` with its cookie jar, against real server processes.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,13 +29,13 @@ LOGGED_USER = "/api/method/frappe.auth.get_logged_user"
 
 
 @contextmanager
-def serving(site_dir: Path, port: int, name: str) -> Iterator[str]:
+def serving(site_dir: Path, port: int, name: str, *extra: str) -> Iterator[str]:
     """A `townflow serve` process on `site_dir`, stopped (SIGTERM, as systemd does) on exit."""
     log = site_dir.parent / f"serve-{name}.log"
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "TOWNFLOW_ADMIN_PASSWORD": ADMIN_PASSWORD}
     command = [sys.executable, "-m", "townflow.cli", "--project", str(ROOT), "serve", "--site", str(site_dir)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--tick-interval", "0"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--tick-interval", "0", *extra]
     with log.open("ab") as out:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     try:
@@ -130,3 +134,44 @@ def test_logout_on_one_worker_ends_the_session_on_the_other(site_dir):
         replay = requests.Session()
         replay.cookies.set("sid", sid)
         assert logged_user(replay, url_a)[0] == 403
+
+
+def _started_workers(log: Path) -> int:
+    """Worker processes uvicorn reported started (the second may start a moment after the first)."""
+    deadline = time.monotonic() + 60
+    while True:
+        started = len(set(re.findall(r"Started server process \[(\d+)\]", log.read_text())))
+        if started >= 2 or time.monotonic() > deadline:
+            return started
+        time.sleep(0.2)
+
+
+def test_two_workers_share_sessions_and_writes_stay_whole(site_dir):
+    with serving(site_dir, free_port(), "workers", "--workers", "2") as url:
+        assert _started_workers(site_dir.parent / "serve-workers.log") == 2
+        http, token = login(url)
+        # 24 villages created at once, on new connections spread over both workers
+        with ThreadPoolExecutor(max_workers=6) as pool:
+
+            def create(i: int) -> int:
+                mine = requests.Session()
+                mine.cookies.set("sid", http.cookies["sid"])
+                return add_village(mine, url, f"并发村 W{i:03d}", token).status_code
+
+            statuses = list(pool.map(create, range(24)))
+        assert statuses == [200] * 24
+        listed = http.get(
+            url + "/api/resource/Village",
+            params={"filters": json.dumps([["village_name", "like", "并发村%"]]), "limit_page_length": 0},
+        ).json()["data"]
+        assert sorted(v["name"] for v in listed) == [f"并发村 W{i:03d}" for i in range(24)]
+        # a logout answered by one worker ends the session for every worker: 20 fresh connections
+        sid = http.cookies["sid"]
+        assert http.post(url + "/api/method/logout").status_code == 200
+        replay = requests.Session()
+        replay.cookies.set("sid", sid)
+        codes = set()
+        for _ in range(20):
+            replay.close()  # a new connection each time, so the kernel spreads them over the workers
+            codes.add(logged_user(replay, url)[0])
+        assert codes == {403}

@@ -132,3 +132,17 @@ def test_two_stores_on_one_site_share_sessions_logout_and_expiry(site, clock):
     assert second.get(idle.sid) is None
     assert first.get(idle.sid) is None
     assert first.count(USER) == 0
+
+
+def test_campaign_settings_saved_by_one_worker_are_read_by_the_other(site, tmp_path):
+    # a second process on the same file (`townflow serve --workers 2`) holds its own Site
+    other = Site.open(site.path, load_project(ROOT))
+    try:
+        assert other.settings()["one_time_reward_amount"] == site.settings()["one_time_reward_amount"]
+        admin = site.session("Administrator")
+        current = admin.get("Campaign Settings", "Campaign Settings")
+        admin.save({**current, "one_time_reward_amount": 1234})
+        other.session("Administrator")  # each request opens a session: it sees the change
+        assert other.settings()["one_time_reward_amount"] == 1234
+    finally:
+        other.close()

@@ -55,6 +55,8 @@ READ_REQUESTS = {1: 200, 8: 400, 50: 1000}
 #: most a level takes, scaled down on small sites
 WORKFLOW_REQUESTS = {1: 100, 8: 200, 50: 400}
 INSERT_REQUESTS = {1: 100, 8: 200, 50: 400}
+#: workflow steps taken while 8 clients read (what is left of the documents waiting for "Verify")
+MIXED_STEPS = 400
 IN_PROCESS_REPEATS = 200
 IN_PROCESS_WRITES = 50
 LIST_FIELDS = json.dumps(["name", "workflow_state", "modified"])
@@ -259,6 +261,33 @@ async def _run_level(port: int, clients: int, total: int, next_request: Callable
     return {"p50": p50, "p95": p95, "per_second": len(samples) / elapsed, "requests": len(samples)}
 
 
+async def _run_mixed(
+    port: int, read: bytes, readers: int, writers: int, steps: int, next_step: Callable[[], bytes]
+) -> tuple[dict, dict]:
+    """`readers` clients repeat `read` for as long as `writers` clients take `steps` workflow
+    steps: the reads' latency while the writers hold the write lock in turn."""
+    writing = asyncio.ensure_future(_run_level(port, writers, steps, next_step))
+    connections = [await Connection.open(port) for _ in range(readers)]
+    samples: list[float] = []
+
+    async def reader(conn: Connection) -> None:
+        while not writing.done():
+            started = time.perf_counter()
+            status, body = await conn.call(read)
+            samples.append(time.perf_counter() - started)
+            if status != 200:
+                raise RuntimeError(f"read failed: {status}: {body[:300]!r}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(reader(c) for c in connections))
+    elapsed = time.perf_counter() - started
+    for c in connections:
+        c.close()
+    p50, p95 = percentiles(samples)
+    reads = {"p50": p50, "p95": p95, "per_second": len(samples) / elapsed, "requests": len(samples)}
+    return reads, await writing
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) of process `pid` and its descendants (uvicorn's workers), from
     /proc: what the server spent, whatever else loads the machine. 0 where /proc is missing."""
@@ -294,6 +323,7 @@ def measure_http(
             "GET", query("/api/method/townflow.api.inbox", {"tab": "todo"}), head_sid, head_csrf
         ),
     }
+    reads_list = reads["list of 20"]
     insert = build("POST", query(doctype_path), clerk_sid, clerk_csrf, _new_application())
     heads = {user: login(url, user) for user in sorted(set(prepared["heads"].values()))}
     pending = list(prepared["pending"])
@@ -328,7 +358,19 @@ def measure_http(
         steps = max(clients, int(share[clients] * scale))
         if len(pending) >= steps:
             level("apply_workflow", clients, steps, next_step)
+    # reads while writers work: 8 readers of the list, 50 (or as many as documents are left)
+    # clients taking workflow steps; SQLite's WAL lets the readers go on beside the writer
+    writers = min(50, len(pending))
+    if writers >= 8:
+        steps = min(len(pending), MIXED_STEPS)
+        reads, writes = asyncio.run(_run_mixed(port, reads_list, 8, writers, steps, next_step))
+        results.append({"call": "list of 20", "clients": f"8 while {writers} write", **reads})
+        results.append({"call": "apply_workflow", "clients": f"{writers} beside 8 readers", **writes})
     return results
+
+
+def _clients(clients: int | str) -> str:
+    return clients if isinstance(clients, str) else f"{clients} client{'s' if clients > 1 else ''}"
 
 
 def rows_for(size: int, in_process: dict, results: list[dict], load: tuple[float, float]) -> list[dict]:
@@ -345,7 +387,7 @@ def rows_for(size: int, in_process: dict, results: list[dict], load: tuple[float
         base_p50, base_p95 = in_process[r["call"]]
         rows.append(
             {
-                "benchmark": f"http {r['call']}, {r['clients']} client{'s' if r['clients'] > 1 else ''}",
+                "benchmark": f"http {r['call']}, {_clients(r['clients'])}",
                 "size": size,
                 "value": f"p50 {r['p50']:.2f} ms, p95 {r['p95']:.2f} ms, {r['per_second']:.0f}/s"
                 + (f", server CPU {r['server_cpu_ms']:.2f} ms/req" if "server_cpu_ms" in r else ""),

@@ -13,7 +13,7 @@ from townflow.runtime.site import Site
 from townflow.spec.project import load_project
 from townflow.web.app import create_app
 from townflow.web.security import WebSettings
-from townflow.web.sessions import SessionStore
+from townflow.web.sessions import SessionStore, SharedLoginRateLimiter
 
 from .conftest import ADMIN_PASSWORD, ROOT
 
@@ -146,3 +146,22 @@ def test_campaign_settings_saved_by_one_worker_are_read_by_the_other(site, tmp_p
         assert other.settings()["one_time_reward_amount"] == 1234
     finally:
         other.close()
+
+
+def test_failed_logins_counted_by_one_worker_lock_out_on_the_other(site, clock):
+    first, second = (
+        SharedLoginRateLimiter(site, max_failures=3, window_seconds=60, clock=clock) for _ in range(2)
+    )
+    for _ in range(3):
+        assert first.retry_after("victim@x", "10.0.0.9") == 0
+        first.record_failure("victim@x", "10.0.0.9")
+    # the other worker refuses the fourth guess, for the rest of the window
+    assert second.retry_after("Victim@x ", "10.0.0.9") == 61
+    assert second.retry_after("victim@x", "10.0.0.7") == 0  # the user elsewhere still gets in
+    clock.now += 30
+    assert second.retry_after("victim@x", "10.0.0.9") == 31
+    clock.now += 31
+    assert first.retry_after("victim@x", "10.0.0.9") == 0  # the window has passed
+    first.record_failure("victim@x", "10.0.0.9")
+    second.record_success("victim@x", "10.0.0.9")  # a good login clears the user's count
+    assert site.db.scalar('SELECT COUNT(*) FROM "__LoginFailures" WHERE key LIKE ?', ("victim@x%",)) == 0

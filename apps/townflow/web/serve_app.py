@@ -12,9 +12,8 @@ writer at a time hold the file's write lock (the others wait up to the busy time
 naming series, optimistic locks and the audit chain are read inside that lock. Each write is
 answered only once its COMMIT is on disk, as with one process; the shared fsync of the group
 committer only groups the writes of one process. Reads never wait for a writer (WAL).
-
-Kept per process: the failed-login budget (`LoginRateLimiter`), so N workers allow N times as
-many guesses per minute per user and address before refusing.
+The failed-login budget is counted in the database too (`SharedLoginRateLimiter`): N workers
+allow no more guesses than one.
 """
 
 from __future__ import annotations

@@ -266,3 +266,62 @@ class LoginRateLimiter:
     def record_success(self, user: str, address: str) -> None:
         with self._lock:
             self._failures.pop(self._keys(user, address)[0], None)
+
+
+_FAILURES_SCHEMA = (
+    'CREATE TABLE IF NOT EXISTS "__LoginFailures" (key TEXT NOT NULL, at REAL NOT NULL)',
+    'CREATE INDEX IF NOT EXISTS "__LoginFailures_key" ON "__LoginFailures" (key, at)',
+    'CREATE INDEX IF NOT EXISTS "__LoginFailures_at" ON "__LoginFailures" (at)',
+)
+_RECENT_FAILURES = 'SELECT at FROM "__LoginFailures" WHERE key = ? AND at > ? ORDER BY at DESC LIMIT ?'
+_ADD_FAILURE = 'INSERT INTO "__LoginFailures" (key, at) VALUES (?, ?)'
+_FORGET_OLD_FAILURES = 'DELETE FROM "__LoginFailures" WHERE at < ?'
+_FORGET_FAILURES = 'DELETE FROM "__LoginFailures" WHERE key = ?'
+
+
+class SharedLoginRateLimiter(LoginRateLimiter):
+    """`LoginRateLimiter`'s rules, with the failures kept in the site's database: every worker
+    process of `townflow serve --workers N` counts the same failures (N workers do not allow N
+    times the guesses), and a restart does not reset an attacker's budget. Rows older than the
+    window are deleted at each failure, so the table holds at most one window's failures."""
+
+    def __init__(self, site: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.site = site
+        self._write(lambda: [site.db.execute(sql) for sql in _FAILURES_SCHEMA])
+
+    def _write(self, fn: Callable[[], Any]) -> None:
+        def write() -> None:
+            with self.site.db.transaction():
+                fn()
+
+        self.site.durably(write)
+
+    @staticmethod
+    def _key(key: tuple[str, str]) -> str:
+        return f"{key[0]}\0{key[1]}"
+
+    def retry_after(self, user: str, address: str) -> int:
+        now = self._clock()
+        wait = 0
+        limits = (self.max_failures, self.max_failures_per_address)
+        for key, limit in zip(self._keys(user, address), limits, strict=True):
+            rows = self.site.db.fetchall(_RECENT_FAILURES, (self._key(key), now - self.window_seconds, limit))
+            if len(rows) >= limit:  # the oldest of the last `limit` failures leaves the window first
+                wait = max(wait, max(1, int(self.window_seconds - (now - rows[-1]["at"])) + 1))
+        return wait
+
+    def record_failure(self, user: str, address: str) -> None:
+        now = self._clock()
+        keys = [self._key(k) for k in self._keys(user, address)]
+
+        def write() -> None:
+            self.site.db.execute(_FORGET_OLD_FAILURES, (now - self.window_seconds,))
+            for key in keys:
+                self.site.db.execute(_ADD_FAILURE, (key, now))
+
+        self._write(write)
+
+    def record_success(self, user: str, address: str) -> None:
+        key = self._key(self._keys(user, address)[0])
+        self._write(lambda: self.site.db.execute(_FORGET_FAILURES, (key,)))

@@ -146,10 +146,13 @@ def _time(call: Callable[[], Any], repeats: int) -> tuple[float, float]:
 @contextmanager
 def serving(site_dir: Path, port: int, extra: tuple[str, ...] = ()) -> Iterator[tuple[str, int]]:
     """`townflow serve` on `site_dir` as a subprocess (what `make run` starts): its URL and pid."""
-    url = f"http://127.0.0.1:{port}"
     with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            raise SystemExit(f"port {port} is taken: pass another with --port")
+        if probe.connect_ex(("127.0.0.1", port)) == 0:  # taken (another run): any free port will do
+            with socket.socket() as free:
+                free.bind(("127.0.0.1", 0))
+                print(f"  http: port {port} is taken, serving on {free.getsockname()[1]}", file=sys.stderr)
+                port = free.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "townflow.cli", "--project", str(seeding.ROOT), "serve"]
     command += ["--site", str(site_dir), "--host", "127.0.0.1", "--port", str(port)]
     command += ["--tick-interval", "0", "--log-level", "warning", *extra]

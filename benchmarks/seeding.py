@@ -81,14 +81,13 @@ def _template(site: Site, village: str) -> tuple[dict, dict, dict]:
             "relationship": "Head",
         }
     )
-    # a daughter makes it a one-girl household (the type follows the members): fee waivers need it
-    clerk.insert(
+    clerk.insert(  # the household's type is derived from the members registered as children
         {
             "doctype": "Person",
             "household": household["name"],
-            "full_name": "张小花",
+            "full_name": "张小雨",
             "gender": "Female",
-            "date_of_birth": "2015-03-08",
+            "date_of_birth": "2015-03-01",
             "relationship": "Daughter",
         }
     )

@@ -20,6 +20,9 @@ setup(
         "web": [
             "fastapi>=0.110",
             "uvicorn>=0.29",
+            # uvicorn picks these up itself: a C HTTP parser and event loop (docs/benchmarks.md, HTTP)
+            "httptools>=0.6",
+            "uvloop>=0.19; sys_platform != 'win32'",
             "jinja2>=3.1",
             "python-multipart>=0.0.9",
             "argon2-cffi>=23.1",

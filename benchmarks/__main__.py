@@ -2,8 +2,9 @@
 size, measures durable transitions (one thread; CPU and pages per transition; four threads each
 committing alone; four and eight threads through group commit), inbox latency and (when the data
 plane's bench_documents is present) lists with filters, and the campaign reports and dashboard
-(bench_reports), search by pinyin (bench_search), Excel import and export (bench_dataio), each
-beside a baseline measured in the same process; prints a table.
+(bench_reports), search by pinyin (bench_search), Excel import and export (bench_dataio) and
+the HTTP path of a real `townflow serve` (bench_http), each beside a baseline measured in the
+same process; prints a table.
 docs/benchmarks.md has the figures and how to read them."""
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
     rows += _documents(size) if "documents" in suites else []
     rows += _search(size) if "search" in suites else []
     rows += _reports(size) if "reports" in suites else []
-    return rows + (_dataio(size) if "dataio" in suites else [])
+    rows += _dataio(size) if "dataio" in suites else []
+    return rows + (_http(size) if "http" in suites else [])
 
 
 def _dataio(size: int) -> list[dict]:
@@ -88,6 +90,13 @@ def _dataio(size: int) -> list[dict]:
 
     imported = min(size, bench_dataio.MAX_IMPORT)
     return bench_dataio.run(imported, export_rows=size if size > imported else 0)
+
+
+def _http(size: int) -> list[dict]:
+    """The real `townflow serve` process on its own seeded site (benchmarks/bench_http.py)."""
+    from benchmarks import bench_http
+
+    return bench_http.run(size)
 
 
 def table(rows: list[dict]) -> str:
@@ -103,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
     parser.add_argument(
         "--suites",
-        default="expressions,inbox,workflow,documents,reports,monitoring,search,dataio",
-        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring,search,dataio)",
+        default="expressions,inbox,workflow,documents,reports,monitoring,search,dataio,http",
+        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring,search,dataio,http)",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",")}

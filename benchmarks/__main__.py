@@ -99,6 +99,9 @@ def _http(size: int) -> list[dict]:
     return bench_http.run(size)
 
 
+DEFAULT_SUITES = "expressions,inbox,workflow,documents,reports,monitoring,search,dataio,http"
+
+
 def table(rows: list[dict]) -> str:
     widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in COLUMNS}
     line = " | ".join(c.ljust(widths[c]) for c in COLUMNS)
@@ -112,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
     parser.add_argument(
         "--suites",
-        default="expressions,inbox,workflow,documents,reports,monitoring,search,dataio,http",
-        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring,search,dataio,http)",
+        default=DEFAULT_SUITES,
+        help=f"which to run (default: {DEFAULT_SUITES})",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",")}

@@ -202,7 +202,7 @@ def test_adding_signers_is_refused_where_the_step_does_not_allow_it_and_by_whom_
         errors.PermissionError, match="Only an approver who holds this step's task may add signers"
     ):
         add(wsite, "leader1", app, ["leader2"])
-    with pytest.raises(errors.PermissionError, match="clerk.west may not read this document"):
+    with pytest.raises(errors.PermissionError, match=r"clerk\.west may not read this document"):
         add(wsite, "approver1", app, ["clerk.west"])
     with pytest.raises(errors.ValidationError, match="You cannot add yourself as a signer"):
         add(wsite, "approver1", app, ["approver1"])

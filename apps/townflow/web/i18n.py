@@ -173,6 +173,9 @@ STRINGS: dict[str, tuple[str, str]] = {
 from townflow.web.i18n_ux import UX_STRINGS  # noqa: E402
 
 STRINGS.update(UX_STRINGS)
+from townflow.web.i18n_approval_moves import APPROVAL_MOVE_STRINGS  # noqa: E402
+
+STRINGS.update(APPROVAL_MOVE_STRINGS)
 
 
 def pick_language(query_lang: str | None, cookie_lang: str | None) -> str:

@@ -97,3 +97,13 @@ def test_adding_a_signer_where_the_step_forbids_it_is_a_417_naming_the_step(app,
     assert answer.json()["exception"].endswith(
         "The step Pending Village Verification does not allow adding signers (加签)"
     )
+
+
+def test_the_diagram_tags_each_state_with_its_moves(app) -> None:
+    admin = login(app, "sysadmin@demo")
+    subsidy = admin.get("/admin/workflow/subsidy-application").text
+    tags = re.findall(r'<g class="wf-moves">.*?<text[^>]*>([^<]+)</text></g>', subsidy)
+    assert tags == ["可加签（前/后）", "会办：财政所、教育办"]
+    certificate = admin.get("/admin/workflow/termination-certificate-application?lang=en").text
+    tags = re.findall(r'<g class="wf-moves">.*?<text[^>]*>([^<]+)</text></g>', certificate)
+    assert tags == ["add signer (before/after)", "countersign 2"]

@@ -15,7 +15,7 @@ import frappe
 from frappe.model import workflow as frappe_workflow
 from frappe.utils import cint, get_datetime, now_datetime
 
-from care_for_girls.townflow_ext import counts, errors, events, log, permissions, spec
+from care_for_girls.townflow_ext import approval_moves, counts, errors, events, log, permissions, spec
 from care_for_girls.townflow_ext import inbox as inbox_queries
 from townflow.rules import steps
 from townflow.rules import workflow as rules
@@ -87,9 +87,14 @@ def apply_workflow(doc, action, comment=None):
         rules.require_comment(transition, comment)
         history = log.history(stored.doctype, stored.name)
         required = log.signers(log.open_tasks(stored.doctype, stored.name))
-        tally = steps.countersign_outcome(workflow, plain, transition, user, required, history)
+        # 比例会签, 加签 and 会办 extend the countersign tally (townflow_ext.approval_moves)
+        tally = approval_moves.outcome(stored, workflow, plain, transition, user, required, history)
     except WorkflowRuleError as exc:
         errors.throw(exc)
+    if tally.status in approval_moves.HANDLED or tally.status == "branch_move":
+        handled = approval_moves.handle(stored, workflow, transition, comment, tally)
+        if handled is not None:
+            return handled
     state = rules.current_state(workflow, plain)
     if tally.status == "pending":
         log.record(stored, action, "vote", state, state, comment)

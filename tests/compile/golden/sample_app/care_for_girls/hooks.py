@@ -72,6 +72,9 @@ override_whitelisted_methods = {
     "townflow.api.followups": "care_for_girls.townflow_ext.monitoring.followups",
     "townflow.api.request_handover": "care_for_girls.townflow_ext.migrants.request_handover",
     "townflow.api.confirm_handover": "care_for_girls.townflow_ext.migrants.confirm_handover",
+    "townflow.api.add_signer": "care_for_girls.townflow_ext.approval_moves.add_signer",
+    "townflow.api.remove_signer": "care_for_girls.townflow_ext.approval_moves.remove_signer",
+    "townflow.api.sign": "care_for_girls.townflow_ext.approval_moves.sign",
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a

@@ -107,3 +107,17 @@ def test_the_diagram_tags_each_state_with_its_moves(app) -> None:
     certificate = admin.get("/admin/workflow/termination-certificate-application?lang=en").text
     tags = re.findall(r'<g class="wf-moves">.*?<text[^>]*>([^<]+)</text></g>', certificate)
     assert tags == ["add signer (before/after)", "countersign 2"]
+
+
+def test_the_timeline_and_the_inbox_show_the_added_signer(app, site: Site) -> None:
+    name = at_township(site)
+    url = f"/app/subsidy-application/{name}"
+    approver = login(app, APPROVER)
+    token = csrf(approver, url)
+    data = {"csrf_token": token, "op": "add_signer", "users": LEADER2, "position": "before"}
+    assert approver.post(f"{url}/action", data=data, follow_redirects=False).status_code == 303
+    page = approver.get(url).text
+    assert f"加签（前加签）→ {LEADER2}" in page
+    assert "领导小组副组长 (加签（前）)" in page  # who the document waits on now
+    inbox = login(app, LEADER2).get("/inbox").text
+    assert f"/app/subsidy-application/{name}" in inbox

@@ -34,6 +34,13 @@ APPROVAL_MOVE_STRINGS: dict[str, tuple[str, str]] = {
     "op_done_add_signer": ("已加签", "Signers added"),
     "op_done_remove_signer": ("已移除加签人", "Signer removed"),
     "op_done_sign": ("已签署意见", "Signed"),
+    "entry_add_signer": ("加签", "Signers added"),
+    "entry_remove_signer": ("移除加签人", "Signer removed"),
+    "entry_sign_Agree": ("加签人同意", "Added signer agreed"),
+    "entry_sign_Disagree": ("加签人不同意", "Added signer disagreed"),
+    "entry_dissent": ("会签不同意（未达否决）", "Said no (not yet deciding)"),
+    "entry_held": ("同意，待后加签人签署", "Approved, waiting for the signers added after"),
+    "entry_note": ("待办关闭", "Task closed"),
     "source_add_before": ("加签（前）", "added signer (before)"),
     "source_add_after": ("加签（后）", "added signer (after)"),
 }

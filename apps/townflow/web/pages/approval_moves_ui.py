@@ -22,6 +22,21 @@ OP_DONE = {
 }
 
 
+def entry_title(page: Any, kind: str, action: str) -> str | None:
+    """The timeline's title of a log entry these moves wrote (None: not one of theirs)."""
+    if kind == rules.ADD_SIGNER:  # "Add Signer (before): a, b"
+        position = "before" if "(before)" in action else "after"
+        users = action.split(": ", 1)[1] if ": " in action else ""
+        return f"{page.t('entry_add_signer')}（{page.t('signer_position_' + position)}）→ {users}"
+    if kind == rules.REMOVE_SIGNER:
+        return f"{page.t('entry_remove_signer')} → {action.split(': ', 1)[-1]}"
+    if kind == rules.SIGN:
+        return page.t(f"entry_sign_{action}") if action in (rules.AGREE, rules.DISAGREE) else None
+    if kind in (rules.DISSENT, rules.HELD, rules.NOTE):
+        return page.t(f"entry_{kind}")
+    return None
+
+
 def take(session: Any, doc: dict[str, Any], op: str, form: Any, comment: str | None) -> None:
     def text(key: str) -> str:
         value = form.get(key)

@@ -81,20 +81,24 @@ def register(site) -> None:
     with site.db.transaction():
         for statement in SCHEMA:
             site.db.execute(statement)
-    parallel = frozenset(
-        wf.document_type
+    # (doctype, role) pairs a 会办 branch can be opened for: only those rows are widened, so every
+    # other role's lists keep their single-index plan (tests/runtime/test_schema.py)
+    branch_roles = frozenset(
+        (wf.document_type, role)
         for wf in site.project.workflows.values()
-        if any(s.step is not None and s.step.parallel is not None for s in wf.states)
+        for s in wf.states
+        if s.step is not None and s.step.parallel is not None
+        for role in s.step.parallel.roles.values()
     )
-    if parallel:
-        site.perms.widen.append(_branch_reach(parallel))
+    if branch_roles:
+        site.perms.widen.append(_branch_reach(branch_roles))
 
 
-def _branch_reach(doctypes: frozenset[str]):
+def _branch_reach(branch_roles: frozenset[tuple[str, str]]):
     def reach(meta, row, ctx, alias: str) -> tuple[str, list] | None:
         """A department-scoped DocPerm row also reaches the documents with a 会办 branch of its
         role in a department the user reaches."""
-        if row.scope != "department" or meta.name not in doctypes:
+        if row.scope != "department" or (meta.name, row.role) not in branch_roles:
             return None
         allowed = sorted(ctx.allowed("department", meta.name))
         if not allowed:

@@ -66,14 +66,16 @@ def _prepare(site) -> None:
     )
     with site.transaction():
         site.db.execute(
-            'UPDATE "tabSubsidy Application" SET department = ? WHERE CAST(substr(name, 5) AS INTEGER) % 2 = 0',
+            """UPDATE "tabSubsidy Application" SET department = ?
+               WHERE CAST(substr(name, 5) AS INTEGER) % 2 = 0""",
             ("财政所",),
         )
         site.db.execute(
             """INSERT INTO "tabWorkflow Branch" (reference_doctype, reference_name, step_id, workflow_state,
                department, role, status, creation, modified)
                SELECT ?, name, 0, 'Pending Joint Review', '财政所', 'Finance Officer', 'Open',
-               modified, modified FROM "tabSubsidy Application" WHERE CAST(substr(name, 5) AS INTEGER) % 100 = 1""",
+               modified, modified FROM "tabSubsidy Application"
+               WHERE CAST(substr(name, 5) AS INTEGER) % 100 = 1""",
             (DOCTYPE,),
         )
     site.db.execute("ANALYZE")

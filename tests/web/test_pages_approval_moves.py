@@ -121,3 +121,4 @@ def test_the_timeline_and_the_inbox_show_the_added_signer(app, site: Site) -> No
     assert "领导小组副组长 (加签（前）)" in page  # who the document waits on now
     inbox = login(app, LEADER2).get("/inbox").text
     assert f"/app/subsidy-application/{name}" in inbox
+    assert '<span class="badge badge-info" data-added-signer>加签（前）</span>' in inbox

@@ -317,3 +317,25 @@ def test_leaving_a_joint_review_notes_the_branches_it_ends(frappe, moves, log):
         ("Closed: 财政所", "会办【财政所】的待办已结束 / joint review branch closed"),
         ("Closed: 教育办", "会办【教育办】的待办已结束 / joint review branch closed"),
     ]
+
+
+def test_the_desk_form_gets_the_add_signer_buttons_where_the_spec_allows_them(repo_project, tmp_path):
+    import shutil
+    import subprocess
+
+    files = build_files(repo_project)
+    folder = "care_for_girls/care_for_girls/doctype"
+    subsidy = files[f"{folder}/subsidy_application/subsidy_application.js"].decode()
+    assert (
+        'const positions = {"Pending Township Review": ["before", "after"]}[frm.doc.workflow_state];'
+        in subsidy
+    )
+    assert 'method: "townflow.api.add_signer"' in subsidy and 'method: "townflow.api.sign"' in subsidy
+    aid = files[f"{folder}/student_aid_application/student_aid_application.js"].decode()
+    assert "townflow.api.add_signer" not in aid  # no state of its workflow allows 加签
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the script's syntax is not checked")
+    script = tmp_path / "subsidy_application.js"
+    script.write_text(subsidy, encoding="utf-8")
+    assert subprocess.run([node, "--check", str(script)], capture_output=True).returncode == 0

@@ -175,8 +175,10 @@ def outcome(session, loaded: Loaded, transition, user: str, required: list[str],
     db, wf, row = session.site.db, loaded.workflow, loaded.row
     state = current_state(wf, row)
     step = step_rules.step_of(wf, state)
-    step_id = store.current_step_id(db, wf.document_type, row["name"])
-    existing = _as_rules(added_signers(db, wf.document_type, row["name"], step_id))
+    existing: list[rules.AddedSigner] = []
+    if rules.allowed_positions(step):  # only such a step has added signers: no query elsewhere
+        step_id = store.current_step_id(db, wf.document_type, row["name"])
+        existing = _as_rules(added_signers(db, wf.document_type, row["name"], step_id))
     waiting = [s.user for s in existing if s.position == "before" and s.status == "Open"]
     if waiting:
         raise WorkflowRuleError(
@@ -312,6 +314,8 @@ def closing(session, loaded: Loaded, action: str, kind: str, at: str) -> None:
     doctype, name = wf.document_type, row["name"]
     state = current_state(wf, row)
     step = step_rules.step_of(wf, state)
+    if step.parallel is None and not rules.is_ratio(step) and not rules.allowed_positions(step):
+        return  # a step without the moves: nothing of theirs to close, no query on the hot path
     user = workflow_io.user_of(session)
     ctx = workflow_io.context_of(session)
     step_id = store.current_step_id(db, doctype, name)
@@ -407,12 +411,11 @@ def offered(session, loaded: Loaded, found: list) -> list:
     db, wf, row = session.site.db, loaded.workflow, loaded.row
     state = current_state(wf, row)
     step = step_rules.step_of(wf, state)
-    step_id = store.current_step_id(db, wf.document_type, row["name"])
-    if any(
-        s["position"] == "before" and s["status"] == "Open"
-        for s in added_signers(db, wf.document_type, row["name"], step_id)
-    ):
-        return []
+    if rules.allowed_positions(step):
+        step_id = store.current_step_id(db, wf.document_type, row["name"])
+        signers = added_signers(db, wf.document_type, row["name"], step_id)
+        if any(s["position"] == "before" and s["status"] == "Open" for s in signers):
+            return []
     if rules.is_ratio(step):
         history = store.history(db, wf.document_type, row["name"])
         if workflow_io.user_of(session) in rules.step_dissents(history):

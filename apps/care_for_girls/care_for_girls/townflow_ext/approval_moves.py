@@ -73,7 +73,7 @@ def outcome(stored, workflow, plain, transition, user: str, required: list[str],
     """The countersign tally with the moves (raises WorkflowRuleError)."""
     state = wf_rules.current_state(workflow, plain)
     step = steps.step_of(workflow, state)
-    added = signer_tasks(stored.doctype, stored.name, state)
+    added = signer_tasks(stored.doctype, stored.name, state) if rules.allowed_positions(step) else []
     waiting = [t.user for t in added if t.source == "add_before" and t.status == "Open"]
     if waiting:
         raise WorkflowRuleError(

@@ -277,12 +277,12 @@ def _targets(
 
 
 def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, step_id: int, at: str) -> None:
-    from townflow.runtime import approval_moves  # imports this module
-
     """Open the to-dos of the state the document entered, and send its CCs.
 
     The applicant's state waits on the owner, a countersign (会签) step on each signer by name;
     any other step waits on one pool per role (everyone holding it who reaches the document)."""
+    from townflow.runtime import approval_moves  # it imports this module
+
     wf = loaded.workflow
     roles = step_rules.step_roles(wf, state)
     step = step_rules.step_of(wf, state)

@@ -46,7 +46,7 @@ def tag_svg(state: Any, lang: str, x: float, y: float) -> str:
         return ""
     width = _width(text, 10) + 12
     return (
-        f'<g class="wf-moves"><rect x="{x + 6:.0f}" y="{y - 9:.0f}" width="{width:.0f}" height="16" rx="8" '
+        f'<g class="wf-moves"><rect x="{x + 6:.0f}" y="{y - 15:.0f}" width="{width:.0f}" height="16" rx="8" '
         f'fill="#fff7e6" stroke="#d48806" stroke-width="1"/>'
-        f'<text x="{x + 12:.0f}" y="{y + 3:.0f}" font-size="10" fill="#874d00">{escape(text)}</text></g>'
+        f'<text x="{x + 12:.0f}" y="{y - 3:.0f}" font-size="10" fill="#874d00">{escape(text)}</text></g>'
     )

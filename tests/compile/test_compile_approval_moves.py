@@ -339,3 +339,26 @@ def test_the_desk_form_gets_the_add_signer_buttons_where_the_spec_allows_them(re
     script = tmp_path / "subsidy_application.js"
     script.write_text(subsidy, encoding="utf-8")
     assert subprocess.run([node, "--check", str(script)], capture_output=True).returncode == 0
+
+
+def test_the_timeline_lists_the_added_signers_and_the_branches(frappe, moves):
+    spec = importlib.import_module(f"{EXT}.spec")
+    doc = document(frappe, SUBSIDY, "LYDX-3", "Pending Joint Review", benefit_kind="Student Loan")
+    moves.open_branches(doc, spec.workflow(SUBSIDY), "Pending Joint Review", None)
+    shown = moves.timeline_extra(SUBSIDY, doc.name, "Pending Joint Review")
+    assert shown == {
+        "added_signers": [],
+        "branches": [
+            {"department": "财政所", "role": "Finance Officer", "status": "Open"},
+            {"department": "教育办", "role": "Education Officer", "status": "Open"},
+        ],
+    }
+    cert = document(frappe, CERT, "TC-9", "Pending Township Approval")
+    task(frappe, cert, "Pending Township Approval", user="approver1")
+    moves.add_signer({"doctype": CERT, "name": cert.name}, ["leader1"], "after")
+    assert moves.timeline_extra(CERT, cert.name, "Pending Township Approval") == {
+        "added_signers": [
+            {"user": "leader1", "position": "after", "added_by": "approver1", "status": "Waiting"}
+        ],
+        "branches": [],
+    }

@@ -227,7 +227,10 @@ def timeline(doctype, name):
         for t in log.open_tasks(doctype, name)
         for user in (log.holders(t) or [""])  # a pool: everyone in it now; an empty pool: its role
     ]
-    return {"actions": actions, "versions": versions, "expected": expected}
+    workflow = spec.workflow(doctype)
+    state = rules.current_state(workflow, _plain(stored)) if workflow else None
+    moves = approval_moves.timeline_extra(doctype, name, state) if state else {}
+    return {"actions": actions, "versions": versions, "expected": expected, **moves}
 
 
 @frappe.whitelist()

@@ -55,6 +55,36 @@ def signer_tasks(doctype: str, name: str, state: str) -> list[dict[str, Any]]:
     )
 
 
+def timeline_extra(doctype: str, name: str, state: str) -> dict[str, Any]:
+    """What the timeline adds, as the embedded runtime's: the signers added to the current step
+    (user, position, added_by, status) and its 会办 branches (department, role, status)."""
+    added = [
+        {
+            "user": t.user,
+            "position": "before" if t.source == "add_before" else "after",
+            "added_by": t.added_by,
+            "status": _TIMELINE_STATUS.get(t.status, t.status),
+        }
+        for t in signer_tasks(doctype, name, state)
+    ]
+    if steps.step_of(spec.workflow(doctype), state).parallel is None:
+        return {"added_signers": added, "branches": []}
+    where = {"reference_doctype": doctype, "reference_name": name, "state": state, "scope_kind": "department"}
+    rows = frappe.get_all(
+        log.TASK, filters=where, fields=["scope_value", "role", "status"], order_by="creation asc"
+    )
+    branches = [
+        {"department": t.scope_value, "role": t.role, "status": _BRANCH_STATUS[t.status]} for t in rows
+    ]
+    return {"added_signers": added, "branches": branches}
+
+
+#: Townflow Task status -> the embedded runtime's added-signer status (Done: signed)
+_TIMELINE_STATUS = {"Done": "Signed", "Cancelled": "Removed"}
+#: a 会办 branch task's status -> the branch's (Done: its department decided; Cancelled: ended)
+_BRANCH_STATUS = {"Open": "Open", "Done": "Decided", "Cancelled": "Closed", "Waiting": "Open"}
+
+
 def _as_rules(rows: list[dict[str, Any]]) -> list[rules.AddedSigner]:
     return [
         rules.AddedSigner(

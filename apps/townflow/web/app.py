@@ -77,6 +77,9 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     app.include_router(api_auth.router)
     app.include_router(api_methods.router)
     app.include_router(api_monitoring.router)  # townflow.api.followups, request/confirm_handover
+    from townflow.web import api_approval_moves  # townflow.api.add_signer/remove_signer/sign (issue 17.5)
+
+    app.include_router(api_approval_moves.router)
     app.include_router(api_resource.router)
     app.include_router(api_reports.router)
     from townflow.web import api_dataio  # frappe.desk.reportview.export_query (issue 15)

@@ -296,8 +296,9 @@ class WriteMixin:
         doc: dict = {"doctype": meta.name}
         for f in meta.value_fields:
             default = f.default
-            if default is None and f.fieldtype == "Check":
-                default = 0
+            if default is None:  # most fields: no default to work out
+                doc[f.fieldname] = 0 if f.fieldtype == "Check" else None
+                continue
             if isinstance(default, str) and default.lower() == "today":
                 default = self.site.now().date().isoformat()
             elif isinstance(default, str) and default.lower() == "now":

@@ -116,6 +116,7 @@ def _users(site) -> dict[str, str]:
 def measure(site, all_names: list[str], repeats: int = REPEATS) -> list[dict]:
     out = []
     typed = queries(all_names, repeats)
+    meta = site.metas.get("Person")
     for who, user in _users(site).items():
         session = site.session(user)
         for kind, texts in typed.items():
@@ -132,10 +133,12 @@ def measure(site, all_names: list[str], repeats: int = REPEATS) -> list[dict]:
         samples, found = [], 0
         for text in typed["initials"]:
             started = time.perf_counter()
-            typed_filter = [["full_name", "like", f"%{text}%"]]
-            rows = session.get_list("Person", fields=["name", "full_name"], or_filters=typed_filter,
-                                    order_by="modified desc", limit_page_length=20)  # fmt: skip
-            session.get_count("Person", or_filters=typed_filter)
+            # what /app/person does for typed pinyin: the page walked from the key index in match
+            # order, the rows read through get_list, the count capped at COUNT_CAP ("1000+")
+            names = pinyin_search.list_page(session, meta, text, ["full_name"], None, 0, 20)
+            rows = session.get_list("Person", fields=["name", "full_name"],
+                                    filters=[["name", "in", names]], limit_page_length=20) if names else []  # fmt: skip
+            pinyin_search.capped_count(session, meta, text, ["full_name"], None)
             samples.append(time.perf_counter() - started)
             found += len(rows)
         out.append({"what": "list search Person page+count", "who": who, "kind": "initials",

@@ -104,3 +104,34 @@ def test_a_small_table_also_gets_the_substring_match_for_letters(site, people):
     assert "wang.head" in [r["value"] for r in admin.search_link("User", "wang")]
     assert "wang.head" in [r["value"] for r in admin.search_link("User", "ead")]
     assert pinyin_search.small(site, site.metas.get("User"))
+
+
+def test_the_list_page_walks_keys_in_match_order_and_the_count_is_capped(site, people):
+    admin = site.session("Administrator")
+    meta = site.metas.get("Person")
+    # 李燕 is `ly` exactly; 刘洋 and 罗颖 too; 李雨欣 (`lyx`) matches `ly` as a longer key
+    for name in ("李雨欣", "罗颖", "李燕", "刘洋"):
+        _person(admin, people["h1"]["name"], name)
+    page = pinyin_search.list_page(admin, meta, "ly", ["full_name"], None, 0, 20)
+    titles = [site.db.scalar('SELECT full_name FROM "tabPerson" WHERE name = ?', (n,)) for n in page]
+    # the three exact `ly` keys first (by name: the order they were saved), then `lyx`
+    assert titles == ["罗颖", "李燕", "刘洋", "李雨欣"]
+    assert pinyin_search.list_page(admin, meta, "ly", ["full_name"], None, 1, 2) == page[1:3]
+    assert pinyin_search.capped_count(admin, meta, "ly", ["full_name"], None) == 4
+    # above the cap the count stops at cap + 1: the list shows "cap+"
+    assert pinyin_search.capped_count(admin, meta, "ly", ["full_name"], None, cap=2) == 3
+    # a list filter narrows both
+    filters = [["full_name", "like", "李%"]]
+    assert len(pinyin_search.list_page(admin, meta, "ly", ["full_name"], filters, 0, 20)) == 2
+    assert pinyin_search.capped_count(admin, meta, "ly", ["full_name"], filters) == 2
+    assert pinyin_search.list_page(admin, meta, "李", ["full_name"], None, 0, 20) is None
+
+
+def test_the_list_page_and_count_hold_only_what_the_clerk_may_read(site, people):
+    admin = site.session("Administrator")
+    meta = site.metas.get("Person")
+    mine = _person(admin, people["h1"]["name"], "李燕")  # village V1
+    _person(admin, people["h2"]["name"], "刘洋")  # village V2
+    clerk1 = site.session("clerk1")
+    assert pinyin_search.list_page(clerk1, meta, "ly", ["full_name"], None, 0, 20) == [mine["name"]]
+    assert pinyin_search.capped_count(clerk1, meta, "ly", ["full_name"], None) == 1

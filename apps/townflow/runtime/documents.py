@@ -277,6 +277,13 @@ class Session(WriteMixin):
         )
         return [{"name": r["value"], "count": r["n"]} for r in rows]
 
+    def list_where(self, doctype: str, filters=None) -> tuple[str, list]:
+        """The list's condition (the permission check for `read` and the filters) as SQL, for
+        searches that walk an index of their own (townflow.runtime.pinyin_search.list_page)."""
+        meta = self.meta(doctype)
+        self.require_doctype(meta, "read")
+        return self._where_sql(meta, filters, None, "read")
+
     def _where_sql(self, meta: Meta, filters, or_filters, ptype: str) -> tuple[str, list]:
         where = query.Where()
         perm_sql, perm_params = self.where(meta.name, ptype)

@@ -202,3 +202,67 @@ def link_matches(
         (*params, *where_params, int(limit)),
     )
     return [{"value": r["name"], "description": r["title"] or ""} for r in rows]
+
+
+#: the list's search box counts pinyin matches up to this many and shows "1000+" beyond (as
+#: Frappe's list shows a capped count); the exact figure is one click away (`exact_count`)
+COUNT_CAP = 1000
+
+
+def _walk_sql(meta: Any, fields: list[str], key: str, where_sql: str) -> tuple[str, list]:
+    sql, params = _range_sql(meta, fields, key)
+    return (
+        f"FROM {TABLE} JOIN {meta.table} ON {meta.table}.name = pinyin_name WHERE {sql} AND ({where_sql})",
+        params,
+    )
+
+
+def list_page(
+    session: Any,
+    meta: Any,
+    txt: str,
+    fields: list[str],
+    filters: Any,
+    start: int,
+    page_length: int,
+) -> list[str] | None:
+    """The names of one page of the list's search by pinyin, in key order (the closest matches
+    first: `ly` before `lyx`, then by name), walked from the key index so a broad query (`ly`,
+    3% of everyone) reads only the rows up to this page. The user's permission condition and the
+    list's filters are in the same SQL (`Session.list_where`). None when `txt` is not pinyin."""
+    key = rules.query_key(txt)
+    fields = [f for f in fields_of(meta) if f in fields]
+    if key is None or not fields:
+        return None
+    where_sql, where_params = session.list_where(meta.name, filters)
+    walk, params = _walk_sql(meta, fields, key, where_sql)
+    want = max(0, int(start)) + int(page_length)
+    limit = want * 2 + 8
+    while True:
+        rows = session.site.db.fetchall(
+            f"SELECT pinyin_name {walk} ORDER BY pinyin_key, pinyin_name LIMIT ?",
+            (*params, *where_params, limit),
+        )
+        names = list(dict.fromkeys(r[0] for r in rows))  # a person matched by two keys: once
+        if len(names) >= want or len(rows) < limit:
+            return names[start:want]
+        limit *= 4
+
+
+def capped_count(
+    session: Any, meta: Any, txt: str, fields: list[str], filters: Any, cap: int = COUNT_CAP
+) -> int | None:
+    """How many records the search matches, counted up to `cap` + 1 (a count above `cap` reads
+    "cap+"); scoped as `list_page`. None when `txt` is not pinyin."""
+    key = rules.query_key(txt)
+    fields = [f for f in fields_of(meta) if f in fields]
+    if key is None or not fields:
+        return None
+    where_sql, where_params = session.list_where(meta.name, filters)
+    walk, params = _walk_sql(meta, fields, key, where_sql)
+    return int(
+        session.site.db.scalar(
+            f"SELECT COUNT(*) FROM (SELECT DISTINCT pinyin_name {walk} LIMIT ?)",
+            (*params, *where_params, int(cap) + 1),
+        )
+    )

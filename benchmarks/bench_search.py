@@ -136,8 +136,11 @@ def measure(site, all_names: list[str], repeats: int = REPEATS) -> list[dict]:
             # what /app/person does for typed pinyin: the page walked from the key index in match
             # order, the rows read through get_list, the count capped at COUNT_CAP ("1000+")
             names = pinyin_search.list_page(session, meta, text, ["full_name"], None, 0, 20)
-            rows = session.get_list("Person", fields=["name", "full_name"],
-                                    filters=[["name", "in", names]], limit_page_length=20) if names else []  # fmt: skip
+            rows = (
+                session.get_list("Person", fields=["name", "full_name"], filters=[["name", "in", names]])
+                if names
+                else []
+            )
             pinyin_search.capped_count(session, meta, text, ["full_name"], None)
             samples.append(time.perf_counter() - started)
             found += len(rows)

@@ -187,6 +187,7 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
         fields = ["name", "modified", *[c.fieldname for c in columns]]
         if state_field and state_field in meta.column_set:
             fields.append(state_field)
+        order_by = f"{meta.doctype.sort_field or 'modified'} {meta.doctype.sort_order or 'DESC'}".lower()
         exact = params.get("exact") == "1"
         count_capped = False
         if typed_pinyin:
@@ -217,7 +218,7 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
                 fields=list(dict.fromkeys(fields)),
                 filters=filters,
                 or_filters=or_filters,
-                order_by=f"{meta.doctype.sort_field or 'modified'} {meta.doctype.sort_order or 'DESC'}".lower(),
+                order_by=order_by,
                 limit_start=start,
                 limit_page_length=PAGE_LENGTH,
             )

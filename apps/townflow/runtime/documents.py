@@ -327,7 +327,15 @@ class Session(WriteMixin):
         found = None
         if txt:  # typed pinyin (zxy, zhangxiaoyan) on a DocType with Chinese title/search fields
             found = pinyin_search.link_matches(
-                self.site, meta, txt, search_cols, where.sql, where.params, title_sql, page_length
+                self.site,
+                meta,
+                txt,
+                search_cols,
+                where.sql,
+                where.params,
+                title_sql,
+                page_length,
+                pinyin_search.scopes_of(self, meta, "select"),  # a clerk walks her village's keys
             )
             # a full page, or a table too large to scan: the key index alone answers
             if found is not None and (len(found) >= page_length or not pinyin_search.small(self.site, meta)):

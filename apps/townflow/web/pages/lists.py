@@ -164,6 +164,7 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
         columns = [fetched_select(page.site, meta, df) for df in _list_columns(meta, readable)]
         filters, chosen = _filters_from_query(meta, params)
         or_filters = None
+        typed_pinyin: list[str] = []
         if q:
             search = ["name", *(meta.doctype.search_fields or [])]
             if meta.title_field:

@@ -258,3 +258,68 @@ def test_after_migrate_fills_the_keys_of_records_saved_before_the_column(frappe,
     )
     assert pinyin_search.backfill() == 1
     assert written == [("Person", "PER-1", "tf_pinyin", " zhangxiaoyan zxy xiaoyan xy ", False)]
+
+
+_HARNESS = r"""
+const handlers = {}; const buttons = {}; const opened = [];
+global.frappe = {
+  ui: { form: { on: (dt, h) => { (handlers[dt] = handlers[dt] || []).push(h); } } },
+  model: { can_print: (_, frm) => frm.may_print },
+  urllib: { get_full_url: (url) => "https://township.example.cn" + url },
+};
+global.__ = (s) => s;
+global.$ = { param: (o) => new URLSearchParams(o).toString() };
+global.window = { open: (url) => opened.push(url) };
+require(process.argv[2]);
+const [doctype, name, newDoc, mayPrint] = process.argv.slice(3);
+const frm = {
+  doctype, doc: { name }, may_print: mayPrint === "1", is_new: () => newDoc === "1",
+  add_custom_button: (label, action) => { buttons[label] = action; },
+};
+for (const h of handlers[doctype] || []) if (h.refresh) h.refresh(frm);
+for (const action of Object.values(buttons)) action();
+console.log(JSON.stringify({ buttons: Object.keys(buttons), opened }));
+"""
+
+
+def _run_form_script(tmp_path, js_path, doctype, name, new="0", may_print="1") -> dict:
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the desk form script cannot be run")
+    harness = tmp_path / "harness.js"
+    harness.write_text(_HARNESS, encoding="utf-8")
+    out = subprocess.run(
+        [node, str(harness), str(js_path), doctype, name, new, may_print],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("doctype", sorted(rules.VERIFIABLE))
+def test_the_desk_form_has_a_button_that_downloads_the_pdf(tmp_path, doctype):
+    snake = doctype.lower().replace(" ", "_")
+    js = APP / f"care_for_girls/doctype/{snake}/{snake}.js"
+    ran = _run_form_script(tmp_path, js, doctype, "TCA-2026-0001")
+    assert ran["buttons"] == ["下载 PDF / Download PDF"]
+    method = f"https://township.example.cn/api/method/{EXT}.verify.download_pdf?"
+    assert ran["opened"] == [
+        method + "doctype=" + doctype.replace(" ", "+") + "&names=%5B%22TCA-2026-0001%22%5D"
+    ]
+    # the method it calls is the app's whitelisted one
+    tree = ast.parse((APP / "townflow_ext/verify.py").read_text(encoding="utf-8"))
+    download = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "download_pdf")
+    assert [ast.unparse(d) for d in download.decorator_list] == ["frappe.whitelist()"]
+    # no button on an unsaved document, nor for a user without the print right
+    assert _run_form_script(tmp_path, js, doctype, "new-1", new="1")["buttons"] == []
+    assert _run_form_script(tmp_path, js, doctype, "TCA-2026-0001", may_print="0")["buttons"] == []
+
+
+def test_a_doctype_without_a_certificate_gets_no_pdf_button(tmp_path):
+    js = APP / "care_for_girls/doctype/person/person.js"
+    assert "download_pdf" not in js.read_text(encoding="utf-8")

@@ -104,3 +104,90 @@ def test_a_small_table_also_gets_the_substring_match_for_letters(site, people):
     assert "wang.head" in [r["value"] for r in admin.search_link("User", "wang")]
     assert "wang.head" in [r["value"] for r in admin.search_link("User", "ead")]
     assert pinyin_search.small(site, site.metas.get("User"))
+
+
+def test_the_list_page_walks_keys_in_match_order_and_the_count_is_capped(site, people):
+    admin = site.session("Administrator")
+    meta = site.metas.get("Person")
+    # 李燕 is `ly` exactly; 刘洋 and 罗颖 too; 李雨欣 (`lyx`) matches `ly` as a longer key
+    for name in ("李雨欣", "罗颖", "李燕", "刘洋"):
+        _person(admin, people["h1"]["name"], name)
+    page = pinyin_search.list_page(admin, meta, "ly", ["full_name"], None, 0, 20)
+    titles = [site.db.scalar('SELECT full_name FROM "tabPerson" WHERE name = ?', (n,)) for n in page]
+    # the three exact `ly` keys first (by name: the order they were saved), then `lyx`
+    assert titles == ["罗颖", "李燕", "刘洋", "李雨欣"]
+    assert pinyin_search.list_page(admin, meta, "ly", ["full_name"], None, 1, 2) == page[1:3]
+    assert pinyin_search.capped_count(admin, meta, "ly", ["full_name"], None) == 4
+    # above the cap the count stops at cap + 1: the list shows "cap+"
+    assert pinyin_search.capped_count(admin, meta, "ly", ["full_name"], None, cap=2) == 3
+    # a list filter narrows both
+    filters = [["full_name", "like", "李%"]]
+    assert len(pinyin_search.list_page(admin, meta, "ly", ["full_name"], filters, 0, 20)) == 2
+    assert pinyin_search.capped_count(admin, meta, "ly", ["full_name"], filters) == 2
+    assert pinyin_search.list_page(admin, meta, "李", ["full_name"], None, 0, 20) is None
+
+
+def test_the_list_page_and_count_hold_only_what_the_clerk_may_read(site, people):
+    admin = site.session("Administrator")
+    meta = site.metas.get("Person")
+    mine = _person(admin, people["h1"]["name"], "李燕")  # village V1
+    _person(admin, people["h2"]["name"], "刘洋")  # village V2
+    clerk1 = site.session("clerk1")
+    assert pinyin_search.list_page(clerk1, meta, "ly", ["full_name"], None, 0, 20) == [mine["name"]]
+    assert pinyin_search.capped_count(clerk1, meta, "ly", ["full_name"], None) == 1
+
+
+def _scopes(site, name: str) -> set:
+    rows = site.db.fetchall(
+        'SELECT DISTINCT pinyin_scope FROM "tabPinyin Key" WHERE pinyin_name = ?', (name,)
+    )
+    return {r[0] for r in rows}
+
+
+def test_each_key_carries_the_village_and_a_clerk_walks_only_hers(site, people):
+    admin = site.session("Administrator")
+    meta = site.metas.get("Person")
+    mine = _person(admin, people["h1"]["name"], "张小燕")
+    theirs = _person(admin, people["h2"]["name"], "张晓艳")
+    assert _scopes(site, mine["name"]) == {"V1"} and _scopes(site, theirs["name"]) == {"V2"}
+    assert pinyin_search.scopes_of(site.session("clerk1"), meta, "select") == ["V1"]
+    assert pinyin_search.scopes_of(site.session("clerk1"), meta, "read") == ["V1"]
+    # a township role reaches every village: its walk is not narrowed
+    assert pinyin_search.scopes_of(site.session("township"), meta, "read") is None
+    assert pinyin_search.scopes_of(admin, meta, "read") is None
+    assert sorted(r["description"] for r in site.session("township").search_link("Person", "zxy")) == [
+        "张小燕",
+        "张晓艳",
+    ]
+    # the household moves to V2: its people's keys move with them, and so does the clerks' reach
+    household = admin.get("Household", people["h1"]["name"])
+    household["village"] = "V2"
+    admin.save(household)
+    assert _scopes(site, mine["name"]) == {"V2"}
+    assert site.session("clerk1").search_link("Person", "zxy") == []
+    found = site.session("clerk2").search_link("Person", "zxy")
+    assert sorted(r["description"] for r in found) == ["张小燕", "张晓艳"]
+    clerk2 = site.session("clerk2")
+    assert pinyin_search.capped_count(clerk2, meta, "zxy", ["full_name"], None) == 2
+
+
+def test_keys_written_before_they_carried_the_village_are_rebuilt_on_open(
+    tmp_path, project, clock, people, site
+):
+    admin = site.session("Administrator")
+    person = _person(admin, people["h1"]["name"], "张小燕")
+    # the table as the first version wrote it: no village column
+    site.db.execute('DROP TABLE "tabPinyin Key"')
+    site.db.execute(
+        'CREATE TABLE "tabPinyin Key" (pinyin_doctype TEXT NOT NULL, pinyin_key TEXT NOT NULL, '
+        "pinyin_name TEXT NOT NULL, pinyin_field TEXT NOT NULL, "
+        "PRIMARY KEY (pinyin_doctype, pinyin_key, pinyin_name, pinyin_field)) WITHOUT ROWID"
+    )
+    site.close()
+    reopened = Site.open(tmp_path / "site", project, now=clock)
+    try:
+        assert _scopes(reopened, person["name"]) == {"V1"}
+        found = reopened.session("clerk1").search_link("Person", "zxy")
+        assert [r["value"] for r in found] == [person["name"]]
+    finally:
+        reopened.close()

@@ -52,3 +52,27 @@ def test_the_list_search_box_and_link_search_find_a_person_by_pinyin(app, site):
     assert f'/app/person/{theirs["name"]}"' not in clerk.get("/app/person", params={"q": other_full}).text
     found = clerk.get("/search/link", params={"doctype": "Person", "txt": other_full}).json()["message"]
     assert theirs["name"] not in [r["value"] for r in found]
+
+
+def test_a_broad_pinyin_search_caps_the_count_and_counts_exactly_on_request(app, site, monkeypatch):
+    from townflow.runtime import pinyin_search
+
+    # the demo's Person list is small; treat it as the large list the key walk is for
+    monkeypatch.setattr(pinyin_search, "SMALL_TABLE", -1)
+    monkeypatch.setattr(pinyin_search, "COUNT_CAP", 2)
+    village = village_of(site, CLERK)
+    people = site.session("Administrator").get_list(
+        "Person", fields=["name", "full_name"], filters={"village": village}, limit_page_length=0
+    )
+    # the oracle: the clerk's own people with a key starting with the letter typed
+    letter = pinyin.keys(people[0]["full_name"])[1][0]
+    expected = {p["name"] for p in people if any(k.startswith(letter) for k in pinyin.keys(p["full_name"]))}
+    assert len(expected) > 2
+    clerk = login(app, CLERK)
+    listing = clerk.get("/app/person", params={"q": letter})
+    assert listing.status_code == 200
+    assert 'data-total="2+"' in listing.text and "data-exact-count" in listing.text
+    shown = {n for n in expected if f'/app/person/{n}"' in listing.text}
+    assert len(shown) == min(20, len(expected))
+    exact = clerk.get("/app/person", params={"q": letter, "exact": "1"})
+    assert f'data-total="{len(expected)}"' in exact.text and "data-exact-count" not in exact.text

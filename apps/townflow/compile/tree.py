@@ -84,7 +84,7 @@ def _doctype_files(dt: DocType, workflow: Any) -> dict[str, str]:
         f"{folder}/__init__.py": "",
         f"{folder}/{snake}.json": as_json(doctype_json(dt, state_field)),
         f"{folder}/{snake}.py": t.controller_py(dt.name),
-        f"{folder}/{snake}.js": t.controller_js(dt.name, workflow),
+        f"{folder}/{snake}.js": t.controller_js(dt.name, workflow) + verify_app.pdf_button_js(dt.name),
         f"{folder}/test_{snake}.py": t.controller_test_py(dt.name),
     }
 

@@ -243,3 +243,25 @@ def add_pinyin_fill(events: dict[str, dict[str, Any]], project: Any) -> dict[str
         listed = [] if current is None else current if isinstance(current, list) else [current]
         handlers["validate"] = [*listed, f"{EXT}.pinyin_search.fill"]
     return events
+
+
+def pdf_button_js(doctype: str) -> str:
+    """Form script for a verifiable DocType: a desk button "下载 PDF / Download PDF" that opens the
+    document's Print Format as a PDF through the whitelisted `verify.download_pdf` (which checks
+    the print right again on the server). Shown on saved documents to those who may print."""
+    if doctype not in rules.VERIFIABLE:
+        return ""
+    method = f"/api/method/{EXT}.verify.download_pdf"
+    return (
+        "\n// Issue 17: the certificate or notice as a PDF (weasyprint), through the whitelisted\n"
+        f"// {EXT}.verify.download_pdf; the server checks the print right of the document.\n"
+        f'frappe.ui.form.on("{doctype}", {{\n'
+        "\trefresh(frm) {\n"
+        "\t\tif (frm.is_new() || !frappe.model.can_print(null, frm)) return;\n"
+        '\t\tfrm.add_custom_button(__("下载 PDF / Download PDF"), () => {\n'
+        "\t\t\tconst query = $.param({ doctype: frm.doctype, names: JSON.stringify([frm.doc.name]) });\n"
+        f'\t\t\twindow.open(frappe.urllib.get_full_url("{method}?" + query));\n'
+        "\t\t});\n"
+        "\t},\n"
+        "});\n"
+    )

@@ -277,6 +277,13 @@ class Session(WriteMixin):
         )
         return [{"name": r["value"], "count": r["n"]} for r in rows]
 
+    def list_where(self, doctype: str, filters=None) -> tuple[str, list]:
+        """The list's condition (the permission check for `read` and the filters) as SQL, for
+        searches that walk an index of their own (townflow.runtime.pinyin_search.list_page)."""
+        meta = self.meta(doctype)
+        self.require_doctype(meta, "read")
+        return self._where_sql(meta, filters, None, "read")
+
     def _where_sql(self, meta: Meta, filters, or_filters, ptype: str) -> tuple[str, list]:
         where = query.Where()
         perm_sql, perm_params = self.where(meta.name, ptype)
@@ -320,7 +327,15 @@ class Session(WriteMixin):
         found = None
         if txt:  # typed pinyin (zxy, zhangxiaoyan) on a DocType with Chinese title/search fields
             found = pinyin_search.link_matches(
-                self.site, meta, txt, search_cols, where.sql, where.params, title_sql, page_length
+                self.site,
+                meta,
+                txt,
+                search_cols,
+                where.sql,
+                where.params,
+                title_sql,
+                page_length,
+                pinyin_search.scopes_of(self, meta, "select"),  # a clerk walks her village's keys
             )
             # a full page, or a table too large to scan: the key index alone answers
             if found is not None and (len(found) >= page_length or not pinyin_search.small(self.site, meta)):

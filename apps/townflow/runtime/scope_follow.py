@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from townflow.runtime import pinyin_search
 from townflow.runtime.db import quote
 from townflow.runtime.hooks import DocEvent
 from townflow.runtime.workflow_store import ACTION, POOL_SEPARATOR
@@ -63,6 +64,7 @@ def _move(site, user: str, doctype: str, names: list[str], fieldname: str, old, 
             site.db.execute(
                 f"UPDATE {meta.table} SET {quote(field)} = ? WHERE name IN ({part_marks})", (new, *part)
             )
+            pinyin_search.moved(site, meta, part, field, new)  # the keys' village follows
             scope = next((k for k, v in meta.scope_fields.items() if v == field), field)
             _move_todos(site, meta.name, part, scope, old, new)
         site.audit.record(

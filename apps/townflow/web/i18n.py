@@ -44,6 +44,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no": ("否", "No"),
     "no_records": ("没有记录", "No records"),
     "page_of": ("第 {start}–{end} 条，共 {total} 条", "{start}–{end} of {total}"),
+    "count_exact": ("精确计数", "Exact count"),
     "previous": ("上一页", "Previous"),
     "next": ("下一页", "Next"),
     "name": ("编号", "ID"),

@@ -164,6 +164,7 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
         columns = [fetched_select(page.site, meta, df) for df in _list_columns(meta, readable)]
         filters, chosen = _filters_from_query(meta, params)
         or_filters = None
+        typed_pinyin: list[str] = []
         if q:
             search = ["name", *(meta.doctype.search_fields or [])]
             if meta.title_field:
@@ -187,22 +188,50 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
         fields = ["name", "modified", *[c.fieldname for c in columns]]
         if state_field and state_field in meta.column_set:
             fields.append(state_field)
-        rows = session.get_list(
-            doctype,
-            fields=list(dict.fromkeys(fields)),
-            filters=filters,
-            or_filters=or_filters,
-            order_by=f"{meta.doctype.sort_field or 'modified'} {meta.doctype.sort_order or 'DESC'}".lower(),
-            limit_start=start,
-            limit_page_length=PAGE_LENGTH,
-        )
-        total = session.get_count(doctype, filters=filters, or_filters=or_filters)
+        order_by = f"{meta.doctype.sort_field or 'modified'} {meta.doctype.sort_order or 'DESC'}".lower()
+        exact = params.get("exact") == "1"
+        count_capped = False
+        if typed_pinyin:
+            # pinyin typed into a large list: the page walks the key index in match order (the
+            # closest keys first) and the count stops at COUNT_CAP ("1000+", exact on request):
+            # a two-letter query matches 3% of a million people, and neither reads them all
+            names = pinyin_search.list_page(session, meta, q, typed_pinyin, filters, start, PAGE_LENGTH)
+            found = (
+                session.get_list(
+                    doctype,
+                    fields=list(dict.fromkeys(fields)),
+                    filters=[*filters, ["name", "in", names]],
+                    limit_page_length=PAGE_LENGTH,
+                )
+                if names
+                else []
+            )
+            by_name = {r["name"]: r for r in found}
+            rows = [by_name[n] for n in names if n in by_name]
+            if exact:
+                total = session.get_count(doctype, filters=filters, or_filters=or_filters)
+            else:
+                total = pinyin_search.capped_count(session, meta, q, typed_pinyin, filters) or 0
+                count_capped = total > pinyin_search.COUNT_CAP
+        else:
+            rows = session.get_list(
+                doctype,
+                fields=list(dict.fromkeys(fields)),
+                filters=filters,
+                or_filters=or_filters,
+                order_by=order_by,
+                limit_start=start,
+                limit_page_length=PAGE_LENGTH,
+            )
+            total = session.get_count(doctype, filters=filters, or_filters=or_filters)
         filter_fields = [
             df for df in meta.doctype.fields if df.in_standard_filter and df.has_value and readable(df)
         ]
         base = {k: v for k, v in chosen.items()}
         if q:
             base["q"] = q
+        if exact:
+            base["exact"] = "1"
         return render(
             page,
             "list.html",
@@ -211,6 +240,9 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
             columns=columns,
             rows=rows,
             total=total,
+            total_label=f"{pinyin_search.COUNT_CAP}+" if count_capped else total,
+            count_capped=count_capped,
+            exact_url=f"/app/{slug(doctype)}?" + urlencode({**base, "start": start, "exact": "1"}),
             start=start,
             page_length=PAGE_LENGTH,
             q=q,

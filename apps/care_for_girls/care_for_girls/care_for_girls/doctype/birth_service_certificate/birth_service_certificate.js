@@ -20,3 +20,15 @@ frappe.ui.form.on("Birth Service Certificate", {
 		});
 	},
 });
+
+// Issue 17: the certificate or notice as a PDF (weasyprint), through the whitelisted
+// care_for_girls.townflow_ext.verify.download_pdf; the server checks the print right of the document.
+frappe.ui.form.on("Birth Service Certificate", {
+	refresh(frm) {
+		if (frm.is_new() || !frappe.model.can_print(null, frm)) return;
+		frm.add_custom_button(__("下载 PDF / Download PDF"), () => {
+			const query = $.param({ doctype: frm.doctype, names: JSON.stringify([frm.doc.name]) });
+			window.open(frappe.urllib.get_full_url("/api/method/care_for_girls.townflow_ext.verify.download_pdf?" + query));
+		});
+	},
+});

@@ -39,23 +39,39 @@ class FakeFrappe:
     def __init__(self, site):
         self.site = site
         self.tasks: list[Row] = []
+        self.stored: dict[tuple, dict] = {}  # set_value on a record: (doctype, name) -> values
+        self.defaults: dict[str, str] = {}  # frappe.db.get_default / set_default
+
+    @staticmethod
+    def _holds(value, wanted) -> bool:
+        if not (isinstance(wanted, list) and wanted):
+            return value == wanted
+        op, operand = wanted
+        if op == "in":
+            return value in operand
+        if op == "is":
+            return (value not in (None, "")) == (operand == "set")
+        if op == "<=":
+            return value not in (None, "") and str(value) <= str(operand)
+        raise AssertionError(f"the stand-in does not know the operator {op}")
 
     def _matches(self, row, filters):
-        for key, wanted in (filters or {}).items():
-            if isinstance(wanted, list) and wanted and wanted[0] == "in":
-                if row.get(key) not in wanted[1]:
-                    return False
-            elif row.get(key) != wanted:
-                return False
-        return True
+        return all(self._holds(row.get(key), wanted) for key, wanted in (filters or {}).items())
 
-    def get_all(self, doctype, filters=None, fields=None, limit_page_length=None, **_):
+    def get_all(self, doctype, filters=None, fields=None, limit_page_length=None, **kw):
         if doctype == "Townflow Task":
             rows = [t for t in self.tasks if self._matches(t, filters)]
         else:
             table = f'"tab{doctype}"'  # the two DocTypes the module reads, named in its code
             rows = [Row(dict(r)) for r in self.site.db.fetchall(f"SELECT * FROM {table}")]  # noqa: S608
+            for r in rows:  # what the app stored with set_value (Frappe's own table)
+                r.update(self.stored.get((doctype, r.get("name")), {}))
             rows = [r for r in rows if self._matches(r, filters)]
+            ors = kw.get("or_filters")
+            if ors:
+                rows = [r for r in rows if any(self._holds(r.get(k), w) for k, w in ors.items())]
+        if kw.get("pluck"):
+            return [r.get(kw["pluck"]) for r in rows]
         return [Row({f: r.get(f) for f in fields}) for r in rows]
 
     def get_doc(self, values):
@@ -69,6 +85,10 @@ class FakeFrappe:
 
     def set_value(self, doctype, name, field, value=None, update_modified=True):
         changes = field if isinstance(field, dict) else {field: value}
+        if doctype != "Townflow Task":
+            plain = {k: v.isoformat() if isinstance(v, date) else v for k, v in changes.items()}
+            self.stored.setdefault((doctype, name), {}).update(plain)
+            return
         for task in self.tasks:
             if task["name"] == name:
                 task.update(changes)
@@ -83,10 +103,16 @@ def ext(monkeypatch, wsite):
     module._dict = Row
     module.whitelist = lambda **_: lambda fn: fn
     module.db = types.SimpleNamespace(
-        set_value=fake.set_value, exists=lambda *a, **k: False, commit=lambda: None
+        set_value=fake.set_value,
+        exists=lambda *a, **k: False,
+        commit=lambda: None,
+        get_default=fake.defaults.get,
+        set_default=fake.defaults.__setitem__,
     )
     utils = types.ModuleType("frappe.utils")
-    utils.getdate = lambda value=None: value or wsite.now().date()
+    utils.getdate = lambda value=None: (
+        date.fromisoformat(value[:10]) if isinstance(value, str) else value or wsite.now().date()
+    )
     utils.now_datetime = wsite.now
     utils.get_datetime = lambda value: value if isinstance(value, datetime) else datetime.fromisoformat(value)
     module.utils = utils
@@ -174,3 +200,66 @@ def test_the_record_shows_the_same_schedule_fields_in_both(ext, wsite, world):
     ext.validate(doc)
     for field in ("last_visit_date", "next_visit_due", "next_check_due", "unsigned_visits"):
         assert doc[field] == stored[field], field
+
+
+def _count_loaded(monkeypatch, ext) -> list[str]:
+    """The records `daily` loads with their visits (what a full pass loads of every record)."""
+    loaded: list[str] = []
+    real = ext.records
+
+    def records(names=None, ongoing_only=True):
+        found = real(names, ongoing_only)
+        loaded.extend(r["name"] for r in found)
+        return found
+
+    monkeypatch.setattr(ext, "records", records)
+    return loaded
+
+
+def test_the_daily_job_reads_only_the_records_due_and_keeps_the_same_work_as_tick(
+    ext, wsite, wclock, world, monkeypatch
+):
+    """`daily` is incremental as `townflow tick` is (runtime.monitoring.sync_due): after a first
+    full pass it reads only the records whose stored schedule fell due, the same set the embedded
+    runtime picks, and day after day both keep the same open work and the same overdue list."""
+    east = world.pregnancy(world.person(world.household()))
+    west = world.pregnancy(world.person(world.household(WEST)))
+    plan = monitoring.policy(wsite)
+    loaded = _count_loaded(monkeypatch, ext)
+
+    wsite.tick(wclock.now)
+    assert ext.fake.defaults == {}
+    ext.sync_due(wclock.now)  # no settings fingerprint yet: a full pass over both records
+    assert ext.fake.defaults[ext.FINGERPRINT_KEY] == ext._fingerprint(ext.policy())
+    assert _open_tasks(ext.fake) == _open_work(wsite)
+
+    days_with_work = 0
+    for _ in range(60):  # 2026-03-03 .. 2026-05-01: visits and checks fall due and escalate
+        wclock.advance(days=1)
+        today = wclock.now.date()
+        embedded_due = monitoring.due_candidates(wsite, plan, today)
+        assert ext.due_candidates(today, ext.policy()) == embedded_due, today
+        days_with_work += bool(embedded_due)
+        loaded.clear()
+        wsite.tick(wclock.now)
+        ext.sync_due(wclock.now)
+        assert set(loaded) == embedded_due, today  # nothing due: no record loaded at all
+        assert _open_tasks(ext.fake) == _open_work(wsite), today
+        assert ext.overdue_list(today) == monitoring.overdue_list(wsite, today), today
+    assert 0 < days_with_work < 60
+    assert {row[0] for row in _open_work(wsite)} == {east["name"], west["name"]}
+    assert any(t.source == "escalate" and t.status == "Open" for t in ext.fake.tasks)
+
+
+def test_a_changed_fingerprint_runs_a_full_pass_again(ext, wsite, wclock, world, monkeypatch):
+    record = world.pregnancy(world.person(world.household()))
+    loaded = _count_loaded(monkeypatch, ext)
+    ext.sync_due(wclock.now)
+    assert record["name"] in loaded  # the first run: a full pass
+    loaded.clear()
+    ext.sync_due(wclock.now)
+    assert loaded == []  # its work is open already: nothing new falls due the same day
+    ext.fake.defaults[ext.FINGERPRINT_KEY] = "0|an older policy"
+    ext.sync_due(wclock.now)
+    assert record["name"] in loaded  # every ongoing record read once more
+    assert ext.fake.defaults[ext.FINGERPRINT_KEY] == ext._fingerprint(ext.policy())

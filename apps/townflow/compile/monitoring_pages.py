@@ -123,13 +123,89 @@ FOLLOWUPS_JS = """// Copyright (c) 2024, townflow and contributors
 // For license information, please see license.txt
 // GENERATED_NOTE
 // 随访: the visits, checks and outcomes due that wait on this user, soonest first; a row opens
-// the pregnancy record, where the visit is added (with the family's signature image).
+// the pregnancy record. A due visit or check can be recorded here with the family's signature
+// drawn on screen (Frappe's Signature control): the drawing is uploaded as a private image of the
+// record and the visit saved with it (signature_method "Drawn on Screen"), through the record's
+// own save, so its rules and read-only checks apply as in the form.
 
 frappe.pages["followups"].on_page_load = function (wrapper) {
 \tconst title = __("Follow-up Visits");
 \tconst page = frappe.ui.make_app_page({ parent: wrapper, title: title, single_column: true });
 \tconst body = $('<div class="townflow-followups"></div>').appendTo(page.main);
 \tpage.set_primary_action(__("Refresh"), () => load());
+\tfunction upload_signature(record, data_url) {
+\t\treturn fetch(data_url)
+\t\t\t.then((r) => r.blob())
+\t\t\t.then((blob) => {
+\t\t\t\tconst form = new FormData();
+\t\t\t\tform.append("file", blob, `signature-${record}.png`);
+\t\t\t\tform.append("is_private", 1);
+\t\t\t\tform.append("doctype", "Pregnancy Record");
+\t\t\t\tform.append("docname", record);
+\t\t\t\treturn fetch("/api/method/upload_file", {
+\t\t\t\t\tmethod: "POST",
+\t\t\t\t\tbody: form,
+\t\t\t\t\theaders: { "X-Frappe-CSRF-Token": frappe.csrf_token, Accept: "application/json" },
+\t\t\t\t});
+\t\t\t})
+\t\t\t.then((r) => r.json())
+\t\t\t.then((r) => {
+\t\t\t\tif (!r.message || !r.message.file_url) throw new Error(__("The signature could not be uploaded"));
+\t\t\t\treturn r.message.file_url;
+\t\t\t});
+\t}
+\tfunction record_visit(record, kind) {
+\t\tfrappe.model.with_doctype("Pregnancy Follow Up Visit", () => {
+\t\t\tconst type_field = frappe.meta.get_docfield("Pregnancy Follow Up Visit", "visit_type");
+\t\t\tconst dialog = new frappe.ui.Dialog({
+\t\t\t\ttitle: __("Record Visit") + " · " + record,
+\t\t\t\tfields: [
+\t\t\t\t\t{ fieldname: "visit_date", fieldtype: "Date", label: __("Visit Date"), reqd: 1,
+\t\t\t\t\t\tdefault: frappe.datetime.get_today() },
+\t\t\t\t\t{ fieldname: "visit_type", fieldtype: "Select", label: __("Visit Type"), reqd: 1,
+\t\t\t\t\t\toptions: type_field ? type_field.options : "",
+\t\t\t\t\t\tdefault: kind === "check" ? "Pregnancy Check" : "Home Visit" },
+\t\t\t\t\t{ fieldname: "visitor", fieldtype: "Data", label: __("Visitor"), reqd: 1,
+\t\t\t\t\t\tdefault: frappe.session.user_fullname },
+\t\t\t\t\t{ fieldname: "findings", fieldtype: "Small Text", label: __("Findings"), reqd: 1 },
+\t\t\t\t\t{ fieldname: "signed_by", fieldtype: "Data", label: __("Signed By"), reqd: 1 },
+\t\t\t\t\t{ fieldname: "signature", fieldtype: "Signature", label: __("Family Signature"), reqd: 1 },
+\t\t\t\t],
+\t\t\t\tprimary_action_label: __("Save"),
+\t\t\t\tprimary_action(values) {
+\t\t\t\t\tdialog.disable_primary_action();
+\t\t\t\t\tupload_signature(record, values.signature)
+\t\t\t\t\t\t.then((file_url) =>
+\t\t\t\t\t\t\tfrappe.db.get_doc("Pregnancy Record", record).then((doc) => {
+\t\t\t\t\t\t\t\tdoc.visits = doc.visits || [];
+\t\t\t\t\t\t\t\tdoc.visits.push({
+\t\t\t\t\t\t\t\t\tdoctype: "Pregnancy Follow Up Visit",
+\t\t\t\t\t\t\t\t\tvisit_date: values.visit_date,
+\t\t\t\t\t\t\t\t\tvisit_type: values.visit_type,
+\t\t\t\t\t\t\t\t\tvisitor: values.visitor,
+\t\t\t\t\t\t\t\t\tfindings: values.findings,
+\t\t\t\t\t\t\t\t\tfamily_signature: 1,
+\t\t\t\t\t\t\t\t\tsigned_by: values.signed_by,
+\t\t\t\t\t\t\t\t\tsignature_method: "Drawn on Screen",
+\t\t\t\t\t\t\t\t\tsignature_image: file_url,
+\t\t\t\t\t\t\t\t});
+\t\t\t\t\t\t\t\treturn frappe.call({ method: "frappe.client.save", args: { doc: doc } });
+\t\t\t\t\t\t\t})
+\t\t\t\t\t\t)
+\t\t\t\t\t\t.then(() => {
+\t\t\t\t\t\t\tdialog.hide();
+\t\t\t\t\t\t\tfrappe.show_alert({ message: __("Visit recorded"), indicator: "green" });
+\t\t\t\t\t\t\tload();
+\t\t\t\t\t\t})
+\t\t\t\t\t\t.catch((e) => {
+\t\t\t\t\t\t\tdialog.enable_primary_action();
+\t\t\t\t\t\t\tif (e && e.message) frappe.msgprint(frappe.utils.escape_html(e.message));
+\t\t\t\t\t\t});
+\t\t\t\t},
+\t\t\t});
+\t\t\tdialog.show();
+\t\t});
+\t}
 \tfunction load() {
 \t\tbody.html(`<p class="text-muted">${__("Loading...")}</p>`);
 \t\tfrappe.call({ method: "care_for_girls.townflow_ext.monitoring.followups_page" }).then((r) => {
@@ -142,12 +218,20 @@ frappe.pages["followups"].on_page_load = function (wrapper) {
 \t\t\t\tconst late = row.overdue ? "text-danger" : "text-muted";
 \t\t\t\tconst link = `/app/pregnancy-record/${encodeURIComponent(row.record)}`;
 \t\t\t\tconst record = frappe.utils.escape_html(row.record);
-\t\t\t\treturn `<a class="list-group-item" href="${link}" data-record="${record}">
-\t\t\t\t\t<div><strong>${frappe.utils.escape_html(row.title || row.record)}</strong>
-\t\t\t\t\t<span class="badge">${frappe.utils.escape_html(row.label)}</span></div>
-\t\t\t\t\t<div class="${late}">${frappe.utils.escape_html(row.due_text || "")}</div></a>`;
+\t\t\t\tconst kind = frappe.utils.escape_html(row.kind);
+\t\t\t\tconst sign = row.kind === "outcome" ? "" :
+\t\t\t\t\t`<button class="btn btn-xs btn-default townflow-record-visit" data-record="${record}"
+\t\t\t\t\tdata-kind="${kind}">${__("Record visit with signature")}</button>`;
+\t\t\t\treturn `<div class="list-group-item">
+\t\t\t\t\t<a href="${link}" data-record="${record}">
+\t\t\t\t\t<strong>${frappe.utils.escape_html(row.title || row.record)}</strong></a>
+\t\t\t\t\t<span class="badge">${frappe.utils.escape_html(row.label)}</span> ${sign}
+\t\t\t\t\t<div class="${late}">${frappe.utils.escape_html(row.due_text || "")}</div></div>`;
 \t\t\t});
 \t\t\tbody.html(`<div class="list-group">${items.join("")}</div>`);
+\t\t\tbody.find(".townflow-record-visit").on("click", function () {
+\t\t\t\trecord_visit($(this).attr("data-record"), $(this).attr("data-kind"));
+\t\t\t});
 \t\t});
 \t}
 \tload();

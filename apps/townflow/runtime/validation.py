@@ -6,7 +6,8 @@ unique; length; min/max and non_negative; regex; named validators (townflow.rule
 the DocType's `rules`. Child rows are checked with their own meta and named
 `<table>[<idx>].<field>`: a row's depends_on / mandatory_depends_on and its DocType's `rules` read
 the row as `doc` and the document it belongs to as `parent`, as Frappe's forms evaluate them; a
-stored row's field whose `read_only_depends_on` held may not change (townflow.rules.read_only).
+stored document's or row's field whose `read_only_depends_on` held may not change
+(townflow.rules.read_only).
 Nothing stops at the first problem: the ValidationError lists them all.
 """
 
@@ -230,8 +231,7 @@ class Validator:
                 continue
             unchanged = old is not None and old.get(f.fieldname) == value
             self._check_value(meta, doc, f, value, where, unchanged)
-        if prefix:
-            self._check_read_only(meta, doc, prefix, old)
+        self._check_read_only(meta, doc, prefix, old, parent=self.old if prefix else None)
         for tf in meta.table_fields:
             rows = doc.get(tf.fieldname) or []
             if tf.reqd and not rows:
@@ -243,14 +243,17 @@ class Validator:
                     child, row, f"{tf.fieldname}[{i}].", parent=doc, old=old_rows.get(row.get("name"))
                 )
 
-    def _check_read_only(self, meta: Meta, row: dict, prefix: str, stored: dict | None) -> None:
-        """A child row's field whose `read_only_depends_on` held for the stored row (its stored
-        document as `parent`) may not change: the form showed it read-only (rules.read_only)."""
+    def _check_read_only(
+        self, meta: Meta, row: dict, prefix: str, stored: dict | None, parent: dict | None = None
+    ) -> None:
+        """A field whose `read_only_depends_on` held for the stored document (for a child row: the
+        stored row, its stored document as `parent`) may not change: the form showed it read-only
+        (rules.read_only). A new document or row is not limited, nor are system writes."""
         if stored is None or self.session.ignore_permissions or self.session.ctx.is_administrator:
             return
         if getattr(self.session, "in_workflow", False):
             return
-        holds = lambda source: self._depends(source, stored, self.old)  # noqa: E731
+        holds = lambda source: self._depends(source, stored, parent)  # noqa: E731
         for f in read_only.locked_changes(meta.value_fields, stored, row, holds):
             where = prefix + f.fieldname
             if where not in self.errors.fields:

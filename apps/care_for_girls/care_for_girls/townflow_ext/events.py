@@ -4,10 +4,10 @@ validate   drops what a user sent for fields the system sets (townflow.rules.sys
            serials, validity dates, quota fields, masked companions, the workflow state outside a
            transition); field validators (ID number checksum, mobile), min/max, regex, the DocType's
            rules (expressions that may call exists/count) and mandatory_depends_on, the same for each
-           child row (the row as `doc`, the document as `parent`) and a stored child row's
-           read_only_depends_on (townflow.rules.read_only), the campaign's eligibility rules, Frappe's
-           missing server-side allow_edit check, and the countersign guard; fills the masked
-           companions of sensitive fields (townflow.compile.masked).
+           child row (the row as `doc`, the document as `parent`), a stored document's and a stored
+           child row's read_only_depends_on (townflow.rules.read_only), the campaign's eligibility
+           rules, Frappe's missing server-side allow_edit check, and the countersign guard; fills
+           the masked companions of sensitive fields (townflow.compile.masked).
 on_change  after a workflow move: log it, open the next step's tasks (approvers resolved by the
            document's village), CC, certificate serial and validity, termination report effects.
 """
@@ -168,6 +168,31 @@ def _read_only_errors(child: DocType, doc, table: str) -> list[str]:
     return errors
 
 
+def _parent_read_only_errors(dt: DocType, doc) -> list[str]:
+    """A stored document's field whose `read_only_depends_on` held (the stored document as `doc`)
+    may not change: as for child rows, the form shows it read-only and the server now checks it. A
+    new document and system writes are not limited (townflow.rules.read_only)."""
+    if _system_write() or doc.flags.ignore_permissions or doc.is_new():
+        return []
+    if not any(f.read_only_depends_on for f in dt.data_fields):
+        return []
+    before = doc.get_doc_before_save()
+    if before is None:
+        return []
+    stored = _plain(before)
+    context = expression_context(stored)
+    functions = runtime_functions(doc)
+    holds = lambda source: bool(parse(source).evaluate(context, functions))  # noqa: E731
+    zh = (frappe.local.lang or "").startswith("zh")
+    errors = []
+    for f in read_only.locked_changes(dt.data_fields, stored, _plain(doc), holds):
+        label = f.label.zh if zh else f.label.en
+        errors.append(
+            f"{label} ({f.fieldname}): " + bilingual("is read-only and cannot be changed", "为只读，不能修改")
+        )
+    return errors
+
+
 def _state_change(doc) -> tuple[str | None, str | None]:
     workflow = spec.workflow(doc.doctype)
     before = doc.get_doc_before_save()
@@ -260,7 +285,8 @@ def validate(doc, method: str | None = None) -> None:
         return
     _drop_user_system_values(dt, doc)
     benefits.validate(doc)  # a household's derived values (system fields), before its rules read them
-    errors = _field_errors(dt, doc)
+    errors = _parent_read_only_errors(dt, doc)
+    errors.extend(_field_errors(dt, doc))
     _fill_masked(dt, doc)
     parent = None
     for f in dt.fields:

@@ -4,10 +4,13 @@ The same rules as the embedded runtime (townflow.rules.monitoring; the runtime's
 townflow.runtime.monitoring), kept as Townflow Tasks so they show in the inbox (townflow.api.inbox)
 with its counts and scope:
 
-- `daily` (hooks scheduler_events): every ongoing Pregnancy Record's work at today — a pooled
+- `daily` (hooks scheduler_events): the ongoing Pregnancy Records' work at today — a pooled
   Village Clerk task in the record's village per visit / check / outcome due (source
   `monitoring`, state `Visit Due` / `Check Due` / `Outcome Overdue`, due the end of the due day),
-  and a Township Clerk task once it is overdue long enough (source `escalate`);
+  and a Township Clerk task once it is overdue long enough (source `escalate`). Incremental, as
+  the embedded runtime's `townflow tick` (townflow.runtime.monitoring.sync_due): it reads only the
+  records whose stored schedule fell due (`due_candidates`); a full `sync` runs when the
+  monitoring settings differ from those of the last full pass;
 - `on_update` (doc_events): a recorded visit or outcome closes what is no longer due, a record
   moved to another village takes its open tasks along;
 - `validate` (doc_events): the record's schedule fields (last visit, next visit and check due,
@@ -16,7 +19,7 @@ with its counts and scope:
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import frappe
@@ -160,9 +163,174 @@ def _reconcile(record: dict, items: list, tasks: list[dict], today: date, done: 
             done["escalated"] += 1
 
 
+# --- the incremental daily job ------------------------------------------------------------------
+#
+# As townflow.runtime.monitoring.sync_due: every save stores the record's schedule (`validate`) and
+# reconciles its open work (`on_update`), so a day can change only
+# - records whose stored next visit / check is due within the notice days, or whose expected date
+#   (or LMP + 280 days) plus grace has passed, without the open task of that kind;
+# - records with an open, unescalated monitoring task `escalate_after_days` calendar days past due;
+# - records with open work that have an outcome now, or are gone.
+# The settings fingerprint (stored as a site default) tells when the schedules must all be redone.
+
+RULES_VERSION = "1"
+FINGERPRINT_KEY = "townflow_monitoring_policy"
+SCHEDULE_COLUMNS = ("last_visit_date", "next_visit_due", "next_check_due", "unsigned_visits")
+
+
+def _fingerprint(plan: rules.Policy) -> str:
+    return f"{RULES_VERSION}|{plan!r}"
+
+
+def _day(value: Any) -> date | None:
+    return getdate(value) if value else None
+
+
+def _open_monitoring_tasks() -> dict[str, list[dict]]:
+    filters = {
+        "reference_doctype": DOCTYPE,
+        "status": "Open",
+        "kind": log.APPROVAL,
+        "source": ["in", list(SOURCES)],
+    }
+    found: dict[str, list[dict]] = {}
+    for task in frappe.get_all(log.TASK, filters=filters, fields=log.TASK_FIELDS, limit_page_length=0):
+        if task.state in rules.STATE_KIND:
+            found.setdefault(task.reference_name, []).append(task)
+    return found
+
+
+def due_candidates(today: date, plan: rules.Policy) -> set[str]:
+    """The records whose monitoring work may have changed since their schedule was stored: a
+    superset of what changes (`rules.work_items` decides each exactly), as the embedded runtime's."""
+    horizon = today + timedelta(days=plan.notice_days)
+    outcome_limit = today - timedelta(days=plan.outcome_grace_days)
+    open_tasks = _open_monitoring_tasks()
+    open_states = {
+        (name, t.state) for name, tasks in open_tasks.items() for t in tasks if t.source == "monitoring"
+    }
+    fields = ["name", "next_visit_due", "next_check_due", "expected_delivery_date", "lmp_date"]
+    rows: dict[str, dict] = {}
+    for or_filters in (
+        {"next_visit_due": ["is", "not set"], "next_check_due": ["is", "not set"]},
+        {"next_visit_due": ["<=", horizon.isoformat()], "next_check_due": ["<=", horizon.isoformat()]},
+        {"expected_delivery_date": ["<=", outcome_limit.isoformat()]},
+    ):
+        for row in frappe.get_all(
+            DOCTYPE,
+            filters={"outcome": rules.ONGOING},
+            or_filters=or_filters,
+            fields=fields,
+            limit_page_length=0,
+        ):
+            rows[row["name"]] = row
+    lmp_limit = outcome_limit - timedelta(days=rules.GESTATION_DAYS)
+    for row in frappe.get_all(
+        DOCTYPE,
+        filters={
+            "outcome": rules.ONGOING,
+            "expected_delivery_date": ["is", "not set"],
+            "lmp_date": ["<=", lmp_limit.isoformat()],
+        },
+        fields=fields,
+        limit_page_length=0,
+    ):
+        rows[row["name"]] = row
+    found = set()
+    for name, row in rows.items():
+        visit, check = _day(row.get("next_visit_due")), _day(row.get("next_check_due"))
+        expected = _day(row.get("expected_delivery_date"))
+        if expected is None and row.get("lmp_date"):
+            expected = getdate(row["lmp_date"]) + timedelta(days=rules.GESTATION_DAYS)
+        if (
+            visit is None
+            or check is None
+            or (visit <= horizon and (name, rules.KIND_STATE[rules.VISIT]) not in open_states)
+            or (check <= horizon and (name, rules.KIND_STATE[rules.CHECK]) not in open_states)
+            or (
+                expected is not None
+                and expected <= outcome_limit
+                and (name, rules.KIND_STATE[rules.OUTCOME]) not in open_states
+            )
+        ):
+            found.add(name)
+    escalate_by = datetime.combine(today - timedelta(days=plan.escalate_after_days), time.max)
+    for name, tasks in open_tasks.items():
+        # a task opened and escalated in one pass keeps `escalated` unset: the open escalate task says it
+        escalated = {t.state for t in tasks if t.source == "escalate"}
+        for task in tasks:
+            due = frappe.utils.get_datetime(task.due) if task.due else None
+            if task.source != "monitoring" or task.escalated or task.state in escalated:
+                continue
+            if due is not None and due <= escalate_by:
+                found.add(name)
+    if open_tasks:
+        ongoing = set(
+            frappe.get_all(
+                DOCTYPE,
+                filters={"name": ["in", list(open_tasks)], "outcome": rules.ONGOING},
+                pluck="name",
+                limit_page_length=0,
+            )
+        )
+        found |= set(open_tasks) - ongoing
+    return found
+
+
+def refresh_schedule(names: list[str] | None, plan: rules.Policy) -> int:
+    """Store the schedule fields of the (or every) ongoing record where they differ from what the
+    rules compute now (after a settings change); system fields, `modified` kept."""
+    columns = [c for c in SCHEDULE_COLUMNS if c != "unsigned_visits"]
+    found = records(names)
+    if not found:
+        return 0
+    stored = {
+        r["name"]: r
+        for r in frappe.get_all(
+            DOCTYPE,
+            filters={"name": ["in", [r["name"] for r in found]]},
+            fields=["name", *columns],
+            limit_page_length=0,
+        )
+    }
+    updated = 0
+    for record in found:
+        values = rules.schedule_fields(record, plan)
+        now = stored.get(record["name"])
+        if now is not None and any(_day(now.get(c)) != _day(values[c]) for c in columns):
+            frappe.db.set_value(
+                DOCTYPE, record["name"], {c: values[c] for c in columns}, update_modified=False
+            )
+            updated += 1
+    return updated
+
+
+def sync_due(now: datetime | None = None) -> dict[str, int]:
+    """What `daily` runs: the open monitoring work brought in line with the schedule at `now` for
+    the records something can have happened to; a full `sync` (and every stored schedule redone)
+    when the monitoring settings changed since the last full pass, or on the first run."""
+    if not enabled():
+        return {"opened": 0, "escalated": 0, "closed": 0, "moved": 0}
+    now = now or now_datetime()
+    plan = policy()
+    fingerprint = _fingerprint(plan)
+    if frappe.db.get_default(FINGERPRINT_KEY) != fingerprint:
+        done = sync(now)
+        refresh_schedule(None, plan)
+        frappe.db.set_default(FINGERPRINT_KEY, fingerprint)
+        return done
+    names = due_candidates(now.date(), plan)
+    if not names:
+        return {"opened": 0, "escalated": 0, "closed": 0, "moved": 0}
+    done = sync(now, sorted(names))
+    refresh_schedule(sorted(names), plan)
+    return done
+
+
 def daily() -> None:
-    """scheduler_events: open, escalate and close the monitoring work of every ongoing pregnancy."""
-    sync(now_datetime())
+    """scheduler_events: open, escalate and close the monitoring work of the pregnancies whose
+    schedule fell due (`sync_due`)."""
+    sync_due(now_datetime())
     frappe.db.commit()
 
 

@@ -313,42 +313,60 @@ class SqlAggregate:
         dims = [f"d{i}" for i in range(len(self.run_.dimensions))]
         additive = [m for m in measures if (m.aggregate or "count") in _ADDITIVE]
         whole = [m for m in measures if (m.aggregate or "count") not in _ADDITIVE]
-        has_rows: dict[str, bool] = {}
+        found: dict[str, tuple[list, dict | None]] = {}
         for source in sources:
-            rows = self.aggregate([selects[source.doctype]], dims, measures)
-            has_rows[source.doctype] = bool(rows)
-            for key, values in rows:
+            found[source.doctype] = self.aggregate([selects[source.doctype]], dims, measures)
+            for key, values in found[source.doctype][0]:
                 self.tally.add_partial(key, {m.name: values[m.name] for m in additive})
         for m in whole:
             contributing = [
-                selects[s.doctype] for s in sources if m.source in (None, s.doctype) and has_rows[s.doctype]
+                s.doctype for s in sources if m.source in (None, s.doctype) and found[s.doctype][0]
             ]
             if not contributing:
                 continue
-            for key, values in self.aggregate(contributing, dims, [m]):
+            if len(contributing) == 1:  # that source's own figures are the report's
+                rows, total = found[contributing[0]]
+            else:
+                rows, total = self.aggregate([selects[d] for d in contributing], dims, [m])
+            for key, values in rows:
                 self.tally.add_partial(key, {m.name: values[m.name]})
             if dims:
-                total = self.aggregate(contributing, [], [m])
-                self.tally.set_total({m.name: total[0][1][m.name] if total else None})
+                if total is None:
+                    total = self.aggregate([selects[d] for d in contributing], [], [m])[1]
+                self.tally.set_total({m.name: (total or {}).get(m.name)})
         return True
 
-    def aggregate(self, selects: list[tuple[str, list]], dims: list[str], measures) -> list:
-        """[(group key, {measure: value})] over the union of `selects`; groups with no figure
-        at all (an empty source without dimensions) left out."""
+    def aggregate(
+        self, selects: list[tuple[str, list]], dims: list[str], measures
+    ) -> tuple[list[tuple[tuple, dict]], dict | None]:
+        """([(group key, {measure: value})], {measure: total value} or None) over the union of
+        `selects`; groups with no figure at all (an empty source without dimensions) left out.
+        With one dimension the totals come from the same scan (WITH ROLLUP: its row is last);
+        with more, None (a query of its own when a figure that does not add up needs it)."""
         inner = " union all ".join(sql for sql, _ in selects)
         params = [p for _, ps in selects for p in ps]
         outer = [_SQL_AGGREGATES[m.aggregate or "count"].format(f"`m_{m.name}`") for m in measures]
         group = f" group by {', '.join(dims)}" if dims else ""
+        rollup = len(dims) == 1
+        if rollup:
+            group += " with rollup"
         # identifiers: d0.., m_<measure name of the spec>; every value is a parameter
         sql = f"select {''.join(d + ', ' for d in dims)}{', '.join(outer)} from ({inner}) r{group}"  # noqa: S608
+        rows = frappe.db.sql(sql, params, as_list=True)
+        total = None
+        if rollup and rows:
+            total = {m.name: rows[-1][1 + i] for i, m in enumerate(measures)}
+            rows = rows[:-1]
         out = []
-        for row in frappe.db.sql(sql, params, as_list=True):
+        for row in rows:
             figures = row[len(dims) :]
             if not dims and all(v is None for v in figures):
                 continue
             key = tuple(_plain(v) if v != "" else None for v in row[: len(dims)])
             out.append((key, {m.name: figures[i] for i, m in enumerate(measures)}))
-        return out
+        if not dims:
+            total = out[0][1] if out else None
+        return out, total
 
     def lookup(self, source: ReportSource):
         meta = frappe.get_meta(source.doctype)
@@ -428,7 +446,10 @@ class SqlAggregate:
             if c.operator in ("=", "!=") and (fieldtype in _LINKISH or c.column == SOURCE_COLUMN):
                 if not isinstance(c.value, str):
                     return None
-                parts.append(f"coalesce({col}, '') {c.operator} %s")
+                if c.operator == "=" and c.value != "":
+                    parts.append(f"{col} = %s")  # the same rows, and an index range
+                else:
+                    parts.append(f"coalesce({col}, '') {c.operator} %s")
             elif c.operator in ("<", "<=", ">", ">=") and fieldtype in ("Date", "Datetime"):
                 # the rows path compares text: a datetime as "2025-07-31 08:00:00.000000", a date
                 # as "2025-07-31"; a `to_date` bound arrives as "2025-07-31 23:59:59.999999"

@@ -141,7 +141,11 @@ def frappe_calls(url: str, repeats: int) -> list[tuple[str, tuple[float, float]]
             {"report_name": "Benefit Tally", "filters": json.dumps({"group_by": "month"})},
         ),
     ]
-    return [(label, _time(s, url, path, params, repeats)) for label, s, path, params in cases]
+    # a township-wide report at 1M takes seconds: five calls of each report, not `repeats`
+    return [
+        (label, _time(s, url, path, params, min(repeats, 5) if path == report else repeats))
+        for label, s, path, params in cases
+    ]
 
 
 def embedded_calls(size: int, repeats: int) -> list[tuple[str, tuple[float, float]]]:

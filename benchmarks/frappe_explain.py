@@ -61,7 +61,7 @@ def calls() -> list[tuple[str, str, callable]]:
         (
             "clerk: list of 20, scoped",
             "load-clerk-000@example.com",
-            lambda: frappe.get_list(DOCTYPE, fields=fields),
+            lambda: frappe.get_list(DOCTYPE, fields=fields, limit_page_length=20),
         ),
         (
             "clerk: list of 20, state filter",

@@ -205,12 +205,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     frappe_rows = frappe_calls(args.url.rstrip("/"), args.repeats)
     embedded = dict(embedded_calls(args.embedded_size, args.repeats)) if args.embedded_size else {}
-    print(f"| call (p50 / p95 ms) | Frappe, {args.size:,} | embedded runtime, {args.embedded_size:,} |")
-    print("|---|---|---|")
+    ping = frappe_rows[0][1][0]
+    header = f"| call (p50 / p95 ms) | Frappe, {args.size:,} | p50 / ping's p50 |"
+    if embedded:
+        header += f" embedded runtime, {args.embedded_size:,} |"
+    print(header)
+    print("|---|---|---|" + ("---|" if embedded else ""))
     for label, (p50, p95) in frappe_rows:
-        other = embedded.get(label)
-        beside = f"{other[0]:.1f} / {other[1]:.1f}" if other else "-"
-        print(f"| {label} | {p50:.1f} / {p95:.1f} | {beside} |")
+        line = f"| {label} | {p50:.1f} / {p95:.1f} | {p50 / ping:.2f} |"
+        if embedded:
+            other = embedded.get(label)
+            line += f" {other[0]:.1f} / {other[1]:.1f} |" if other else " - |"
+        print(line)
     return 0
 
 

@@ -300,6 +300,8 @@ class SqlAggregate:
     def run(self) -> bool:
         sources = self.run_.sources
         measures = self.tally.aggregates
+        if getattr(frappe.db, "db_type", None) != "mariadb":  # the SQL below is MariaDB's
+            return False
         if any(s.rows != "documents" for s in sources):
             return False
         if any((m.aggregate or "count") not in _SQL_AGGREGATES for m in measures):

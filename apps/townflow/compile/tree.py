@@ -25,6 +25,7 @@ from townflow.compile.fixtures import (
 )
 from townflow.compile.frappe_format import as_json, scrub
 from townflow.compile.masked import with_companions
+from townflow.compile.monitoring_pages import monitoring_files, monitoring_translations
 from townflow.compile.reports import dashboard_files, report_translations
 from townflow.compile.translations import zh_csv
 from townflow.rules.benefits import MEMBER_DOCTYPES
@@ -193,6 +194,7 @@ def build_files(project: Any) -> dict[str, bytes]:
     files.update(fixture_files)
     # Script Reports, Number Cards, Dashboard Charts and the Workspace (compile.reports)
     files.update(dashboard_files(project, _module_dir))
+    files.update(monitoring_files(project, _module_dir))  # 育龄妇女档案, 随访 page, 联系函
     overrides = {f"townflow.api.{m}": f"{EXT}.api.{m}" for m in API_METHODS} | FRAPPE_OVERRIDES
     overrides |= MONITORING_METHODS
     files[f"{APP}/hooks.py"] = t.hooks_py(
@@ -202,7 +204,8 @@ def build_files(project: Any) -> dict[str, bytes]:
     workflows = [project.workflows[k] for k in sorted(project.workflows)]
     # Translations cover the masked companion fields the DocType JSON adds (compile.masked).
     zh = zh_csv([with_companions(d) for d in all_doctypes], workflows, roles)
-    files[f"{APP}/translations/zh.csv"] = zh + report_translations(project, zh)
+    zh += report_translations(project, zh)
+    files[f"{APP}/translations/zh.csv"] = zh + monitoring_translations(project, zh)
     files[SPEC_BUNDLE] = as_json(_spec_bundle(project), ensure_ascii=False)
     return {path: text.encode("utf-8") for path, text in sorted(files.items())}
 

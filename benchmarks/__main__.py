@@ -2,7 +2,8 @@
 size, measures durable transitions (one thread; CPU and pages per transition; four threads each
 committing alone; four and eight threads through group commit), inbox latency and (when the data
 plane's bench_documents is present) lists with filters, and the campaign reports and dashboard
-(bench_reports), each beside a baseline measured in the same process; prints a table.
+(bench_reports), search by pinyin (bench_search), each beside a baseline measured in the same
+process; prints a table.
 docs/benchmarks.md has the figures and how to read them."""
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def _reports(size: int) -> list[dict]:
     return bench_reports.run(size)
 
 
+def _search(size: int) -> list[dict]:
+    """Search by pinyin at `size` persons (benchmarks/bench_search.py), on its own seeded site."""
+    from benchmarks import bench_search
+
+    return bench_search.run(size)
+
+
 def run_size(size: int, suites: set[str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -68,6 +76,7 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
         finally:
             site.close()
     rows += _documents(size) if "documents" in suites else []
+    rows += _search(size) if "search" in suites else []
     return rows + (_reports(size) if "reports" in suites else [])
 
 
@@ -84,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
     parser.add_argument(
         "--suites",
-        default="expressions,inbox,workflow,documents,reports,monitoring",
-        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring)",
+        default="expressions,inbox,workflow,documents,reports,monitoring,search",
+        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring,search)",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",")}

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from townflow.rules import steps as step_rules
-from townflow.runtime import benefits, campaign, monitoring, workflow_io
+from townflow.runtime import benefits, campaign, monitoring, public_notice, workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.runtime.system_doctypes import ADMINISTRATOR
 from townflow.runtime.workflow_store import ACTION
@@ -55,6 +55,7 @@ def run(site, now: datetime | None = None) -> dict[str, int]:
             done["escalated"] += "escalate" in taken
         done["expired"] = _expire_certificates(session, stamp)
         done["conversions"] = benefits.open_conversions(session, session.now().date())
+        done["reconfirmations"] = public_notice.open_reconfirmations(session, session.now().date())
     # pregnancy monitoring: visits and checks due, outcomes overdue, escalation to the township
     for key, value in monitoring.sync_due(site, session.now()).items():  # the records due only
         done[f"visits_{key}"] = value

@@ -20,7 +20,7 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime, nowdate
 
-from care_for_girls.townflow_ext import benefits, campaign, log, pregnancy, spec
+from care_for_girls.townflow_ext import benefits, campaign, log, pregnancy, public_notice, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
 from townflow.rules import derived, identity, masking, read_only, steps, validators
@@ -337,6 +337,8 @@ def on_change(doc, method: str | None = None) -> None:
         log.assign_state(doc, workflow, new, moved=old is not None)
         campaign.entered(doc, new)
         benefits.entered(doc, new)
+        if old is not None:  # 公示 and 年审 (issue 17)
+            public_notice.entered(doc, workflow, old, new, pending.get("comment"))
 
 
 def before_submit(doc, method: str | None = None) -> None:

@@ -83,6 +83,8 @@ def load_seed(
 
     opened = monitoring.sync_due(site, clock.now)
     log(f"{opened['opened']} visit to-dos opened, {opened['escalated']} escalated to the township")
+    moved = applications.reconfirmed_yearly(site, today)
+    log(f"{moved} continuing benefits reconfirmed yearly up to today (年审)")
     births = sum(1 for f in families for c in f.children if c.in_window)
     seconds = time.perf_counter() - started
     return (

@@ -161,7 +161,7 @@ def test_a_delegator_may_not_act_until_they_take_the_task_back(admin, people, us
         assert app["name"] in todo_names(head, SUBSIDY)
         assert app["name"] not in todo_names(deputy, SUBSIDY)
         act(head, app, "Verify")
-        assert state(admin, app) == "Pending Township Review"
+        assert state(admin, app) == "Village Public Notice"  # 公示 after the heads' step
         kinds = [
             (a["action"], a["user"])
             for a in users["approver"].timeline(SUBSIDY, app["name"])["actions"]

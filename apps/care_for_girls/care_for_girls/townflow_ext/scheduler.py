@@ -46,8 +46,9 @@ def _escalate(doc, task, role: str) -> None:
 
 
 def daily() -> None:
-    """Issued certificates nobody used expire the day after their validity ends; insured only
-    children who reached the conversion age get their conversion task."""
+    """Issued certificates (termination ones nobody used, birth service ones) expire the day after
+    their validity ends; insured only children who reached the conversion age get their
+    conversion task."""
     from care_for_girls.townflow_ext import benefits
 
     benefits.open_conversions()
@@ -56,11 +57,13 @@ def daily() -> None:
 
     public_notice.open_reconfirmations()  # 年审 due today: the village clerk's task (issue 17)
     frappe.db.commit()
-    workflow = spec.workflow(campaign.CERTIFICATE)
-    if workflow is None or workflow.state(campaign.EXPIRED_STATE) is None:
-        return
     from care_for_girls.townflow_ext import api
+    from townflow.rules.campaign import EXPIRING_CERTIFICATES
 
-    for name in campaign.expired_certificates():
-        api.system_move(frappe.get_doc(campaign.CERTIFICATE, name), campaign.EXPIRED_STATE, "Expire")
-    frappe.db.commit()
+    for doctype in EXPIRING_CERTIFICATES:  # termination certificates nobody used, birth service certificates
+        workflow = spec.workflow(doctype)
+        if workflow is None or workflow.state(campaign.EXPIRED_STATE) is None:
+            continue
+        for name in campaign.expired_certificates(doctype):
+            api.system_move(frappe.get_doc(doctype, name), campaign.EXPIRED_STATE, "Expire")
+        frappe.db.commit()

@@ -20,6 +20,9 @@ setup(
         "web": [
             "fastapi>=0.110",
             "uvicorn>=0.29",
+            # uvicorn picks these up itself: a C HTTP parser and event loop (docs/benchmarks.md, HTTP)
+            "httptools>=0.6",
+            "uvloop>=0.19; sys_platform != 'win32'",
             "jinja2>=3.1",
             "python-multipart>=0.0.9",
             "argon2-cffi>=23.1",
@@ -32,6 +35,7 @@ setup(
             "pypinyin>=0.50",  # search by pinyin (zxy finds 张小燕), townflow.rules.pinyin
             "segno>=1.6",  # the QR code on printed certificates and notices
             "weasyprint>=60",  # certificates and notices as PDF (needs Debian's pango, `make browser`)
+            "lxml>=5",  # openpyxl streams .xlsx through lxml when present (import/export speed, issue 15)
         ],
         "test": [
             "pytest>=8",

@@ -2,8 +2,9 @@
 size, measures durable transitions (one thread; CPU and pages per transition; four threads each
 committing alone; four and eight threads through group commit), inbox latency and (when the data
 plane's bench_documents is present) lists with filters, and the campaign reports and dashboard
-(bench_reports), search by pinyin (bench_search), each beside a baseline measured in the same
-process; prints a table.
+(bench_reports), search by pinyin (bench_search), Excel import and export (bench_dataio) and
+the HTTP path of a real `townflow serve` (bench_http), each beside a baseline measured in the
+same process; prints a table.
 docs/benchmarks.md has the figures and how to read them."""
 
 from __future__ import annotations
@@ -77,7 +78,28 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
             site.close()
     rows += _documents(size) if "documents" in suites else []
     rows += _search(size) if "search" in suites else []
-    return rows + (_reports(size) if "reports" in suites else [])
+    rows += _reports(size) if "reports" in suites else []
+    rows += _dataio(size) if "dataio" in suites else []
+    return rows + (_http(size) if "http" in suites else [])
+
+
+def _dataio(size: int) -> list[dict]:
+    """Import of persons from .xlsx and list export (benchmarks/bench_dataio.py), own site: the
+    import at most 100,000 rows (issue 15's import target), the export at the full size (1M)."""
+    from benchmarks import bench_dataio
+
+    imported = min(size, bench_dataio.MAX_IMPORT)
+    return bench_dataio.run(imported, export_rows=size if size > imported else 0)
+
+
+def _http(size: int) -> list[dict]:
+    """The real `townflow serve` process on its own seeded site (benchmarks/bench_http.py)."""
+    from benchmarks import bench_http
+
+    return bench_http.run(size)
+
+
+DEFAULT_SUITES = "expressions,inbox,workflow,documents,reports,monitoring,search,dataio,http"
 
 
 def table(rows: list[dict]) -> str:
@@ -93,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
     parser.add_argument(
         "--suites",
-        default="expressions,inbox,workflow,documents,reports,monitoring,search",
-        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring,search)",
+        default=DEFAULT_SUITES,
+        help=f"which to run (default: {DEFAULT_SUITES})",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",")}

@@ -73,6 +73,7 @@ fixtures = [
                     "Paid",
                     "Enrolled",
                     "Village Public Notice",
+                    "Pending Joint Review",
                     "Pending Civil Affairs Review",
                     "Pending Finance Review",
                     "Pending Human Resources Review",
@@ -474,6 +475,9 @@ override_whitelisted_methods = {
     "townflow.api.request_handover": "care_for_girls.townflow_ext.migrants.request_handover",
     "townflow.api.confirm_handover": "care_for_girls.townflow_ext.migrants.confirm_handover",
     "townflow.api.settle_objection": "care_for_girls.townflow_ext.public_notice.settle_objection",
+    "townflow.api.add_signer": "care_for_girls.townflow_ext.approval_moves.add_signer",
+    "townflow.api.remove_signer": "care_for_girls.townflow_ext.approval_moves.remove_signer",
+    "townflow.api.sign": "care_for_girls.townflow_ext.approval_moves.sign",
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a

@@ -10,7 +10,9 @@ no notion of an open approval task with a due time. The extension code keeps bot
   per step role and document scope (`user` empty; `role`, `scope_kind`, `scope_value` say who is
   in the pool), as Frappe's own Workflow Action does with its permitted roles: whoever holds the
   role and reaches the scope *when reading* sees it, so an approver appointed later finds it.
-  Countersign (会签) signers, the applicant, CC recipients and delegates get one named row each.
+  Countersign (会签) signers, the applicant, CC recipients and delegates get one named row each;
+  signers added by an approver (加签) too, with `added_by`; a 会办 branch is one pooled row per
+  department (`scope_value` the department).
 
 They are written in the spec language, so they are compiled, checked and translated like the
 DocTypes in doctypes/. Only System Manager reaches them directly; everyone else goes through
@@ -99,6 +101,8 @@ TOWNFLOW_TASK = {
                 {"value": "Open", "zh": "待办"},
                 {"value": "Done", "zh": "已办"},
                 {"value": "Cancelled", "zh": "已取消"},
+                # 后加签: a signer added after the approver waits for the approver's approval
+                {"value": "Waiting", "zh": "待审批人同意"},
             ],
             default="Open",
             in_list_view=True,
@@ -109,6 +113,8 @@ TOWNFLOW_TASK = {
         _field("reminded", "Check", "已提醒", "Reminded"),
         _field("escalated", "Check", "已上报", "Escalated"),
         _field("delegated_from", "Link", "转交自", "Delegated From", options="User"),
+        # 加签: who added this signer (source add_before / add_after), townflow_ext.approval_moves
+        _field("added_by", "Link", "加签发起人", "Added By", options="User"),
     ],
     "permissions": _SYSTEM_MANAGER,
     "indexes": [

@@ -5,6 +5,7 @@ configuration accepts them unchanged.
 
 from __future__ import annotations
 
+from townflow.compile import approval_moves_js
 from townflow.compile.frappe_format import class_name
 from townflow.compile.pylit import assignment
 from townflow.spec.models import Workflow
@@ -142,8 +143,13 @@ def controller_js(doctype: str, workflow: Workflow | None) -> str:
     """Frappe's empty form script; for a workflow DocType, ask for the comment the spec requires."""
     head = _header("//") + "\n"
     needs_comment = sorted({t.action for t in workflow.transitions if t.comment_required}) if workflow else []
+    moves = approval_moves_js.form_script(doctype, workflow)  # 加签 buttons (issue 17.5)
     if not needs_comment:
-        return head + f'// frappe.ui.form.on("{doctype}", {{\n// \trefresh(frm) {{\n\n// \t}},\n// }});\n'
+        return (
+            head
+            + f'// frappe.ui.form.on("{doctype}", {{\n// \trefresh(frm) {{\n\n// \t}},\n// }});\n'
+            + moves
+        )
     actions = ", ".join(f'"{a}"' for a in needs_comment)
     return (
         head
@@ -166,6 +172,7 @@ def controller_js(doctype: str, workflow: Workflow | None) -> str:
         + "\t\t});\n"
         + "\t},\n"
         + "});\n"
+        + moves
     )
 
 

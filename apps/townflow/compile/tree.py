@@ -62,6 +62,10 @@ FRAPPE_OVERRIDES = {
     # Frappe 15 counts every record here, ignoring permissions (DESIGN.md); the app scopes it.
     "frappe.client.get_count": f"{EXT}.api.get_count",
 }
+#: The approval moves (issue 17.5; townflow.web.api_approval_moves in the embedded runtime).
+APPROVAL_MOVE_METHODS = {
+    f"townflow.api.{m}": f"{EXT}.approval_moves.{m}" for m in ("add_signer", "remove_signer", "sign")
+}
 SPEC_BUNDLE = f"{APP}/townflow_spec.json"
 #: Paths (relative to the app folder) that are never generated and never touched.
 HAND_WRITTEN = (f"{APP}/{t.EXT_PACKAGE}/",)
@@ -200,6 +204,7 @@ def build_files(project: Any) -> dict[str, bytes]:
     files.update(monitoring_files(project, _module_dir))  # 育龄妇女档案, 随访 page, 联系函
     overrides = {f"townflow.api.{m}": f"{EXT}.api.{m}" for m in API_METHODS} | FRAPPE_OVERRIDES
     overrides |= MONITORING_METHODS
+    overrides |= APPROVAL_MOVE_METHODS
     files[f"{APP}/hooks.py"] = t.hooks_py(
         fixture_hooks,
         verify_app.add_pinyin_fill(_doc_events(project), project),

@@ -127,6 +127,20 @@ MARKET_STALL = _subsidy(
 )
 TAX_REDUCTION = _subsidy("Tax Reduction Priority", 0, business_name="农家早餐铺", tax_item="个体工商户增值税")
 HEALTH_CHECK = _subsidy("Free Health Check", 0, benefit_year=TODAY.year)
+# 会办: a student loan goes to Finance and Education at once (Pending Joint Review)
+STUDENT_LOAN = _subsidy("Student Loan", 6000, student=_daughter, school_name="山东大学")
+
+
+def _record_in_school(clerk: Any, h: dict[str, Any]) -> None:
+    """A student loan is for a child of the household in school: the clerk records it first."""
+    girl = clerk.get("Person", _daughter(h))
+    clerk.save({**girl, "is_in_school": 1, "school": "山东大学", "dropped_out": 0})
+
+
+def _finance_decides(session: Any, name: str, ctx: Any) -> None:
+    """Finance approves its branch of the joint review; Education's is still open."""
+    finance = ctx.session("finance@demo")
+    workflow.apply_workflow(finance, finance.get(SUBSIDY, name), "Approve", "同意发放助学贷款")
 
 
 def _disburse(session: Any, name: str, ctx: Any) -> None:
@@ -207,6 +221,25 @@ SUBSIDY_FLOWS = [
     Flow(SUBSIDY, "Pending Industry and Commerce Review", MARKET_STALL, FORWARDED, days_ago=NOTICE_DAYS),
     Flow(SUBSIDY, "Pending Tax Review", TAX_REDUCTION, FORWARDED, days_ago=NOTICE_DAYS),
     Flow(SUBSIDY, "Pending Family Planning Office Review", HEALTH_CHECK, FORWARDED, days_ago=NOTICE_DAYS),
+    Flow(
+        SUBSIDY,
+        "Pending Joint Review",
+        STUDENT_LOAN,
+        FORWARDED,
+        _one_girl,
+        prepare=_record_in_school,
+        days_ago=NOTICE_DAYS,
+    ),
+    Flow(
+        SUBSIDY,
+        "Pending Joint Review",
+        STUDENT_LOAN,
+        FORWARDED,
+        _one_girl,
+        before={len(FORWARDED): _finance_decides},
+        prepare=_record_in_school,
+        days_ago=NOTICE_DAYS,
+    ),
     Flow(
         SUBSIDY,
         "Granted",

@@ -56,7 +56,8 @@ class DemoContext:
 
 
 def demo_users(villages: list[str], staffed: int = STAFFED_VILLAGES) -> list[DemoUser]:
-    """One user per role; a clerk and a head for each staffed village; two leaders (countersign)."""
+    """One user per role; a clerk and a head for each staffed village; three leaders (two of them
+    countersign a certificate: 比例会签)."""
     out: list[DemoUser] = []
     for i, village in enumerate(villages[:staffed], start=1):
         out.append(
@@ -74,6 +75,7 @@ def demo_users(villages: list[str], staffed: int = STAFFED_VILLAGES) -> list[Dem
         DemoUser("approver@demo", "街道计生办主任", ("Township Approver",)),
         DemoUser("leader1@demo", "领导小组组长", ("Township Leader",)),
         DemoUser("leader2@demo", "领导小组副组长", ("Township Leader",)),
+        DemoUser("leader3@demo", "领导小组成员", ("Township Leader",)),  # 比例会签: two of three sign
         DemoUser("civil@demo", "民政办专员", ("Civil Affairs Officer",), (("Department", "民政办"),)),
         DemoUser("education@demo", "教育办专员", ("Education Officer",), (("Department", "教育办"),)),
         DemoUser("health@demo", "卫生办专员", ("Health Officer",), (("Department", "卫生办"),)),

@@ -191,10 +191,13 @@ class Session(WriteMixin):
     def _audit_sensitive(self, doctype: str, names: list[str], fields: list[str]) -> None:
         if fields and names:
             data = {"fields": sorted(set(fields))}
-            for name in names[:1] if len(names) == 1 else []:
-                self.site.audit.record("sensitive_read", self.user, doctype, name, data)
-            if len(names) > 1:
-                self.site.audit.record("sensitive_read", self.user, doctype, None, {**data, "names": names})
+            if len(names) == 1:
+                row = ("sensitive_read", self.user, doctype, names[0], data)
+            else:
+                row = ("sensitive_read", self.user, doctype, None, {**data, "names": names})
+            # durable before the reader gets the answer; under the web server's group committer
+            # many readers' rows share one fsync (inside a write's transaction: in that transaction)
+            self.site.durably(lambda: self.site.audit.record(*row))
 
     # -- reads -----------------------------------------------------------------------------
 

@@ -103,6 +103,9 @@ class Permissions:
         self._where_cache: dict[tuple, tuple[Meta, str, tuple]] = {}
         #: readable/writable permlevels keyed as `_levels` says
         self._levels_cache: dict[tuple, tuple[Meta, frozenset[int]]] = {}
+        #: (meta, row, ctx, alias) -> (sql, params) | None: what else a scoped DocPerm row reaches
+        #: (a 会办 branch of its role: townflow.runtime.approval_moves), OR-ed with its scope
+        self.widen: list = []
 
     def restrict(self, doctype: str, role: str, fieldname: str, values) -> None:
         """Narrow what `role`'s DocPerm rows on `doctype` reach to records whose `fieldname` is
@@ -270,6 +273,10 @@ class Permissions:
                 scoped = self._scope_sql(meta, row.scope, ctx, alias)
                 if scoped is None:
                     continue
+                for widen in self.widen:
+                    more = widen(meta, row, ctx, alias)
+                    if more is not None:
+                        scoped = (f"({scoped[0]}) OR ({more[0]})", [*scoped[1], *more[1]])
                 conds.append(scoped[0])
                 cond_params.extend(scoped[1])
             if row.if_owner:

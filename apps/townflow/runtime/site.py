@@ -65,6 +65,7 @@ class Site:
         self.committer: GroupCommitter | None = None
         self._settings: dict | None = None
         self._meta_version: str | None = None
+        self._settings_version: str | None = None
         register_customization_hooks(self)
         register_user_hooks(self)
         register_workflow_hooks(self)  # the workflow engine's tables and state guards
@@ -162,6 +163,12 @@ class Site:
         elif doctype == SETTINGS_DOCTYPE:
             self._settings = None
             self.db.after_rollback(self._clear_settings)
+            # other processes on this file (`townflow serve --workers N`) drop their copy too
+            self.db.execute(
+                'INSERT INTO "tabSingles" (doctype, field, value) VALUES (?, ?, 1) '
+                "ON CONFLICT(doctype, field) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                (_META_VERSION_KEY, "settings"),
+            )
 
     def _clear_settings(self) -> None:
         self._settings = None
@@ -190,12 +197,18 @@ class Site:
         return Session(self, self.user_context(user), ignore_permissions=ignore_permissions)
 
     def _refresh_meta_if_changed(self) -> None:
-        version = self.db.scalar(
-            'SELECT value FROM "tabSingles" WHERE doctype = ? AND field = ?', (_META_VERSION_KEY, "version")
+        rows = self.db.fetchall(
+            'SELECT field, value FROM "tabSingles" WHERE doctype = ?', (_META_VERSION_KEY,)
         )
+        versions = {r["field"]: r["value"] for r in rows}
+        version = versions.get("version")
         if version != self._meta_version:
             self._meta_version = version
             self.metas.invalidate()
+        settings_version = versions.get("settings")
+        if settings_version != self._settings_version:
+            self._settings_version = settings_version
+            self._settings = None
 
     def transaction(self):
         """One atomic unit: every Session write inside it commits or rolls back together."""

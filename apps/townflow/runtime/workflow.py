@@ -24,7 +24,7 @@ from townflow.rules.workflow import (
     state_field_updates,
     state_row,
 )
-from townflow.runtime import benefits, campaign, public_notice, workflow_io
+from townflow.runtime import approval_moves, benefits, campaign, public_notice, workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.runtime.durable import durable
 from townflow.runtime.errors import ValidationError
@@ -61,7 +61,7 @@ def get_transitions(session, doc: Mapping[str, Any] | str, doctype: str | None =
         found = available_transitions(loaded.workflow, loaded.row, session_roles(session), loaded.check)
     except WorkflowRuleError as error:
         raise fail(error) from None
-    found = _without_my_countersign(session, loaded, found)
+    found = approval_moves.offered(session, loaded, _without_my_countersign(session, loaded, found))
     return [_transition_dict(t) for t in found]
 
 
@@ -96,9 +96,12 @@ def apply_workflow(session, doc: Mapping[str, Any], action: str, comment: str | 
                 required += [u for u in step_rules.step_votes(history) if u not in required]
             else:  # an any-one step reads only how the document got here (a return comes back)
                 history = store.last_state_change(session.site.db, wf.document_type, row["name"])
-            tally = step_rules.countersign_outcome(wf, row, transition, user, required, history)
+            # 比例会签, 加签 and 会办 extend the countersign tally (runtime/approval_moves.py)
+            tally = approval_moves.outcome(session, loaded, transition, user, required, history)
         except WorkflowRuleError as error:
             raise fail(error) from None
+        if tally.status in approval_moves.HANDLED:
+            return approval_moves.handle(session, loaded, transition, comment, tally)
         if tally.status == "pending":
             return _vote(session, loaded, transition, comment)
         target = transition.next_state
@@ -222,6 +225,7 @@ def timeline(session, doctype: str, name: str) -> dict:
         "return_targets": step_rules.return_targets(
             loaded.workflow, loaded.row, store.history(db, doctype, name)
         ),
+        **approval_moves.timeline_extra(session, doctype, name),
     }
 
 
@@ -285,6 +289,7 @@ def _move(
     if transition is not None:  # 公示 and 年审 (issue 17): refused while a window runs or unsettled
         public_notice.check_leave(session, loaded, from_state, at)
         public_notice.check_reconfirmation(session, loaded, target)
+    approval_moves.closing(session, loaded, action, kind, at)  # notes for the tasks it ends
     updates = {
         **state_field_updates(wf, next_state),
         **campaign.entering(session, loaded, target, at),

@@ -11,7 +11,7 @@ through workflow actions only, so no DocPerm `submit`/`cancel` right skips the r
 from __future__ import annotations
 
 from townflow.rules.workflow import current_state, may_edit
-from townflow.runtime import campaign, errors, monitoring, pregnancy
+from townflow.runtime import approval_moves, campaign, errors, monitoring, pregnancy
 from townflow.runtime import workflow_store as store
 from townflow.runtime.system_doctypes import ADMINISTRATOR
 
@@ -69,6 +69,7 @@ def register_workflow_hooks(site) -> None:
         if site.metas.exists(doctype):
             site.hooks.register(doctype, "validate", _guard)
             site.hooks.register(doctype, "before_cancel", _guard)
+    approval_moves.register(site)  # 加签, 比例会签, 会办 (issue 17.5)
     campaign.register(site)
     pregnancy.register(site)
     monitoring.register(site)  # pregnancy visits due: work in the village clerk's inbox

@@ -281,6 +281,8 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
 
     The applicant's state waits on the owner, a countersign (会签) step on each signer by name;
     any other step waits on one pool per role (everyone holding it who reaches the document)."""
+    from townflow.runtime import approval_moves  # it imports this module
+
     wf = loaded.workflow
     roles = step_rules.step_roles(wf, state)
     step = step_rules.step_of(wf, state)
@@ -292,8 +294,11 @@ def assign_step(session, loaded: Loaded, row: Mapping[str, Any], state: str, ste
         owner_ctx = user_context(session, row["owner"])
         role = next((r for r in roles if owner_ctx and r in owner_ctx.roles), roles[0] if roles else None)
         targets = [(row["owner"], role, assignment_base(session, loaded, row, row["owner"], role, at))]
+    elif step.parallel is not None:  # 会办: one pooled branch per department (runtime/approval_moves.py)
+        targets = approval_moves.branch_targets(session, loaded, row, state, step_id, at)
     elif step.mode == "all":
         targets = _targets(session, loaded, row, roles)
+        approval_moves.check_signers(step, state, targets)  # 比例会签 needing more than it has
     else:
         targets = [("", role, base) for role, base in _pools(session, loaded, row, roles, at)]
     rows = [

@@ -344,6 +344,19 @@ OverdueAction = Literal["remind", "escalate"]
 TransitionKind = Literal["submit", "approve", "reject", "resubmit", "issue", "close", "other", "stop"]
 
 
+class ParallelReview(Model):
+    """会办: the state opens one branch per department the rule names; each decides in its own inbox.
+
+    `departments` is an expression (townflow.expr, never eval'd) over the document giving the
+    Department names, e.g. `["财政所", "教育办"] if doc.benefit_kind == "Student Loan" else []`;
+    `roles` says which role decides for each department (its holders who reach that department).
+    The document moves on when every branch approved; a rejection or return by one ends the rest.
+    """
+
+    departments: str
+    roles: dict[str, str]
+
+
 class Step(Model):
     """How approvers work a state (what Frappe lacks).
 
@@ -369,6 +382,14 @@ class Step(Model):
     allow_return: bool = True
     allow_delegate: bool = True
     cc: list[str] = Field(default_factory=list)
+    # The approval moves of issue 17 (townflow.rules.approval_moves; checked by
+    # townflow.spec.approval_moves_checks): 比例会签, 加签 and 会办.
+    #: a mode-`all` step completes once this many approved: a number (2) or a share ("2/3")
+    required: int | str | None = None
+    #: 加签: the step's approver may add signers: true (before and after) or the positions allowed
+    add_signer: bool | list[Literal["before", "after"]] = False
+    #: 会办: one branch per department the rule names
+    parallel: ParallelReview | None = None
 
     @model_validator(mode="after")
     def _escalation(self) -> Step:

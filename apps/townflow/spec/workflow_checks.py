@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import TYPE_CHECKING
 
+from townflow.spec.approval_moves_checks import check_approval_moves
 from townflow.spec.checks import Checker, _close
 from townflow.spec.models import Workflow
 from townflow.spec.public_notice import check_public_notice, check_reconfirmation
@@ -67,6 +68,7 @@ def check_workflow(c: Checker, wf: Workflow, where: Where) -> None:
             ("applicant_state",),
             f"applicant_state {wf.applicant_state!r} is not a state of this workflow",
         )
+    check_approval_moves(c, wf, where, doctype)  # 比例会签, 加签, 会办 (issue 17.5)
     if wf.withdraw is not None and wf.withdraw.to_state not in index_of:
         c.add(
             where,

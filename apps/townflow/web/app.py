@@ -8,8 +8,9 @@ Layout of the app (each a router or installer in its own module):
 - `pages`         the HTML pages (`townflow.web.pages.install(app)`), included when present
 
 Shared state on `app.state`: `site` (the runtime `Site`), `settings` (`WebSettings`),
-`sessions` (`SessionStore`), `login_limiter` (`LoginRateLimiter`). Pages use the same auth
-dependencies (`townflow.web.auth.current_session`, `csrf_token`) as the API.
+`sessions` (`SessionStore`, kept in the site's database), `login_limiter`
+(`SharedLoginRateLimiter`, also in the database).
+Pages use the same auth dependencies (`townflow.web.auth.current_session`, `csrf_token`) as the API.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from townflow.web.jsonutil import FrappeJSONResponse
 from townflow.web.limits import BodySizeLimitMiddleware
 from townflow.web.openapi import install_openapi
 from townflow.web.security import SecurityHeadersMiddleware, WebSettings
-from townflow.web.sessions import LoginRateLimiter, SessionStore
+from townflow.web.sessions import SessionStore, SharedLoginRateLimiter
 
 log = logging.getLogger("townflow.web")
 
@@ -59,8 +60,9 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     # concurrent writes share fsync'd COMMITs, each still atomic and answered once durable
     site.use_group_commit()
     app.state.settings = settings
-    app.state.sessions = SessionStore(ttl_seconds=settings.session_ttl_seconds)
-    app.state.login_limiter = LoginRateLimiter(
+    app.state.sessions = SessionStore(site, ttl_seconds=settings.session_ttl_seconds)  # in the site's db
+    app.state.login_limiter = SharedLoginRateLimiter(  # counted in the site's db, for every worker
+        site,
         max_failures=settings.login_max_failures,
         window_seconds=settings.login_window_seconds,
         max_failures_per_address=settings.login_max_failures_per_address,
@@ -75,6 +77,9 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     app.include_router(api_auth.router)
     app.include_router(api_methods.router)
     app.include_router(api_monitoring.router)  # townflow.api.followups, request/confirm_handover
+    from townflow.web import api_approval_moves  # townflow.api.add_signer/remove_signer/sign (issue 17.5)
+
+    app.include_router(api_approval_moves.router)
     app.include_router(api_resource.router)
     app.include_router(api_reports.router)
     from townflow.web import api_dataio  # frappe.desk.reportview.export_query (issue 15)

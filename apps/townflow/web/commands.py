@@ -10,9 +10,11 @@ loaded and an Administrator whose password comes from TOWNFLOW_ADMIN_PASSWORD.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,37 +33,60 @@ def open_site(site_dir: str | Path, project_root: str | Path) -> Any:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from townflow.web.app import create_app
-    from townflow.web.security import WebSettings
+    from townflow.web import serve_app
 
     logging.basicConfig(level=getattr(logging, args.log_level.upper(), logging.INFO))
-    site = open_site(args.site, args.project)
+    site = open_site(args.site, args.project)  # created (schema, fixtures) once, before any worker
     if not os.environ.get("TOWNFLOW_ADMIN_PASSWORD"):
         print("note: TOWNFLOW_ADMIN_PASSWORD is not set; a new site's Administrator got a random password")
-    app = create_app(site, settings=WebSettings(secure_cookies=args.secure_cookies))
-    print(f"townflow: serving {Path(args.site).resolve()} on http://{args.host}:{args.port}", flush=True)
-    ticker = None
-    if (
-        args.tick_interval > 0
-    ):  # due visits, escalations, certificate expiry: `townflow tick` beside the server
-        from townflow.runtime.scheduler import PeriodicTick
-
-        ticker = PeriodicTick(site, args.tick_interval).start()
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": args.access_log,
+        "server_header": False,
+        "proxy_headers": args.proxy_headers,
+        "forwarded_allow_ips": "127.0.0.1" if args.proxy_headers else None,
+        "http": args.http,
+        "loop": args.loop,
+    }
+    workers = max(1, args.workers)
+    where = f"{Path(args.site).resolve()} on http://{args.host}:{args.port}"
+    print(f"townflow: serving {where}" + (f" with {workers} workers" if workers > 1 else ""), flush=True)
+    if workers > 1:
+        # each worker process opens the site itself (townflow.web.serve_app); the ticker runs here
+        site.close()
+        serve_app.configure(args.site, args.project, secure_cookies=args.secure_cookies)
+        with _ticking(args, None):
+            uvicorn.run(f"{serve_app.__name__}:create", factory=True, workers=workers, **options)
+        return 0
+    app = serve_app.build(site, secure_cookies=args.secure_cookies)
     try:
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            server_header=False,
-            proxy_headers=args.proxy_headers,
-            forwarded_allow_ips="127.0.0.1" if args.proxy_headers else None,
-        )
+        with _ticking(args, site):
+            uvicorn.run(app, **options)
     finally:
-        if ticker is not None:
-            ticker.stop()
         site.close()
     return 0
+
+
+@contextlib.contextmanager
+def _ticking(args: argparse.Namespace, site: Any) -> Iterator[None]:
+    """Due visits, escalations, certificate expiry: `townflow tick` beside the server."""
+    if args.tick_interval <= 0:
+        yield
+        return
+    from townflow.runtime.scheduler import PeriodicTick
+
+    own = site is None
+    if own:
+        site = open_site(args.site, args.project)
+    ticker = PeriodicTick(site, args.tick_interval).start()
+    try:
+        yield
+    finally:
+        ticker.stop()
+        if own:
+            site.close()
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -121,6 +146,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=300,
         help="run `tick` (due visits, escalations, expiry) every this many seconds; 0: never (default 300)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes on the one port (default 1): reads run in parallel on SQLite's WAL, "
+        "writes take the database's write lock one at a time, each answered once durable",
+    )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log a line per request (off by default: it costs more than a cached read)",
+    )
+    serve.add_argument(
+        "--http",
+        choices=["auto", "httptools", "h11"],
+        default="auto",
+        help="HTTP parser (default auto: httptools when installed, as with the web extra)",
+    )
+    serve.add_argument(
+        "--loop",
+        choices=["auto", "uvloop", "asyncio"],
+        default="auto",
+        help="event loop (default auto: uvloop when installed, as with the web extra)",
     )
     serve.set_defaults(func=run_serve)
 

@@ -18,11 +18,21 @@ _MAX_KEPT = 20
 
 
 def _store(request: Request) -> dict[str, Any] | None:
-    who = getattr(request.state, "principal", None)
-    web_session = getattr(who, "web_session", None)
+    web_session = _web_session(request)
     if web_session is None:
         return None
     return web_session.data.setdefault(_KEY, {})
+
+
+def _web_session(request: Request) -> Any:
+    return getattr(getattr(request.state, "principal", None), "web_session", None)
+
+
+def _keep(request: Request) -> None:
+    """Store the session's messages, so the next page (on any worker) finds them."""
+    web_session = _web_session(request)
+    if web_session is not None:
+        request.app.state.sessions.save(web_session)
 
 
 def put(request: Request, messages: list[str]) -> str:
@@ -33,6 +43,7 @@ def put(request: Request, messages: list[str]) -> str:
         while len(kept) >= _MAX_KEPT:
             kept.pop(next(iter(kept)))
         kept[key] = list(messages)
+        _keep(request)
     return key
 
 
@@ -41,4 +52,7 @@ def take(request: Request, key: str | None) -> list[str] | None:
     kept = _store(request)
     if not key or kept is None:
         return None
-    return kept.pop(key, None)
+    messages = kept.pop(key, None)
+    if messages is not None:
+        _keep(request)
+    return messages

@@ -175,6 +175,9 @@ from townflow.web.i18n_verify import VERIFY_STRINGS  # noqa: E402
 
 STRINGS.update(UX_STRINGS)
 STRINGS.update(VERIFY_STRINGS)  # issue 17: the verification page, the QR box, PDFs
+from townflow.web.i18n_approval_moves import APPROVAL_MOVE_STRINGS  # noqa: E402
+
+STRINGS.update(APPROVAL_MOVE_STRINGS)
 
 
 def pick_language(query_lang: str | None, cookie_lang: str | None) -> str:

@@ -15,7 +15,16 @@ import frappe
 from frappe.model import workflow as frappe_workflow
 from frappe.utils import cint, get_datetime, now_datetime
 
-from care_for_girls.townflow_ext import counts, errors, events, log, permissions, public_notice, spec
+from care_for_girls.townflow_ext import (
+    approval_moves,
+    counts,
+    errors,
+    events,
+    log,
+    permissions,
+    public_notice,
+    spec,
+)
 from care_for_girls.townflow_ext import inbox as inbox_queries
 from townflow.rules import steps
 from townflow.rules import workflow as rules
@@ -120,9 +129,14 @@ def apply_workflow(doc, action, comment=None):
         rules.require_comment(transition, comment)
         history = log.history(stored.doctype, stored.name)
         required = log.signers(log.open_tasks(stored.doctype, stored.name))
-        tally = steps.countersign_outcome(workflow, plain, transition, user, required, history)
+        # 比例会签, 加签 and 会办 extend the countersign tally (townflow_ext.approval_moves)
+        tally = approval_moves.outcome(stored, workflow, plain, transition, user, required, history)
     except WorkflowRuleError as exc:
         errors.throw(exc)
+    if tally.status in approval_moves.HANDLED or tally.status == "branch_move":
+        handled = approval_moves.handle(stored, workflow, transition, comment, tally)
+        if handled is not None:
+            return handled
     state = rules.current_state(workflow, plain)
     if tally.status == "pending":
         log.record(stored, action, "vote", state, state, comment)
@@ -260,7 +274,10 @@ def timeline(doctype, name):
         for t in log.open_tasks(doctype, name)
         for user in (log.holders(t) or [""])  # a pool: everyone in it now; an empty pool: its role
     ]
-    return {"actions": actions, "versions": versions, "expected": expected}
+    workflow = spec.workflow(doctype)
+    state = rules.current_state(workflow, _plain(stored)) if workflow else None
+    moves = approval_moves.timeline_extra(doctype, name, state) if state else {}
+    return {"actions": actions, "versions": versions, "expected": expected, **moves}
 
 
 @frappe.whitelist()

@@ -305,7 +305,12 @@ def _guard_countersign(doc, old: str, new: str) -> None:
     workflow = spec.workflow(doc.doctype)
     step = workflow.state(old).step if workflow.state(old) else None
     moves = [t for t in workflow.transitions if t.state == old and t.next_state == new]
-    if step is not None and step.mode == "all" and any(t.kind in steps.APPROVAL_KINDS for t in moves):
+    joint = step is not None and step.parallel is not None  # 会办: every department decides
+    if (
+        step is not None
+        and (step.mode == "all" or joint)
+        and any(t.kind in steps.APPROVAL_KINDS for t in moves)
+    ):
         frappe.throw(
             bilingual("Every approver of this step must approve", "本环节为会签，需全部审批人同意"),
             frappe.ValidationError,

@@ -258,6 +258,10 @@ def assign_state(doc, workflow: Workflow, state: str, moved: bool = True) -> Non
     The applicant's state (a document returned or withdrawn to them) waits on its owner, a
     countersign step on each signer by name, any other step on one pool per role. A document
     just inserted (`moved` False) waits on nobody yet."""
+    if moved:  # notes for the ratio / 会办 / added-signer tasks this move ends (approval_moves)
+        from care_for_girls.townflow_ext import approval_moves
+
+        approval_moves.closing(doc, workflow, _state_before(doc, workflow))
     close_tasks(doc.doctype, doc.name, status="Cancelled")
     if not moved and state == workflow.initial_state.state:
         return
@@ -271,6 +275,17 @@ def assign_state(doc, workflow: Workflow, state: str, moved: bool = True) -> Non
                 add_task(doc, user, state, CC, None, role=role, source="cc")
 
 
+def _state_before(doc, workflow: Workflow) -> str | None:
+    """The state the open tasks belong to (the one being left)."""
+    tasks = frappe.get_all(
+        TASK,
+        filters={"reference_doctype": doc.doctype, "reference_name": doc.name, "status": "Open"},
+        pluck="state",
+        limit=1,
+    )
+    return tasks[0] if tasks else None
+
+
 def _open_step_tasks(doc, workflow: Workflow, state: str) -> None:
     """The tasks of a state that waits on someone (townflow.rules.steps.waits_on_someone)."""
     step = steps.step_of(workflow, state)
@@ -281,6 +296,10 @@ def _open_step_tasks(doc, workflow: Workflow, state: str) -> None:
             held = set(frappe.get_roles(doc.owner))
             role = next((r for r in roles if r in held), roles[0] if roles else None)
             add_task(doc, doc.owner, state, APPROVAL, due, role=role)
+    elif step.parallel is not None:  # 会办: a pooled task per department (townflow_ext.approval_moves)
+        from care_for_girls.townflow_ext import approval_moves
+
+        approval_moves.open_branches(doc, workflow, state, due)
     elif step.mode == "all":
         signing: list[str] = []
         for role in roles:
@@ -288,6 +307,10 @@ def _open_step_tasks(doc, workflow: Workflow, state: str) -> None:
                 if user not in signing:
                     signing.append(user)
                     add_task(doc, user, state, APPROVAL, due, role=role)
+        if step.required is not None:  # 比例会签 needing more than it has: refused
+            from care_for_girls.townflow_ext import approval_moves
+
+            approval_moves.check_signers(step, state, len(signing))
     else:
         for role in roles:
             if pool_reachable(*scope_of(doc, role)):

@@ -48,7 +48,7 @@ def _escalate(doc, task, role: str) -> None:
 def daily() -> None:
     """Issued certificates (termination ones nobody used, birth service ones) expire the day after
     their validity ends; insured only children who reached the conversion age get their
-    conversion task."""
+    conversion task; continuing benefits whose yearly re-confirmation (年审) is due get theirs."""
     from care_for_girls.townflow_ext import benefits
 
     benefits.open_conversions()

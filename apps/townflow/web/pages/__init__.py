@@ -15,6 +15,7 @@
     /migrants/...                        handover within the township (转出/转入), liaison letter
     /roster                              women of child-bearing age per village, completeness
     /notice, /notice/print, /notice/reply, /notice/objections   公示 (public, no login) and objections
+    /app/data-import[/<job>]             Excel/CSV import: template, preview, progress, failed rows
     /admin/users, /admin/customize/<doctype>, /admin/workflow/<doctype>
     /files/upload, /files/<doctype>/<name>/<field>   attachments (permission-checked)
     /form-rules/<doctype>.js             depends_on rules compiled from the spec
@@ -32,6 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from townflow.web.pages import (
     actions,
     admin,
+    data_import,
     eligibility,
     files,
     followups,
@@ -70,6 +72,7 @@ def install(app: FastAPI) -> None:
         printing,
         actions,
         reports,
+        data_import,  # /app/data-import (issue 15), before the generic /app/<doctype>
         lists,
         forms,
     ):

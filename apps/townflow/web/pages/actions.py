@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from townflow.runtime import workflow as runtime_workflow
 from townflow.runtime import workflow_io, workflow_reclaim
 from townflow.runtime import workflow_store as store
-from townflow.web.pages import outcome
+from townflow.web.pages import approval_moves_ui, outcome
 from townflow.web.pages.common import (
     Page,
     PageRoute,
@@ -34,7 +34,17 @@ from townflow.web.pages.layout import document_access
 
 router = APIRouter(route_class=PageRoute)
 
-OPS = ("apply", "return", "withdraw", "delegate", "reclaim", "comment", "submit", "cancel")
+OPS = (
+    "apply",
+    "return",
+    "withdraw",
+    "delegate",
+    "reclaim",
+    "comment",
+    "submit",
+    "cancel",
+    *approval_moves_ui.OPS,
+)
 
 
 def _text(form: Any, key: str) -> str | None:
@@ -61,6 +71,8 @@ def take_action(session: Any, doctype: str, name: str, form: Any) -> str:
         runtime_workflow.delegate(session, doc, _text(form, "to_user") or "", comment)
     elif op == "reclaim":  # 收回 what I handed over, until the delegate acts
         workflow_reclaim.reclaim(session, doc, comment)
+    elif op in approval_moves_ui.OPS:  # 加签, remove an added signer, an added signer's answer
+        approval_moves_ui.take(session, doc, op, form, comment)
     elif op == "comment":
         runtime_workflow.add_comment(session, doc, comment or "")
     elif op == "submit":  # a submittable DocType without a workflow (Disbursement, Termination Report)

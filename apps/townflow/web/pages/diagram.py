@@ -19,6 +19,7 @@ from typing import Any
 from markupsafe import Markup
 
 from townflow.web.pages.condition_words import docstatus_words
+from townflow.web.pages.diagram_moves import tag_svg
 
 BOX_W, BOX_H = 170, 46
 COL_GAP, ROW_GAP = 70, 92
@@ -190,6 +191,7 @@ def workflow_svg(page: Any, workflow: Any) -> Markup:
             f'fill="{fill}" stroke="#335" stroke-width="1.4"/>'
             + _text(cx, y + 20, name, 14, "#111", "middle")
             + _text(cx, y + 37, docstatus_words(s.doc_status, page.lang), 10, "#666", "middle")
+            + tag_svg(s, page.lang, x, y)  # 比例会签 / 加签 / 会办 (diagram_moves.py)
             + "</g>"
         )
     parts.append("</svg>")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from townflow.runtime import workflow as runtime_workflow
-from townflow.web.pages import outcome, review
+from townflow.web.pages import approval_moves_ui, outcome, review
 from townflow.web.pages.common import (
     Page,
     PageRoute,
@@ -174,6 +174,7 @@ def render_form(
         notice_inbox=bool(notice and workflow is not None and notice != page.t("saved")),
         delegates=delegates,
         delegate_none=delegate_none,
+        moves=approval_moves_ui.context(page, doctype, doc, workflow) if not is_new else None,
         can_withdraw=can_withdraw,
         display=lambda df, value: (
             page.state_label(doctype, value)

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from townflow.runtime import inbox as runtime_inbox
 from townflow.runtime import workflow_store as store
+from townflow.web.pages import approval_moves_ui
 from townflow.web.pages.common import Page, slug
 from townflow.web.pages.timeline import user_name
 
@@ -23,6 +24,7 @@ OP_DONE = {
     "comment": "op_done_comment",
     "submit": "op_done_submit",
     "cancel": "op_done_cancel",
+    **approval_moves_ui.OP_DONE,
 }
 
 

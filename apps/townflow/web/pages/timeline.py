@@ -13,6 +13,7 @@ from typing import Any
 
 from townflow.rules import steps as step_rules
 from townflow.runtime import workflow as runtime_workflow
+from townflow.web.pages import approval_moves_ui
 from townflow.web.pages.layout import display_value
 
 #: Fields the workflow engine sets on every move; their diffs repeat what the action entry says.
@@ -78,6 +79,8 @@ def timeline_view(page: Any, doctype: str, doc: dict) -> dict[str, Any]:
             title = f"{page.t('delegate')} → {user_name(site, action['action'][len('Delegate to ') :])}"
         elif kind in _KIND_KEYS:
             title = page.t(_KIND_KEYS[kind])
+        elif moved_title := approval_moves_ui.entry_title(page, kind, str(action.get("action") or "")):
+            title = moved_title  # 加签, 比例会签, 会办 entries
         else:
             title = page.action_label(doctype, action.get("action") or "")
         entries.append(
@@ -119,7 +122,7 @@ def timeline_view(page: Any, doctype: str, doc: dict) -> dict[str, Any]:
     expected = [
         {
             "user": user_name(site, row.get("user")),
-            "role": page.role_label(row.get("role") or ""),
+            "role": page.role_label(row.get("role") or "") or _added_as(page, row.get("source")),
             "due": str(row.get("due_at") or "")[:16],
         }
         for row in data.get("expected") or []
@@ -133,6 +136,11 @@ def timeline_view(page: Any, doctype: str, doc: dict) -> dict[str, Any]:
             for s in (data.get("return_targets") if _works_this_step(page, workflow, data) else None) or []
         ],
     }
+
+
+def _added_as(page: Any, source: str | None) -> str:
+    """加签（前/后）: what an added signer's to-do shows instead of a role."""
+    return page.t(f"source_{source}") if source in ("add_before", "add_after") else ""
 
 
 def _works_this_step(page: Any, workflow: Any, data: dict) -> bool:

@@ -20,3 +20,42 @@ frappe.ui.form.on("Termination Certificate Application", {
 		});
 	},
 });
+
+// 加签 (add signer): the approver holding this step's task adds signers before or after
+// themselves; an added signer answers 同意 / 不同意. townflow.api.add_signer / sign decide.
+frappe.ui.form.on("Termination Certificate Application", {
+	refresh(frm) {
+		const positions = {"Pending Township Approval": ["before", "after"]}[frm.doc.workflow_state];
+		if (frm.is_new() || !positions) return;
+		const ref = { doctype: frm.doc.doctype, name: frm.doc.name };
+		const group = __("加签 Add Signer");
+		const done = () => frm.reload_doc();
+		for (const position of positions) {
+			const label = position === "before" ? __("前加签 Before me") : __("后加签 After me");
+			frm.add_custom_button(label, () => frappe.prompt(
+				[
+					{ fieldname: "users", fieldtype: "Data", reqd: 1,
+						label: __("加签人 Signers (user names, comma separated)") },
+					{ fieldname: "comment", fieldtype: "Small Text", label: __("意见 Comment") },
+				],
+				(v) => frappe.call({
+					method: "townflow.api.add_signer",
+					args: { doc: ref, users: v.users, position: position, comment: v.comment },
+				}).then(done),
+				label
+			), group);
+		}
+		for (const decision of ["Agree", "Disagree"]) {
+			const label = decision === "Agree" ? __("同意 Agree") : __("不同意 Disagree");
+			frm.add_custom_button(label, () => frappe.prompt(
+				[{ fieldname: "comment", fieldtype: "Small Text", label: __("意见 Comment"),
+					reqd: decision === "Disagree" ? 1 : 0 }],
+				(v) => frappe.call({
+					method: "townflow.api.sign",
+					args: { doc: ref, decision: decision, comment: v.comment },
+				}).then(done),
+				label
+			), __("加签意见 Added signer"));
+		}
+	},
+});

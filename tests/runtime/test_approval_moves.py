@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from workflow_support import EAST, act, state
+from workflow_support import EAST, act, pass_notice, state
 
 from townflow.runtime import approval_moves, errors, workflow
 
@@ -283,8 +283,10 @@ def student_loan(wsite, world) -> dict:
             "amount": 6000,
         }
     )
-    for user, action in [("clerk.east", "Submit"), ("head.east", "Verify"), ("approver1", "Forward")]:
-        act(wsite, user, app, action)
+    act(wsite, "clerk.east", app, "Submit")
+    act(wsite, "head.east", app, "Verify")
+    pass_notice(wsite, "head.east", app)  # 村级公示: the window runs out with no objection
+    act(wsite, "approver1", app, "Forward")
     assert state(wsite, app) == "Pending Joint Review"
     return app
 
@@ -305,7 +307,7 @@ def test_each_department_of_a_joint_review_decides_in_its_own_inbox(wsite, world
     assert after_finance["workflow_state"] == "Pending Joint Review"
     assert todos(wsite, "finance") == []
     assert workflow.get_transitions(wsite.session("finance"), after_finance) == []
-    assert act(wsite, "education", app, "Approve", "学籍属实")["workflow_state"] == "Pending Approval Notice"
+    assert act(wsite, "education", app, "Approve", "学籍属实")["workflow_state"] == "Township Public Notice"
     for officer in ("finance", "education"):
         done = workflow.inbox(wsite.session(officer), "done")["items"]
         assert [i["reference_name"] for i in done] == [app["name"]]
@@ -314,6 +316,7 @@ def test_each_department_of_a_joint_review_decides_in_its_own_inbox(wsite, world
         ("财政所", "Approved", "finance"),
         ("教育办", "Approved", "education"),
     ]
+    pass_notice(wsite, "approver1", app)  # 街道公示
     assert act(wsite, "approver2", app, "Issue Notice")["workflow_state"] == "Approved"
 
 

@@ -14,6 +14,7 @@ from townflow.runtime import workflow
 from townflow.runtime.site import Site
 from townflow.web.app import create_app
 
+from .notice_window import notice_window_passed
 from .test_pages_support import HEAD, csrf, demo_site, login, pending_application
 
 APPROVER, LEADER1, LEADER2 = "approver@demo", "leader1@demo", "leader2@demo"
@@ -33,6 +34,8 @@ def at_township(site: Site) -> str:
     name = pending_application(site)
     head = site.session(HEAD)
     workflow.apply_workflow(head, head.get("Subsidy Application", name), "Verify")
+    notice_window_passed(site, name)  # 村级公示 run out with no objection
+    workflow.apply_workflow(head, head.get("Subsidy Application", name), "End Notice")
     return name
 
 

@@ -174,6 +174,7 @@ def doctype_json(doctype: DocType, workflow_state_field: str | None = None) -> d
         nsm_parent = _nestedset_fields(doctype.name)[-1]["fieldname"]
     doc: dict[str, Any] = {
         "actions": [],
+        "allow_import": int(doctype.allow_import),
         "autoname": doctype.autoname,
         "description": doctype.description.en if doctype.description else None,
         "doctype": "DocType",

@@ -19,6 +19,10 @@
    (成员/Members, `is_member_sheet`) holding Person rows (its `所属户 (household)` column gives a
    household by the `ID` written in the first sheet, or by its name or head's name).
    Households are imported first, then their members.
+   Or the members as rows of the same sheet, as Frappe's Data Import lays out child rows: member
+   columns are headed `<Person column> (成员)` / `(Members)` (or `members.<fieldname>`); a row
+   with household columns filled starts a household (its member columns, if filled, are its
+   first member), and the following rows, household columns empty, are its further members.
 5. Rows that fail are collected with their reasons, per field, and written to a failed-rows
    .xlsx (the same columns plus 行 / Row and 错误 / Error), to fix and import again.
 6. `preview`: the same import, run inside a transaction that is then rolled back, over the
@@ -28,6 +32,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,6 +149,53 @@ def is_member_sheet(title: str) -> bool:
     return any(word in title.lower() for word in MEMBER_SHEET_WORDS)
 
 
+_MEMBER_COLUMN = re.compile(r"^(.*?)\s*[(（]\s*(?:成员|members?)\s*[)）]\s*$", re.IGNORECASE)
+_MEMBER_PREFIX = re.compile(r"^(?:成员|members?)\s*[.:：]\s*(.+)$", re.IGNORECASE)
+#: The household a same-sheet member row belongs to: the line of its household row.
+_ROW_KEY = "\x00row "
+
+
+def member_column(text: str) -> str | None:
+    """The member column's own header (`姓名 (成员)` -> `姓名`), or None: a household column."""
+    found = _MEMBER_COLUMN.match(text.strip()) or _MEMBER_PREFIX.match(text.strip())
+    return found.group(1).strip() if found else None
+
+
+def _filled(cells: list[Any], columns: list[int]) -> bool:
+    return any(
+        i < len(cells) and cells[i] is not None and not (isinstance(cells[i], str) and not cells[i].strip())
+        for i in columns
+    )
+
+
+def _split_same_sheet(
+    table: Table, own: list[int], member: list[int], counts: list[int]
+) -> tuple[Table, Table]:
+    """The sheet as two tables: its household rows, and its member rows (each given one more
+    cell: the line of the household row above it, under the link column)."""
+
+    def household_lines():
+        yield 0, table.header
+        for line, cells in table.rows():
+            if _filled(cells, own):
+                yield line, cells
+
+    def member_lines():
+        yield 0, [*table.header, ""]
+        current: int | None = None
+        width = len(table.header)
+        for line, cells in table.rows():
+            if _filled(cells, own):
+                current = line
+            if _filled(cells, member):
+                cells = [*cells[:width], *[None] * (width - len(cells))]
+                yield line, [*cells, f"{_ROW_KEY}{current}" if current is not None else None]
+
+    households = Table(table.path, table.header, counts[0], table.sheet, household_lines)
+    members = Table(table.path, table.header, counts[1], table.sheet, member_lines)
+    return households, members
+
+
 def match_key(meta, columns: ColumnMap) -> tuple[str, ...] | None:
     """The natural key this file identifies records by (its fields are all columns), else None."""
     for key in MATCH_KEYS.get(meta.name, []):
@@ -238,9 +290,13 @@ def prepare(session, doctype: str, path: str | Path) -> Prepared:
     members_wanted = member_doctype is not None and site.metas.exists(member_doctype)
     name = Path(path).name
     mapped: dict[int, ColumnMap] = {}
+    same_sheet: dict[str, Any] = {}  # members as rows of the first sheet: their columns, counts
 
     def inspect(index: int, title: str, header: list[str]):
         """Each sheet's header mapped, then its rows checked for duplicates, in the first pass."""
+        member_headers = [member_column(h) for h in header] if index == 0 and members_wanted else []
+        if any(member_headers):
+            return inspect_same_sheet(header, member_headers)
         if index == 0:
             sheet_meta, label = meta, name
         else:
@@ -255,7 +311,52 @@ def prepare(session, doctype: str, path: str | Path) -> Prepared:
         mapped[index] = columns
         return duplicate_checker(site, sheet_meta, columns, name, title if index else "")
 
+    def inspect_same_sheet(header: list[str], member_headers: list[str | None]):
+        member_meta = session.meta(member_doctype)
+        session.require_doctype(member_meta, "create")
+        own = [i for i, m in enumerate(member_headers) if m is None]
+        member = [i for i, m in enumerate(member_headers) if m is not None]
+        columns = map_header(
+            meta, [h if m is None else "" for h, m in zip(header, member_headers, strict=True)], name
+        )
+        # the last column: the household row above (filled in by the import, never in the file)
+        member_header = [*(m or "" for m in member_headers), link_field]
+        member_columns = map_header(
+            member_meta, member_header, f"{name} (member columns; their household is the household row above)"
+        )
+        mapped[0] = columns
+        same_sheet.update(own=own, member=member, columns=member_columns, counts=[0, 0])
+        counts = same_sheet["counts"]
+        checks = [
+            duplicate_checker(site, meta, columns, name, ""),
+            duplicate_checker(site, member_meta, member_columns, name, "members"),
+        ]
+
+        def check(line: int, cells: list[Any]) -> None:
+            for part, (kind, check_part) in enumerate(zip((own, member), checks, strict=True)):
+                if _filled(cells, kind):
+                    counts[part] += 1
+                    if check_part is not None:
+                        check_part(line, cells)
+
+        return check
+
     tables = read_tables(path, is_member_sheet if members_wanted else None, inspect=inspect)
+    if same_sheet:
+        member_meta = session.meta(member_doctype)
+        own_rows, member_rows = _split_same_sheet(
+            tables[0], same_sheet["own"], same_sheet["member"], same_sheet["counts"]
+        )
+        main = Sheet(site, meta, own_rows, mapped[0], match_key(meta, mapped[0]))
+        members = Sheet(
+            site,
+            member_meta,
+            member_rows,
+            same_sheet["columns"],
+            match_key(member_meta, same_sheet["columns"]),
+            link_field,
+        )
+        return Prepared(doctype, main, members)
     main = Sheet(site, meta, tables[0], mapped[0], match_key(meta, mapped[0]))
     prepared = Prepared(doctype, main)
     if len(tables) > 1:
@@ -346,7 +447,17 @@ def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, lim
             with site.db.transaction():
                 for line, cells, doc in rows:
                     row = dict(doc)
-                    if member_link and row.get(member_link):
+                    if member_link and str(row.get(member_link) or "").startswith(_ROW_KEY):
+                        given = row[member_link]
+                        if given not in file_keys:  # its household row failed: so does the member
+                            reason = f"the household of row {given[len(_ROW_KEY) :]} was not imported"
+                            message = FieldMessage(
+                                member_link, f"第 {given[len(_ROW_KEY) :]} 行的户未导入", reason
+                            )
+                            batch.failed.append(FailedRow(line, cells, reason, [message], sheet_name))
+                            continue
+                        row[member_link] = file_keys[given]
+                    elif member_link and row.get(member_link):
                         given = row[member_link]
                         row[member_link] = file_keys.get(given) or convert.link(link_target, given)
                     written = _import_row(
@@ -354,8 +465,10 @@ def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, lim
                     )
                     if written is None:
                         batch.failed[-1].sheet = sheet_name
-                    elif doc.get("name") and not member_link:
-                        file_keys[str(doc["name"])] = written
+                    elif not member_link:
+                        file_keys[f"{_ROW_KEY}{line}"] = written
+                        if doc.get("name"):
+                            file_keys[str(doc["name"])] = written
                 _recompute_households(session, touched)
         finally:
             session.deferred_households = None

@@ -74,15 +74,28 @@ def _char_readings(char: str) -> tuple[str, ...]:
 
 def _syllables(text: str) -> list[str]:
     """The phrase-aware reading, one entry per character kept (Chinese characters and ASCII
-    letters or digits; anything else is dropped)."""
-    from pypinyin import Style, lazy_pinyin
+    letters or digits; anything else is dropped). pypinyin reads each run of Chinese characters
+    on its own (its `simple_seg`; phrases never cross a run's end), so each run's reading is
+    cached: names share their characters (a large import reads the same runs again and again)."""
+    from pypinyin.constants import RE_HANS
+    from pypinyin.seg.simpleseg import simple_seg
 
     out: list[str] = []
-    for part in lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: list(s)):
-        part = part.lower()
-        if part.isascii() and part.isalnum():
-            out.append(part)
+    for run in simple_seg(text):
+        parts = _run_syllables(run) if RE_HANS.match(run) else run
+        for part in parts:
+            part = part.lower()
+            if part.isascii() and part.isalnum():
+                out.append(part)
     return out
+
+
+@lru_cache(maxsize=65536)
+def _run_syllables(run: str) -> tuple[str, ...]:
+    """pypinyin's phrase-aware reading of one run of Chinese characters."""
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(run, style=Style.NORMAL, errors=lambda s: list(s)))
 
 
 def readings(text: str) -> list[list[str]]:

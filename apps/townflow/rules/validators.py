@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 
 # GB 11643-1999: 17 digits weighted by 2^(17-i) mod 11, the check character from this table.
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -18,6 +19,7 @@ _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
+@lru_cache(maxsize=1024)  # a saved ID number is checked by validation and by the identity hooks
 def id_number_check_char(first17: str) -> str:
     """The 18th character of a resident ID number whose first 17 digits are given."""
     total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))

@@ -221,7 +221,7 @@ class Validator:
         old = self.old if old is None and not prefix else old
         for f in meta.value_fields:
             where = prefix + f.fieldname
-            if where in self.errors.fields:
+            if self.errors.messages and where in self.errors.fields:
                 continue  # already reported as the wrong type
             value = doc.get(f.fieldname)
             if is_empty(value):

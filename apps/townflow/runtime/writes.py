@@ -256,9 +256,11 @@ class WriteMixin:
         rule = system_fields(meta.doctype, workflow)  # the rule the Frappe app applies too
         return set(rule.set_by_system | rule.fetched)
 
-    def _merge(self, meta: Meta, old: dict, incoming: dict) -> dict:
-        """The stored document with the client's values laid over it (see module docstring)."""
-        new = copy.deepcopy(old)
+    def _merge(self, meta: Meta, old: dict, incoming: dict, *, owned: bool = False) -> dict:
+        """The stored document with the client's values laid over it (see module docstring).
+        `owned`: `old` is the caller's own fresh dict (defaults just built, or a row already
+        copied), laid over in place instead of deep-copied again (most of an insert's copying)."""
+        new = old if owned else copy.deepcopy(old)
         levels = self._writable(meta)
         system_fields = self._system_filled(meta)
         for f in meta.value_fields:
@@ -280,13 +282,13 @@ class WriteMixin:
             rows = []
             for row in incoming[tf.fieldname] or []:
                 base = copy.deepcopy(old_rows.get(row.get("name"))) if row.get("name") in old_rows else None
-                rows.append(self._merge(child, base, row) if base else self._new_row(child, row))
+                rows.append(self._merge(child, base, row, owned=True) if base else self._new_row(child, row))
             new[tf.fieldname] = rows
         return new
 
     def _new_row(self, meta: Meta, incoming: dict) -> dict:
         row = self._defaults(meta)
-        merged = self._merge(meta, row, incoming)
+        merged = self._merge(meta, row, incoming, owned=True)
         merged["name"] = naming.generate_hash()
         return merged
 
@@ -294,8 +296,9 @@ class WriteMixin:
         doc: dict = {"doctype": meta.name}
         for f in meta.value_fields:
             default = f.default
-            if default is None and f.fieldtype == "Check":
-                default = 0
+            if default is None:  # most fields: no default to work out
+                doc[f.fieldname] = 0 if f.fieldtype == "Check" else None
+                continue
             if isinstance(default, str) and default.lower() == "today":
                 default = self.site.now().date().isoformat()
             elif isinstance(default, str) and default.lower() == "now":
@@ -309,7 +312,7 @@ class WriteMixin:
 
     def _insert(self, meta: Meta, incoming: dict, *, preset_name: bool = False) -> dict:
         self.require_doctype(meta, "create")
-        new = self._merge(meta, self._defaults(meta), incoming)
+        new = self._merge(meta, self._defaults(meta), incoming, owned=True)
         if preset_name:
             new["amended_from"] = incoming.get("amended_from")
         now = self._now()

@@ -304,6 +304,8 @@ class DocType(Model):
     issingle: bool = False
     is_tree: bool = False
     track_changes: bool = True
+    #: listed by Frappe's Data Import (its doctype.json `allow_import`): records come in from Excel
+    allow_import: bool = False
     title_field: str | None = None
     search_fields: list[str] = Field(default_factory=list)
     sort_field: str = "modified"
@@ -327,6 +329,8 @@ class DocType(Model):
             raise ValueError(f"child table {self.name!r} takes its permissions from its parent")
         if self.issingle and self.is_submittable:
             raise ValueError(f"single DocType {self.name!r} cannot be submittable")
+        if self.allow_import and (self.istable or self.issingle):
+            raise ValueError(f"{self.name!r}: a child table or single DocType cannot allow_import")
         return self
 
     def field(self, fieldname: str) -> DocField | None:

@@ -4,6 +4,7 @@ users make over REST with a keep-alive client, beside the same calls on the embe
     python -m benchmarks.frappe_county load --bench B --site county.localhost --size 100000
     python -m benchmarks.frappe_county measure --url http://127.0.0.1:PORT --size 100000 \\
         [--repeats 50] [--embedded-size 100000]
+    python -m benchmarks.frappe_county explain --bench B --site county.localhost
 
 `load` runs benchmarks/frappe_bulk_load.py in the bench's Python as the bench's owner (repeatable:
 it replaces the rows it wrote before). `measure` logs in as the loader's users (a village clerk,
@@ -33,6 +34,23 @@ from townflow.compile.bench_owner import bench_owner
 HERE = Path(__file__).resolve().parent
 PASSWORD = "Load-2026-county!"
 DOCTYPE = "Subsidy Application"
+
+
+def explain(bench: Path, site: str) -> str:
+    """benchmarks/frappe_explain.py's markdown: the SQL under each call and its ANALYZE."""
+    python = str(bench / "env" / "bin" / "python")
+    argv = bench_owner(bench).as_owner([python, str(HERE / "frappe_explain.py")])
+    done = subprocess.run(
+        argv,
+        cwd=bench / "sites",
+        input=json.dumps({"site": site}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"explain failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done.stdout
 
 
 def load(bench: Path, site: str, size: int) -> dict:
@@ -78,6 +96,10 @@ def frappe_calls(url: str, repeats: int) -> list[tuple[str, tuple[float, float]]
     fields = json.dumps(["name", "workflow_state", "modified"])
     count = "/api/method/frappe.client.get_count"
     inbox = "/api/method/townflow.api.inbox"
+    report = "/api/method/frappe.desk.query_report.run"
+    village = approver.get(
+        f"{url}/api/resource/Village", params={"order_by": "name asc", "limit_page_length": 1}, timeout=60
+    ).json()["data"][0]["name"]
     cases = [
         ("baseline: ping (Frappe's own cost of a request)", clerk, "/api/method/ping", {}),
         ("clerk: list of 20, scoped", clerk, listing, {"fields": fields}),
@@ -100,8 +122,30 @@ def frappe_calls(url: str, repeats: int) -> list[tuple[str, tuple[float, float]]
         ("head: inbox done", head, inbox, {"tab": "done"}),
         ("approver: inbox to do", approver, inbox, {"tab": "todo"}),
         ("approver: inbox done", approver, inbox, {"tab": "done"}),
+        (
+            "approver: Benefit Tally report, township-wide",
+            approver,
+            report,
+            {"report_name": "Benefit Tally", "filters": "{}"},
+        ),
+        (
+            "approver: Benefit Tally report, one village",
+            approver,
+            report,
+            {"report_name": "Benefit Tally", "filters": json.dumps({"village": village})},
+        ),
+        (
+            "clerk: Benefit Tally report by month (own village)",
+            clerk,
+            report,
+            {"report_name": "Benefit Tally", "filters": json.dumps({"group_by": "month"})},
+        ),
     ]
-    return [(label, _time(s, url, path, params, repeats)) for label, s, path, params in cases]
+    # a township-wide report at 1M takes seconds: five calls of each report, not `repeats`
+    return [
+        (label, _time(s, url, path, params, min(repeats, 5) if path == report else repeats))
+        for label, s, path, params in cases
+    ]
 
 
 def embedded_calls(size: int, repeats: int) -> list[tuple[str, tuple[float, float]]]:
@@ -142,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     lo.add_argument("--bench", required=True)
     lo.add_argument("--site", required=True)
     lo.add_argument("--size", type=int, required=True)
+    ex = sub.add_parser("explain")
+    ex.add_argument("--bench", required=True)
+    ex.add_argument("--site", required=True)
     me = sub.add_parser("measure")
     me.add_argument("--url", required=True)
     me.add_argument("--size", type=int, required=True, help="how many the site was loaded with (printed)")
@@ -153,14 +200,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "load":
         print(json.dumps(load(Path(args.bench).resolve(), args.site, args.size)))
         return 0
+    if args.command == "explain":
+        print(explain(Path(args.bench).resolve(), args.site))
+        return 0
     frappe_rows = frappe_calls(args.url.rstrip("/"), args.repeats)
     embedded = dict(embedded_calls(args.embedded_size, args.repeats)) if args.embedded_size else {}
-    print(f"| call (p50 / p95 ms) | Frappe, {args.size:,} | embedded runtime, {args.embedded_size:,} |")
-    print("|---|---|---|")
+    ping = frappe_rows[0][1][0]
+    header = f"| call (p50 / p95 ms) | Frappe, {args.size:,} | p50 / ping's p50 |"
+    if embedded:
+        header += f" embedded runtime, {args.embedded_size:,} |"
+    print(header)
+    print("|---|---|---|" + ("---|" if embedded else ""))
     for label, (p50, p95) in frappe_rows:
-        other = embedded.get(label)
-        beside = f"{other[0]:.1f} / {other[1]:.1f}" if other else "-"
-        print(f"| {label} | {p50:.1f} / {p95:.1f} | {beside} |")
+        line = f"| {label} | {p50:.1f} / {p95:.1f} | {p50 / ping:.2f} |"
+        if embedded:
+            other = embedded.get(label)
+            line += f" {other[0]:.1f} / {other[1]:.1f} |" if other else " - |"
+        print(line)
     return 0
 
 

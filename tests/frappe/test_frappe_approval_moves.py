@@ -39,6 +39,7 @@ def test_a_signer_added_before_the_approver_signs_first(users, org, household):
     app = _relief(clerk, org, household)
     act(clerk, app, "Submit")
     act(head, app, "Verify")
+    act(head, app, "End Notice")  # 公示 window passed (act backdates it)
     doc = {"doctype": SUBSIDY, "name": app["name"]}
     added = approver.call("townflow.api.add_signer", doc=doc, users=[leader.email], position="before")
     assert added["added"] == [leader.email]
@@ -82,6 +83,7 @@ def test_a_student_loan_is_decided_by_finance_and_education_each_in_their_inbox(
     )
     act(clerk, app, "Submit")
     act(users["head_a"], app, "Verify")
+    act(users["head_a"], app, "End Notice")  # 公示 window passed (act backdates it)
     act(users["approver"], app, "Forward")
     assert state(admin, app) == "Pending Joint Review"
     assert app["name"] in todo_names(finance, SUBSIDY)
@@ -91,4 +93,6 @@ def test_a_student_loan_is_decided_by_finance_and_education_each_in_their_inbox(
     assert state(admin, app) == "Pending Joint Review"
     assert app["name"] not in todo_names(finance, SUBSIDY)
     act(education, app, "Approve", "学籍属实")
+    assert state(admin, app) == "Township Public Notice"  # 公示 at the township after the departments
+    act(users["approver"], app, "End Notice")
     assert state(admin, app) == "Pending Approval Notice"

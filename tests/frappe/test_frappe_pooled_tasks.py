@@ -76,7 +76,7 @@ def test_a_head_appointed_later_finds_the_task_and_delegation_makes_it_theirs(
         assert app["name"] not in todo_names(head, SUBSIDY)
         waiting = users["approver"].timeline(SUBSIDY, app["name"])["expected"]
         assert [(e["user"], e["source"]) for e in waiting] == [(deputy.email, "delegate")]
-        with pytest.raises(errors.PermissionError, match="Only an assignee"):
+        with pytest.raises(errors.PermissionError, match=f"handed this to-do over to {deputy.email}"):
             head.delegate(doc, deputy.email)
         with pytest.raises(errors.FrappeError, match="already assigned"):
             deputy.delegate(doc, deputy.email)
@@ -129,3 +129,49 @@ def test_the_inbox_pages_through_a_pool_newest_first(users, org, household):
         act(head, app, "Verify")
         act(head, app, "End Notice")  # 公示 in the village
     assert not {older["name"], newer["name"]} & set(todo_names(head, SUBSIDY))
+
+
+def test_a_delegator_may_not_act_until_they_take_the_task_back(admin, people, users, org, household):
+    """转交 then 收回, as the embedded runtime refuses it
+    (townflow.runtime.workflow_reclaim.refuse_delegator): the head who handed the application to a
+    deputy is refused every way of acting on it — the workflow action, the bulk action, return,
+    another delegation — until they take it back; the application's state never moves meanwhile."""
+    clerk, head = users["clerk_a"], users["head_a"]
+    deputy = people.make("deputy2-head-a", ["Village Clerk", "Village Head"], Village=org["a"])
+    _appoint(admin, deputy.email, ["Village Clerk", "Village Head"])
+    app = _relief(clerk, org, household)
+    doc = {"doctype": SUBSIDY, "name": app["name"]}
+    try:
+        act(clerk, app, "Submit")
+        head.delegate(doc, deputy.email, comment="外出，请代办")
+        refused = f"handed this to-do over to {deputy.email}"
+        with pytest.raises(errors.PermissionError, match=refused):
+            act(head, app, "Verify")
+        with pytest.raises(errors.PermissionError, match=refused):
+            head.return_to(doc, "Draft", comment="材料不全")
+        with pytest.raises(errors.PermissionError, match=refused):
+            head.delegate(doc, deputy.email)
+        bulk = head.bulk_apply(SUBSIDY, [app["name"]], "Verify")
+        assert bulk["done"] == []
+        assert [(f["name"], f["exc_type"]) for f in bulk["failed"]] == [(app["name"], "PermissionError")]
+        assert state(admin, app) == "Pending Village Verification"
+        assert app["name"] not in todo_names(head, SUBSIDY)
+
+        head.call("townflow.api.reclaim", doc=doc, comment="已返回")
+        assert app["name"] in todo_names(head, SUBSIDY)
+        assert app["name"] not in todo_names(deputy, SUBSIDY)
+        act(head, app, "Verify")
+        assert state(admin, app) == "Village Public Notice"  # 公示 after the heads' step
+        kinds = [
+            (a["action"], a["user"])
+            for a in users["approver"].timeline(SUBSIDY, app["name"])["actions"]
+            if a["kind"] in {"delegate", "transition"}
+        ]
+        assert kinds == [
+            ("Submit", clerk.email),
+            (f"Delegate to {deputy.email}", head.email),
+            (f"Reclaim from {deputy.email}", head.email),
+            ("Verify", head.email),
+        ]
+    finally:
+        _appoint(admin, deputy.email, ["Village Clerk"])

@@ -362,6 +362,8 @@ def test_bulk_actions_go_through_the_apps_rules(admin, users, org, household):
         action="Verify",
     )
     for name in names:
+        assert admin.get_doc("Subsidy Application", name)["workflow_state"] == "Village Public Notice"
+        act(head, {"doctype": "Subsidy Application", "name": name}, "End Notice")  # 公示 window passed
         assert admin.get_doc("Subsidy Application", name)["workflow_state"] == "Pending Township Review"
     done = users["approver"].bulk_apply("Subsidy Application", names, "Reject", comment="材料不全")
     assert done["done"] == names

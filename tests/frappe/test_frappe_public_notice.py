@@ -74,7 +74,7 @@ def test_a_guest_objection_holds_the_step_until_the_township_settles_it(admin, u
             "notice": notice["name"],
             "objector_name": "王五",
             "objector_contact": "13812345678",
-            "content": "情况不实",
+            "content": "申报收入情况不实",
         },
         timeout=30,
     )

@@ -11,13 +11,14 @@ runtime, and every figure of every row, the totals, the chart and the summary mu
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import argon2
 import pytest
-from frappe_support import act
+from frappe_support import act, run_bench
 
 from townflow.runtime import workflow
 from townflow.runtime.clock import SteppingClock
@@ -249,6 +250,41 @@ def test_a_report_gives_the_same_figures_on_frappe_and_embedded(admin, village, 
     here = figures(embedded.report(report, filters))
     assert on_frappe == here
     assert here["rows"], f"{report}: the village's data gave no rows"
+
+
+def _grouped_and_dated(village: str) -> list[tuple[str, dict]]:
+    yesterday, tomorrow = (TODAY - timedelta(days=1)).isoformat(), (TODAY + timedelta(days=1)).isoformat()
+    return [
+        ("Benefit Tally", {"village": village, "group_by": "benefit,month"}),
+        (
+            "Benefit Tally",
+            {"village": village, "group_by": "year", "from_date": yesterday, "to_date": tomorrow},
+        ),
+        ("Benefit Tally", {"village": village, "group_by": "department", "to_date": yesterday}),
+        ("Two-Girl Household Share", {"village": village, "group_by": "village"}),
+    ]
+
+
+def test_reports_aggregated_in_mariadb_give_the_embedded_figures(admin, village, embedded):
+    """At county scale the document reports are aggregated in MariaDB (townflow_ext.reports.
+    SqlAggregate) instead of reading every row: grouped by month, year and department, with date
+    filters (a Datetime column against a date compares as the embedded runtime's text does), the
+    figures stay the embedded runtime's."""
+    for report, filters in _grouped_and_dated(village):
+        in_sql = run_bench(
+            "execute",
+            "care_for_girls.townflow_ext.reports.aggregates_in_sql",
+            "--kwargs",
+            json.dumps({"report_name": report, "filters": filters}),
+        )
+        assert in_sql.strip().splitlines()[-1] == "true", (report, filters, in_sql)
+        on_frappe = figures(Frappe(admin, {}).report(report, filters))
+        here = figures(embedded.report(report, filters))
+        assert on_frappe == here, (report, filters)
+    dated = figures(Frappe(admin, {}).report("Benefit Tally", _grouped_and_dated(village)[1][1]))
+    assert [r.get("year") for r in dated["rows"]] == [str(TODAY.year), None]  # the year, then the totals
+    assert dated["rows"][0]["applications"] == dated["rows"][-1]["applications"] > 0
+    assert figures(Frappe(admin, {}).report("Benefit Tally", _grouped_and_dated(village)[2][1]))["rows"] == []
 
 
 def test_a_number_card_reads_the_totals_row_of_its_report(admin, village, embedded):

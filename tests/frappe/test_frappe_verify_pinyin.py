@@ -28,8 +28,9 @@ def _approved_notice(users, org, household) -> dict:
             "monthly_household_income": 700,
         }
     )
-    for who, action in [("clerk_a", "Submit"), ("head_a", "Verify"), ("approver", "Forward"),
-                        ("civil", "Approve"), ("approver", "Issue Notice")]:  # fmt: skip
+    for who, action in [("clerk_a", "Submit"), ("head_a", "Verify"), ("head_a", "End Notice"),
+                        ("approver", "Forward"), ("civil", "Approve"), ("approver", "End Notice"),
+                        ("approver", "Issue Notice")]:  # fmt: skip
         act(users[who], app, action)
     return app
 

@@ -64,6 +64,37 @@ def _check():
     return rules.expression_check({k: v for k, v in events.expression_context({}).items() if k != "doc"})
 
 
+def _refuse_delegator(stored, user: str) -> None:
+    """A user who handed this document's to-do over (转交) may not act on it by any path (a
+    workflow action, return, withdraw, another delegation, the bulk action) until they take it
+    back (收回) or the delegate has acted — the embedded runtime's
+    townflow.runtime.workflow_reclaim.refuse_delegator; the refusal names the delegate."""
+    handed = frappe.get_all(
+        log.TASK,
+        filters={
+            "reference_doctype": stored.doctype,
+            "reference_name": stored.name,
+            "status": "Open",
+            "kind": log.APPROVAL,
+            "source": "delegate",
+            "delegated_from": user,
+        },
+        fields=["user", "creation"],
+        order_by="creation desc",
+        limit=1,
+    )
+    if not handed or handed[0].user == user:
+        return
+    to_user, at = handed[0].user, str(handed[0].creation)[:16]
+    frappe.throw(
+        errors.bilingual(
+            f"You handed this to-do over to {to_user} on {at}; take it back (收回) before acting on it",
+            f"您已于{at}将此待办转交给 {to_user}，如需办理请先收回",
+        ),
+        frappe.PermissionError,
+    )
+
+
 def _move(stored, workflow, target: str, action: str, kind: str, comment: str | None) -> dict:
     """A move Frappe has no transition for (return, withdraw, back to the returner): the rules
     checked it; write the state (and the state's update_field) without Frappe's transition check."""
@@ -92,6 +123,7 @@ def apply_workflow(doc, action, comment=None):
     if workflow is None:
         return frappe_workflow.apply_workflow(stored.as_dict(), action)
     plain, user = _plain(stored), frappe.session.user
+    _refuse_delegator(stored, user)
     try:
         transition = rules.find_transition(workflow, plain, user, frappe.get_roles(), action, _check())
         rules.require_comment(transition, comment)
@@ -126,6 +158,7 @@ def return_to(doc, to_state=None, comment=None, target_state=None):
     workflow = _workflow(stored)
     target = to_state or target_state or steps.applicant_state(workflow)
     stored.check_permission("write")
+    _refuse_delegator(stored, frappe.session.user)
     try:
         history = log.history(stored.doctype, stored.name)
         steps.check_return(workflow, _plain(stored), frappe.get_roles(), target, comment, history)
@@ -138,6 +171,7 @@ def return_to(doc, to_state=None, comment=None, target_state=None):
 def withdraw(doc, comment=None):
     _data, stored = _load(doc)
     workflow = _workflow(stored)
+    _refuse_delegator(stored, frappe.session.user)
     try:
         history = log.history(stored.doctype, stored.name)
         target = steps.check_withdraw(workflow, _plain(stored), frappe.session.user, history)
@@ -153,6 +187,7 @@ def delegate(doc, to_user, comment=None):
     _data, stored = _load(doc)
     workflow = _workflow(stored)
     me = frappe.session.user
+    _refuse_delegator(stored, me)
     tasks = log.open_tasks(stored.doctype, stored.name)
     mine = log.my_task(tasks, me)
     named = [t.user for t in tasks if t.user]

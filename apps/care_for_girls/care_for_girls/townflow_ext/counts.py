@@ -130,8 +130,9 @@ def _document_triggers(name: str, village: str, state: str) -> dict[str, str]:
     }
 
 
-def install() -> None:
-    """Create the tables, (re)create the triggers, rebuild the counts (after_install/migrate)."""
+def install(rebuild_counts: bool = True) -> None:
+    """Create the tables, (re)create the triggers, rebuild the counts (after_install/migrate;
+    a bulk load rebuilds them itself once its rows are in)."""
     if not (frappe.db.table_exists("Townflow Task") and frappe.db.table_exists("Townflow Action")):
         return  # DocTypes not synced yet: the next migrate comes back here
     new_done = not frappe.db.sql("show tables like %s", (DONE,))
@@ -144,7 +145,8 @@ def install() -> None:
     for trigger, body in triggers.items():
         frappe.db.sql_ddl(f"drop trigger if exists `{trigger}`")
         frappe.db.sql_ddl(f"create trigger `{trigger}` {body}")
-    rebuild(done_set=new_done)
+    if rebuild_counts:
+        rebuild(done_set=new_done)
 
 
 def rebuild(done_set: bool = False) -> None:

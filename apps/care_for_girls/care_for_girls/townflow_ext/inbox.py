@@ -69,16 +69,50 @@ def count(tab: str, doctype: str | None) -> int:
     each range's (…, due) index."""
     user = frappe.session.user
     if tab == "overdue":
-        table, parts, _fields, _newest = _query(tab, doctype, user)
-        total = 0
-        for part in parts:
-            result = frappe.qb.from_(table).select(Count("*")).where(part).run()
-            total += int(result[0][0] or 0) if result else 0
-        return total
+        return _overdue(doctype, user)
     audiences: list[tuple[str, str | None]] = [(user, None)]
     if tab == "todo":
         audiences += _pool_audiences(user)
     return counts.inbox_count(tab, audiences, doctype)
+
+
+#: up to this many overdue tasks in a range are counted from the index directly; past it, the
+#: range's kept open count less its tasks not yet due (what the clock has not yet made overdue)
+OVERDUE_DIRECT = 1000
+
+
+def _overdue(doctype: str | None, user: str) -> int:
+    """Open tasks past their due time, over the user's own range and each pool's. Overdue cannot
+    be kept by a trigger (the clock changes it), and counting it read every overdue task of the
+    range: 90 ms for the township approvers' 104k at 1M. A range with few overdue tasks is still
+    counted directly (LIMIT OVERDUE_DIRECT + 1); one with more is the kept open count of its
+    audiences less the tasks not yet due or without a due time, which the index counts from the
+    other end — so the cost is the smaller side of the range, not the whole of it."""
+    table = frappe.qb.DocType(log.TASK)
+    base = (table.kind == log.APPROVAL) & (table.status == "Open")
+    if doctype:
+        base &= table.reference_doctype == doctype
+    now = now_datetime()
+    total = 0
+    for part, audiences in [((table.user == user), [(user, None)]), *_pool_parts(table, user)]:
+        first = (
+            frappe.qb.from_(table)
+            .select(table.name)
+            .where(part & base & (table.due < now))
+            .limit(OVERDUE_DIRECT + 1)
+        )
+        direct = frappe.qb.from_(first).select(Count("*")).run()[0][0]
+        if direct <= OVERDUE_DIRECT:
+            total += int(direct)
+            continue
+        waiting = (
+            frappe.qb.from_(table)
+            .select(Count("*"))
+            .where(part & base & ((table.due >= now) | table.due.isnull()))
+            .run()[0][0]
+        )
+        total += counts.inbox_count("todo", audiences, doctype) - int(waiting or 0)
+    return total
 
 
 def _pool_audiences(user: str) -> list[tuple[str, str | None]]:
@@ -147,17 +181,29 @@ def _pools(table, user: str) -> list:
     scope value they reach. The kind is the role's in the spec, as the task was opened with. With
     one role and one value (the township's NULL, a head's one village) the range is read newest
     first from install.INBOX_INDEXES and stops at the page."""
+    return [criterion for criterion, _audiences in _pool_parts(table, user)]
+
+
+def _pool_parts(table, user: str) -> list[tuple[Any, list[tuple[str, str | None]]]]:
+    """_pools' criteria, each with the kept counts' audiences it covers (_pool_audiences)."""
     roles, permissions = _membership(user)
     pools = []
     for role in roles:
         kind = spec.role_scope(role)
         pool = (table.role == role) & table.user.isnull()
         if kind == "township":
-            pools.append(pool & table.scope_value.isnull())
+            pools.append((pool & table.scope_value.isnull(), [(counts.pool_audience(role, None), None)]))
         elif kind in SCOPE_DOCTYPE:
             reach = _scope_reach(table, kind, permissions)
             if reach is not None:  # reaches no village (department, facility): in none of its pools
-                pools.append(pool & reach)
+                general, specific = _reach_values(kind, permissions)
+                audiences = [(counts.pool_audience(role, v), None) for v in sorted(general)]
+                audiences += [
+                    (counts.pool_audience(role, v), dt)
+                    for dt, values in sorted(specific.items())
+                    for v in sorted(values - general)  # a value reached for every DocType: counted once
+                ]
+                pools.append((pool & reach, audiences))
     return pools
 
 

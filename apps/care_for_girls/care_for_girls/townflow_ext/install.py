@@ -4,10 +4,14 @@ and the masked companions of records saved before the app had them.
 Frappe 15 shows a record whose Village link is empty to every village clerk unless strict user
 permissions are on (DESIGN.md), so the app turns them on. The scoped inbox list walks the
 `modified` index without an index on (state, village, modified); the spec's `indexes` and that
-one are added here (frappe.db.add_index is idempotent: it checks the index name first).
+one are added here (frappe.db.add_index is idempotent: it checks the index name first), and a
+covering index per document source of each report (the compiled Script Reports aggregate in
+MariaDB over it: township-wide Benefit Tally at 1M reads an index range, not the table).
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import frappe
 
@@ -44,6 +48,65 @@ def _indexes() -> None:
         index = _index_name(fields)
         if frappe.db.table_exists(name) and frappe.db.has_index(f"tab{name}", index):
             frappe.db.sql_ddl(f"ALTER TABLE `tab{name}` DROP INDEX `{index}`")
+
+
+#: InnoDB's key length limit, and what a column takes in an index (utf8mb4: 4 bytes a character)
+KEY_BYTES = 3072
+_FIXED_BYTES = {"Date": 3, "Datetime": 8, "Int": 4, "Check": 4, "Currency": 12, "Float": 12, "Percent": 12}
+_TEXT_BYTES = {"Link": 560, "Select": 560, "Data": 560, "Dynamic Link": 560}
+
+
+def report_index_fields(report, source) -> list[str] | None:
+    """A covering index for one document source of a report (townflow_ext.reports.SqlAggregate
+    aggregates over it): the source condition's fields first (a workflow state range), then
+    the fields filtered by equality (village, department, a kind), then the rest it reads
+    (dimensions, dates, measure columns). None when a column cannot be in an index or the key
+    would pass InnoDB's limit."""
+    from townflow.expr import parse
+    from townflow.reports import needed_fields
+
+    meta = frappe.get_meta(source.doctype)
+    ordered: list[str] = []
+
+    def add(fieldname: str) -> None:
+        if fieldname not in ordered and fieldname != "name":
+            ordered.append(fieldname)
+
+    if source.condition:
+        for f in parse(source.condition, runtime_functions=()).fields_used:
+            add(source.field_for(f))
+    for f in report.filters:
+        if f.operator == "=" and f.fieldtype in ("Link", "Select"):
+            add(source.field_for(f.target_column))
+    dims = [d for d in report.dimensions]
+    for f in needed_fields(report, source, dims, []):
+        add(f)
+    total = 0
+    for fieldname in ordered:
+        fieldtype = {"creation": "Datetime", "modified": "Datetime", "docstatus": "Int"}.get(fieldname)
+        if fieldtype is None:
+            df = meta.get_field(fieldname)
+            if df is None:
+                return None
+            fieldtype = df.fieldtype
+        width = _FIXED_BYTES.get(fieldtype) or _TEXT_BYTES.get(fieldtype)
+        if width is None:
+            return None
+        total += width
+    return ordered if ordered and total <= KEY_BYTES else None
+
+
+def _report_indexes() -> None:
+    from care_for_girls.townflow_ext.reports import reports
+
+    for report in reports().values():
+        for source in report.sources:
+            if source.rows != "documents" or not frappe.db.table_exists(source.doctype):
+                continue
+            fields = report_index_fields(report, source)
+            if fields and set(fields) <= set(frappe.db.get_table_columns(source.doctype)):
+                name = "tf_report_" + hashlib.sha256(",".join(fields).encode()).hexdigest()[:12]
+                frappe.db.add_index(source.doctype, fields, index_name=name)
 
 
 #: The inbox reads a user's own tasks and each pool they are in from these alone (index-only: the
@@ -139,6 +202,7 @@ def _close_tasks_nobody_owes() -> int:
 def after_install() -> None:
     _strict_user_permissions()
     _indexes()
+    _report_indexes()
     _campaign_settings(only_missing=False)
     counts.install()
     frappe.db.commit()
@@ -147,6 +211,7 @@ def after_install() -> None:
 def after_migrate() -> None:
     _strict_user_permissions()
     _indexes()
+    _report_indexes()
     _campaign_settings(only_missing=True)
     _backfill_masked()
     pinyin_search.backfill()  # issue 17: keys of records saved before the tf_pinyin column

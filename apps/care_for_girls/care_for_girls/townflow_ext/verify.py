@@ -111,11 +111,18 @@ def public_context(serial: Any, code: Any) -> dict[str, Any]:
         return {"serial": serial_text, "facts": None, "asked": False}
     if _throttled():
         frappe.local.response["http_status_code"] = 429
-        return {"serial": serial_text, "facts": None, "asked": True, "too_many": True}
+        # Frappe 15's TemplatePage takes the page's status from the context (template_page.py)
+        return {
+            "serial": serial_text,
+            "facts": None,
+            "asked": True,
+            "too_many": True,
+            "http_status_code": 429,
+        }
     facts = lookup(serial_text, code)
     if facts is None:
         frappe.local.response["http_status_code"] = 404
-        return {"serial": serial_text, "facts": None, "asked": True}
+        return {"serial": serial_text, "facts": None, "asked": True, "http_status_code": 404}
     return {"serial": serial_text, "facts": facts, "asked": True, "status_label": _LABELS[facts["status"]]}
 
 

@@ -30,6 +30,7 @@ from townflow.runtime.errors import DoesNotExistError, FieldMessage, PermissionE
 from townflow.runtime.reports.sql import condition_sql
 from townflow.runtime.reports.steps_source import add_step_rows
 from townflow.runtime.reports.steps_sql import steps_from, steps_lookup
+from townflow.runtime.reports.summaries import rollup_select, visits_from
 from townflow.spec.reports import SOURCE_COLUMN, Dimension, Measure, Report, ReportSource
 
 #: how each aggregate is asked of SQLite over the measure's values (median and p90: see _percentiles)
@@ -64,6 +65,9 @@ def get_report(session, report_name: str) -> Report:
 class ReportRun:
     """One run of one report for one session."""
 
+    #: read the summaries kept by triggers (runtime/reports/summaries.py) where they can serve;
+    #: False reads the documents and the approval log (what the summaries must always equal)
+    use_summaries = True
     #: numbers the TEMP tables of runs (per connection, dropped at the end of each run)
     _temp_serial = 0
 
@@ -176,7 +180,7 @@ class ReportRun:
         if source.rows == "documents":
             return self.site.metas.get(source.doctype).table, [], None
         if source.doctype not in self._steps:
-            self._steps[source.doctype] = steps_from(self, source)
+            self._steps[source.doctype] = visits_from(self, source) or steps_from(self, source)
         return self._steps[source.doctype]
 
     def column_sql(self, source: ReportSource):
@@ -324,6 +328,9 @@ class ReportRun:
         return {key: percentile_of_ranks(n, p, values) for key, (n, values) in ranked.items()}
 
     def _source_select(self, source: ReportSource, tally: Tally) -> tuple[str, list] | None:
+        summarized = rollup_select(self, source, tally)
+        if summarized is not None:
+            return summarized
         found = self.source_from(source)
         if found is None:
             return None

@@ -1,0 +1,652 @@
+"""Report summaries kept in the writing transaction: roll-ups of documents and step visits.
+
+Two kinds of table, both built from the spec's reports when a site is opened (and backfilled
+from the documents and the approval log when they are missing or their definition changed), and
+both kept exact by SQLite triggers, so every write that changes a document or appends to the
+approval log changes its summary in the same statement's transaction. A trigger cannot be
+skipped by any write path (Session writes, workflow actions, the group committer's batches, a
+raw SQL import), rolls back with its savepoint, and is as durable as the write itself: after a
+crash the WAL holds both or neither.
+
+- **Roll-ups** (`__rollup <DocType>`): one row per distinct combination of the columns the
+  reports over that DocType filter, group and count on (a date column cut to its month), with the
+  row count `__n` and a sum per summed column. A report source is served from the roll-up when
+  every condition, filter and dimension of the run translates to the roll-up's columns (a date
+  filter must fall on month bounds) and the user's permission condition reads only roll-up
+  columns (the whole township, one village, a department): the same SQL condition as lists is
+  then evaluated on each roll-up row, which holds the same values as each of its documents. Any
+  other run (a user scoped by owner, a day filter, a condition on today) reads the documents.
+- **Step visits** (`__step_visit`): one row per visit of a workflow step (the approval log entry
+  that entered it, when it was left and how), with the document's current state, department and
+  office, so Department Timeliness reads visits instead of a window over the whole log.
+
+`ensure(site)` creates or rebuilds them; `rollup_select` and `visits_from` are what
+`ReportRun` asks first, falling back to its scans when they answer None.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from townflow.expr import parse
+from townflow.runtime.db import quote
+from townflow.runtime.reports.sql import condition_sql
+from townflow.runtime.reports.steps_sql import STATE_CHANGES, _case, literal
+from townflow.runtime.workflow_store import ACTION, LOG
+from townflow.spec.reports import SOURCE_COLUMN, STEP_COLUMNS
+
+if TYPE_CHECKING:
+    from townflow.reports import Tally
+    from townflow.runtime.reports.run import ReportRun
+    from townflow.spec.reports import ReportSource
+
+STAMPS = '"__report_summary"'
+VISITS = '"__step_visit"'
+COUNT = "__n"
+DATE_TYPES = frozenset({"Date", "Datetime"})
+_STANDARD_DATES = frozenset({"creation", "modified"})
+NUMERIC_TYPES = frozenset({"Int", "Float", "Currency", "Percent", "Check"})
+
+
+def _month(field_name: str) -> str:
+    return f"{field_name}:month"
+
+
+def _sum(field_name: str) -> str:
+    return f"{field_name}:sum"
+
+
+def _slug(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:10]  # noqa: S324 - a name, not a secret
+
+
+def _is_date(meta, fieldname: str) -> bool:
+    if fieldname in _STANDARD_DATES:
+        return True
+    f = meta.get_field(fieldname)
+    return f is not None and f.fieldtype in DATE_TYPES
+
+
+def _fieldtype(meta, fieldname: str) -> str:
+    f = meta.get_field(fieldname)
+    return f.fieldtype if f is not None else ("Int" if fieldname in ("docstatus", "idx") else "Data")
+
+
+# -- definitions ---------------------------------------------------------------------------
+
+
+@dataclass
+class Rollup:
+    doctype: str
+    raw: list[str] = field(default_factory=list)  # fields kept as they are
+    months: list[str] = field(default_factory=list)  # date fields kept as their month (YYYY-MM)
+    sums: list[str] = field(default_factory=list)  # numeric fields summed
+
+    @property
+    def name(self) -> str:
+        return f"rollup:{self.doctype}"
+
+    @property
+    def table(self) -> str:
+        return quote(f"__rollup {self.doctype}")
+
+    @property
+    def prefix(self) -> str:
+        return f"tf_rollup_{_slug(self.doctype)}_"
+
+    def keys(self) -> list[tuple[str, str]]:
+        """(rollup column, SQL of it over a document row `{row}`) per key."""
+        out = [(f, "{row}." + quote(f)) for f in self.raw]
+        out += [(_month(f), "substr({row}." + quote(f) + ", 1, 7)") for f in self.months]
+        return out
+
+    def statements(self, meta) -> list[str]:
+        keys = self.keys()
+        cols = [quote(c) for c, _ in keys]
+        sums = [quote(_sum(f)) for f in self.sums]
+        table_sql = (
+            f"CREATE TABLE {self.table} ({', '.join(cols)}{', ' if cols else ''}"
+            f"{quote(COUNT)} INTEGER NOT NULL{''.join(f', {s} REAL NOT NULL' for s in sums)})"
+        )
+        out = [table_sql]
+        if cols:
+            out.append(f"CREATE INDEX {quote(self.prefix + 'keys')} ON {self.table} ({', '.join(cols)})")
+
+        def match(row: str) -> str:
+            return " AND ".join(f"{quote(c)} IS {expr.format(row=row)}" for c, expr in keys) or "1"
+
+        def add(row: str, sign: str) -> list[str]:
+            sets = [f"{quote(COUNT)} = {quote(COUNT)} {sign} 1"]
+            sets += [
+                f"{quote(_sum(f))} = {quote(_sum(f))} {sign} COALESCE({row}.{quote(f)}, 0)" for f in self.sums
+            ]
+            stmts = [f"UPDATE {self.table} SET {', '.join(sets)} WHERE {match(row)};"]
+            if sign == "+":
+                values = [expr.format(row=row) for _, expr in keys] + ["1"]
+                values += [f"COALESCE({row}.{quote(f)}, 0)" for f in self.sums]
+                stmts.append(
+                    f"INSERT INTO {self.table} ({', '.join([*cols, quote(COUNT), *sums])}) "
+                    f"SELECT {', '.join(values)} WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM {self.table} WHERE {match(row)});"
+                )
+            else:
+                stmts.append(f"DELETE FROM {self.table} WHERE {quote(COUNT)} <= 0 AND {match(row)};")
+            return stmts
+
+        watched = [*self.raw, *self.months, *self.sums]
+        changed = " OR ".join(f"OLD.{quote(f)} IS NOT NEW.{quote(f)}" for f in watched) or "0"
+        out.append(
+            f"CREATE TRIGGER {quote(self.prefix + 'ins')} AFTER INSERT ON {meta.table} BEGIN "
+            + " ".join(add("NEW", "+"))
+            + " END"
+        )
+        out.append(
+            f"CREATE TRIGGER {quote(self.prefix + 'del')} AFTER DELETE ON {meta.table} BEGIN "
+            + " ".join(add("OLD", "-"))
+            + " END"
+        )
+        if watched:
+            out.append(
+                f"CREATE TRIGGER {quote(self.prefix + 'upd')} AFTER UPDATE OF "
+                f"{', '.join(quote(f) for f in watched)} ON {meta.table} WHEN {changed} BEGIN "
+                + " ".join(add("OLD", "-") + add("NEW", "+"))
+                + " END"
+            )
+        group = ", ".join(expr.format(row="d") for _, expr in keys)
+        selects = [*(expr.format(row="d") for _, expr in keys), "COUNT(*)"]
+        selects += [f"TOTAL(d.{quote(f)})" for f in self.sums]
+        out.append(
+            f"INSERT INTO {self.table} ({', '.join([*cols, quote(COUNT), *sums])}) "
+            f"SELECT {', '.join(selects)} FROM {meta.table} AS d"
+            + (f" GROUP BY {group}" if group else " HAVING COUNT(*) > 0")
+        )
+        return out
+
+
+def _source_plan(report, source, meta) -> tuple[set[str], set[str], set[str]] | None:
+    """(raw, month, summed) fields a roll-up needs to serve this source, or None if it cannot."""
+    raw: set[str] = set()
+    months: set[str] = set()
+    sums: set[str] = set()
+
+    def field_of(column: str) -> str | None:
+        if column == SOURCE_COLUMN:
+            return None
+        name = source.field_for(column)
+        return name if name in meta.column_set else ""
+
+    def conditional(text: str | None) -> bool:
+        if not text:
+            return True
+        for column in parse(text, runtime_functions=()).fields_used:
+            name = field_of(column)
+            if name == "" or (name and _is_date(meta, name)):
+                return False
+            if name:
+                raw.add(name)
+        return True
+
+    if not conditional(source.condition):
+        return None
+    for m in report.measures:
+        if m.is_ratio or m.source not in (None, source.doctype):
+            continue
+        if m.aggregate not in ("count", "sum") or not conditional(m.condition):
+            return None
+        if m.aggregate == "sum":
+            name = field_of(m.column)
+            if not name or _fieldtype(meta, name) not in NUMERIC_TYPES:
+                return None
+            sums.add(name)
+    for column, bucketed in [(d.target_column, d.bucket) for d in report.dimensions] + [
+        (f.target_column, None) for f in report.filters
+    ]:
+        name = field_of(column)
+        if name == "":
+            return None
+        if name and _is_date(meta, name):
+            if bucketed == "day":
+                continue  # grouping by day reads the documents
+            months.add(name)
+        elif name:
+            raw.add(name)
+    raw |= set(meta.scope_fields.values())
+    return raw, months, sums
+
+
+@dataclass
+class Plans:
+    rollups: dict[str, Rollup]
+    visits: dict[str, dict[str, Any]]  # doctype -> how its step visits are kept
+    stamps: dict[str, tuple[str, list[str]]]  # summary name -> (stamp, statements)
+
+
+_PLANS: dict[tuple[int, int], Plans] = {}
+
+
+def plans(site) -> Plans:
+    key = (id(site.project), getattr(site.metas, "generation", 0))
+    found = _PLANS.get(key)
+    if found is not None:
+        return found
+    project, metas = site.project, site.metas
+    rollups: dict[str, Rollup] = {}
+    step_doctypes: list[str] = []
+    for report in project.reports.values():
+        for source in report.sources:
+            if not metas.exists(source.doctype):
+                continue
+            meta = metas.get(source.doctype)
+            if source.rows == "steps":
+                if source.doctype not in step_doctypes:
+                    step_doctypes.append(source.doctype)
+                continue
+            plan = _source_plan(report, source, meta)
+            if plan is None:
+                continue
+            rollup = rollups.setdefault(source.doctype, Rollup(source.doctype))
+            rollup.raw = sorted(set(rollup.raw) | plan[0])
+            rollup.months = sorted(set(rollup.months) | plan[1])
+            rollup.sums = sorted(set(rollup.sums) | plan[2])
+    stamps: dict[str, tuple[str, list[str]]] = {}
+    for rollup in rollups.values():
+        # scope fields first: a village's rows are one range of the index
+        scope = [f for f in metas.get(rollup.doctype).scope_fields.values() if f in rollup.raw]
+        rollup.raw = scope + [f for f in rollup.raw if f not in scope]
+        statements = rollup.statements(metas.get(rollup.doctype))
+        stamps[rollup.name] = (_slug("\n".join(statements)), statements)
+    visits: dict[str, dict[str, Any]] = {}
+    for doctype in sorted(step_doctypes):
+        plan = _visit_plan(site, doctype)
+        if plan is not None:
+            visits[doctype] = plan
+    if visits:
+        statements = _visit_statements(site, visits)
+        stamps["step visits"] = (_slug("\n".join(statements)), statements)
+    found = Plans(rollups, visits, stamps)
+    _PLANS.clear()
+    _PLANS[key] = found
+    return found
+
+
+# -- step visits ---------------------------------------------------------------------------
+
+
+def _visit_plan(site, doctype: str) -> dict[str, Any] | None:
+    workflow = site.project.workflow_for(doctype)
+    if workflow is None:
+        return None
+    meta = site.metas.get(doctype)
+    roles = {s.state: s.step.assignee_role for s in workflow.states if s.step and s.step.assignee_role}
+    if not roles:
+        return None
+    return {
+        "meta": meta,
+        "roles": roles,
+        "department_roles": [n for n, r in site.project.roles.items() if r.scope == "department"],
+        "rejects": [
+            f"{t.state}\x1f{t.action}\x1f{t.next_state}" for t in workflow.transitions if t.kind == "reject"
+        ],
+        "state_field": meta.workflow_state_field or workflow.workflow_state_field,
+        "has_department": "department" in meta.column_set,
+    }
+
+
+_VISIT_COLUMNS = (
+    "log_name, doctype, ref, step, step_role, entered_on, left_on, next_kind, next_action, next_state, "
+    "hours, closed_outcome, doc_state, department, office, alive"
+)
+
+
+def _office(plan: dict, role: str, department: str) -> str:
+    if not (plan["has_department"] and plan["department_roles"]):
+        return role
+    dept_roles = ", ".join(literal(r) for r in plan["department_roles"])
+    return f"CASE WHEN ({role}) IN ({dept_roles}) AND COALESCE({department}, '') != '' THEN {department} ELSE {role} END"
+
+
+def _closed_outcome(plan: dict, step: str, kind: str, action: str, next_state: str) -> str:
+    rejects = ", ".join(literal(k) for k in plan["rejects"]) or "NULL"
+    return (
+        f"CASE WHEN {kind} = 'return' THEN 'returned' WHEN {kind} = 'withdraw' THEN 'withdrawn' "
+        f"WHEN {kind} = 'transition' AND ({step} || char(31) || {action} || char(31) || {next_state}) "
+        f"IN ({rejects}) THEN 'rejected' ELSE 'forward' END"
+    )
+
+
+def _hours(start: str, end: str) -> str:
+    return f"ROUND((julianday({end}) - julianday({start})) * 24, 4)"
+
+
+def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
+    out = [
+        f"""CREATE TABLE {VISITS} (
+            log_name INTEGER PRIMARY KEY, doctype TEXT NOT NULL, ref TEXT NOT NULL, step TEXT NOT NULL,
+            step_role TEXT, entered_on TEXT, left_on TEXT, next_kind TEXT, next_action TEXT,
+            next_state TEXT, hours REAL, closed_outcome TEXT, doc_state TEXT, department TEXT,
+            office TEXT, alive INTEGER NOT NULL)""",
+        f"CREATE INDEX tf_visit_ref ON {VISITS} (doctype, ref, left_on)",
+        f"CREATE INDEX tf_visit_office ON {VISITS} (doctype, alive, office, step, hours)",
+    ]
+    for doctype, plan in visits.items():
+        meta = plan["meta"]
+        slug = _slug(doctype)
+        dt = literal(doctype)
+        state = quote(plan["state_field"])
+        steps = ", ".join(literal(s) for s in plan["roles"])
+        dept = "d.department" if plan["has_department"] else "NULL"
+        new_dept = "NEW.department" if plan["has_department"] else "NULL"
+        out.append(
+            f"CREATE TRIGGER tf_visit_{slug}_log AFTER INSERT ON {LOG} "
+            f"WHEN NEW.reference_doctype = {dt} AND NEW.kind IN {STATE_CHANGES} BEGIN "
+            f"UPDATE {VISITS} SET left_on = NEW.creation, next_kind = NEW.kind, next_action = NEW.action, "
+            f"next_state = NEW.to_state, hours = {_hours('entered_on', 'NEW.creation')}, "
+            f"closed_outcome = {_closed_outcome(plan, 'step', 'NEW.kind', 'NEW.action', 'NEW.to_state')} "
+            f"WHERE doctype = {dt} AND ref = NEW.reference_name AND left_on IS NULL; "
+            f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) SELECT NEW.name, {dt}, NEW.reference_name, NEW.to_state, "
+            f"{_case('NEW.to_state', plan['roles'])}, NEW.creation, NULL, NULL, NULL, NULL, NULL, NULL, "
+            f"d.{state}, {dept}, {_office(plan, _case('NEW.to_state', plan['roles']), dept)}, "
+            f"d.name IS NOT NULL FROM (SELECT 1) LEFT JOIN {meta.table} AS d ON d.name = NEW.reference_name "
+            f"WHERE NEW.to_state IN ({steps}); END"
+        )
+        refresh = (
+            f"UPDATE {VISITS} SET alive = 1, doc_state = NEW.{state}, department = {new_dept}, "
+            f"office = {_office(plan, 'step_role', new_dept)} WHERE doctype = {dt} AND ref = NEW.name;"
+        )
+        out.append(f"CREATE TRIGGER tf_visit_{slug}_ins AFTER INSERT ON {meta.table} BEGIN {refresh} END")
+        out.append(
+            f"CREATE TRIGGER tf_visit_{slug}_del AFTER DELETE ON {meta.table} BEGIN "
+            f"UPDATE {VISITS} SET alive = 0 WHERE doctype = {dt} AND ref = OLD.name; END"
+        )
+        watched = ["name", plan["state_field"]] + (["department"] if plan["has_department"] else [])
+        changed = " OR ".join(f"OLD.{quote(f)} IS NOT NEW.{quote(f)}" for f in watched)
+        out.append(
+            f"CREATE TRIGGER tf_visit_{slug}_upd AFTER UPDATE OF {', '.join(quote(f) for f in watched)} "
+            f"ON {meta.table} WHEN {changed} BEGIN "
+            f"UPDATE {VISITS} SET alive = 0 WHERE doctype = {dt} AND ref = OLD.name AND OLD.name IS NOT NEW.name; "
+            f"{refresh} END"
+        )
+        # backfill: the same visits from the log as it stands
+        window = (
+            f"SELECT l.name, l.reference_name, l.to_state, l.creation, "
+            f"LEAD(l.creation) OVER w AS next_at, LEAD(l.kind) OVER w AS next_kind, "
+            f"LEAD(l.action) OVER w AS next_action, LEAD(l.to_state) OVER w AS next_state "
+            f"FROM {LOG} AS l WHERE l.reference_doctype = {dt} AND l.kind IN {STATE_CHANGES} "
+            f"WINDOW w AS (PARTITION BY l.reference_name ORDER BY l.name)"
+        )
+        role = _case("w.to_state", plan["roles"])
+        out.append(
+            f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) SELECT w.name, {dt}, w.reference_name, w.to_state, "
+            f"{role}, w.creation, w.next_at, w.next_kind, w.next_action, w.next_state, "
+            f"CASE WHEN w.next_at IS NOT NULL THEN {_hours('w.creation', 'w.next_at')} END, "
+            f"CASE WHEN w.next_at IS NOT NULL THEN "
+            f"{_closed_outcome(plan, 'w.to_state', 'w.next_kind', 'w.next_action', 'w.next_state')} END, "
+            f"d.{state}, {dept}, {_office(plan, role, dept)}, d.name IS NOT NULL "
+            f"FROM ({window}) AS w LEFT JOIN {meta.table} AS d ON d.name = w.reference_name "
+            f"WHERE w.to_state IN ({steps})"
+        )
+    return out
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+_CREATED = re.compile(r'^CREATE (TABLE|TRIGGER) ("[^"]+"|\S+)')
+
+
+def _objects(db, plan_prefixes: tuple[str, ...]) -> list[tuple[str, str]]:
+    rows = db.fetchall("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'index', 'table')")
+    return [(r["type"], r["name"]) for r in rows if r["name"].startswith(plan_prefixes)]
+
+
+def _prefixes(name: str, rollups: dict[str, Rollup]) -> tuple[str, ...]:
+    if name == "step visits":
+        return ("tf_visit_", "__step_visit")
+    doctype = name.split(":", 1)[1]
+    rollup = rollups.get(doctype) or Rollup(doctype)
+    return (rollup.prefix, f"__rollup {doctype}")
+
+
+def _drop(db, prefixes: tuple[str, ...]) -> None:
+    for kind, obj in _objects(db, prefixes):
+        if kind == "trigger":
+            db.execute(f"DROP TRIGGER IF EXISTS {quote(obj)}")
+    for kind, obj in _objects(db, prefixes):
+        if kind == "table":
+            db.execute(f"DROP TABLE IF EXISTS {quote(obj)}")
+
+
+def _complete(db, statements: list[str], prefixes: tuple[str, ...]) -> bool:
+    """Whether every trigger and table of the summary is there."""
+    present = {obj for _, obj in _objects(db, prefixes)}
+    for statement in statements:
+        created = _CREATED.match(statement.strip())
+        if created and created.group(2).strip('"') not in present:
+            return False
+    return True
+
+
+def ensure(site) -> list[str]:
+    """Create, or rebuild and backfill, every summary whose definition is new or changed, and
+    drop those no report needs any more; one transaction. Returns the names (re)built."""
+    db = site.db
+    current = plans(site)
+    built: list[str] = []
+    with db.transaction():
+        db.execute(f"CREATE TABLE IF NOT EXISTS {STAMPS} (name TEXT PRIMARY KEY, stamp TEXT NOT NULL)")
+        stored = {r["name"]: r["stamp"] for r in db.fetchall(f"SELECT name, stamp FROM {STAMPS}")}
+        for name in stored:
+            if name not in current.stamps:
+                _drop(db, _prefixes(name, current.rollups))
+                db.execute(f"DELETE FROM {STAMPS} WHERE name = ?", (name,))
+        for name, (stamp, statements) in current.stamps.items():
+            prefixes = _prefixes(name, current.rollups)
+            if stored.get(name) == stamp and _complete(db, statements, prefixes):
+                continue
+            _drop(db, prefixes)
+            for statement in statements:
+                db.execute(statement)
+            db.execute(
+                f"INSERT INTO {STAMPS} (name, stamp) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET stamp = excluded.stamp",
+                (name, stamp),
+            )
+            built.append(name)
+    return built
+
+
+def _ready(site, name: str) -> bool:
+    current = plans(site)
+    found = current.stamps.get(name)
+    if found is None:
+        return False
+    stamp, statements = found
+    db = site.db
+    try:
+        stored = db.scalar(f"SELECT stamp FROM {STAMPS} WHERE name = ?", (name,))
+    except sqlite3.OperationalError:
+        return False
+    return stored == stamp and _complete(db, statements, _prefixes(name, current.rollups))
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _month_bound(value: Any, operator: str) -> str | None:
+    """A date filter value as a month bound, when it falls on one (else None: read documents)."""
+    text = str(value)
+    if len(text) < 10:
+        return None
+    year, month, day = text[:4], text[5:7], text[8:10]
+    if not (year.isdigit() and month.isdigit() and day.isdigit()):
+        return None
+    if operator == ">=" and day == "01" and len(text) == 10:
+        return text[:7]
+    if operator == "<=" and text[10:] in ("", " 23:59:59.999999"):
+        last = calendar.monthrange(int(year), int(month))[1]
+        if int(day) == last:
+            return text[:7]
+    return None
+
+
+def rollup_select(run: ReportRun, source: ReportSource, tally: Tally) -> tuple[str, list] | None:
+    """The source's rows for `_aggregate_in_sql`, read from its roll-up; None to read documents."""
+    if not getattr(run, "use_summaries", True) or source.rows != "documents":
+        return None
+    current = plans(run.site)
+    rollup = current.rollups.get(source.doctype)
+    if rollup is None or not _ready(run.site, rollup.name):
+        return None
+    meta = run.site.metas.get(source.doctype)
+    raw, months = set(rollup.raw), set(rollup.months)
+
+    def lookup(column: str) -> tuple[str, str] | None:
+        if column == SOURCE_COLUMN:
+            return literal(source.doctype), "Data"
+        name = source.field_for(column)
+        if name in raw and not _is_date(meta, name):
+            return quote(name), _fieldtype(meta, name)
+        return None
+
+    condition = condition_sql(source.condition, lookup, run.context)
+    if condition is None:
+        return None
+    measures, measure_params = [], []
+    for m in tally.aggregates:
+        alias = quote(f"m_{m.name}")
+        if m.source not in (None, source.doctype):
+            measures.append(f"NULL AS {alias}")
+            continue
+        if m.aggregate not in ("count", "sum"):
+            return None
+        cond = condition_sql(m.condition, lookup, run.context)
+        if cond is None:
+            return None
+        if m.aggregate == "count":
+            value = quote(COUNT)
+        else:
+            name = source.field_for(m.column)
+            if name not in rollup.sums:
+                return None
+            value = quote(_sum(name))
+        measures.append(f"CASE WHEN {cond[0]} THEN {value} END AS {alias}")
+        measure_params.extend(cond[1])
+    filters, filter_params = [], []
+    for c in run.conditions:
+        name = source.field_for(c.column) if c.column != SOURCE_COLUMN else None
+        if c.column == SOURCE_COLUMN:
+            col = literal(source.doctype)
+        elif name in months and _is_date(meta, name):
+            bound = _month_bound(c.value, c.operator)
+            if bound is None:
+                return None
+            filters.append(
+                f"{quote(_month(name))} IS NOT NULL AND {quote(_month(name))} != '' AND "
+                f"{quote(_month(name))} {c.operator} ?"
+            )
+            filter_params.append(bound)
+            continue
+        elif name in raw and not _is_date(meta, name):
+            col = quote(name)
+        else:
+            return None
+        if c.operator in ("=", "!="):
+            filters.append(f"COALESCE({col}, '') {c.operator} ?")
+        else:
+            filters.append(f"{col} IS NOT NULL AND {col} != '' AND {col} {c.operator} ?")
+        filter_params.append(c.value)
+    dims = []
+    for i, d in enumerate(run.dimensions):
+        name = source.field_for(d.target_column) if d.target_column != SOURCE_COLUMN else None
+        if d.target_column == SOURCE_COLUMN:
+            col = literal(source.doctype)
+        elif name in months and _is_date(meta, name) and d.bucket in ("year", "quarter", "month"):
+            col = quote(_month(name))
+        elif name in raw and not _is_date(meta, name):
+            col = quote(name)
+        else:
+            return None
+        dims.append(f"{_bucket_sql(col, d.bucket)} AS d{i}")
+    perm_sql, perm_params = run.where(source)
+    try:  # the permission condition must read only the roll-up's columns (else: documents)
+        run.site.db.execute(f"SELECT 1 FROM {rollup.table} WHERE ({perm_sql}) LIMIT 0", perm_params)
+    except sqlite3.OperationalError:
+        return None
+    filt = " AND ".join(f"({f})" for f in filters) or "1"
+    sql = (
+        f"SELECT {', '.join([*dims, *measures])} FROM {rollup.table} "
+        f"WHERE ({perm_sql}) AND ({filt}) AND ({condition[0]})"
+    )
+    return sql, [*measure_params, *perm_params, *filter_params, *condition[1]]
+
+
+def _bucket_sql(col: str, bucket: str | None) -> str:
+    col = f"NULLIF({col}, '')"
+    if bucket == "year":
+        return f"substr({col}, 1, 4)"
+    if bucket == "month":
+        return f"substr({col}, 1, 7)"
+    if bucket == "day":
+        return f"substr({col}, 1, 10)"
+    if bucket == "quarter":
+        return f"substr({col}, 1, 4) || '-Q' || ((CAST(substr({col}, 6, 2) AS INTEGER) + 2) / 3)"
+    return col
+
+
+def visits_from(run: ReportRun, source: ReportSource) -> tuple[str, list, dict[str, str]] | None:
+    """(FROM clause, parameters, step column -> SQL) of a `rows: steps` source read from the step
+    visits table, like `steps_sql.steps_from`; None when the table is not there."""
+    if not getattr(run, "use_summaries", True):
+        return None
+    current = plans(run.site)
+    plan = current.visits.get(source.doctype)
+    if plan is None or not _ready(run.site, "step visits"):
+        return None
+    meta = plan["meta"]
+    dt = literal(source.doctype)
+    fields = [f for f in run.needed_fields(source) if f not in STEP_COLUMNS]
+    carried = sorted(set(fields) - {"name"})
+    perm_sql, perm_params = run.where(source, alias="d.")
+    own = {"department"} if plan["has_department"] else set()
+    if perm_sql == "1=1" and set(carried) <= own:
+        from_sql = f"(SELECT *, ref AS _ref FROM {VISITS} WHERE doctype = {dt} AND alive = 1) AS v"
+        doc_columns = {f"doc:{f}": f"v.{quote(f)}" for f in carried}
+        params: list = []
+    else:
+        carry = "".join(f", d.{quote(f)} AS {quote('doc_' + f)}" for f in carried)
+        from_sql = (
+            f"(SELECT s.*, s.ref AS _ref{carry} FROM {meta.table} AS d JOIN {VISITS} AS s "
+            f"ON s.doctype = {dt} AND s.ref = d.name WHERE s.alive = 1 AND ({perm_sql})) AS v"
+        )
+        doc_columns = {f"doc:{f}": f"v.{quote('doc_' + f)}" for f in carried}
+        params = list(perm_params)
+    is_open = "(v.left_on IS NULL AND v.doc_state = v.step)"
+    closed = "(v.left_on IS NOT NULL)"
+    now = literal(run.now)
+    due = (
+        f"(SELECT MIN(a.due_at) FROM {ACTION} AS a WHERE a.reference_name = v.ref "
+        f"AND a.reference_doctype = {dt} AND a.kind = 'todo' AND a.status = 'Open')"
+    )
+    columns = {
+        "step": "v.step",
+        "step_role": "v.step_role",
+        "office": "v.office",
+        "entered_on": "v.entered_on",
+        "left_on": "v.left_on",
+        "hours_in_step": (
+            f"CASE WHEN {closed} THEN v.hours WHEN {is_open} THEN {_hours('v.entered_on', now)} END"
+        ),
+        "outcome": (
+            f"CASE WHEN {is_open} THEN 'open' WHEN NOT {closed} THEN 'other' ELSE v.closed_outcome END"
+        ),
+        "is_open": f"CAST({is_open} AS INTEGER)",
+        "is_overdue": f"CAST(({is_open} AND COALESCE({due} < {now}, 0)) AS INTEGER)",
+        "is_returned": f"CAST(({closed} AND v.closed_outcome = 'returned') AS INTEGER)",
+        "is_rejected": f"CAST(({closed} AND v.closed_outcome = 'rejected') AS INTEGER)",
+    }
+    return from_sql, params, columns | doc_columns

@@ -30,7 +30,7 @@ from townflow.runtime.errors import DoesNotExistError, FieldMessage, PermissionE
 from townflow.runtime.reports.sql import condition_sql
 from townflow.runtime.reports.steps_source import add_step_rows
 from townflow.runtime.reports.steps_sql import steps_from, steps_lookup
-from townflow.runtime.reports.summaries import rollup_select, visits_from
+from townflow.runtime.reports.summaries import rollup_select, steps_aggregate, visits_from
 from townflow.spec.reports import SOURCE_COLUMN, Dimension, Measure, Report, ReportSource
 
 #: how each aggregate is asked of SQLite over the measure's values (median and p90: see _percentiles)
@@ -257,6 +257,8 @@ class ReportRun:
         One query groups what adds up; a report that needs more than one pass over its rows
         (percentiles, totals of what does not add up) first copies them into a TEMP table, so the
         sources (and the approval log's window query) are read once."""
+        if steps_aggregate(self, tally):  # step visits read from their counters and index
+            return True
         selects: list[tuple[str, list]] = []
         for source in self.sources:
             select = self._source_select(source, tally)

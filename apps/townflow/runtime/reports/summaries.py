@@ -307,7 +307,10 @@ def _office(plan: dict, role: str, department: str) -> str:
     if not (plan["has_department"] and plan["department_roles"]):
         return role
     dept_roles = ", ".join(literal(r) for r in plan["department_roles"])
-    return f"CASE WHEN ({role}) IN ({dept_roles}) AND COALESCE({department}, '') != '' THEN {department} ELSE {role} END"
+    return (
+        f"CASE WHEN ({role}) IN ({dept_roles}) AND COALESCE({department}, '') != '' "
+        f"THEN {department} ELSE {role} END"
+    )
 
 
 def _closed_outcome(plan: dict, step: str, kind: str, action: str, next_state: str) -> str:
@@ -331,7 +334,13 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
             next_state TEXT, hours REAL, closed_outcome TEXT, doc_state TEXT, department TEXT,
             office TEXT, alive INTEGER NOT NULL)""",
         f"CREATE INDEX tf_visit_ref ON {VISITS} (doctype, ref, left_on)",
-        f"CREATE INDEX tf_visit_office ON {VISITS} (doctype, alive, office, step, hours)",
+        # covering: a percentile pass reads this index alone, never the table
+        f"CREATE INDEX tf_visit_office ON {VISITS} (doctype, alive, office, step, hours, left_on, "
+        "doc_state, step_role, department, entered_on)",
+        # a percentile of closed visits' hours per (office, step), or over all: LIMIT 2 OFFSET k
+        f"CREATE INDEX tf_visit_rank ON {VISITS} (alive, office, step, hours, doctype) "
+        "WHERE hours IS NOT NULL",
+        f"CREATE INDEX tf_visit_rank_all ON {VISITS} (alive, hours, doctype) WHERE hours IS NOT NULL",
     ]
     for doctype, plan in visits.items():
         meta = plan["meta"]
@@ -348,7 +357,8 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
             f"next_state = NEW.to_state, hours = {_hours('entered_on', 'NEW.creation')}, "
             f"closed_outcome = {_closed_outcome(plan, 'step', 'NEW.kind', 'NEW.action', 'NEW.to_state')} "
             f"WHERE doctype = {dt} AND ref = NEW.reference_name AND left_on IS NULL; "
-            f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) SELECT NEW.name, {dt}, NEW.reference_name, NEW.to_state, "
+            f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) "
+            f"SELECT NEW.name, {dt}, NEW.reference_name, NEW.to_state, "
             f"{_case('NEW.to_state', plan['roles'])}, NEW.creation, NULL, NULL, NULL, NULL, NULL, NULL, "
             f"d.{state}, {dept}, {_office(plan, _case('NEW.to_state', plan['roles']), dept)}, "
             f"d.name IS NOT NULL FROM (SELECT 1) LEFT JOIN {meta.table} AS d ON d.name = NEW.reference_name "
@@ -368,7 +378,8 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
         out.append(
             f"CREATE TRIGGER tf_visit_{slug}_upd AFTER UPDATE OF {', '.join(quote(f) for f in watched)} "
             f"ON {meta.table} WHEN {changed} BEGIN "
-            f"UPDATE {VISITS} SET alive = 0 WHERE doctype = {dt} AND ref = OLD.name AND OLD.name IS NOT NEW.name; "
+            f"UPDATE {VISITS} SET alive = 0 "
+            f"WHERE doctype = {dt} AND ref = OLD.name AND OLD.name IS NOT NEW.name; "
             f"{refresh} END"
         )
         # backfill: the same visits from the log as it stands
@@ -390,7 +401,69 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
             f"FROM ({window}) AS w LEFT JOIN {meta.table} AS d ON d.name = w.reference_name "
             f"WHERE w.to_state IN ({steps})"
         )
+    # counters per (process, office, step, role, department, month entered, outcome) of the
+    # visits of documents that exist, kept by triggers on the visits themselves
+    keys = ", ".join(_VISIT_KEYS)
+    out.append(f"CREATE TABLE {VISIT_COUNTS} ({keys}, n INTEGER NOT NULL)")
+    out.append(f"CREATE INDEX tf_visit_count_keys ON {VISIT_COUNTS} ({keys})")
+    out.append(
+        f"INSERT INTO {VISIT_COUNTS} ({keys}, n) SELECT {_visit_key_sql('v')}, COUNT(*) FROM {VISITS} AS v "
+        f"WHERE v.alive = 1 GROUP BY {', '.join(str(i + 1) for i in range(len(_VISIT_KEYS)))}"
+    )
+
+    def match(row: str) -> str:
+        return " AND ".join(f"{k} IS {e}" for k, e in zip(_VISIT_KEYS, _visit_key_exprs(row), strict=True))
+
+    def add(row: str) -> str:
+        return (
+            f"UPDATE {VISIT_COUNTS} SET n = n + 1 WHERE {row}.alive = 1 AND {match(row)}; "
+            f"INSERT INTO {VISIT_COUNTS} ({keys}, n) SELECT {_visit_key_sql(row)}, 1 WHERE {row}.alive = 1 "
+            f"AND NOT EXISTS (SELECT 1 FROM {VISIT_COUNTS} WHERE {match(row)});"
+        )
+
+    def remove(row: str) -> str:
+        return (
+            f"UPDATE {VISIT_COUNTS} SET n = n - 1 WHERE {row}.alive = 1 AND {match(row)}; "
+            f"DELETE FROM {VISIT_COUNTS} WHERE n <= 0 AND {match(row)};"
+        )
+
+    out.append(f"CREATE TRIGGER tf_visit_count_ins AFTER INSERT ON {VISITS} BEGIN {add('NEW')} END")
+    out.append(f"CREATE TRIGGER tf_visit_count_del AFTER DELETE ON {VISITS} BEGIN {remove('OLD')} END")
+    watched = ("alive", "doctype", "office", "step", "step_role", "department", "entered_on", "left_on")
+    watched += ("doc_state", "closed_outcome")
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
+    out.append(
+        f"CREATE TRIGGER tf_visit_count_upd AFTER UPDATE OF {', '.join(watched)} ON {VISITS} "
+        f"WHEN {changed} BEGIN {remove('OLD')} {add('NEW')} END"
+    )
     return out
+
+
+VISIT_COUNTS = '"__step_visit_count"'
+_VISIT_KEYS = ("doctype", "office", "step", "step_role", "department", "entered_month", "outcome")
+
+
+def _visit_outcome(row: str) -> str:
+    return (
+        f"CASE WHEN {row}.left_on IS NULL AND {row}.doc_state = {row}.step THEN 'open' "
+        f"WHEN {row}.left_on IS NULL THEN 'other' ELSE {row}.closed_outcome END"
+    )
+
+
+def _visit_key_exprs(row: str) -> list[str]:
+    return [
+        f"{row}.doctype",
+        f"{row}.office",
+        f"{row}.step",
+        f"{row}.step_role",
+        f"{row}.department",
+        f"substr({row}.entered_on, 1, 7)",
+        _visit_outcome(row),
+    ]
+
+
+def _visit_key_sql(row: str) -> str:
+    return ", ".join(_visit_key_exprs(row))
 
 
 # -- building ------------------------------------------------------------------------------
@@ -406,7 +479,7 @@ def _objects(db, plan_prefixes: tuple[str, ...]) -> list[tuple[str, str]]:
 
 def _prefixes(name: str, rollups: dict[str, Rollup]) -> tuple[str, ...]:
     if name == "step visits":
-        return ("tf_visit_", "__step_visit")
+        return ("tf_visit_", "__step_visit")  # the visits and their counts
     doctype = name.split(":", 1)[1]
     rollup = rollups.get(doctype) or Rollup(doctype)
     return (rollup.prefix, f"__rollup {doctype}")
@@ -650,3 +723,239 @@ def visits_from(run: ReportRun, source: ReportSource) -> tuple[str, list, dict[s
         "is_rejected": f"CAST(({closed} AND v.closed_outcome = 'rejected') AS INTEGER)",
     }
     return from_sql, params, columns | doc_columns
+
+
+# -- a report over step visits alone ---------------------------------------------------------
+
+_VISIT_TEXT_COLUMNS = ("step", "step_role", "office", "outcome")
+_VISIT_FLAGS = {"is_open": "open", "is_returned": "returned", "is_rejected": "rejected"}
+
+
+def _overdue(dt: str, now: str) -> str:
+    """The open visits whose document has an open to-do past its due time (the due index)."""
+    return (
+        f"SELECT o.* FROM (SELECT DISTINCT reference_name FROM {ACTION} WHERE kind = 'todo' "
+        f"AND status = 'Open' AND due_at < {now} AND reference_doctype = {dt}) AS a "
+        f"CROSS JOIN {VISITS} AS o ON o.doctype = {dt} AND o.ref = a.reference_name AND o.left_on IS NULL "
+        f"WHERE o.alive = 1 AND o.doc_state = o.step"
+    )
+
+
+def _count_select(run: ReportRun, source: ReportSource, counted: list, plan: dict) -> tuple[str, list] | None:
+    """The source's counting measures over its visit counts: one row per counter, plus +1 / -1
+    rows moving each overdue visit (its to-do's due time has passed: a fact of now, not kept)
+    from `is_overdue` 0 to 1."""
+    dt, now = literal(source.doctype), literal(run.now)
+    meta = plan["meta"]
+
+    def lookup(column: str) -> tuple[str, str] | None:
+        if column == SOURCE_COLUMN:
+            return dt, "Data"
+        name = source.field_for(column)
+        if name in _VISIT_TEXT_COLUMNS:
+            return f"r.{name}", "Data"
+        if name in _VISIT_FLAGS:
+            return f"CAST(r.outcome = {literal(_VISIT_FLAGS[name])} AS INTEGER)", "Check"
+        if name == "is_overdue":
+            return "r.od", "Check"
+        if name == "department" and plan["has_department"]:
+            return "r.department", _fieldtype(meta, "department")
+        return None
+
+    condition = condition_sql(source.condition, lookup, run.context)
+    if condition is None:
+        return None
+    measures, params = [], []
+    for m in counted:
+        alias = quote(f"m_{m.name}")
+        if m.source not in (None, source.doctype):
+            measures.append(f"NULL AS {alias}")
+            continue
+        cond = condition_sql(m.condition, lookup, run.context)
+        if cond is None:
+            return None
+        measures.append(f"CASE WHEN {cond[0]} THEN r.n END AS {alias}")
+        params.extend(cond[1])
+    filters, filter_params = [], []
+    for c in run.conditions:
+        name = None if c.column == SOURCE_COLUMN else source.field_for(c.column)
+        if name == "entered_on":
+            bound = _month_bound(c.value, c.operator)
+            if bound is None:
+                return None
+            filters.append(f"r.entered_month IS NOT NULL AND r.entered_month {c.operator} ?")
+            filter_params.append(bound)
+            continue
+        found = lookup(c.column)
+        if found is None or name in ("is_overdue", *_VISIT_FLAGS):
+            return None
+        if c.operator in ("=", "!="):
+            filters.append(f"COALESCE({found[0]}, '') {c.operator} ?")
+        else:
+            filters.append(f"{found[0]} IS NOT NULL AND {found[0]} != '' AND {found[0]} {c.operator} ?")
+        filter_params.append(c.value)
+    dims = []
+    for i, d in enumerate(run.dimensions):
+        name = None if d.target_column == SOURCE_COLUMN else source.field_for(d.target_column)
+        if name == "entered_on" and d.bucket in ("year", "quarter", "month"):
+            col = "r.entered_month"
+        elif name in ("is_overdue", *_VISIT_FLAGS) or lookup(d.target_column) is None:
+            return None  # a dimension on a flag would leave groups of zeros behind
+        else:
+            col = lookup(d.target_column)[0]
+        dims.append(f"{_bucket_sql(col, d.bucket)} AS d{i}")
+    key = "office, step, step_role, department"
+    overdue = _overdue(dt, now)
+    rows = (
+        f"(SELECT {key}, entered_month, outcome, 0 AS od, n FROM {VISIT_COUNTS} WHERE doctype = {dt} "
+        f"UNION ALL SELECT {key}, substr(entered_on, 1, 7), 'open', 1, 1 FROM ({overdue}) "
+        f"UNION ALL SELECT {key}, substr(entered_on, 1, 7), 'open', 0, -1 FROM ({overdue})) AS r"
+    )
+    filt = " AND ".join(f"({f})" for f in filters) or "1"
+    sql = f"SELECT {', '.join([*dims, *measures])} FROM {rows} WHERE ({filt}) AND ({condition[0]})"
+    return sql, [*params, *filter_params, *condition[1]]
+
+
+def _rank_select(run: ReportRun, source: ReportSource, m) -> tuple[str, list] | None:
+    """The values of a percentile measure over the source's visits (the covering index)."""
+    found = run.source_from(source)
+    if found is None or found[2] is None:
+        return None
+    from_sql, from_params, _ = found
+    lookup = run.column_sql(source)
+    condition = condition_sql(source.condition, lookup, run.context)
+    cond = condition_sql(m.condition, lookup, run.context)
+    column = lookup(m.column) if m.column else None
+    if condition is None or cond is None or column is None:
+        return None
+    filt_sql, filt_params = run.filter_sql(source, run.conditions)
+    dims = [f"{run.dimension_sql(source, d)} AS d{i}" for i, d in enumerate(run.dimensions)]
+    alias = quote(f"m_{m.name}")
+    sql = (
+        f"SELECT {', '.join([*dims, f'{column[0]} AS {alias}'])} FROM {from_sql} "
+        f"WHERE ({filt_sql}) AND ({condition[0]}) AND ({cond[0]})"
+    )
+    return sql, [*from_params, *filt_params, *condition[1], *cond[1]]
+
+
+def steps_aggregate(run: ReportRun, tally: Tally) -> bool:
+    """A report whose sources are all step visits, for a user who may report on every one of
+    them: counts from the visit counters, percentiles from the visits' covering index. False
+    when it cannot (another user, a filter off month bounds...): the generic path runs."""
+    from townflow.reports.tally import PERCENTILES
+
+    if not getattr(run, "use_summaries", True) or not run.sources:
+        return False
+    if any(s.rows != "steps" for s in run.sources):
+        return False
+    current = plans(run.site)
+    if any(s.doctype not in current.visits for s in run.sources) or not _ready(run.site, "step visits"):
+        return False
+    counted = [m for m in tally.aggregates if m.aggregate == "count"]
+    ranked = [m for m in tally.aggregates if m.aggregate in PERCENTILES]
+    if len(counted) + len(ranked) != len(tally.aggregates):
+        return False
+    if any(run.where(s, alias="d.")[0] != "1=1" for s in run.sources):
+        return False
+    counts = [_count_select(run, s, counted, current.visits[s.doctype]) for s in run.sources]
+    ranks = {m.name: [_rank_select(run, s, m) for s in run.sources] for m in ranked}
+    if any(c is None for c in counts) or any(r is None for rs in ranks.values() for r in rs):
+        return False
+    db = run.site.db
+    dims = [f"d{i}" for i in range(len(run.dimensions))]
+    if counted:
+        inner = " UNION ALL ".join(sql for sql, _ in counts)
+        params = [p for _, ps in counts for p in ps]
+        outer = ", ".join(f"SUM({quote('m_' + m.name)}) AS {quote('m_' + m.name)}" for m in counted)
+        group = f" GROUP BY {', '.join(dims)}" if dims else ""
+        for row in db.fetchall(
+            f"SELECT {''.join(f'{d}, ' for d in dims)}{outer} FROM ({inner}){group}", params
+        ):
+            if not dims and all(row[f"m_{m.name}"] is None for m in counted):
+                continue
+            tally.add_partial(tuple(row[d] for d in dims), {m.name: row[f"m_{m.name}"] for m in counted})
+    for m in ranked:
+        fast = _closed_hours_percentiles(run, m, dims)
+        if fast is not None:
+            for key, value in fast.items():
+                if key == ("total",):
+                    tally.set_total({m.name: value})
+                else:
+                    tally.add_partial(key, {m.name: value})
+            continue
+        from townflow.runtime.reports.run import ReportRun
+
+        ReportRun._temp_serial += 1
+        table = f"temp.report_ranks_{ReportRun._temp_serial}"
+        selects = ranks[m.name]
+        db.execute(
+            f"CREATE TEMP TABLE {table} AS {' UNION ALL '.join(sql for sql, _ in selects)}",
+            [p for _, ps in selects for p in ps],
+        )
+        try:
+            for key, value in run._percentiles(table, m, dims).items():
+                tally.add_partial(key, {m.name: value})
+            if dims:
+                tally.set_total({m.name: run._percentiles(table, m, []).get(())})
+        finally:
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+    return True
+
+
+_CLOSED = ("forward", "returned", "rejected", "withdrawn")
+
+
+def _closed_hours_percentiles(run: ReportRun, m, dims: list[str]) -> dict[tuple, Any] | None:
+    """A percentile of hours in step over the visits already left (`not doc.is_open`), per
+    (office, step) or over all, without filters: each group's size from the visit counters, its
+    two ranked values read from the hours index (LIMIT 2 OFFSET k) — no sort, no copy.
+    None for any other measure, grouping or filter (the window over the visits serves)."""
+    from townflow.reports.tally import PERCENTILES, percentile_of_ranks, percentile_ranks
+
+    if run.conditions or (m.condition or "").strip() != "not doc.is_open":
+        return None
+    if any(s.field_for(m.column) != "hours_in_step" for s in run.sources):
+        return None
+    targets = [d.target_column for d in run.dimensions]
+    if targets not in ([], ["office", "step"]) or any(d.bucket for d in run.dimensions):
+        return None
+    if any(s.field_for(c) != c for s in run.sources for c in targets):
+        return None
+    p = PERCENTILES[m.aggregate]
+    doctypes = [s.doctype for s in run.sources]
+    marks = ", ".join("?" * len(doctypes))
+    closed = ", ".join(literal(c) for c in _CLOSED)
+    db = run.site.db
+    groups = db.fetchall(
+        f"SELECT office, step, SUM(n) AS n FROM {VISIT_COUNTS} WHERE doctype IN ({marks}) "
+        f"AND outcome IN ({closed}) GROUP BY office, step",
+        doctypes,
+    )
+    out: dict[tuple, Any] = {}
+
+    def ranked(n: int, where: str, params: list, index: str) -> Any:
+        first = percentile_ranks(n, p)[0] - 1
+        rows = db.fetchall(
+            f"SELECT hours FROM {VISITS} INDEXED BY {index} WHERE {where} AND hours IS NOT NULL "
+            f"AND doctype IN ({marks}) ORDER BY hours LIMIT 2 OFFSET ?",
+            [*params, *doctypes, first],
+        )
+        return percentile_of_ranks(n, p, {first + 1 + i: r["hours"] for i, r in enumerate(rows)})
+
+    if dims:
+        seen: set[tuple] = set()
+        for g in groups:
+            key = (g["office"] or None, g["step"] or None)
+            if key in seen:
+                return None  # NULL and '' are one group in the report: the window serves it
+            seen.add(key)
+            out[key] = ranked(
+                g["n"], "alive = 1 AND office IS ? AND step IS ?", [g["office"], g["step"]], "tf_visit_rank"
+            )
+    total = sum(g["n"] for g in groups)
+    value = ranked(total, "alive = 1", [], "tf_visit_rank_all") if total else None
+    if dims:
+        out[("total",)] = value
+    else:
+        out[()] = value
+    return out

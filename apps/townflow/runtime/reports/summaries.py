@@ -383,24 +383,7 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
             f"{refresh} END"
         )
         # backfill: the same visits from the log as it stands
-        window = (
-            f"SELECT l.name, l.reference_name, l.to_state, l.creation, "
-            f"LEAD(l.creation) OVER w AS next_at, LEAD(l.kind) OVER w AS next_kind, "
-            f"LEAD(l.action) OVER w AS next_action, LEAD(l.to_state) OVER w AS next_state "
-            f"FROM {LOG} AS l WHERE l.reference_doctype = {dt} AND l.kind IN {STATE_CHANGES} "
-            f"WINDOW w AS (PARTITION BY l.reference_name ORDER BY l.name)"
-        )
-        role = _case("w.to_state", plan["roles"])
-        out.append(
-            f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) SELECT w.name, {dt}, w.reference_name, w.to_state, "
-            f"{role}, w.creation, w.next_at, w.next_kind, w.next_action, w.next_state, "
-            f"CASE WHEN w.next_at IS NOT NULL THEN {_hours('w.creation', 'w.next_at')} END, "
-            f"CASE WHEN w.next_at IS NOT NULL THEN "
-            f"{_closed_outcome(plan, 'w.to_state', 'w.next_kind', 'w.next_action', 'w.next_state')} END, "
-            f"d.{state}, {dept}, {_office(plan, role, dept)}, d.name IS NOT NULL "
-            f"FROM ({window}) AS w LEFT JOIN {meta.table} AS d ON d.name = w.reference_name "
-            f"WHERE w.to_state IN ({steps})"
-        )
+        out.append(f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) {_visit_backfill_select(doctype, plan)}")
     # counters per (process, office, step, role, department, month entered, outcome) of the
     # visits of documents that exist, kept by triggers on the visits themselves
     keys = ", ".join(_VISIT_KEYS)
@@ -437,6 +420,33 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
         f"WHEN {changed} BEGIN {remove('OLD')} {add('NEW')} END"
     )
     return out
+
+
+def _visit_backfill_select(doctype: str, plan: dict) -> str:
+    """The visits of `doctype` computed from the approval log as it stands (a window over each
+    document's state changes, as runtime/reports/steps_sql.py reads them)."""
+    dt = literal(doctype)
+    state = quote(plan["state_field"])
+    steps = ", ".join(literal(s) for s in plan["roles"])
+    dept = "d.department" if plan["has_department"] else "NULL"
+    window = (
+        f"SELECT l.name, l.reference_name, l.to_state, l.creation, "
+        f"LEAD(l.creation) OVER w AS next_at, LEAD(l.kind) OVER w AS next_kind, "
+        f"LEAD(l.action) OVER w AS next_action, LEAD(l.to_state) OVER w AS next_state "
+        f"FROM {LOG} AS l WHERE l.reference_doctype = {dt} AND l.kind IN {STATE_CHANGES} "
+        f"WINDOW w AS (PARTITION BY l.reference_name ORDER BY l.name)"
+    )
+    role = _case("w.to_state", plan["roles"])
+    return (
+        f"SELECT w.name, {dt}, w.reference_name, w.to_state, "
+        f"{role}, w.creation, w.next_at, w.next_kind, w.next_action, w.next_state, "
+        f"CASE WHEN w.next_at IS NOT NULL THEN {_hours('w.creation', 'w.next_at')} END, "
+        f"CASE WHEN w.next_at IS NOT NULL THEN "
+        f"{_closed_outcome(plan, 'w.to_state', 'w.next_kind', 'w.next_action', 'w.next_state')} END, "
+        f"d.{state}, {dept}, {_office(plan, role, dept)}, d.name IS NOT NULL "
+        f"FROM ({window}) AS w LEFT JOIN {plan['meta'].table} AS d ON d.name = w.reference_name "
+        f"WHERE w.to_state IN ({steps})"
+    )
 
 
 VISIT_COUNTS = '"__step_visit_count"'
@@ -959,3 +969,52 @@ def _closed_hours_percentiles(run: ReportRun, m, dims: list[str]) -> dict[tuple,
     else:
         out[()] = value
     return out
+
+
+# -- checking ------------------------------------------------------------------------------
+
+
+def verify(site) -> list[str]:
+    """Differences between each summary as kept and as recomputed from the documents and the
+    log now (empty when they agree): for tests and for an operator's check."""
+    db = site.db
+    current = plans(site)
+    problems: list[str] = []
+
+    def compare(label: str, stored: str, recomputed: str) -> None:
+        for direction, (a, b) in (("kept only", (stored, recomputed)), ("missing", (recomputed, stored))):
+            rows = db.fetchall(f"SELECT * FROM ({a}) EXCEPT SELECT * FROM ({b}) LIMIT 5")
+            if rows:
+                problems.append(f"{label}: {direction}: {[tuple(r) for r in rows]}")
+
+    for rollup in current.rollups.values():
+        if not _ready(site, rollup.name):
+            problems.append(f"{rollup.name}: not built")
+            continue
+        meta = site.metas.get(rollup.doctype)
+        keys = rollup.keys()
+        columns = [quote(c) for c, _ in keys] + [quote(COUNT)] + [quote(_sum(f)) for f in rollup.sums]
+        selects = [expr.format(row="d") for _, expr in keys] + ["COUNT(*)"]
+        selects += [f"TOTAL(d.{quote(f)})" for f in rollup.sums]
+        group = ", ".join(expr.format(row="d") for _, expr in keys)
+        recomputed = f"SELECT {', '.join(selects)} FROM {meta.table} AS d" + (
+            f" GROUP BY {group}" if group else " HAVING COUNT(*) > 0"
+        )
+        compare(rollup.name, f"SELECT {', '.join(columns)} FROM {rollup.table}", recomputed)
+    if current.visits:
+        if not _ready(site, "step visits"):
+            return [*problems, "step visits: not built"]
+        for doctype, plan in current.visits.items():
+            compare(
+                f"step visits of {doctype}",
+                f"SELECT {_VISIT_COLUMNS} FROM {VISITS} WHERE doctype = {literal(doctype)}",
+                _visit_backfill_select(doctype, plan),
+            )
+        keys = ", ".join(_VISIT_KEYS)
+        groups = ", ".join(str(i + 1) for i in range(len(_VISIT_KEYS)))
+        compare(
+            "step visit counts",
+            f"SELECT {keys}, n FROM {VISIT_COUNTS}",
+            f"SELECT {_visit_key_sql('v')}, COUNT(*) FROM {VISITS} AS v WHERE v.alive = 1 GROUP BY {groups}",
+        )
+    return problems

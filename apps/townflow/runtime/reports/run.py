@@ -332,7 +332,21 @@ class ReportRun:
     def _source_select(self, source: ReportSource, tally: Tally) -> tuple[str, list] | None:
         summarized = rollup_select(self, source, tally)
         if summarized is not None:
-            return summarized
+            sql, params, rest = summarized
+            if not rest:
+                return sql, params
+            # the measures the roll-up cannot serve, from the documents meeting their conditions
+            documents = self._source_select_documents(source, tally, set(rest))
+            if documents is None:
+                return None
+            return f"{sql} UNION ALL {documents[0]}", [*params, *documents[1]]
+        return self._source_select_documents(source, tally, None)
+
+    def _source_select_documents(
+        self, source: ReportSource, tally: Tally, only: set[str] | None
+    ) -> tuple[str, list] | None:
+        """The source's rows read from its documents: every measure, or `only` these (the other
+        measures NULL, and only the rows some of them count)."""
         found = self.source_from(source)
         if found is None:
             return None
@@ -341,15 +355,17 @@ class ReportRun:
         condition = condition_sql(source.condition, lookup, self.context)
         if condition is None:
             return None
-        measures, measure_params = [], []
+        measures, measure_params, counted, counted_params = [], [], [], []
         for m in tally.aggregates:
             alias = quote(f"m_{m.name}")
-            if m.source not in (None, source.doctype):
+            if m.source not in (None, source.doctype) or (only is not None and m.name not in only):
                 measures.append(f"NULL AS {alias}")
                 continue
             cond = condition_sql(m.condition, lookup, self.context)
             if cond is None:
                 return None
+            counted.append(cond[0])
+            counted_params.extend(cond[1])
             if m.aggregate == "count":
                 value = "1"
             else:
@@ -362,11 +378,21 @@ class ReportRun:
         perm_sql, perm_params = ("1", []) if step_columns is not None else self.where(source)
         filt_sql, filt_params = self.filter_sql(source, self.conditions)
         dims = [f"{self.dimension_sql(source, d)} AS d{i}" for i, d in enumerate(self.dimensions)]
+        wanted, wanted_params = "1", []
+        if only is not None:
+            wanted, wanted_params = " OR ".join(f"({c})" for c in counted) or "0", counted_params
         sql = (
             f"SELECT {', '.join([*dims, *measures])} FROM {from_sql} "
-            f"WHERE ({perm_sql}) AND ({filt_sql}) AND ({condition[0]})"
+            f"WHERE ({perm_sql}) AND ({filt_sql}) AND ({condition[0]}) AND ({wanted})"
         )
-        return sql, [*measure_params, *from_params, *perm_params, *filt_params, *condition[1]]
+        return sql, [
+            *measure_params,
+            *from_params,
+            *perm_params,
+            *filt_params,
+            *condition[1],
+            *wanted_params,
+        ]
 
     def needed_fields(self, source: ReportSource) -> list[str]:
         """The source's fieldnames the rows path reads (whitelisted against the meta)."""

@@ -193,16 +193,23 @@ def _source_plan(report, source, meta) -> tuple[set[str], set[str], set[str]] | 
 
     if not conditional(source.condition):
         return None
+    served = 0
     for m in report.measures:
         if m.is_ratio or m.source not in (None, source.doctype):
             continue
-        if m.aggregate not in ("count", "sum") or not conditional(m.condition):
-            return None
+        # a measure the roll-up cannot serve (a distinct count, a condition on a date) is read
+        # from the documents beside it (rollup_select's `rest`)
+        if m.aggregate not in ("count", "sum") or not _conditional_ok(m.condition, field_of, meta):
+            continue
         if m.aggregate == "sum":
             name = field_of(m.column)
             if not name or _fieldtype(meta, name) not in NUMERIC_TYPES:
-                return None
+                continue
             sums.add(name)
+        conditional(m.condition)
+        served += 1
+    if not served:
+        return None
     for column, bucketed in [(d.target_column, d.bucket) for d in report.dimensions] + [
         (f.target_column, None) for f in report.filters
     ]:
@@ -217,6 +224,16 @@ def _source_plan(report, source, meta) -> tuple[set[str], set[str], set[str]] | 
             raw.add(name)
     raw |= set(meta.scope_fields.values())
     return raw, months, sums
+
+
+def _conditional_ok(text: str | None, field_of, meta) -> bool:
+    if not text:
+        return True
+    for column in parse(text, runtime_functions=()).fields_used:
+        name = field_of(column)
+        if name == "" or (name and _is_date(meta, name)):
+            return False
+    return True
 
 
 @dataclass
@@ -577,8 +594,10 @@ def _month_bound(value: Any, operator: str) -> str | None:
     return None
 
 
-def rollup_select(run: ReportRun, source: ReportSource, tally: Tally) -> tuple[str, list] | None:
-    """The source's rows for `_aggregate_in_sql`, read from its roll-up; None to read documents."""
+def rollup_select(run: ReportRun, source: ReportSource, tally: Tally) -> tuple[str, list, list[str]] | None:
+    """The source's rows for `_aggregate_in_sql` read from its roll-up, and the measures it could
+    not serve (`rest`: the caller reads those from the documents); None to read documents only.
+    Every group of the source has roll-up rows, so the groups are the same either way."""
     if not getattr(run, "use_summaries", True) or source.rows != "documents":
         return None
     current = plans(run.site)
@@ -599,23 +618,21 @@ def rollup_select(run: ReportRun, source: ReportSource, tally: Tally) -> tuple[s
     condition = condition_sql(source.condition, lookup, run.context)
     if condition is None:
         return None
-    measures, measure_params = [], []
+    measures, measure_params, rest = [], [], []
     for m in tally.aggregates:
         alias = quote(f"m_{m.name}")
         if m.source not in (None, source.doctype):
             measures.append(f"NULL AS {alias}")
             continue
-        if m.aggregate not in ("count", "sum"):
-            return None
-        cond = condition_sql(m.condition, lookup, run.context)
-        if cond is None:
-            return None
+        cond = condition_sql(m.condition, lookup, run.context) if m.aggregate in ("count", "sum") else None
+        name = source.field_for(m.column) if m.aggregate == "sum" else None
+        if cond is None or (m.aggregate == "sum" and name not in rollup.sums):
+            measures.append(f"NULL AS {alias}")
+            rest.append(m.name)
+            continue
         if m.aggregate == "count":
             value = quote(COUNT)
         else:
-            name = source.field_for(m.column)
-            if name not in rollup.sums:
-                return None
             value = quote(_sum(name))
         measures.append(f"CASE WHEN {cond[0]} THEN {value} END AS {alias}")
         measure_params.extend(cond[1])
@@ -665,7 +682,9 @@ def rollup_select(run: ReportRun, source: ReportSource, tally: Tally) -> tuple[s
         f"SELECT {', '.join([*dims, *measures])} FROM {rollup.table} "
         f"WHERE ({perm_sql}) AND ({filt}) AND ({condition[0]})"
     )
-    return sql, [*measure_params, *perm_params, *filter_params, *condition[1]]
+    if len(rest) == sum(1 for m in tally.aggregates if m.source in (None, source.doctype)):
+        return None  # nothing served: the documents alone
+    return sql, [*measure_params, *perm_params, *filter_params, *condition[1]], rest
 
 
 def _bucket_sql(col: str, bucket: str | None) -> str:

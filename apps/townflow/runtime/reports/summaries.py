@@ -630,10 +630,7 @@ def rollup_select(run: ReportRun, source: ReportSource, tally: Tally) -> tuple[s
             measures.append(f"NULL AS {alias}")
             rest.append(m.name)
             continue
-        if m.aggregate == "count":
-            value = quote(COUNT)
-        else:
-            value = quote(_sum(name))
+        value = quote(COUNT) if m.aggregate == "count" else quote(_sum(name))
         measures.append(f"CASE WHEN {cond[0]} THEN {value} END AS {alias}")
         measure_params.extend(cond[1])
     filters, filter_params = [], []

@@ -335,11 +335,28 @@ class ReportRun:
             sql, params, rest = summarized
             if not rest:
                 return sql, params
-            # the measures the roll-up cannot serve, from the documents meeting their conditions
-            documents = self._source_select_documents(source, tally, set(rest))
-            if documents is None:
-                return None
-            return f"{sql} UNION ALL {documents[0]}", [*params, *documents[1]]
+            # the measures the roll-up cannot serve, each from the documents meeting its own
+            # condition (one index range each, where an index fits)
+            dims = [f"d{i}" for i in range(len(self.dimensions))]
+            for name in rest:
+                documents = self._source_select_documents(source, tally, {name})
+                if documents is None:
+                    return None
+                rows = documents[0]
+                if self.report.measure(name).aggregate in ("count", "sum"):  # added up here already
+                    values = [
+                        (
+                            _SQL_FUNCTIONS[m.aggregate].format(quote("m_" + m.name))
+                            if m.name == name
+                            else "NULL"
+                        )
+                        + f" AS {quote('m_' + m.name)}"
+                        for m in tally.aggregates
+                    ]
+                    group = f" GROUP BY {', '.join(dims)}" if dims else ""
+                    rows = f"SELECT {', '.join([*dims, *values])} FROM ({rows}){group}"
+                sql, params = f"{sql} UNION ALL {rows}", [*params, *documents[1]]
+            return sql, params
         return self._source_select_documents(source, tally, None)
 
     def _source_select_documents(

@@ -86,6 +86,9 @@ class Rollup:
     raw: list[str] = field(default_factory=list)  # fields kept as they are
     months: list[str] = field(default_factory=list)  # date fields kept as their month (YYYY-MM)
     sums: list[str] = field(default_factory=list)  # numeric fields summed
+    #: what the conditions of the measures read from the documents beside the roll-up use: an
+    #: index of the documents on them (and the scope fields) lets those reads skip the rest
+    support: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -116,6 +119,12 @@ class Rollup:
         out = [table_sql]
         if cols:
             out.append(f"CREATE INDEX {quote(self.prefix + 'keys')} ON {self.table} ({', '.join(cols)})")
+        if self.support:
+            scope = [f for f in meta.scope_fields.values() if f not in self.support]
+            indexed = ", ".join(quote(f) for f in [*self.support, *scope])
+            out.append(
+                f"CREATE INDEX IF NOT EXISTS {quote(self.prefix + 'support')} ON {meta.table} ({indexed})"
+            )
 
         def match(row: str) -> str:
             return " AND ".join(f"{quote(c)} IS {expr.format(row=row)}" for c, expr in keys) or "1"
@@ -168,9 +177,11 @@ class Rollup:
         return out
 
 
-def _source_plan(report, source, meta) -> tuple[set[str], set[str], set[str]] | None:
-    """(raw, month, summed) fields a roll-up needs to serve this source, or None if it cannot."""
+def _source_plan(report, source, meta) -> tuple[set[str], set[str], set[str], list[str]] | None:
+    """(raw, month, summed, support) fields a roll-up needs to serve this source, or None if it
+    cannot; `support`: the fields the conditions of the measures it cannot serve read."""
     raw: set[str] = set()
+    support: list[set[str]] = []
     months: set[str] = set()
     sums: set[str] = set()
 
@@ -200,6 +211,8 @@ def _source_plan(report, source, meta) -> tuple[set[str], set[str], set[str]] | 
         # a measure the roll-up cannot serve (a distinct count, a condition on a date) is read
         # from the documents beside it (rollup_select's `rest`)
         if m.aggregate not in ("count", "sum") or not _conditional_ok(m.condition, field_of, meta):
+            used = parse(m.condition, runtime_functions=()).fields_used if m.condition else ()
+            support.append({field_of(c) for c in used} - {None, ""})
             continue
         if m.aggregate == "sum":
             name = field_of(m.column)
@@ -223,7 +236,14 @@ def _source_plan(report, source, meta) -> tuple[set[str], set[str], set[str]] | 
         elif name:
             raw.add(name)
     raw |= set(meta.scope_fields.values())
-    return raw, months, sums
+    # the index: fields every such condition reads first (compared for equality, mostly), then
+    # the dates (ranges against today), then the rest; sorted within each, so it is stable
+    common = set.intersection(*support) if support else set()
+    every = set().union(*support) if support else set()
+    dates = sorted(f for f in every if _is_date(meta, f))
+    first = sorted(common - set(dates))
+    order = first + dates + sorted(every - set(first) - set(dates))
+    return raw, months, sums, order
 
 
 def _conditional_ok(text: str | None, field_of, meta) -> bool:
@@ -270,6 +290,7 @@ def plans(site) -> Plans:
             rollup.raw = sorted(set(rollup.raw) | plan[0])
             rollup.months = sorted(set(rollup.months) | plan[1])
             rollup.sums = sorted(set(rollup.sums) | plan[2])
+            rollup.support += [f for f in plan[3] if f not in rollup.support]
     stamps: dict[str, tuple[str, list[str]]] = {}
     for rollup in rollups.values():
         # scope fields first: a village's rows are one range of the index
@@ -516,6 +537,8 @@ def _drop(db, prefixes: tuple[str, ...]) -> None:
     for kind, obj in _objects(db, prefixes):
         if kind == "trigger":
             db.execute(f"DROP TRIGGER IF EXISTS {quote(obj)}")
+        elif kind == "index":
+            db.execute(f"DROP INDEX IF EXISTS {quote(obj)}")
     for kind, obj in _objects(db, prefixes):
         if kind == "table":
             db.execute(f"DROP TABLE IF EXISTS {quote(obj)}")

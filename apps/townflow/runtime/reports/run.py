@@ -230,6 +230,17 @@ class ReportRun:
 
     # -- running ---------------------------------------------------------------------------
 
+    def only(self, measures: set[str]) -> ReportRun:
+        """Compute only these measures (and what their ratios divide): the others come out as
+        no figure, like a withheld one. The dashboard asks a report for its cards' measures."""
+        wanted = set(measures)
+        for _ in range(len(self.report.measures)):
+            for m in self.report.measures:
+                if m.name in wanted and m.is_ratio:
+                    wanted |= {m.ratio.numerator, m.ratio.denominator}
+        self.skipped = {m.name for m in self.report.measures if m.name not in wanted}
+        return self
+
     def tally(self) -> Tally:
         return Tally(
             self.report,
@@ -237,7 +248,7 @@ class ReportRun:
             settings=self.settings,
             today=self.today,
             now=self.now,
-            withheld=self.withheld,
+            withheld=self.withheld | getattr(self, "skipped", set()),
             lang=self.lang,
         )
 

@@ -182,6 +182,7 @@ def _source_plan(report, source, meta) -> tuple[set[str], set[str], set[str], li
     cannot; `support`: the fields the conditions of the measures it cannot serve read."""
     raw: set[str] = set()
     support: list[set[str]] = []
+    rest_columns: set[str] = set()
     months: set[str] = set()
     sums: set[str] = set()
 
@@ -213,6 +214,8 @@ def _source_plan(report, source, meta) -> tuple[set[str], set[str], set[str], li
         if m.aggregate not in ("count", "sum") or not _conditional_ok(m.condition, field_of, meta):
             used = parse(m.condition, runtime_functions=()).fields_used if m.condition else ()
             support.append({field_of(c) for c in used} - {None, ""})
+            if m.column and field_of(m.column):
+                rest_columns.add(field_of(m.column))
             continue
         if m.aggregate == "sum":
             name = field_of(m.column)
@@ -243,6 +246,11 @@ def _source_plan(report, source, meta) -> tuple[set[str], set[str], set[str], li
     dates = sorted(f for f in every if _is_date(meta, f))
     first = sorted(common - set(dates))
     order = first + dates + sorted(every - set(first) - set(dates))
+    if support:  # then what the source's condition reads before, what they count and group after
+        used = parse(source.condition, runtime_functions=()).fields_used if source.condition else ()
+        ahead = sorted({field_of(c) for c in used} - {None, ""})
+        after = sorted(rest_columns) + sorted((raw | months) - set(meta.scope_fields.values()))
+        order = list(dict.fromkeys([*ahead, *order, *after]))
     return raw, months, sums, order
 
 

@@ -311,7 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         for r in run(size, args.folder, args.repeats):
             flag = "" if r["target_ms"] is None or r["p95_ms"] <= r["target_ms"] else "  <-- over target"
             print(
-                f"{r['benchmark']:<55} {r['size']:>9} {r['value']:<55} ratio {r['ratio']}{flag}", flush=True
+                f"{r['benchmark']:<55} {r['size']:>9} {r['value']:<55} ratio {r['ratio']} "
+                f"({r['baseline']}){flag}",
+                flush=True,
             )
     return 0
 

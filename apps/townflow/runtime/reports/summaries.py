@@ -568,6 +568,8 @@ def ensure(site) -> list[str]:
     db = site.db
     current = plans(site)
     built: list[str] = []
+    if _all_current(site, current):  # the usual open: no write lock taken
+        return built
     with db.transaction():
         db.execute(f"CREATE TABLE IF NOT EXISTS {STAMPS} (name TEXT PRIMARY KEY, stamp TEXT NOT NULL)")
         stored = {r["name"]: r["stamp"] for r in db.fetchall(f"SELECT name, stamp FROM {STAMPS}")}
@@ -589,6 +591,14 @@ def ensure(site) -> list[str]:
             )
             built.append(name)
     return built
+
+
+def _all_current(site, current: Plans) -> bool:
+    try:
+        stored = {r["name"] for r in site.db.fetchall(f"SELECT name FROM {STAMPS}")}
+    except sqlite3.OperationalError:
+        return False
+    return stored == set(current.stamps) and all(_ready(site, name) for name in current.stamps)
 
 
 def _ready(site, name: str) -> bool:

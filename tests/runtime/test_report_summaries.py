@@ -319,3 +319,53 @@ def test_summaries_stay_exact_after_a_crash_mid_stream(wsite, tmp_path, real_pro
         assert_summaries_exact(reopened)
     finally:
         reopened.close()
+
+
+def _served(site: Site, user: str, report: str) -> tuple[dict, list[str]]:
+    """The report's totals for `user` and, per source, whether its roll-up served it."""
+    import townflow.runtime.reports.run as run_module
+
+    served: list[str] = []
+    original = summaries.rollup_select
+
+    def spy(run, source, tally):
+        found = original(run, source, tally)
+        served.append(f"{source.doctype}:{'roll-up' if found is not None else 'documents'}")
+        return found
+
+    run_module.rollup_select = spy
+    try:
+        return run_report(site.session(user), report, {}).totals, served
+    finally:
+        run_module.rollup_select = original
+
+
+def test_a_scope_the_roll_up_cannot_express_reads_the_documents(wsite, world):
+    """A clerk narrowed to one household's people: the Person roll-up keeps no household, so
+    their persons are counted from the documents, and only that household's; narrowed on a
+    field the roll-up keeps (the newborn's sex), the roll-up serves and counts only those."""
+    home = world.household(EAST, children=("Female", "Male"))
+    other = world.household(EAST, children=("Female",))
+    mother = world.person(home)
+    birth(world, mother, "Male", "2025-05-01")
+    birth(world, mother, "Female", "2025-06-01")
+    totals, served = _served(wsite, "clerk.east", "Village Completeness")
+    assert totals["persons"] == 4  # two children and the mother, one child next door
+    assert "Person:roll-up" in served
+    wsite.perms.restrict("Person", "Village Clerk", "household", [home["name"]])
+    totals, served = _served(wsite, "clerk.east", "Village Completeness")
+    assert totals["persons"] == 3 and other["name"] != home["name"]
+    assert "Person:documents" in served
+    wsite.perms.restrict("Pregnancy Record", "Village Clerk", "newborn_sex", ["Female"])
+    totals, served = _served(wsite, "clerk.east", "Sex Ratio at Birth")
+    assert (totals["births"], totals["boys"], totals["girls"]) == (1, 0, 1)
+    assert served == ["Pregnancy Record:roll-up"]
+    assert_summaries_exact(wsite)
+
+
+def test_an_unqualified_name_in_a_scope_condition_keeps_the_roll_up_away():
+    assert summaries._only_qualified('(r."village" IN (?, ?))', "r.")
+    assert summaries._only_qualified('r."village" IN (SELECT name FROM "tabVillage" WHERE "x" = ?)', "r.")
+    assert not summaries._only_qualified('"household" IN (?)', "r.")  # SQLite: a string, not a column
+    assert not summaries._only_qualified('(r."village" IN (?)) OR ("owner" = ?)', "r.")
+    assert summaries._only_qualified("r.owner = '\"x\"'", "r.")  # quotes inside a string literal

@@ -710,19 +710,55 @@ def rollup_select(run: ReportRun, source: ReportSource, tally: Tally) -> tuple[s
         else:
             return None
         dims.append(f"{_bucket_sql(col, d.bucket)} AS d{i}")
-    perm_sql, perm_params = run.where(source)
-    try:  # the permission condition must read only the roll-up's columns (else: documents)
-        run.site.db.execute(f"SELECT 1 FROM {rollup.table} WHERE ({perm_sql}) LIMIT 0", perm_params)
+    # the permission condition must read only the roll-up's columns (else: documents). Written
+    # over the alias `r.`, a column the roll-up lacks fails to prepare (an unqualified "name"
+    # SQLite would take for a string literal instead, so none may be left outside a sub-select)
+    perm_sql, perm_params = run.where(source, alias="r.")
+    if not _only_qualified(perm_sql, "r."):
+        return None
+    try:
+        run.site.db.execute(f"SELECT 1 FROM {rollup.table} AS r WHERE ({perm_sql}) LIMIT 0", perm_params)
     except sqlite3.OperationalError:
         return None
     filt = " AND ".join(f"({f})" for f in filters) or "1"
     sql = (
-        f"SELECT {', '.join([*dims, *measures])} FROM {rollup.table} "
+        f"SELECT {', '.join([*dims, *measures])} FROM {rollup.table} AS r "
         f"WHERE ({perm_sql}) AND ({filt}) AND ({condition[0]})"
     )
     if len(rest) == sum(1 for m in tally.aggregates if m.source in (None, source.doctype)):
         return None  # nothing served: the documents alone
     return sql, [*measure_params, *perm_params, *filter_params, *condition[1]], rest
+
+
+def _only_qualified(sql: str, alias: str) -> bool:
+    """Whether every double-quoted identifier of `sql` outside its sub-selects and string
+    literals is qualified by `alias` (an unqualified one naming no column would be read by
+    SQLite as a string, silently changing the condition)."""
+    text = re.sub(r"'(?:[^']|'')*'", "''", sql)
+    stack: list[list[str]] = [[]]
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "(":
+            stack.append([])
+        elif ch == ")" and len(stack) > 1:
+            inner = "".join(stack.pop())
+            if not inner.lstrip().upper().startswith("SELECT"):
+                stack[-1].append(f"({inner})")
+        elif ch == '"':
+            end = text.find('"', i + 1)
+            if end < 0:
+                return False
+            stack[-1].append(text[i : end + 1])
+            i = end
+        else:
+            stack[-1].append(ch)
+        i += 1
+    outer = "".join(stack[0])
+    for found in re.finditer(r'"[^"]*"', outer):
+        if not outer[: found.start()].endswith(alias):
+            return False
+    return len(stack) == 1
 
 
 def _bucket_sql(col: str, bucket: str | None) -> str:

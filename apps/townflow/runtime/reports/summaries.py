@@ -15,13 +15,17 @@ crash the WAL holds both or neither.
   filter must fall on month bounds) and the user's permission condition reads only roll-up
   columns (the whole township, one village, a department): the same SQL condition as lists is
   then evaluated on each roll-up row, which holds the same values as each of its documents. Any
-  other run (a user scoped by owner, a day filter, a condition on today) reads the documents.
+  other run (a user scoped by owner, a day filter) reads the documents. Measures the roll-up
+  cannot serve (a distinct count, a condition on today) are read beside it from the documents,
+  each through its own condition and a support index on the fields those conditions read.
 - **Step visits** (`__step_visit`): one row per visit of a workflow step (the approval log entry
   that entered it, when it was left and how), with the document's current state, department and
-  office, so Department Timeliness reads visits instead of a window over the whole log.
+  office, and **visit counters** (`__step_visit_count`) kept by triggers on the visits: Department
+  Timeliness reads counters and an index of hours instead of a window over the whole log.
 
-`ensure(site)` creates or rebuilds them; `rollup_select` and `visits_from` are what
-`ReportRun` asks first, falling back to its scans when they answer None.
+`ensure(site)` creates or rebuilds them; `rollup_select`, `steps_aggregate` and `visits_from`
+are what `ReportRun` asks first, falling back to its scans when they answer None / False;
+`verify(site)` compares each with its recomputation.
 """
 
 from __future__ import annotations

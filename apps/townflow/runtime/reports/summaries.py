@@ -129,6 +129,13 @@ class Rollup:
             out.append(
                 f"CREATE INDEX IF NOT EXISTS {quote(self.prefix + 'support')} ON {meta.table} ({indexed})"
             )
+            village = meta.scope_fields.get("village")
+            if village:  # a village user's reads: their village's range of the same
+                first = ", ".join(quote(f) for f in dict.fromkeys([village, *self.support, *scope]))
+                out.append(
+                    f"CREATE INDEX IF NOT EXISTS {quote(self.prefix + 'support_village')} "
+                    f"ON {meta.table} ({first})"
+                )
 
         def match(row: str) -> str:
             return " AND ".join(f"{quote(c)} IS {expr.format(row=row)}" for c, expr in keys) or "1"

@@ -21,12 +21,15 @@ $(STAMP): setup.py pyproject.toml
 
 venv: $(STAMP)
 
-# Debian's chromium (Playwright never downloads a browser here) and CJK fonts for screenshots.
+# Debian's chromium (Playwright never downloads a browser here), CJK fonts for screenshots and the
+# certificates' PDFs, and pango, which weasyprint renders those PDFs with.
 browser:
 	@command -v chromium >/dev/null 2>&1 && test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
-	  || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk)
+	  && ldconfig -p | grep -q libpangoft2-1.0 \
+	  || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk \
+	      libpango-1.0-0 libpangoft2-1.0-0)
 
-run: venv
+run: venv browser
 	$(BIN)/townflow check
 	$(BIN)/townflow demo --site $(SITE)
 	$(BIN)/townflow demo --site $(SITE) --profile seed

@@ -16,7 +16,7 @@ setup(
     install_requires=["pydantic>=2.7,<3", "PyYAML>=6", "requests>=2.31", "ruamel.yaml>=0.18"],
     extras_require={
         # the embedded runtime (townflow.runtime): password hashing
-        "runtime": ["argon2-cffi>=23.1", "chinese-calendar>=1.9"],
+        "runtime": ["argon2-cffi>=23.1", "chinese-calendar>=1.9", "pypinyin>=0.50"],
         "web": [
             "fastapi>=0.110",
             "uvicorn>=0.29",
@@ -29,6 +29,10 @@ setup(
             # working days (public holidays, 调休 make-up days); townflow.rules.workdays imports it lazily
             "chinese-calendar>=1.9",
             "openpyxl>=3.1",  # report Export Excel (.xlsx)
+            "pypinyin>=0.50",  # search by pinyin (zxy finds 张小燕), townflow.rules.pinyin
+            "segno>=1.6",  # the QR code on printed certificates and notices
+            "weasyprint>=60",  # certificates and notices as PDF (needs Debian's pango, `make browser`)
+            "lxml>=5",  # openpyxl streams .xlsx through lxml when present (import/export speed, issue 15)
         ],
         "test": [
             "pytest>=8",
@@ -41,6 +45,9 @@ setup(
             "RestrictedPython~=7.0",
             # tests/install builds townflow's wheel offline (setuptools < 70 needs it for bdist_wheel)
             "wheel>=0.42",
+            "pypdf>=4",  # the certificate PDFs' text, read back by the tests
+            "pypdfium2>=4",  # renders the PDF page the QR code is read from
+            "zxing-cpp>=2.2",  # decodes the printed QR code in the tests
         ],
     },
     entry_points={"console_scripts": ["townflow=townflow.cli:main"]},

@@ -2,7 +2,8 @@
 size, measures durable transitions (one thread; CPU and pages per transition; four threads each
 committing alone; four and eight threads through group commit), inbox latency and (when the data
 plane's bench_documents is present) lists with filters, and the campaign reports and dashboard
-(bench_reports), each beside a baseline measured in the same process; prints a table.
+(bench_reports), search by pinyin (bench_search), Excel import and export (bench_dataio), each
+beside a baseline measured in the same process; prints a table.
 docs/benchmarks.md has the figures and how to read them."""
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def _reports(size: int) -> list[dict]:
     return bench_reports.run(size)
 
 
+def _search(size: int) -> list[dict]:
+    """Search by pinyin at `size` persons (benchmarks/bench_search.py), on its own seeded site."""
+    from benchmarks import bench_search
+
+    return bench_search.run(size)
+
+
 def run_size(size: int, suites: set[str]) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -68,7 +76,18 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
         finally:
             site.close()
     rows += _documents(size) if "documents" in suites else []
-    return rows + (_reports(size) if "reports" in suites else [])
+    rows += _search(size) if "search" in suites else []
+    rows += _reports(size) if "reports" in suites else []
+    return rows + (_dataio(size) if "dataio" in suites else [])
+
+
+def _dataio(size: int) -> list[dict]:
+    """Import of persons from .xlsx and list export (benchmarks/bench_dataio.py), own site: the
+    import at most 100,000 rows (issue 15's import target), the export at the full size (1M)."""
+    from benchmarks import bench_dataio
+
+    imported = min(size, bench_dataio.MAX_IMPORT)
+    return bench_dataio.run(imported, export_rows=size if size > imported else 0)
 
 
 def table(rows: list[dict]) -> str:
@@ -84,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000", help="comma-separated document counts")
     parser.add_argument(
         "--suites",
-        default="expressions,inbox,workflow,documents,reports,monitoring",
-        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring)",
+        default="expressions,inbox,workflow,documents,reports,monitoring,search,dataio",
+        help="which to run (default: expressions,inbox,workflow,documents,reports,monitoring,search,dataio)",
     )
     args = parser.parse_args(argv)
     suites = {s.strip() for s in args.suites.split(",")}

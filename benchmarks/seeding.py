@@ -81,6 +81,16 @@ def _template(site: Site, village: str) -> tuple[dict, dict, dict]:
             "relationship": "Head",
         }
     )
+    clerk.insert(  # the household's type is derived from the members registered as children
+        {
+            "doctype": "Person",
+            "household": household["name"],
+            "full_name": "张小雨",
+            "gender": "Female",
+            "date_of_birth": "2015-03-01",
+            "relationship": "Daughter",
+        }
+    )
     app = clerk.insert(
         {
             "doctype": DOCTYPE,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from web.notice_window import notice_window_passed
 
 from townflow.client import FrappeClient
 
@@ -51,7 +52,11 @@ def _pick_link(page, selector: str, value: str) -> None:
     page.locator(f".link-suggest div[data-value='{value}']").click()
 
 
-def _act_from_inbox(actor: Actor, name: str, action_label: str, shot: str | None = None) -> None:
+def _act_from_inbox(
+    actor: Actor, name: str, action_label: str, shot: str | None = None, *, stays: bool = False
+) -> None:
+    """Act on `name` from the inbox; it leaves the inbox, unless its next step is mine too
+    (`stays`: the village head verifies, then ends the village's public notice)."""
     page = actor.goto("/inbox")
     item = page.locator(f"li.inbox-item[data-name='{name}']")
     item.wait_for()
@@ -60,7 +65,7 @@ def _act_from_inbox(actor: Actor, name: str, action_label: str, shot: str | None
     page.locator("#bulk-form textarea[name=comment]").fill("同意")  # one comment box for the page
     item.get_by_role("button", name=action_label, exact=True).click()
     page.wait_for_url(re.compile(r".*/inbox.*"))
-    assert page.locator(f"li.inbox-item[data-name='{name}']").count() == 0
+    assert page.locator(f"li.inbox-item[data-name='{name}']").count() == (1 if stays else 0)
 
 
 def test_subsidy_application_approved_through_the_inboxes(actor: Actor, live_server: LiveServer) -> None:
@@ -103,15 +108,21 @@ def test_subsidy_application_approved_through_the_inboxes(actor: Actor, live_ser
     item = page.locator(f"li.inbox-item[data-name='{name}']")
     item.get_by_role("button", name="不予批准", exact=True).click()
     assert page.locator("#bulk-form [data-comment-msg]").is_visible(), "a reject without a comment is stopped"
-    _act_from_inbox(actor, name, "审核通过", shot="05-inbox-village-head")
+    _act_from_inbox(actor, name, "审核通过", shot="05-inbox-village-head", stays=True)
+    # 公示: posted in the village; once its window has run out the head ends it from the inbox
+    notice_window_passed(live_server.site_dir, name)
+    _act_from_inbox(actor, name, "公示期满无异议")
 
     # The township approver forwards it to the department for that kind of benefit (Health).
     actor.login(APPROVER)
     _act_from_inbox(actor, name, "审查通过并分送主管部门")
 
-    # The health department approves.
+    # The health department approves; the township posts it and ends its notice.
     actor.login(HEALTH)
     _act_from_inbox(actor, name, "批准")
+    notice_window_passed(live_server.site_dir, name)
+    actor.login(APPROVER)
+    _act_from_inbox(actor, name, "公示期满无异议", stays=True)  # the approval notice is mine too
 
     # The township issues the approval notice from the form; the timeline shows every step.
     actor.login(APPROVER)
@@ -120,7 +131,7 @@ def test_subsidy_application_approved_through_the_inboxes(actor: Actor, live_ser
     page.get_by_role("button", name="下达审批通知", exact=True).click()
     page.wait_for_url(re.compile(rf".*/app/subsidy-application/{name}(\?acted=.*)?$"))
     timeline = page.locator("#timeline")
-    for step in ("提交", "审核通过", "审查通过并分送主管部门", "批准", "下达审批通知"):
+    for step in ("提交", "审核通过", "公示期满无异议", "审查通过并分送主管部门", "批准", "下达审批通知"):
         assert timeline.get_by_text(step, exact=True).count() >= 1, step
     assert timeline.get_by_text("准予减免").count() == 1
     actor.shot("06-form-timeline")

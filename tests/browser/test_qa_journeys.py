@@ -19,6 +19,7 @@ import re
 import uuid
 
 import pytest
+from web.notice_window import notice_window_passed
 
 from townflow.client import FrappeClient
 
@@ -357,10 +358,14 @@ def test_finance_records_and_submits_a_disbursement_then_marks_it_paid(
     for user, action in (
         (CLERK, "Submit"),
         (HEAD, "Verify"),
+        (HEAD, "End Notice"),
         (APPROVER, "Forward"),
         ("finance@demo", "Approve"),
+        (APPROVER, "End Notice"),
         (APPROVER, "Issue Notice"),
     ):
+        if action == "End Notice":  # 公示: its window has run out
+            notice_window_passed(live_server.site_dir, doc["name"])
         client = _as(live_server, user)
         doc = client.apply_workflow(client.get_doc(doc["doctype"], doc["name"]), action, "同意")
     assert doc["workflow_state"] == "Approved"

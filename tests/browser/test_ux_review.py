@@ -8,6 +8,7 @@ import re
 import uuid
 
 import pytest
+from web.notice_window import notice_window_passed
 
 from townflow.client import FrappeClient
 
@@ -24,7 +25,10 @@ def _at_township(server: LiveServer) -> str:
     name = new_draft(server)
     ref = {"doctype": "Subsidy Application", "name": name}
     FrappeClient(server.url, usr=CLERK, pwd=DEMO_PASSWORD).apply_workflow(ref, "Submit")
-    FrappeClient(server.url, usr=HEAD, pwd=DEMO_PASSWORD).apply_workflow(ref, "Verify", "同意")
+    head = FrappeClient(server.url, usr=HEAD, pwd=DEMO_PASSWORD)
+    head.apply_workflow(ref, "Verify", "同意")
+    notice_window_passed(server.site_dir, name)  # 公示 in the village, run out
+    head.apply_workflow(head.get_doc("Subsidy Application", name), "End Notice")
     return name
 
 

@@ -137,7 +137,41 @@ def install(monkeypatch, *, lang: str = "en", today: str = "2026-03-02") -> Modu
     frappe.metas = {}
     frappe.get_meta = lambda doctype: frappe.metas.get(doctype, Meta())
     frappe.get_cached_doc = lambda doctype: Doc(doctype)
-    frappe.whitelist = lambda *a, **k: lambda fn: fn
+
+    def whitelist(*_args, **options):
+        def mark(fn):
+            fn.whitelisted = options  # what the compile tests check: allow_guest, methods
+            return fn
+
+        return mark
+
+    frappe.whitelist = whitelist
+    frappe.DoesNotExistError = type("DoesNotExistError", (ValidationError,), {})
+    frappe.RateLimitExceededError = type("RateLimitExceededError", (ValidationError,), {})
+    rate_limiter = ModuleType("frappe.rate_limiter")
+    hits: dict[tuple[str, str], int] = {}
+
+    def rate_limit(key=None, limit=5, seconds=86400, methods="ALL", ip_based=True):
+        """Frappe's counter per method and request address (redis there, a dict here)."""
+
+        def decorate(fn):
+            def wrapper(*args, **kwargs):
+                identity = (fn.__name__, frappe.local.request_ip or "")
+                hits[identity] = hits.get(identity, 0) + 1
+                if hits[identity] > limit:
+                    raise frappe.RateLimitExceededError(
+                        "You hit the rate limit because of too many requests."
+                    )
+                return fn(*args, **kwargs)
+
+            wrapper.rate_limit = {"limit": limit, "seconds": seconds}
+            wrapper.__name__ = fn.__name__
+            return wrapper
+
+        return decorate
+
+    rate_limiter.rate_limit = rate_limit
+    frappe.rate_limiter = rate_limiter
     utils = ModuleType("frappe.utils")
     utils.nowdate = lambda: today
     utils.now_datetime = lambda: datetime.fromisoformat(f"{today} 09:00:00")
@@ -166,6 +200,7 @@ def install(monkeypatch, *, lang: str = "en", today: str = "2026-03-02") -> Modu
         "frappe.model": model,
         "frappe.model.workflow": workflow,
         "frappe.model.naming": naming,
+        "frappe.rate_limiter": rate_limiter,
     }.items():
         monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.syspath_prepend(str(APP_ROOT))

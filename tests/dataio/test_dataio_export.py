@@ -84,3 +84,20 @@ def test_cli_export(site, project, people, tmp_path, capsys, monkeypatch):
     assert [r[rows[0].index("head_name")] for r in rows[1:]] == ["张三"]
     assert main([*argv, "--user", "township", str(tmp_path / "no.xlsx")]) == 1
     assert not (tmp_path / "no.xlsx").exists()
+
+
+def test_pages_follow_on_by_name_with_the_filters_kept(site, admin, people):
+    from townflow.dataio.export import iter_rows
+
+    for i in range(5):
+        admin.insert(
+            {"doctype": "Person", "household": people["h1"]["name"], "full_name": f"页{i}", "gender": "Male"}
+        )
+    every = [r["name"] for r in iter_rows(admin, "Person", ["name"], page_size=2)]
+    assert every == sorted(every) and len(every) == 7
+    males = [
+        r["full_name"] for r in iter_rows(admin, "Person", ["full_name"], {"gender": "Male"}, page_size=2)
+    ]
+    assert sorted(males) == [f"页{i}" for i in range(5)]
+    clerk = site.session("clerk1")  # V2's person never reaches the clerk's pages
+    assert len(list(iter_rows(clerk, "Person", ["name"], page_size=1))) == 6

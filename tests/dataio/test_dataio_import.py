@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 
-import pytest
 from openpyxl import Workbook, load_workbook
 
-from townflow.dataio.importer import ImportFileError, import_file, progress_printer
+from townflow.dataio.importer import import_file, progress_printer
 
 VALID_IDS = ["11010519491231002X", "110105198001010024"]  # GB 11643 check digits hold
 HEADER = ["姓名", "gender", "household", "id_number", "age"]
@@ -72,12 +70,6 @@ def test_reimport_matches_by_id_number_in_insert_and_update_mode(site, admin, pe
     assert len(matches) == 1 and matches[0]["age"] == 31
 
 
-def test_gbk_csv_as_chinese_excel_writes_it(site, admin, people, tmp_path):
-    source = _csv(tmp_path / "gbk.csv", [["钱五", "女", people["h1"]["name"], "", "8"]], encoding="gbk")
-    result = import_file(admin, "Person", source)
-    assert len(result.inserted) == 1 and "钱五" in {p["full_name"] for p in _persons(site)}
-
-
 def test_clerk_imports_only_into_own_village(site, people, tmp_path):
     clerk = site.session("clerk1")
     source = _csv(tmp_path / "h.csv", [["V1", "甲"], ["V2", "乙"]], header=["village", "head_name"])
@@ -85,54 +77,6 @@ def test_clerk_imports_only_into_own_village(site, people, tmp_path):
     assert len(result.inserted) == 1 and len(result.failed) == 1
     heads = {r["head_name"] for r in site.db.fetchall('SELECT head_name FROM "tabHousehold"')}
     assert "甲" in heads and "乙" not in heads
-
-
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [
-        (
-            lambda p: _xlsx(
-                p / "x.xlsx", [["a", "Male", "H", None, 1]], header=["姓名", "colour", "household"]
-            ),
-            "colour",
-        ),
-        (lambda p: _xlsx(p / "x.xlsx", [["a", "H"]], header=["姓名", "household"]), "gender"),
-        (lambda p: _csv(p / "x.csv", [], header=[]), "empty"),
-        (lambda p: _csv(p / "x.csv", [["a", "Male", "H", VALID_IDS[1], 1]] * 2), "same record"),
-        (lambda p: _csv(p / "x.csv", [["a" * 1_000_000, "Male", "H", None, 1]]), "1,000,000 characters"),
-    ],
-    ids=["unknown header", "missing required", "empty", "duplicate rows", "1 MB cell"],
-)
-def test_bad_files_import_nothing(site, admin, people, tmp_path, make, message):
-    before = len(_persons(site))
-    with pytest.raises(ImportFileError, match=message):
-        import_file(admin, "Person", make(tmp_path))
-    assert len(_persons(site)) == before
-
-
-def test_merged_cells_are_refused(site, admin, people, tmp_path):
-    book = Workbook()
-    sheet = book.active
-    sheet.append(HEADER)
-    sheet.append(["a", "Male", people["h1"]["name"], None, 1])
-    sheet.append(["b", None, None, None, 2])
-    sheet.merge_cells("B2:B3")
-    book.save(tmp_path / "m.xlsx")
-    with pytest.raises(ImportFileError, match="merged cells"):
-        import_file(admin, "Person", tmp_path / "m.xlsx")
-
-
-def test_zip_bomb_is_refused_before_opening(site, admin, tmp_path):
-    bomb = tmp_path / "bomb.xlsx"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
-            block = b"\0" * (1 << 20)
-            for _ in range(600):  # 600 MB of zeros, a few hundred KB compressed
-                part.write(block)
-    assert bomb.stat().st_size < 5 * 1024 * 1024
-    with pytest.raises(ImportFileError, match="zip bomb"):
-        import_file(admin, "Person", bomb)
 
 
 def test_progress_is_one_line_per_ten_percent_off_a_terminal():

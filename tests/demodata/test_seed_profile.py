@@ -159,3 +159,23 @@ def test_running_the_seed_again_adds_nothing(seeded):
     again = load_seed(site, clock, today=TODAY, out=io.StringIO())
     assert "nothing added" in again
     assert site.db.scalar('SELECT COUNT(*) FROM "tabPerson"') == before
+
+
+def test_ongoing_pregnancies_have_recent_visits_and_the_overdue_ones_are_work(seeded):
+    """单月访: most ongoing pregnancies were visited within the month; those that fell behind are
+    open visit work in their village clerk's inbox after the seed's monitoring pass."""
+    site, _, _ = seeded
+    last_visits = [
+        r[0]
+        for r in site.db.fetchall(
+            """SELECT max(v.visit_date) FROM "tabPregnancy Record" r JOIN "tabPregnancy Follow Up Visit" v
+               ON v.parent = r.name WHERE r.outcome = 'Ongoing' GROUP BY r.name"""
+        )
+    ]
+    recent = [d for d in last_visits if d >= "2026-05-20"]  # within 26 days of 2026-06-15
+    assert len(recent) >= 20 and len(last_visits) - len(recent) >= 5
+    open_work = site.db.scalar(
+        """SELECT count(*) FROM "tabWorkflow Action" WHERE reference_doctype = 'Pregnancy Record'
+           AND kind = 'todo' AND status = 'Open' AND source = 'monitoring'"""
+    )
+    assert open_work >= 5

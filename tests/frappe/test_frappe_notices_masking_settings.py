@@ -47,8 +47,10 @@ def test_approval_notice_numbers_follow_each_other(admin, users, org, household)
         for who, action in [
             ("clerk_a", "Submit"),
             ("head_a", "Verify"),
+            ("head_a", "End Notice"),
             ("approver", "Forward"),
             ("civil", "Approve"),
+            ("approver", "End Notice"),
             ("approver", "Issue Notice"),
         ]:
             act(users[who], app, action)

@@ -82,6 +82,8 @@ def test_a_head_appointed_later_finds_the_task_and_delegation_makes_it_theirs(
             deputy.delegate(doc, deputy.email)
 
         act(deputy, app, "Verify")
+        assert state(admin, app) == "Village Public Notice"  # 公示: the village heads end it
+        act(deputy, app, "End Notice")
         assert state(admin, app) == "Pending Township Review"
         assert app["name"] not in todo_names(deputy, SUBSIDY)
         assert app["name"] in todo_names(users["approver"], SUBSIDY)
@@ -103,6 +105,7 @@ def test_a_head_who_loses_the_role_no_longer_sees_the_task(admin, people, users,
         assert former.email not in {e["user"] for e in waiting}
         assert users["head_a"].email in {e["user"] for e in waiting}
         act(users["head_a"], app, "Verify")
+        act(users["head_a"], app, "End Notice")  # 公示 in the village
         assert app["name"] not in todo_names(users["head_a"], SUBSIDY)
     finally:
         _appoint(admin, former.email, ["Village Clerk"])
@@ -124,4 +127,5 @@ def test_the_inbox_pages_through_a_pool_newest_first(users, org, household):
     assert len(names) == len(set(names)) == whole["counts"]["todo"] == first["counts"]["todo"]
     for app in (older, newer):  # leave the heads' queue as it was
         act(head, app, "Verify")
+        act(head, app, "End Notice")  # 公示 in the village
     assert not {older["name"], newer["name"]} & set(todo_names(head, SUBSIDY))

@@ -59,6 +59,8 @@ def test_subsidy_application_village_township_department(admin, users, org, hous
     assert "comment" in str(refused.value).lower()
 
     act(head, app, "Verify")
+    assert state(admin, app) == "Village Public Notice"  # 公示 in the village
+    act(head, app, "End Notice")
     assert state(admin, app) == "Pending Township Review"
     act(users["approver"], app, "Forward")
     routed = admin.get_doc("Subsidy Application", app["name"])
@@ -69,6 +71,8 @@ def test_subsidy_application_village_township_department(admin, users, org, hous
         users["edu"].get_doc("Subsidy Application", app["name"])
     assert app["name"] in todo_names(users["civil"], "Subsidy Application")
     act(users["civil"], app, "Approve")
+    assert state(admin, app) == "Township Public Notice"  # 公示 at the township
+    act(users["approver"], app, "End Notice")
     assert not admin.get_doc("Subsidy Application", app["name"]).get("approval_notice_serial")
     act(users["approver"], app, "Issue Notice")
     done = admin.get_doc("Subsidy Application", app["name"])
@@ -78,7 +82,7 @@ def test_subsidy_application_village_township_department(admin, users, org, hous
     assert re.fullmatch(rf"BZTZ-{date.today().year}-\d{{5,}}", done["approval_notice_serial"])
     history = users["approver"].timeline("Subsidy Application", app["name"])
     actions = [a["action"] for a in history["actions"]]
-    assert actions == ["Submit", "Verify", "Forward", "Approve", "Issue Notice"]
+    assert actions == ["Submit", "Verify", "End Notice", "Forward", "Approve", "End Notice", "Issue Notice"]
     assert app["name"] in [i["reference_name"] for i in clerk.inbox("cc")["items"]]
 
 

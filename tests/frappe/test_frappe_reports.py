@@ -72,6 +72,14 @@ class Embedded:
 
     def act(self, user, doc, action):
         session = self._session(user)
+        if action == "End Notice":  # 公示: the window moved into the past, as on the Frappe site
+            today = datetime.now().date()
+            with self.site.transaction():
+                self.site.db.execute(
+                    'UPDATE "tabPublic Notice" SET posted_on = ?, ends_on = ? '
+                    "WHERE reference_name = ? AND status = 'Open'",
+                    (str(today - timedelta(days=20)), str(today - timedelta(days=1)), doc["name"]),
+                )
         workflow.apply_workflow(session, session.get(doc["doctype"], doc["name"]), action)
 
     def report(self, name, filters):
@@ -165,8 +173,10 @@ def build(runtime, village: str) -> None:
         for user, action in (
             ("clerk", "Submit"),
             ("head", "Verify"),
+            ("head", "End Notice"),
             ("approver", "Forward"),
             (department, "Approve"),
+            ("approver", "End Notice"),
             ("approver", "Issue Notice"),
         ):
             runtime.act(user, app, action)

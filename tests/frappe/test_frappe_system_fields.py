@@ -17,8 +17,10 @@ pytestmark = pytest.mark.frappe
 TO_APPROVED = [
     ("clerk_a", "Submit"),
     ("head_a", "Verify"),
+    ("head_a", "End Notice"),
     ("approver", "Forward"),
     ("civil", "Approve"),
+    ("approver", "End Notice"),
     ("approver", "Issue Notice"),
 ]
 

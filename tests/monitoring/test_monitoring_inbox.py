@@ -123,8 +123,9 @@ def test_a_department_step_counts_working_days_across_national_day_and_its_make_
 ):
     from workflow_support import REWARD_TO_APPROVED, walk
 
+    app = walk(wsite, world.reward_application(), REWARD_TO_APPROVED[:4])  # the village notice ended
     wclock.now = datetime(2026, 9, 29, 10, 0)
-    app = walk(wsite, world.reward_application(), REWARD_TO_APPROVED[:3])  # at 财政所: 5 working days
+    app = walk(wsite, app, REWARD_TO_APPROVED[4:5])  # forwarded to 财政所: 5 working days
     assert app["workflow_state"] == "Pending Finance Review"
     page = inbox.inbox(wsite.session("finance"), tab="todo", doctype="Subsidy Application")
     # 09-30, (National Day 10-01..10-07), 10-08, 10-09, 10-10 (调休 Saturday), 10-12

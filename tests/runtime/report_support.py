@@ -3,7 +3,7 @@ report tests: births, two-child households, benefits, certificates and step timi
 
 from __future__ import annotations
 
-from workflow_support import EAST, REWARD_TO_APPROVED, WEST, World, act, walk
+from workflow_support import EAST, REWARD_TO_APPROVED, WEST, World, act, pass_notice, walk
 
 STUDENT_TO_APPROVED = [
     ("clerk.east", "Submit"),
@@ -80,18 +80,20 @@ def build_campaign(world: World, clock) -> dict:
     act(world.site, "clerk.east", pending, "Submit")
     aid = world.student_aid()
     walk(world.site, aid, STUDENT_TO_APPROVED)
-    # step timings: app1 waits 10 h at the village head, 20 h at the township, then sits at the
-    # finance office past its 120 h (five working days); app2 waits 4 h, then 30 h before the
-    # township rejects it
+    # step timings: app1 waits 10 h at the village head, then its village notice (公示, 15 days),
+    # 20 h at the township, then sits at the finance office past its 120 h (five working days);
+    # app2 waits 4 h, its notice, then 30 h before the township rejects it
     app1, app2 = world.reward_application(), world.reward_application()
     act(world.site, "clerk.east", app1, "Submit")
     clock.advance(hours=10)
     act(world.site, "head.east", app1, "Verify")
+    pass_notice(world.site, "head.east", app1)
     clock.advance(hours=20)
     act(world.site, "approver1", app1, "Forward")
     act(world.site, "clerk.east", app2, "Submit")
     clock.advance(hours=4)
     act(world.site, "head.east", app2, "Verify")
+    pass_notice(world.site, "head.east", app2)
     clock.advance(hours=30)
     act(world.site, "approver1", app2, "Reject", "材料不全")
     clock.advance(hours=150)  # past the finance step's 120 h, counted as five working days

@@ -5,7 +5,7 @@ and that department's role — whose officers alone see and approve it."""
 from __future__ import annotations
 
 import pytest
-from workflow_support import EAST, act, state
+from workflow_support import EAST, act, pass_notice, state
 
 from townflow.runtime import errors
 
@@ -76,12 +76,14 @@ def test_each_kind_is_routed_to_its_department_whose_officers_alone_approve_it(w
     app = _application(wsite, world, kind)
     act(wsite, "clerk.east", app, "Submit")
     act(wsite, "head.east", app, "Verify")
+    pass_notice(wsite, "head.east", app)
     routed = act(wsite, "approver1", app, "Forward")
     assert (routed["workflow_state"], routed["department"]) == (target, department)
     for other in OFFICERS - {officer}:
         with pytest.raises((errors.DoesNotExistError, errors.PermissionError)):
             wsite.session(other).get(app["doctype"], app["name"])
     act(wsite, officer, app, "Approve")
+    pass_notice(wsite, "approver1", app)
     approved = act(wsite, "approver2", app, "Issue Notice")
     assert approved["workflow_state"] == "Approved"
     closing = "Confirm Granted" if not approved["amount"] else None

@@ -37,7 +37,9 @@ def test_approving_the_one_time_reward_grants_the_honour_household_title_with_it
     act(wsite, "approver2", app, "Issue Notice")
     granted = _admin(wsite).get("Household", app["household"])
     assert granted["honour_household"] == 1
-    assert granted["honour_granted_on"] == "2026-03-02"  # the day of approval (the site's clock)
+    assert (
+        granted["honour_granted_on"] == "2026-04-01"
+    )  # the day of approval (the site's clock, after both notices)
     assert granted["honour_title"] == "计划生育光荣家庭"  # the title as Campaign Settings names it
 
 

@@ -6,7 +6,7 @@ rules: test_benefit_rules, test_inspections_and_conversions, test_households_and
 from __future__ import annotations
 
 import pytest
-from workflow_support import EAST, act, state
+from workflow_support import EAST, act, pass_notice, state
 
 from townflow.runtime import errors
 
@@ -33,15 +33,17 @@ def test_the_step_time_limits_drive_the_due_times(wsite, world):
     act(wsite, "clerk.east", other, "Submit")
     assert _due(wsite, other) == "2026-03-03 09:00"  # now 24 hours
     act(wsite, "head.east", other, "Verify")
-    assert _due(wsite, other) == "2026-03-02 21:00"  # the township: 12 hours
+    pass_notice(wsite, "head.east", other)  # the village notice ends: 2026-03-17 09:00
+    assert _due(wsite, other) == "2026-03-17 21:00"  # the township: 12 hours
     act(wsite, "approver1", other, "Forward")
     # the department's limit counts in working days: 6 hours is one working day, to its end
-    assert _due(wsite, other) == "2026-03-03 23:59"
+    assert _due(wsite, other) == "2026-03-18 23:59"
     _settings(wsite, payment_due_hours=1)
     act(wsite, "finance", other, "Approve")
+    pass_notice(wsite, "approver1", other)  # the township notice ends: 2026-04-01 09:00
     act(wsite, "approver2", other, "Issue Notice")
     assert state(wsite, other) == "Approved"
-    assert _due(wsite, other) == "2026-03-02 10:00"  # finance pays within the payment limit
+    assert _due(wsite, other) == "2026-04-01 10:00"  # finance pays within the payment limit
 
 
 def test_the_certificate_steps_take_their_limits_from_the_settings_too(wsite, world):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from workflow_support import EAST, FACILITY, act, state
+from workflow_support import EAST, FACILITY, TOWNSHIP_NOTICE, VILLAGE_NOTICE, act, state, walk
 
 from townflow.runtime import errors, workflow
 
@@ -142,10 +142,9 @@ def _insured(wsite, world, born="2012-06-15"):
             "amount": 200,
         }
     )
-    steps = [("clerk.east", "Submit"), ("head.east", "Verify"), ("approver1", "Forward")]
-    steps += [("hr", "Approve"), ("approver2", "Issue Notice")]
-    for user, action in steps:
-        act(wsite, user, app, action)
+    steps = [("clerk.east", "Submit"), ("head.east", "Verify"), *VILLAGE_NOTICE, ("approver1", "Forward")]
+    steps += [("hr", "Approve"), *TOWNSHIP_NOTICE, ("approver2", "Issue Notice")]
+    walk(wsite, app, steps)
     return app, child
 
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from workflow_support import REWARD_TO_APPROVED, act
+from workflow_support import (
+    CLOCK,
+    NOTICE_DAYS,
+    REWARD_TO_APPROVAL_NOTICE,
+    REWARD_TO_APPROVED,
+    act,
+)
 
 from townflow.rules import campaign as rules
 
@@ -21,8 +27,15 @@ AID_STEPS = [
 
 
 def walk(wsite, doc: dict, steps: list[tuple[str, str]]) -> list[dict]:
-    """The document after each step (so a test can look at it before approval too)."""
-    return [act(wsite, user, doc, action) for user, action in steps]
+    """The document after each step (so a test can look at it before approval too); a CLOCK step
+    moves the clock past the public notice window."""
+    done = []
+    for user, action in steps:
+        if user == CLOCK:
+            wsite.now.advance(days=NOTICE_DAYS)
+        else:
+            done.append(act(wsite, user, doc, action))
+    return done
 
 
 def test_the_rule_numbers_notices_per_doctype_and_year():
@@ -65,7 +78,7 @@ def test_numbers_are_gap_free_and_separate_per_doctype(wsite, world):
 
 def test_a_rejected_application_takes_no_number(wsite, world):
     rejected, approved = world.reward_application(), world.reward_application()
-    walk(wsite, rejected, REWARD_TO_APPROVED[:4])
+    walk(wsite, rejected, REWARD_TO_APPROVAL_NOTICE)
     assert act(wsite, "approver2", rejected, "Reject", "材料不全")["approval_notice_serial"] in (None, "")
     assert walk(wsite, approved, REWARD_TO_APPROVED)[-1]["approval_notice_serial"] == "BZTZ-2026-00001"
 
@@ -73,8 +86,8 @@ def test_a_rejected_application_takes_no_number(wsite, world):
 def test_numbering_starts_again_each_year(wsite, world, wclock):
     walk(wsite, world.reward_application(), REWARD_TO_APPROVED)
     app = world.reward_application()
-    walk(wsite, app, REWARD_TO_APPROVED[:4])
-    wclock.advance(days=310)  # 2026-03-02 -> 2027-01-06
+    walk(wsite, app, REWARD_TO_APPROVAL_NOTICE)
+    wclock.advance(days=310)  # 2026-03-02 and two walks past their notices -> 2027-03-07
     assert act(wsite, "approver2", app, "Issue Notice")["approval_notice_serial"] == "BZTZ-2027-00001"
 
 

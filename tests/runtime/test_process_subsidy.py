@@ -5,7 +5,7 @@ the loan within the policy range, and routing so that only the granting departme
 from __future__ import annotations
 
 import pytest
-from workflow_support import EAST, REWARD_TO_APPROVED, act, walk
+from workflow_support import EAST, REWARD_TO_APPROVED, act, pass_notice, walk
 
 from townflow.runtime import errors, workflow
 
@@ -14,12 +14,14 @@ def test_a_one_time_reward_goes_to_finance_and_is_paid(wsite, world):
     app = world.reward_application()
     act(wsite, "clerk.east", app, "Submit")
     act(wsite, "head.east", app, "Verify")
+    pass_notice(wsite, "head.east", app)  # 公示 in the village
     routed = act(wsite, "approver1", app, "Forward")
     assert (routed["workflow_state"], routed["department"]) == ("Pending Finance Review", "财政所")
     # civil affairs does not see what was routed to finance
     with pytest.raises(errors.DoesNotExistError):
         wsite.session("civil").get(app["doctype"], app["name"])
     act(wsite, "finance", app, "Approve")
+    pass_notice(wsite, "approver1", app)  # 公示 at the township
     approved = act(wsite, "approver2", app, "Issue Notice")
     assert (approved["workflow_state"], approved["docstatus"]) == ("Approved", 1)
     # payment needs the Disbursement first: the condition hides Record Payment until then

@@ -17,14 +17,14 @@ OPEN_TODOS = (
 def test_the_rule_waits_on_nobody_in_rejected_or_final_states(real_project):
     wf = real_project.workflows["Subsidy Application"]
     assert not steps.waits_on_someone(wf, "Rejected")  # only a resubmit leaves it
-    assert not steps.waits_on_someone(wf, "Disbursed")  # nothing leaves it
+    assert not steps.waits_on_someone(wf, "Disbursed")  # only a stop (停发) leaves it
     assert steps.waits_on_someone(wf, "Pending Township Review")
     assert steps.waits_on_someone(wf, "Approved")  # the finance officer records the payment
 
 
 def test_a_rejected_application_leaves_no_open_todo_and_a_resubmission_opens_one(wsite, world):
     app = world.reward_application()
-    walk(wsite, app, REWARD_TO_APPROVED[:2])
+    walk(wsite, app, REWARD_TO_APPROVED[:4])  # verified, village notice ended
     assert wsite.db.scalar(OPEN_TODOS, (app["name"],)) == 1  # the township approvers' pool
     rejected = act(wsite, "approver1", app, "Reject", "材料不全")
     assert rejected["workflow_state"] == "Rejected"

@@ -118,14 +118,20 @@ def test_department_timeliness_from_the_approval_log(wsite, campaign):
     )
     finance = pick(rows, office="财政所", step="Pending Finance Review")
     assert (finance["handled"], finance["in_hand"], finance["overdue"]) == (2, 1, 1)
-    assert (totals["handled"], totals["in_hand"], totals["overdue"], totals["rejected"]) == (11, 3, 2, 1)
+    # 公示 steps: the reward's two notices and app1's and app2's village notices (15 days each);
+    # they moved the clock on 30 days after the reward was approved, so its payment step is past
+    # its 240 hours too (3 overdue)
+    notices = pick(rows, office="Village Head", step="Village Public Notice")
+    assert (notices["handled"], notices["in_hand"], notices["median_hours"]) == (3, 0, 360.0)
+    assert (totals["handled"], totals["in_hand"], totals["overdue"], totals["rejected"]) == (15, 3, 3, 1)
 
 
 def test_a_department_officer_sees_the_steps_of_what_was_routed_to_them(wsite, campaign):
     rows, totals, _ = figures(wsite, "finance", "Department Timeliness")
     village = pick(rows, office="Village Head", step="Pending Village Verification")
     assert (village["handled"], village["median_hours"]) == (2, 5.0)
-    assert (totals["handled"], totals["in_hand"], totals["overdue"], totals["rejected"]) == (8, 2, 1, 0)
+    # + the reward's two notices and app1's village notice; the reward's payment is overdue too
+    assert (totals["handled"], totals["in_hand"], totals["overdue"], totals["rejected"]) == (11, 2, 2, 0)
 
 
 def test_certificate_outcomes(wsite, campaign):

@@ -5,7 +5,7 @@ step when that other document changed in between, although the application itsel
 from __future__ import annotations
 
 import pytest
-from workflow_support import EAST, act, state
+from workflow_support import EAST, act, pass_notice, state
 
 from townflow.runtime import errors
 
@@ -27,7 +27,8 @@ def test_a_rule_over_another_document_is_checked_again_at_the_next_step(wsite, w
 def test_an_unchanged_valid_application_passes_its_rules_at_every_step(wsite, world):
     app = world.reward_application()
     act(wsite, "clerk.east", app, "Submit")
-    assert act(wsite, "head.east", app, "Verify")["workflow_state"] == "Pending Township Review"
+    assert act(wsite, "head.east", app, "Verify")["workflow_state"] == "Village Public Notice"
+    assert pass_notice(wsite, "head.east", app)["workflow_state"] == "Pending Township Review"
 
 
 def test_rules_sharing_a_when_each_report_at_the_next_step(wsite, world):

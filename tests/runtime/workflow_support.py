@@ -214,19 +214,41 @@ class World:
         )
 
 
+#: a step of `walk` that moves the site's clock past any public notice window (公示, issue 17):
+#: the longest is 7 working days, and 15 calendar days cover it outside the Spring Festival and
+#: National Day weeks (the tests' clock starts on 2026-03-02)
+CLOCK = "clock"
+NOTICE_DAYS = 15
+
+
+def after_notice(user: str) -> list[tuple[str, str]]:
+    """The notice window runs out, then `user` ends the notice (End Notice)."""
+    return [(CLOCK, "past the notice window"), (user, "End Notice")]
+
+
+VILLAGE_NOTICE = after_notice("head.east")
+TOWNSHIP_NOTICE = after_notice("approver1")
+
 #: who takes which action to bring a one-time reward from Draft to Approved
 REWARD_TO_APPROVED = [
     ("clerk.east", "Submit"),
     ("head.east", "Verify"),
+    *VILLAGE_NOTICE,
     ("approver1", "Forward"),
     ("finance", "Approve"),
+    *TOWNSHIP_NOTICE,
     ("approver2", "Issue Notice"),
 ]
+#: ... up to Pending Approval Notice (both notices ended)
+REWARD_TO_APPROVAL_NOTICE = REWARD_TO_APPROVED[:-1]
 
 
 def walk(site: Site, doc: dict, steps: list[tuple[str, str]]) -> dict:
     """Each (user, action) in turn; the document as stored afterwards."""
     for user, action in steps:
+        if user == CLOCK:
+            site.now.advance(days=NOTICE_DAYS)
+            continue
         act(site, user, doc, action)
     return site.session("Administrator").get(doc["doctype"], doc["name"])
 
@@ -241,6 +263,12 @@ def act(site: Site, user: str, doc: dict, action: str, comment: str | None = Non
     session = site.session(user)
     fresh = session.get(doc["doctype"], doc["name"])
     return workflow.apply_workflow(session, fresh, action, comment)
+
+
+def pass_notice(site: Site, user: str, doc: dict) -> dict:
+    """The notice window runs out (the clock moves on), then `user` takes End Notice."""
+    site.now.advance(days=NOTICE_DAYS)
+    return act(site, user, doc, "End Notice")
 
 
 def state(site: Site, doc: dict) -> str:

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from townflow.runtime.site import Site
 from townflow.web.app import create_app
 
+from .notice_window import notice_window_passed
 from .test_pages_support import (
     CLERK,
     HEAD,
@@ -55,12 +56,16 @@ def test_inbox_tabs_and_bulk_action(app, site: Site) -> None:
     assert response.status_code == 200
     assert "已对 2 份单据执行「审核通过」，0 份未通过" in response.text
     after = dict(re.findall(r'data-count="(\w+)">(\d+)<', response.text))
-    assert int(after["todo"]) == todo - 2
+    # both left the verification step and wait on the heads again, to end their public notice
+    assert int(after["todo"]) == todo
+    assert {f"Subsidy Application::{n}" for n in names} <= set(
+        re.findall(r'name="doc" value="([^"]+)"', response.text)
+    )
     # the server's approvals go through the site's group committer (answered once durable)
     assert site.committer is not None and site.committer.requests >= 2
-    for name in names:
+    for name in names:  # verified: on to the village's public notice (公示)
         assert site.session("Administrator").get("Subsidy Application", name)["workflow_state"] == (
-            "Pending Township Review"
+            "Village Public Notice"
         )
 
 
@@ -88,6 +93,10 @@ def test_return_to_an_earlier_step_is_offered_and_taken(app, site: Site) -> None
 
     name = pending_application(site)
     workflow.apply_workflow(site.session(HEAD), {"doctype": "Subsidy Application", "name": name}, "Verify")
+    notice_window_passed(site, name)  # 公示 in the village, run out
+    workflow.apply_workflow(
+        site.session(HEAD), {"doctype": "Subsidy Application", "name": name}, "End Notice"
+    )
     approver = login(app, "approver@demo")
     form = approver.get(f"/app/subsidy-application/{name}").text
     targets = re.findall(r'<select name="to_state">(.*?)</select>', form, re.S)[0]

@@ -10,6 +10,7 @@ import pytest
 
 from townflow.client import FrappeError
 
+from .notice_window import notice_window_passed
 from .scenario import VILLAGE_A, act, create_users, relief_application
 
 
@@ -47,6 +48,8 @@ def test_return_needs_a_comment_and_comes_back_to_the_returner(users):
     app = _relief(users)
     act(clerk, app, "Submit")
     act(head, app, "Verify")
+    notice_window_passed(users.site_dir, app["name"])  # 公示 in the village, run out
+    act(head, app, "End Notice")
     doc = approver.get_doc(app["doctype"], app["name"])
     assert "Draft" in approver.timeline(app["doctype"], app["name"])["return_targets"]
     with pytest.raises(FrappeError) as no_comment:
@@ -80,7 +83,7 @@ def test_delegate_hands_the_todo_to_a_colleague(users):
     head.delegate(head.get_doc(app["doctype"], app["name"]), "deputy.a@rest", comment="外出，请代办")
     # from now on it waits on the deputy alone
     assert waiting_for(deputy) and not waiting_for(head)
-    assert act(deputy, app, "Verify")["workflow_state"] == "Pending Township Review"
+    assert act(deputy, app, "Verify")["workflow_state"] == "Village Public Notice"  # on to its 公示
 
 
 def test_after_delegating_the_delegator_cannot_act_by_any_call_until_reclaiming(users):
@@ -112,7 +115,7 @@ def test_after_delegating_the_delegator_cannot_act_by_any_call_until_reclaiming(
     # 收回 over REST gives it back: the head acts, and the deputy no longer can
     head.call("townflow.api.reclaim", doc=head.get_doc(doctype, name), comment="已返回")
     assert "Verify" in [t["action"] for t in head.get_transitions(head.get_doc(doctype, name))]
-    assert act(head, app, "Verify")["workflow_state"] == "Pending Township Review"
+    assert act(head, app, "Verify")["workflow_state"] == "Village Public Notice"  # on to its 公示
     with pytest.raises(FrappeError):  # nothing left to take back once acted
         head.call("townflow.api.reclaim", doc=head.get_doc(doctype, name))
 
@@ -132,7 +135,7 @@ def test_comment_and_bulk_approve(users):
     assert [f["name"] for f in result["failed"]] == ["LYDX-0000-99999"]
     assert result["failed"][0]["http_status"] == 404
     for name in names:
-        assert clerk.get_doc("Subsidy Application", name)["workflow_state"] == "Pending Township Review"
+        assert clerk.get_doc("Subsidy Application", name)["workflow_state"] == "Village Public Notice"
 
 
 def test_inbox_tabs_and_counts(users):

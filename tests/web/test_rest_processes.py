@@ -13,6 +13,7 @@ import pytest
 
 from townflow.client import DoesNotExistError, FrappeClient, FrappeError, PermissionError
 
+from .notice_window import notice_window_passed
 from .scenario import FACILITY, VILLAGE_A, act, create_users, new_family, pregnancy, relief_application
 
 
@@ -42,9 +43,13 @@ def test_subsidy_loan_from_village_to_disbursement(users):
     assert app["village"] == VILLAGE_A  # fetched from the household
 
     assert act(clerk, app, "Submit")["workflow_state"] == "Pending Village Verification"
-    assert act(head, app, "Verify")["workflow_state"] == "Pending Township Review"
+    assert act(head, app, "Verify")["workflow_state"] == "Village Public Notice"  # 公示 in the village
+    notice_window_passed(users.site_dir, app["name"])
+    assert act(head, app, "End Notice")["workflow_state"] == "Pending Township Review"
     assert act(approver, app, "Forward")["workflow_state"] == "Pending Finance Review"
-    assert act(finance, app, "Approve")["workflow_state"] == "Pending Approval Notice"
+    assert act(finance, app, "Approve")["workflow_state"] == "Township Public Notice"  # and at the township
+    notice_window_passed(users.site_dir, app["name"])
+    assert act(approver, app, "End Notice")["workflow_state"] == "Pending Approval Notice"
     approved = act(approver, app, "Issue Notice")
     assert approved["workflow_state"] == "Approved"
     assert approved["docstatus"] == 1
@@ -68,11 +73,13 @@ def test_subsidy_loan_from_village_to_disbursement(users):
     # the clerk sees the outcome; the inbox and the timeline tell the story
     assert clerk.get_doc("Subsidy Application", app["name"])["workflow_state"] == "Disbursed"
     timeline = clerk.timeline("Subsidy Application", app["name"])
-    assert [a["action"] for a in timeline["actions"]][:6] == [
+    assert [a["action"] for a in timeline["actions"]][:8] == [
         "Submit",
         "Verify",
+        "End Notice",
         "Forward",
         "Approve",
+        "End Notice",
         "Issue Notice",
         "Record Payment",
     ]

@@ -50,6 +50,10 @@ fixtures = [
                 "name",
                 "in",
                 [
+                    "Due",
+                    "Pending Village Confirmation",
+                    "Confirmed",
+                    "Lapsed",
                     "Draft",
                     "Pending Township Approval",
                     "Approved",
@@ -58,7 +62,6 @@ fixtures = [
                     "Issued",
                     "Expired",
                     "Revoked",
-                    "Due",
                     "Pending Conversion",
                     "Converted",
                     "Pending Facility Rectification",
@@ -69,6 +72,7 @@ fixtures = [
                     "Pending Education Review",
                     "Paid",
                     "Enrolled",
+                    "Village Public Notice",
                     "Pending Civil Affairs Review",
                     "Pending Finance Review",
                     "Pending Human Resources Review",
@@ -76,9 +80,11 @@ fixtures = [
                     "Pending Industry and Commerce Review",
                     "Pending Tax Review",
                     "Pending Family Planning Office Review",
+                    "Township Public Notice",
                     "Pending Approval Notice",
                     "Disbursed",
                     "Granted",
+                    "Stopped",
                     "Pending Leader Countersign",
                     "Used",
                 ],
@@ -92,6 +98,9 @@ fixtures = [
                 "name",
                 "in",
                 [
+                    "Open Reconfirmation",
+                    "Confirm Qualifies",
+                    "Stop Benefit",
                     "Submit",
                     "Approve",
                     "Reject",
@@ -108,6 +117,7 @@ fixtures = [
                     "Forward",
                     "Record Payment",
                     "Confirm Enrolment",
+                    "End Notice",
                     "Issue Notice",
                     "Confirm Granted",
                     "Countersign",
@@ -123,6 +133,7 @@ fixtures = [
                 "name",
                 "in",
                 [
+                    "Benefit Reconfirmation",
                     "Birth Quota Restoration",
                     "Birth Service Certificate",
                     "Insurance Conversion",
@@ -221,8 +232,22 @@ fixtures = [
 
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
 doc_events = {
+    "Benefit Reconfirmation": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+        "before_submit": "care_for_girls.townflow_ext.events.before_submit",
+        "on_update": "care_for_girls.townflow_ext.events.on_change",
+        "on_submit": "care_for_girls.townflow_ext.events.on_change",
+        "on_cancel": "care_for_girls.townflow_ext.events.on_change",
+        "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
+    },
     "Birth Quota Restoration": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -230,7 +255,10 @@ doc_events = {
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
     "Birth Service Certificate": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -239,25 +267,59 @@ doc_events = {
     },
     "Campaign Settings": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Custom Field": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
-    "Department": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Designated Facility": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Department": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Designated Facility": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
     "Disbursement": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
-    "Drug": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Drug": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
     "Drug Dispensing Record": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "on_update": "care_for_girls.townflow_ext.pregnancy.on_dispensing_update",
     },
-    "Household": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Infant Death Report": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Household": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Infant Death Report": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
     "Insurance Conversion": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -272,9 +334,24 @@ doc_events = {
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
-    "Migrant Handover": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Migrant Handover": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Notice Objection": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Notice Outbox": {"validate": "care_for_girls.townflow_ext.events.validate"},
     "Person": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_trash": "care_for_girls.townflow_ext.events.on_trash",
     },
@@ -282,12 +359,22 @@ doc_events = {
         "validate": [
             "care_for_girls.townflow_ext.events.validate",
             "care_for_girls.townflow_ext.monitoring.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
         ],
         "on_update": "care_for_girls.townflow_ext.monitoring.on_update",
     },
     "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
+    "Public Notice": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
     "Student Aid Application": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -295,7 +382,10 @@ doc_events = {
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
     "Subsidy Application": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -303,7 +393,10 @@ doc_events = {
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
     "Termination Certificate Application": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -311,18 +404,46 @@ doc_events = {
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
     "Termination Report": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
         "on_cancel": "care_for_girls.townflow_ext.events.on_change",
         "on_update_after_submit": "care_for_girls.townflow_ext.events.on_change",
     },
-    "Township": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Ultrasound Exam": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Ultrasound Machine": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Ultrasound Operator": {"validate": "care_for_girls.townflow_ext.events.validate"},
-    "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Township": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Ultrasound Exam": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Ultrasound Machine": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Ultrasound Operator": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
+    "Village": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
 }
 
 # Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits
@@ -352,12 +473,14 @@ override_whitelisted_methods = {
     "townflow.api.followups": "care_for_girls.townflow_ext.monitoring.followups",
     "townflow.api.request_handover": "care_for_girls.townflow_ext.migrants.request_handover",
     "townflow.api.confirm_handover": "care_for_girls.townflow_ext.migrants.confirm_handover",
+    "townflow.api.settle_objection": "care_for_girls.townflow_ext.public_notice.settle_objection",
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a
 # certificate once issued, not the application in progress), and scoped rows, which reach
 # nothing without a User Permission in their scope: lists and single documents.
 permission_query_conditions = {
+    "Benefit Reconfirmation": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Birth Quota Restoration": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Birth Service Certificate": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Disbursement": "care_for_girls.townflow_ext.permissions.query_conditions",
@@ -367,8 +490,10 @@ permission_query_conditions = {
     "Insurance Conversion": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Leading Group Inspection": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Migrant Handover": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Notice Objection": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Person": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Pregnancy Record": "care_for_girls.townflow_ext.permissions.query_conditions",
+    "Public Notice": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Student Aid Application": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Subsidy Application": "care_for_girls.townflow_ext.permissions.query_conditions",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.query_conditions",
@@ -379,6 +504,7 @@ permission_query_conditions = {
     "Village": "care_for_girls.townflow_ext.permissions.query_conditions",
 }
 has_permission = {
+    "Benefit Reconfirmation": "care_for_girls.townflow_ext.permissions.has_permission",
     "Birth Quota Restoration": "care_for_girls.townflow_ext.permissions.has_permission",
     "Birth Service Certificate": "care_for_girls.townflow_ext.permissions.has_permission",
     "Disbursement": "care_for_girls.townflow_ext.permissions.has_permission",
@@ -388,8 +514,10 @@ has_permission = {
     "Insurance Conversion": "care_for_girls.townflow_ext.permissions.has_permission",
     "Leading Group Inspection": "care_for_girls.townflow_ext.permissions.has_permission",
     "Migrant Handover": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Notice Objection": "care_for_girls.townflow_ext.permissions.has_permission",
     "Person": "care_for_girls.townflow_ext.permissions.has_permission",
     "Pregnancy Record": "care_for_girls.townflow_ext.permissions.has_permission",
+    "Public Notice": "care_for_girls.townflow_ext.permissions.has_permission",
     "Student Aid Application": "care_for_girls.townflow_ext.permissions.has_permission",
     "Subsidy Application": "care_for_girls.townflow_ext.permissions.has_permission",
     "Termination Certificate Application": "care_for_girls.townflow_ext.permissions.has_permission",
@@ -399,3 +527,39 @@ has_permission = {
     "Ultrasound Operator": "care_for_girls.townflow_ext.permissions.has_permission",
     "Village": "care_for_girls.townflow_ext.permissions.has_permission",
 }
+
+# Search by pinyin (issue 17): every Link field's search of these DocTypes finds 张小燕
+# by `zxy` or `zhangxiaoyan` (the hidden tf_pinyin column, filled on validate),
+# through frappe.get_list and so the user's permissions.
+standard_queries = {
+    "Benefit Reconfirmation": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Birth Quota Restoration": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Birth Service Certificate": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Department": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Designated Facility": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Disbursement": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Drug": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Drug Dispensing Record": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Household": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Infant Death Report": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Insurance Conversion": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Migrant Handover": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Notice Objection": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Person": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Pregnancy Record": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Public Notice": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Student Aid Application": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Subsidy Application": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Termination Certificate Application": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Termination Report": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Township": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Ultrasound Exam": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Ultrasound Machine": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Ultrasound Operator": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Village": "care_for_girls.townflow_ext.pinyin_search.search",
+}
+
+# Certificates anyone can verify (issue 17): the Print Formats' QR and code,
+# and the guest page /verify/<serial>.
+jinja = {"methods": ["care_for_girls.townflow_ext.verify.care_for_girls_verify_box"]}
+website_route_rules = [{"from_route": "/verify/<serial>", "to_route": "verify"}]

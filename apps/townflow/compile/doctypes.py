@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from townflow.compile import verify_app
 from townflow.compile.frappe_format import OWNER, content_timestamps, strip_falsy
 from townflow.compile.masked import tracks_views, with_companions
 from townflow.expr import parse
@@ -158,7 +159,7 @@ def doctype_json(doctype: DocType, workflow_state_field: str | None = None) -> d
 
     Masked sensitive fields are followed by their permlevel-0 masked companion (compile.masked)."""
     spec_doctype = doctype
-    doctype = with_companions(doctype)
+    doctype = verify_app.with_pinyin(with_companions(doctype))  # + the hidden tf_pinyin column
     types = {f.fieldname: f.fieldtype for f in doctype.data_fields}
     fields = [docfield(f, types) for f in doctype.fields]
     names = {f["fieldname"] for f in fields}

@@ -46,6 +46,10 @@ dependencies = [
     "townflow",
     # working days for visit and step due dates (Chinese public holidays and 调休 make-up days)
     "chinese-calendar",
+    # search by pinyin (townflow.rules.pinyin), the certificates' QR codes and PDFs (issue 17)
+    "pypinyin",
+    "segno",
+    "weasyprint",
 ]
 
 [build-system]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from townflow.compile import templates as t
+from townflow.compile import verify_app
 from townflow.compile.builtin import builtin_doctypes
 from townflow.compile.doctypes import doctype_json
 from townflow.compile.fixtures import (
@@ -25,6 +26,8 @@ from townflow.compile.fixtures import (
 )
 from townflow.compile.frappe_format import as_json, scrub
 from townflow.compile.masked import with_companions
+from townflow.compile.monitoring_pages import monitoring_files, monitoring_translations
+from townflow.compile.public_notice import www_files as public_notice_www
 from townflow.compile.reports import dashboard_files, report_translations
 from townflow.compile.translations import zh_csv
 from townflow.rules.benefits import MEMBER_DOCTYPES
@@ -49,6 +52,7 @@ MONITORING_METHODS = {
     "townflow.api.followups": f"{EXT}.monitoring.followups",
     "townflow.api.request_handover": f"{EXT}.migrants.request_handover",
     "townflow.api.confirm_handover": f"{EXT}.migrants.confirm_handover",
+    "townflow.api.settle_objection": f"{EXT}.public_notice.settle_objection",  # 公示 (issue 17)
 }
 #: Frappe's own methods the app wraps (hooks override_whitelisted_methods).
 FRAPPE_OVERRIDES = {
@@ -193,17 +197,25 @@ def build_files(project: Any) -> dict[str, bytes]:
     files.update(fixture_files)
     # Script Reports, Number Cards, Dashboard Charts and the Workspace (compile.reports)
     files.update(dashboard_files(project, _module_dir))
+    files.update(monitoring_files(project, _module_dir))  # 育龄妇女档案, 随访 page, 联系函
     overrides = {f"townflow.api.{m}": f"{EXT}.api.{m}" for m in API_METHODS} | FRAPPE_OVERRIDES
     overrides |= MONITORING_METHODS
     files[f"{APP}/hooks.py"] = t.hooks_py(
-        fixture_hooks, _doc_events(project), overrides, _state_restricted(project)
-    )
+        fixture_hooks,
+        verify_app.add_pinyin_fill(_doc_events(project), project),
+        overrides,
+        _state_restricted(project),
+    ) + verify_app.hooks_extra(project)  # issue 17: pinyin search, print formats' QR, /verify
+    files.update(verify_app.print_format_files(project, _module_dir))
+    files.update(verify_app.www_files())
     roles = [r for k, r in sorted(project.roles.items()) if k not in STANDARD_ROLES]
     workflows = [project.workflows[k] for k in sorted(project.workflows)]
     # Translations cover the masked companion fields the DocType JSON adds (compile.masked).
     zh = zh_csv([with_companions(d) for d in all_doctypes], workflows, roles)
-    files[f"{APP}/translations/zh.csv"] = zh + report_translations(project, zh)
+    zh += report_translations(project, zh)
+    files[f"{APP}/translations/zh.csv"] = zh + monitoring_translations(project, zh)
     files[SPEC_BUNDLE] = as_json(_spec_bundle(project), ensure_ascii=False)
+    files.update(public_notice_www())  # 公示: the guest page www/notice (issue 17)
     return {path: text.encode("utf-8") for path, text in sorted(files.items())}
 
 

@@ -20,6 +20,8 @@ from townflow.runtime.meta import Meta
 _LABEL_WITH_NAME = re.compile(r"^.*[(（]\s*([a-z_][a-z0-9_]*)\s*[)）]\s*$")
 IGNORED_HEADERS = {"sr", "no.", "序号"}
 NAME_HEADERS = {"id", "name", "编号"}
+#: Dates as Chinese Excel users type them: 1990/1/5, 1990.1.5, 1990年1月5日 (read as 1990-01-05).
+_LOCAL_DATE = re.compile(r"^(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?$")
 _TRUE = {"1", "yes", "y", "true", "是", "√", "x"}
 _FALSE = {"0", "no", "n", "false", "否", ""}
 
@@ -110,6 +112,11 @@ class CellConverter:
         kind = f.fieldtype
         if kind == "Date" and isinstance(value, (dt.datetime, dt.date)):
             return value.strftime("%Y-%m-%d")
+        if kind == "Date" and isinstance(value, str):
+            local = _LOCAL_DATE.match(value)
+            if local:  # the digits as given; validation refuses a month 13 or a day 45
+                return f"{local.group(1)}-{int(local.group(2)):02d}-{int(local.group(3)):02d}"
+            return value
         if kind == "Datetime" and isinstance(value, dt.datetime):
             return value.strftime("%Y-%m-%d %H:%M:%S")
         if kind in ("Int",) and isinstance(value, float) and value.is_integer():

@@ -1,6 +1,7 @@
 """`townflow export` and `townflow import`: registers in and out of a site, for scripts.
 
 townflow export --site sites/demo --doctype Person [--filters JSON] [--user U] persons.xlsx
+townflow export --site sites/demo --report "Benefit Tally" [--filters JSON] [--user U] tally.xlsx
 townflow import --site sites/demo --doctype Person persons.xlsx [--update] [--user U]
 
 The commands act as `--user` (Administrator by default) through the same Session as the web
@@ -40,12 +41,17 @@ def export_command(args: argparse.Namespace) -> int:
     except json.JSONDecodeError as exc:
         print(f"--filters is not valid JSON: {exc}", file=sys.stderr)
         return 2
+    if bool(args.doctype) == bool(args.report):
+        print("give either --doctype or --report", file=sys.stderr)
+        return 2
     site = _open_site(args)
     if site is None:
         return 2
     partial = Path(args.file).with_name(Path(args.file).name + ".part")
     try:
         session = site.session(args.user)
+        if args.report:
+            return _export_report(site, session, args, filters, file_format, partial)
         if not site.metas.exists(args.doctype):
             print(f"no DocType {args.doctype!r}", file=sys.stderr)
             return 2
@@ -61,6 +67,23 @@ def export_command(args: argparse.Namespace) -> int:
         partial.unlink(missing_ok=True)
         site.close()
     print(f"exported {count} {args.doctype} rows to {args.file}")
+    return 0
+
+
+def _export_report(site, session, args, filters, file_format: str, partial: Path) -> int:
+    from townflow.dataio.report import export_report
+    from townflow.runtime.errors import TownflowError
+
+    if args.report not in site.project.reports:
+        print(f"no report {args.report!r}", file=sys.stderr)
+        return 2
+    try:
+        count = export_report(session, args.report, partial, file_format, filters=filters, lang=args.lang)
+    except TownflowError as exc:
+        print(f"export refused: {exc}", file=sys.stderr)
+        return 1
+    os.replace(partial, args.file)
+    print(f"exported the report {args.report} ({count} rows) to {args.file}")
     return 0
 
 
@@ -115,9 +138,12 @@ def template_command(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    export = subparsers.add_parser("export", help="export a DocType list (with filters) to .xlsx or .csv")
+    export = subparsers.add_parser(
+        "export", help="export a DocType list or a report (with filters) to .xlsx or .csv"
+    )
     export.add_argument("--site", required=True, help="the site folder")
-    export.add_argument("--doctype", required=True)
+    export.add_argument("--doctype", help="the DocType whose list to export")
+    export.add_argument("--report", help="the report (reports/*.yaml report_name) to export")
     export.add_argument("--filters", help='JSON, as /api/resource takes it: {"village": "V01"}')
     export.add_argument("--fields", help="comma-separated fieldnames (default: name and every field)")
     export.add_argument("--user", default="Administrator", help="export as this user (default Administrator)")

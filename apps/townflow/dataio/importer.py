@@ -1,34 +1,46 @@
 """Import a DocType's records from .xlsx or .csv through the runtime's normal write path.
 
-1. The file is read and checked as a whole (townflow.dataio.reader, .columns): a bad file, an
-   unknown or missing required column, or the same record twice in the file imports nothing.
-2. Each row becomes a document and goes through `Session.insert` (or `Session.save` with
-   `update=True` for a record that already exists): the same permission check, validation and
-   atomic write as the form, so a row is written whole or not at all. Rows are committed in
-   batches of `BATCH_ROWS`, each row a SAVEPOINT inside its batch's transaction (one fsync per
-   batch, not per row); a failed row rolls back to its savepoint only.
+1. The file is read and checked as a whole before anything is written (townflow.dataio.reader,
+   .columns; a first pass over the file, holding only the records' keys): a bad file, an unknown
+   or missing required column, or the same record twice in the file imports nothing. The
+   import then reads the rows again, 500 at a time: no file is ever held in memory.
+2. Each row becomes a document and goes through the runtime's insert (or `Session.save` with
+   `update=True` for a record that already exists): the same permission check, validation,
+   hooks, Version and audit rows as the form, so a row is written whole or not at all. Rows are
+   committed in batches of `BATCH_ROWS`, each row a SAVEPOINT inside its batch's transaction
+   (one fsync per batch, not per row); a failed row rolls back to its savepoint only. What the
+   import does not need is left out of the per-row work: the written document is not presented
+   back (no answer is shown), and the derived counts of a household whose members the batch
+   adds are computed once per batch, by the runtime's own computation (runtime.benefits).
 3. Existing records are matched by the DocType's natural key (a Person by ID number, a
    Household by head and address), else by the `ID` column: re-importing a file never
    duplicates. In insert mode an existing record is skipped, in update mode it is updated.
-4. Rows that fail are collected with their reasons and written to a failed-rows .xlsx (the
-   same columns plus 错误 / Error), to fix and import again.
+4. Households with their members in one file: an .xlsx with a sheet whose title names members
+   (成员/Members, `is_member_sheet`) holding Person rows (its `所属户 (household)` column gives a
+   household by the `ID` written in the first sheet, or by its name or head's name).
+   Households are imported first, then their members.
+5. Rows that fail are collected with their reasons, per field, and written to a failed-rows
+   .xlsx (the same columns plus 行 / Row and 错误 / Error), to fix and import again.
+6. `preview`: the same import, run inside a transaction that is then rolled back, over the
+   first rows of the file: each row's errors, per field, exactly as the import would find them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from townflow.dataio.columns import CellConverter, ColumnMap, map_header
 from townflow.dataio.export import write_xlsx
-from townflow.dataio.reader import ImportFileError, Table, read_table
+from townflow.dataio.reader import ImportFileError, Table, read_tables
 from townflow.runtime.db import quote
-from townflow.runtime.errors import TownflowError
+from townflow.runtime.errors import FieldMessage, TownflowError
 from townflow.web.report_export import safe_cell
 
-__all__ = ["ImportFileError", "ImportResult", "import_file", "progress_printer"]
+__all__ = ["ImportFileError", "ImportResult", "import_file", "prepare", "preview", "progress_printer"]
 
 #: Natural keys that identify an existing record, tried in order; a key applies when the
 #: DocType has all its fields.
@@ -36,9 +48,15 @@ MATCH_KEYS: dict[str, list[tuple[str, ...]]] = {
     "Person": [("id_number",)],
     "Household": [("head_name", "address")],
 }
+#: A DocType whose file may carry a second sheet of member rows: (member DocType, its link field).
+MEMBER_SHEETS: dict[str, tuple[str, str]] = {"Household": ("Person", "household")}
 ERROR_HEADER = "错误 / Error"
+ROW_HEADER = "行 / Row"
+SHEET_HEADER = "工作表 / Sheet"
 #: Rows committed together (each row still its own SAVEPOINT, written whole or not at all).
 BATCH_ROWS = 500
+#: Rows a preview checks.
+PREVIEW_ROWS = 200
 
 Progress = Callable[[int, int], None]
 
@@ -48,6 +66,18 @@ class FailedRow:
     line: int
     cells: list[Any]
     reason: str
+    messages: list[FieldMessage] = field(default_factory=list)
+    sheet: str = ""
+
+    @property
+    def by_field(self) -> dict[str, str]:
+        """Field -> its message(s) in Chinese and English (messages naming no field under "")."""
+        out: dict[str, str] = {}
+        for m in self.messages:
+            text = f"{m.zh} / {m.en}" if m.en and m.en != m.zh else m.zh
+            key = m.field or ""
+            out[key] = f"{out[key]}; {text}" if key in out else text
+        return out
 
 
 @dataclass
@@ -59,12 +89,59 @@ class ImportResult:
     skipped: list[str] = field(default_factory=list)
     failed: list[FailedRow] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
+    #: members imported with the households (second sheet), counted apart
+    members: ImportResult | None = None
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.doctype}: {self.total} rows; {len(self.inserted)} inserted, {len(self.updated)} updated, "
             f"{len(self.skipped)} already there (skipped), {len(self.failed)} failed"
         )
+        return text + (f"; members {self.members.summary()}" if self.members is not None else "")
+
+    @property
+    def all_failed(self) -> list[FailedRow]:
+        return self.failed + (self.members.failed if self.members is not None else [])
+
+
+@dataclass
+class Sheet:
+    """One sheet of the file, checked: its table, columns, and its rows as documents (`docs()`
+    reads the sheet again: the rows are never all in memory)."""
+
+    site: Any
+    meta: Any
+    table: Table
+    columns: ColumnMap
+    key: tuple[str, ...] | None
+    link_field: str | None = None  # members: the field naming their household
+
+    @property
+    def count(self) -> int:
+        return self.table.count
+
+    def docs(self) -> Iterator[tuple[int, list[Any], dict]]:
+        keep = frozenset({self.link_field}) if self.link_field else frozenset()
+        return iter_docs(self.site, self.meta, self.table, self.columns, keep_raw=keep)
+
+
+@dataclass
+class Prepared:
+    doctype: str
+    main: Sheet
+    members: Sheet | None = None
+
+    @property
+    def total(self) -> int:
+        return self.main.count + (self.members.count if self.members else 0)
+
+
+#: Words in a sheet's title that make it the members sheet of a households file.
+MEMBER_SHEET_WORDS = ("成员", "member", "人员", "person")
+
+
+def is_member_sheet(title: str) -> bool:
+    return any(word in title.lower() for word in MEMBER_SHEET_WORDS)
 
 
 def match_key(meta, columns: ColumnMap) -> tuple[str, ...] | None:
@@ -104,29 +181,89 @@ def reason_of(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def build_docs(site, meta, table: Table, columns: ColumnMap) -> list[tuple[int, list[Any], dict]]:
-    """Each row as a document; refuses the whole file when a record appears twice in it."""
+def iter_docs(
+    site, meta, table: Table, columns: ColumnMap, *, keep_raw: frozenset[str] = frozenset()
+) -> Iterator[tuple[int, list[Any], dict]]:
+    """Each row as a document, read from the file as it goes. Cells of the fields in `keep_raw`
+    are kept as text (resolved later: members' households)."""
     convert = CellConverter(site, meta)
-    key = match_key(meta, columns)
-    docs: list[tuple[int, list[Any], dict]] = []
-    seen: dict[tuple, int] = {}
-    for line, cells in table.rows:
+    for line, cells in table.rows():
         doc: dict[str, Any] = {"doctype": meta.name}
         for index, fieldname in enumerate(columns.fields):
             if fieldname and index < len(cells):
-                value = convert.convert(fieldname, cells[index])
+                cell = cells[index]
+                if fieldname in keep_raw and cell not in (None, ""):
+                    value: Any = (
+                        str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell).strip()
+                    )
+                else:
+                    value = convert.convert(fieldname, cell)
                 if value is not None:
                     doc[fieldname] = value
+        yield line, cells, doc
+
+
+def duplicate_checker(site, meta, columns: ColumnMap, file_name: str, sheet: str):
+    """A per-row check refusing the whole file when a record appears twice in it (by natural
+    key, else by ID); only the keys are held, not the rows. Called by the reader's first pass."""
+    convert = CellConverter(site, meta)
+    key = match_key(meta, columns)
+    wanted = [(i, f) for i, f in enumerate(columns.fields) if f and (f == "name" or (key and f in key))]
+    seen: dict[tuple, int] = {}
+    where = f" (sheet {sheet})" if sheet else ""
+
+    def check(line: int, cells: list[Any]) -> None:
+        doc = {f: convert.convert(f, cells[i]) for i, f in wanted if i < len(cells)}
         identity = _key_of(doc, key)
-        if identity is not None:
-            if identity in seen:
-                what = ", ".join(str(v) for v in identity)
-                raise ImportFileError(
-                    f"{Path(table.path).name}: rows {seen[identity]} and {line} are the same record ({what})"
-                )
-            seen[identity] = line
-        docs.append((line, cells, doc))
-    return docs
+        if identity is None:
+            return
+        if identity in seen:
+            what = ", ".join(str(v) for v in identity)
+            raise ImportFileError(
+                f"{file_name}{where}: rows {seen[identity]} and {line} are the same record ({what})"
+            )
+        seen[identity] = line
+
+    return check if wanted else None
+
+
+def prepare(session, doctype: str, path: str | Path) -> Prepared:
+    """Read and check the whole file (raises ImportFileError; nothing is written)."""
+    site = session.site
+    meta = session.meta(doctype)
+    if meta.istable or meta.issingle:
+        raise ImportFileError(f"{doctype} records cannot be imported on their own")
+    session.require_doctype(meta, "create")
+    member_doctype, link_field = MEMBER_SHEETS.get(doctype, (None, None))
+    members_wanted = member_doctype is not None and site.metas.exists(member_doctype)
+    name = Path(path).name
+    mapped: dict[int, ColumnMap] = {}
+
+    def inspect(index: int, title: str, header: list[str]):
+        """Each sheet's header mapped, then its rows checked for duplicates, in the first pass."""
+        if index == 0:
+            sheet_meta, label = meta, name
+        else:
+            sheet_meta, label = session.meta(member_doctype), f"{name} (sheet {title})"
+            session.require_doctype(sheet_meta, "create")
+        columns = map_header(sheet_meta, header, label)
+        if index and link_field not in columns.by_field:
+            raise ImportFileError(
+                f"{label}: the members need the column {link_field!r} "
+                "(the household's ID in the first sheet, or its name)"
+            )
+        mapped[index] = columns
+        return duplicate_checker(site, sheet_meta, columns, name, title if index else "")
+
+    tables = read_tables(path, is_member_sheet if members_wanted else None, inspect=inspect)
+    main = Sheet(site, meta, tables[0], mapped[0], match_key(meta, mapped[0]))
+    prepared = Prepared(doctype, main)
+    if len(tables) > 1:
+        member_meta = session.meta(member_doctype)
+        prepared.members = Sheet(
+            site, member_meta, tables[1], mapped[1], match_key(member_meta, mapped[1]), link_field
+        )
+    return prepared
 
 
 def import_file(
@@ -139,59 +276,155 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import `path` into `doctype` as `session`'s user; see the module docstring."""
-    site = session.site
-    meta = session.meta(doctype)
-    if meta.istable or meta.issingle:
-        raise ImportFileError(f"{doctype} records cannot be imported on their own")
-    session.require_doctype(meta, "create")
-    table = read_table(path)
-    columns = map_header(meta, table.header, Path(path).name)
-    docs = build_docs(site, meta, table, columns)
-    key = match_key(meta, columns)
-    result = ImportResult(doctype=doctype, total=len(docs), header=table.header)
-    for start in range(0, len(docs), BATCH_ROWS):
-        # One commit per batch; inside it each row is its own SAVEPOINT (Session.insert nested in
-        # an open transaction): a row that fails is undone whole and the others stay.
-        batch = ImportResult(doctype=doctype)
-        with site.db.transaction():
-            for line, cells, doc in docs[start : start + BATCH_ROWS]:
-                _import_row(session, site, meta, key, update, line, cells, doc, batch)
-        for name in ("inserted", "updated", "skipped", "failed"):
-            getattr(result, name).extend(getattr(batch, name))
-        if progress is not None:
-            progress(min(start + BATCH_ROWS, len(docs)), len(docs))
-    if result.failed and failed_path is not None:
+    prepared = prepare(session, doctype, path)
+    result = run_import(session, prepared, update=update, progress=progress)
+    if result.all_failed and failed_path is not None:
         write_failed_rows(result, failed_path)
     return result
 
 
-def _import_row(session, site, meta, key, update, line, cells, doc, result: ImportResult) -> None:
+class _Rollback(Exception):
+    """Ends a preview: everything it wrote is rolled back."""
+
+
+def preview(session, prepared: Prepared, *, update: bool = False, limit: int = PREVIEW_ROWS) -> ImportResult:
+    """The first `limit` rows of each sheet imported and rolled back: what the import would do."""
+    site = session.site
+    holder: list[ImportResult] = []
+    try:
+        with site.db.transaction():
+            holder.append(run_import(session, prepared, update=update, limit=limit))
+            raise _Rollback
+    except _Rollback:
+        pass
+    return holder[0]
+
+
+def run_import(
+    session,
+    prepared: Prepared,
+    *,
+    update: bool = False,
+    progress: Progress | None = None,
+    limit: int | None = None,
+) -> ImportResult:
+    total = prepared.total
+    done = [0]
+
+    def step(count: int) -> None:
+        done[0] += count
+        if progress is not None:
+            progress(done[0], total)
+
+    main = prepared.main
+    result = ImportResult(doctype=prepared.doctype, header=main.table.header)
+    file_keys: dict[str, str] = {}  # the ID a household has in the file -> its name on the site
+    _import_sheet(session, main, update, result, step, limit, file_keys)
+    if prepared.members is not None:
+        members = prepared.members
+        result.members = ImportResult(doctype=members.meta.name, header=members.table.header)
+        _import_sheet(session, members, update, result.members, step, limit, file_keys)
+    return result
+
+
+def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, limit, file_keys) -> None:
+    site = session.site
+    docs = sheet.docs()
+    if limit is not None:
+        docs = itertools.islice(docs, limit)
+    result.total = min(sheet.count, limit) if limit is not None else sheet.count
+    member_link = sheet.link_field
+    link_target = sheet.meta.get_field(member_link).options if member_link else None
+    convert = CellConverter(site, sheet.meta) if member_link else None
+    sheet_name = sheet.table.sheet
+    while rows := list(itertools.islice(docs, BATCH_ROWS)):
+        # One commit per batch; inside it each row is its own SAVEPOINT: a row that fails is
+        # undone whole and the others stay.
+        batch = ImportResult(doctype=result.doctype)
+        session.deferred_households = touched = set()
+        try:
+            with site.db.transaction():
+                for line, cells, doc in rows:
+                    row = dict(doc)
+                    if member_link and row.get(member_link):
+                        given = row[member_link]
+                        row[member_link] = file_keys.get(given) or convert.link(link_target, given)
+                    written = _import_row(
+                        session, site, sheet.meta, sheet.key, update, line, cells, row, batch
+                    )
+                    if written is None:
+                        batch.failed[-1].sheet = sheet_name
+                    elif doc.get("name") and not member_link:
+                        file_keys[str(doc["name"])] = written
+                _recompute_households(session, touched)
+        finally:
+            session.deferred_households = None
+        for name in ("inserted", "updated", "skipped", "failed"):
+            getattr(result, name).extend(getattr(batch, name))
+        step(len(rows))
+
+
+def _recompute_households(session, households: set[str]) -> None:
+    """The derived counts of every household the batch gave members (runtime.benefits)."""
+    if not households:
+        return
+    from townflow.runtime import benefits
+
+    for household in sorted(households):
+        benefits.recompute_household(session, household)
+
+
+def _import_row(session, site, meta, key, update, line, cells, doc, result: ImportResult) -> str | None:
+    """Write one row (its own SAVEPOINT); the name written, matched or skipped, None if it failed."""
     try:
         existing = _find_existing(site, meta, doc, key)
         if existing is not None and not session.can_see(meta, existing, "read"):
             existing = None  # a record the user may not read is none of theirs: never matched or told
         if existing is None:
-            result.inserted.append(session.insert(doc)["name"])
+            with site.db.transaction():
+                name = import_insert(session, meta, doc)
+            result.inserted.append(name)
         elif update:
-            saved = session.save({**doc, "name": existing}, check_modified=False)
-            result.updated.append(saved["name"])
+            name = session.save({**doc, "name": existing}, check_modified=False)["name"]
+            result.updated.append(name)
         else:
-            result.skipped.append(existing)
+            name = existing
+            result.skipped.append(name)
+        return name
     except TownflowError as exc:
-        result.failed.append(FailedRow(line, cells, reason_of(exc)))
+        result.failed.append(FailedRow(line, cells, reason_of(exc), list(exc.messages)))
+        return None
+
+
+def import_insert(session, meta, doc: dict) -> str:
+    """Session.insert without presenting the written document back (an import shows none):
+    the same permission check, validation, naming, hooks, audit row and Version."""
+    if meta.istable or meta.issingle:
+        return session.insert(doc)["name"]
+    return session._insert(meta, doc)["name"]
 
 
 def write_failed_rows(result: ImportResult, out: str | Path | IO[bytes]) -> None:
-    """The failed rows as an .xlsx: the file's own columns, the row number and the reason."""
+    """The failed rows as an .xlsx: the file's own columns, the row number and the reason.
+    Failed members (second sheet) follow on a sheet of their own."""
+    from openpyxl import Workbook
 
-    def lines():
-        yield [*(safe_cell(h) for h in result.header), "行 / Row", ERROR_HEADER]
-        for row in result.failed:
-            cells = [safe_cell(c) for c in row.cells[: len(result.header)]]
-            cells += [""] * (len(result.header) - len(cells))
+    def lines(part: ImportResult):
+        yield [*(safe_cell(h) for h in part.header), ROW_HEADER, ERROR_HEADER]
+        for row in part.failed:
+            cells = [safe_cell(c) for c in row.cells[: len(part.header)]]
+            cells += [""] * (len(part.header) - len(cells))
             yield [*cells, row.line, safe_cell(row.reason)]
 
-    write_xlsx(lines(), out, title="Failed rows")
+    if result.members is None or not result.members.failed:
+        write_xlsx(lines(result), out, title="Failed rows")
+        return
+    book = Workbook(write_only=True)
+    for title, part in (("Failed rows", result), ("Failed members", result.members)):
+        sheet = book.create_sheet(title=title)
+        for line in lines(part):
+            sheet.append(line)
+    book.save(out)
 
 
 def progress_printer(stream) -> Progress:

@@ -10,11 +10,12 @@ the BOM Excel writes) or else GB 18030, the superset of the GBK that Chinese Exc
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,48 +32,131 @@ class ImportFileError(ValueError):
     """The file cannot be imported at all; nothing was imported."""
 
 
+class EmptyFileError(ImportFileError):
+    """The file (or sheet) holds no header or no rows."""
+
+
 @dataclass
 class Table:
-    """A file's header cells and its data rows as (line number, cells), empty rows dropped."""
+    """A file's header cells and its data rows, read as a stream: `rows()` reads the file again
+    each time (as (line number, cells), empty rows dropped), so no import holds a whole file in
+    memory. The first reading (`_table`) checks every cell and counts the rows."""
 
     path: str
     header: list[str]
-    rows: list[tuple[int, list[Any]]]
+    count: int
+    sheet: str = ""
+    lines: Callable[[], Iterator[tuple[int, list[Any]]]] | None = None
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        seen_header = False
+        for line_no, cells in self.lines():
+            if _blank(cells):
+                continue
+            if not seen_header:
+                seen_header = True
+                continue
+            yield line_no, cells
 
 
 def read_table(path: str | Path) -> Table:
+    """The first sheet of an .xlsx, or the .csv."""
+    return read_tables(path)[0]
+
+
+#: `inspect(sheet index, sheet title, header)` -> a check called with (line, cells) for each
+#: data row of the first pass, or None: lets the importer map the header and look for
+#: duplicates while the file is read the first time.
+Inspect = Callable[[int, str, list[str]], "Callable[[int, list[Any]], None] | None"]
+
+
+def read_tables(
+    path: str | Path, extra_sheet: Callable[[str], bool] | None = None, *, inspect: Inspect | None = None
+) -> list[Table]:
+    """The first sheet of an .xlsx (or the .csv), which must hold rows, then the first later
+    sheet whose title `extra_sheet` accepts, if it holds rows."""
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"{path}: no such file")
     suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        lines = _xlsx_lines(path)
-    elif suffix == ".csv":
-        lines = _csv_lines(path)
-    else:
+    if suffix == ".csv":
+        return [_table(path, lambda: _csv_lines(path), "", inspect, 0)]
+    if suffix != ".xlsx":
         raise ImportFileError(f"{path}: only .xlsx and .csv files can be imported")
+    check_zip(path)
+    _check_merged_cells(path)
+    from townflow.dataio.xlsx_read import Workbook, XlsxError
+
+    try:
+        book = Workbook(path)
+        sheets = book.sheets
+        book.close()
+    except XlsxError as exc:
+        raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
+    if not sheets:
+        raise ImportFileError(f"{path.name}: the workbook has no sheet")
+    title, part = sheets[0]
+    tables = [_table(path, lambda: _xlsx_lines(path, part), title, inspect, 0)]
+    later = [s for s in sheets[1:] if extra_sheet is not None and extra_sheet(s[0])]
+    if later:
+        title, other = later[0]
+        with contextlib.suppress(EmptyFileError):  # a members sheet left empty: households alone
+            tables.append(_table(path, lambda: _xlsx_lines(path, other), title, inspect, 1))
+    return tables
+
+
+def _xlsx_lines(path: Path, part: str) -> Iterator[tuple[int, list[Any]]]:
+    from townflow.dataio.xlsx_read import Workbook, XlsxError
+
+    try:
+        book = Workbook(path)
+        try:
+            yield from book.rows(part)
+        finally:
+            book.close()
+    except XlsxError as exc:
+        raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
+
+
+def _blank(cells: list[Any]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
+
+
+def _table(
+    path: Path,
+    lines: Callable[[], Iterator[tuple[int, list[Any]]]],
+    sheet: str,
+    inspect: Inspect | None = None,
+    index: int = 0,
+) -> Table:
+    """Read the sheet once: its header, every cell's length checked, the rows counted (and
+    `inspect`'s check run on each)."""
     header: list[str] | None = None
-    rows: list[tuple[int, list[Any]]] = []
-    for line_no, cells in lines:
+    check = None
+    count = 0
+    for line_no, cells in lines():
         for col, value in enumerate(cells, start=1):
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                 raise ImportFileError(
                     f"{path.name}: row {line_no}, column {col}: a cell of {len(value):,} characters "
                     f"(at most {MAX_CELL_CHARS:,})"
                 )
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+        if _blank(cells):
             continue
         if header is None:
             header = ["" if v is None else str(v).strip() for v in cells]
+            while header and not header[-1]:
+                header.pop()
+            check = inspect(index, sheet, header) if inspect is not None else None
             continue
-        rows.append((line_no, list(cells)))
+        count += 1
+        if check is not None:
+            check(line_no, cells)
     if header is None:
-        raise ImportFileError(f"{path.name}: the file is empty (no header row)")
-    if not rows:
-        raise ImportFileError(f"{path.name}: the file has a header but no rows to import")
-    while header and not header[-1]:
-        header.pop()
-    return Table(str(path), header, rows)
+        raise EmptyFileError(f"{path.name}: the file is empty (no header row)")
+    if not count:
+        raise EmptyFileError(f"{path.name}: the file has a header but no rows to import")
+    return Table(str(path), header, count, sheet, lines)
 
 
 def check_zip(path: Path) -> None:
@@ -108,23 +192,6 @@ def _check_merged_cells(path: Path) -> None:
                             "unmerge them so each row holds its own values"
                         )
                     tail = chunk[-32:]
-
-
-def _xlsx_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
-    check_zip(path)
-    _check_merged_cells(path)
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ImportFileError(f"{path.name}: cannot be read as .xlsx ({exc})") from None
-    try:
-        sheet = book.worksheets[0]
-        for line_no, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line_no, list(row)
-    finally:
-        book.close()
 
 
 def decode_csv(data: bytes, name: str) -> str:

@@ -6,6 +6,9 @@
 - Sheet "示例 Example": the same header and one example row (not imported).
 - Sheet "说明 Help": each field's labels, type, whether it is required, and its allowed values
   (Select: `value (中文)`; Link: the DocType whose name or title to give).
+- A Household's template starts with an `ID` column and has a sheet "成员 Members": the
+  household's members, one row each, their `所属户 (household)` the ID given in the first sheet
+  (townflow.dataio.importer imports the households, then the members).
 """
 
 from __future__ import annotations
@@ -63,14 +66,47 @@ def example_value(site, f) -> Any:
     return f.label.zh if f.label else f.fieldname
 
 
-def write_template(site, meta: Meta, out: str | Path | IO[bytes]) -> None:
-    from openpyxl import Workbook
+#: The sheet of a households file that holds the members.
+MEMBERS_SHEET = "成员 Members"
+#: A household's ID in the file, the members' 所属户 refers to it.
+EXAMPLE_HOUSEHOLD_ID = "户1"
+
+
+def _style_header(sheet, fields, header, required) -> None:
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    for index, text in enumerate(header, start=1):
+        f = fields.get(index)
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True, color="C00000" if f is not None and f.fieldname in required else None)
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(text) + 4)
+
+
+def _drop_downs(sheet, fields) -> None:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    for index, f in fields.items():
+        values = ",".join(value for value, _ in _choices(f))
+        if values and len(values) < 250:  # Excel's limit for an inline list
+            letter = get_column_letter(index)
+            check = DataValidation(type="list", formula1=f'"{values}"', allow_blank=True)
+            check.add(f"{letter}2:{letter}10000")
+            sheet.add_data_validation(check)
+
+
+def write_template(site, meta: Meta, out: str | Path | IO[bytes]) -> None:
+    from openpyxl import Workbook
+
+    from townflow.dataio.importer import MEMBER_SHEETS
+
+    member = MEMBER_SHEETS.get(meta.name)
+    with_members = member is not None and site.metas.exists(member[0])
     fields = template_fields(meta)
-    header = template_header(meta)
+    header = (["ID"] if with_members else []) + template_header(meta)
+    offset = 1 if with_members else 0
+    by_column = {index + offset: f for index, f in enumerate(fields, start=1)}
     required = set(required_fields(meta))
     book = Workbook()
     data = book.active
@@ -78,19 +114,20 @@ def write_template(site, meta: Meta, out: str | Path | IO[bytes]) -> None:
     data.append(header)
     example = book.create_sheet("示例 Example")
     example.append(header)
-    example.append([example_value(site, f) for f in fields])
+    example_row = [example_value(site, f) for f in fields]
+    example.append(([EXAMPLE_HOUSEHOLD_ID] if with_members else []) + example_row)
     for sheet in (data, example):
-        for index, f in enumerate(fields, start=1):
-            cell = sheet.cell(row=1, column=index)
-            cell.font = Font(bold=True, color="C00000" if f.fieldname in required else None)
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, len(header[index - 1]) + 4)
-    for index, f in enumerate(fields, start=1):
-        values = ",".join(value for value, _ in _choices(f))
-        if values and len(values) < 250:  # Excel's limit for an inline list
-            letter = get_column_letter(index)
-            check = DataValidation(type="list", formula1=f'"{values}"', allow_blank=True)
-            check.add(f"{letter}2:{letter}10000")
-            data.add_data_validation(check)
+        _style_header(sheet, by_column, header, required)
+    _drop_downs(data, by_column)
+    if with_members:
+        member_meta = site.metas.get(member[0])
+        member_fields = template_fields(member_meta)
+        members = book.create_sheet(MEMBERS_SHEET, 1)
+        member_header = template_header(member_meta)
+        members.append(member_header)
+        member_by_column = dict(enumerate(member_fields, start=1))
+        _style_header(members, member_by_column, member_header, set(required_fields(member_meta)))
+        _drop_downs(members, member_by_column)
     help_sheet = book.create_sheet("说明 Help")
     help_sheet.append(
         ["字段 Field", "中文", "English", "类型 Type", "必填 Required", "可选值 / 说明 Allowed values"]

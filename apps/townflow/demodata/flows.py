@@ -61,8 +61,31 @@ def _low_income(h: dict[str, Any]) -> bool:
 # -- Subsidy Application ---------------------------------------------------------------------
 
 FILE = [("clerk", "Submit", None)]
-VERIFIED = [*FILE, ("head", "Verify", "情况属实")]
-FORWARDED = [*VERIFIED, ("approver@demo", "Forward", "转相关部门审核")]
+#: a step that moves the site's clock on by this many days: the demo files a flow that passes a
+#: public notice (公示) that many days back, so its last step is taken now
+CLOCK = "clock"
+NOTICE_DAYS = 20  # covers 7 working days even across the Spring Festival or National Day
+VILLAGE_NOTICE_ENDED = [(CLOCK, str(NOTICE_DAYS), None), ("head", "End Notice", "公示期满无异议")]
+TOWNSHIP_NOTICE_ENDED = [(CLOCK, str(NOTICE_DAYS), None), ("approver@demo", "End Notice", "公示期满无异议")]
+VERIFIED = [*FILE, ("head", "Verify", "情况属实")]  # posted in the village now
+PAST_VILLAGE_NOTICE = [*VERIFIED, *VILLAGE_NOTICE_ENDED]
+FORWARDED = [*PAST_VILLAGE_NOTICE, ("approver@demo", "Forward", "转相关部门审核")]
+#: student aid has no public notice
+AID_FORWARDED = [*VERIFIED, ("approver@demo", "Forward", "转相关部门审核")]
+
+
+def _paid_relief() -> list[Step]:
+    return [*_approved("civil@demo"), ("finance@demo", "Record Payment", None)]
+
+
+def _approved(department: str) -> list[Step]:
+    """Forwarded, approved by `department`, past the township notice, approval notice issued."""
+    return [
+        *FORWARDED,
+        (department, "Approve", None),
+        *TOWNSHIP_NOTICE_ENDED,
+        ("approver@demo", "Issue Notice", None),
+    ]
 
 
 def _subsidy(kind: str, amount: float, **extra: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -127,47 +150,69 @@ SUBSIDY_FLOWS = [
     # filed three days ago: the head's 48-hour step is overdue, so the scheduler reminds her and
     # escalates to the Township Clerk, whose inbox has work too
     Flow(SUBSIDY, "Pending Village Verification", LOAN, FILE, days_ago=3),
-    Flow(SUBSIDY, "Pending Township Review", FEE_WAIVER, VERIFIED),
-    Flow(SUBSIDY, "Pending Civil Affairs Review", RELIEF, FORWARDED, _low_income),
-    Flow(SUBSIDY, "Pending Finance Review", LOAN, FORWARDED),
-    Flow(SUBSIDY, "Pending Human Resources Review", INSURANCE, FORWARDED, _one_girl),
-    Flow(SUBSIDY, "Pending Health Review", FEE_WAIVER, FORWARDED),
+    # on public notice in its village now: listed on /notice, where anyone may object
+    Flow(SUBSIDY, "Village Public Notice", FEE_WAIVER, VERIFIED),
+    Flow(SUBSIDY, "Pending Township Review", FEE_WAIVER, PAST_VILLAGE_NOTICE, days_ago=NOTICE_DAYS),
+    Flow(SUBSIDY, "Pending Civil Affairs Review", RELIEF, FORWARDED, _low_income, days_ago=NOTICE_DAYS),
+    Flow(SUBSIDY, "Pending Finance Review", LOAN, FORWARDED, days_ago=NOTICE_DAYS),
+    Flow(SUBSIDY, "Pending Human Resources Review", INSURANCE, FORWARDED, _one_girl, days_ago=NOTICE_DAYS),
+    Flow(SUBSIDY, "Pending Health Review", FEE_WAIVER, FORWARDED, days_ago=NOTICE_DAYS),
+    # approved by civil affairs and on public notice at the township now
     Flow(
-        SUBSIDY, "Pending Approval Notice", RELIEF, [*FORWARDED, ("civil@demo", "Approve", None)], _low_income
+        SUBSIDY,
+        "Township Public Notice",
+        RELIEF,
+        [*FORWARDED, ("civil@demo", "Approve", None)],
+        _low_income,
+        days_ago=NOTICE_DAYS,
     ),
     Flow(
         SUBSIDY,
-        "Approved",
-        REWARD,
-        [*FORWARDED, ("finance@demo", "Approve", None), ("approver@demo", "Issue Notice", None)],
-        _one_girl,
+        "Pending Approval Notice",
+        RELIEF,
+        [*FORWARDED, ("civil@demo", "Approve", None), *TOWNSHIP_NOTICE_ENDED],
+        _low_income,
+        days_ago=2 * NOTICE_DAYS,
     ),
+    Flow(SUBSIDY, "Approved", REWARD, _approved("finance@demo"), _one_girl, days_ago=2 * NOTICE_DAYS),
     Flow(
         SUBSIDY,
         "Disbursed",
         LOAN,
-        [
-            *FORWARDED,
-            ("finance@demo", "Approve", None),
-            ("approver@demo", "Issue Notice", None),
-            ("finance@demo", "Record Payment", None),
-        ],
-        before={5: _disburse},
+        [*_approved("finance@demo"), ("finance@demo", "Record Payment", None)],
+        before={len(_approved("finance@demo")): _disburse},
+        days_ago=2 * NOTICE_DAYS,
     ),
     Flow(SUBSIDY, "Rejected", FEE_WAIVER, [*FILE, ("head", "Reject", "就诊票据不全，请补充后重新提交")]),
-    Flow(SUBSIDY, "Pending Industry and Commerce Review", MARKET_STALL, FORWARDED),
-    Flow(SUBSIDY, "Pending Tax Review", TAX_REDUCTION, FORWARDED),
-    Flow(SUBSIDY, "Pending Family Planning Office Review", HEALTH_CHECK, FORWARDED),
+    # 低保 stopped by the township (no longer in hardship), and one whose yearly reconfirmation
+    # (年审) fell due two weeks ago: the tick opens it in the village clerk's inbox
+    Flow(
+        SUBSIDY,
+        "Stopped",
+        RELIEF,
+        [*_paid_relief(), ("approver@demo", "Stop Benefit", "家庭收入已超过低保标准，自即日起停发")],
+        _low_income,
+        before={len(_approved("civil@demo")): _disburse},
+        days_ago=2 * NOTICE_DAYS,
+    ),
+    Flow(
+        SUBSIDY,
+        "Disbursed",
+        RELIEF,
+        _paid_relief(),
+        _low_income,
+        before={len(_approved("civil@demo")): _disburse},
+        days_ago=2 * NOTICE_DAYS + 380,
+    ),
+    Flow(SUBSIDY, "Pending Industry and Commerce Review", MARKET_STALL, FORWARDED, days_ago=NOTICE_DAYS),
+    Flow(SUBSIDY, "Pending Tax Review", TAX_REDUCTION, FORWARDED, days_ago=NOTICE_DAYS),
+    Flow(SUBSIDY, "Pending Family Planning Office Review", HEALTH_CHECK, FORWARDED, days_ago=NOTICE_DAYS),
     Flow(
         SUBSIDY,
         "Granted",
         HEALTH_CHECK,
-        [
-            *FORWARDED,
-            ("fpo@demo", "Approve", None),
-            ("approver@demo", "Issue Notice", None),
-            ("finance@demo", "Confirm Granted", None),
-        ],
+        [*_approved("fpo@demo"), ("finance@demo", "Confirm Granted", None)],
+        days_ago=2 * NOTICE_DAYS,
     ),
 ]
 
@@ -213,7 +258,7 @@ BONUS = _aid(
     exam_year=2026,
     exam_registration_no="ZK2026001",
 )
-AID_DONE = [*FORWARDED, ("education@demo", "Approve", None)]
+AID_DONE = [*AID_FORWARDED, ("education@demo", "Approve", None)]
 
 
 def _record_payment(session: Any, name: str, ctx: Any) -> None:
@@ -236,7 +281,7 @@ STUDENT_AID_FLOWS = [
     Flow(STUDENT_AID, "Draft", BONUS, [], _one_girl),
     Flow(STUDENT_AID, "Pending Village Verification", UNIVERSITY, FILE),
     Flow(STUDENT_AID, "Pending Township Review", DROPOUT, VERIFIED, prepare=_record_dropout),
-    Flow(STUDENT_AID, "Pending Education Review", UNIVERSITY, FORWARDED),
+    Flow(STUDENT_AID, "Pending Education Review", UNIVERSITY, AID_FORWARDED),
     Flow(STUDENT_AID, "Approved", DROPOUT, AID_DONE, prepare=_record_dropout),
     Flow(
         STUDENT_AID,
@@ -376,6 +421,9 @@ def run_flow(ctx: Any, flow: Flow, village_number: int, household: dict[str, Any
         if index == len(flow.steps):
             break
         actor, action, comment = flow.steps[index]
+        if actor == CLOCK:  # the notice window runs out: the site's clock moves on
+            ctx.site.now = lambda base=ctx.site.now, days=int(action): base() + timedelta(days=days)
+            continue
         session = ctx.session(_actor(actor, village_number))
         doc = session.get(flow.doctype, name)
         if doc.get("workflow_state") == flow.target:
@@ -426,7 +474,28 @@ def ensure_applications(ctx: Any) -> list[str]:
             finally:
                 ctx.site.now = clock
         ctx.log(f"demo: {done} {doctype} in {len({f.target for f in flows})} workflow states")
+    _ensure_objection(ctx)
     if tick_needed:
         # the scheduler: expires the certificate nobody used, reminds and escalates overdue steps
         ctx.site.tick(datetime.now())
     return failures
+
+
+def _ensure_objection(ctx: Any) -> None:
+    """公示: a villager objects to the application on notice in its village, so the township's
+    objection desk (/notice/objections) has work at first login."""
+    from townflow.runtime import public_notice
+
+    if not ctx.site.metas.exists("Notice Objection") or ctx.admin.get_count("Notice Objection"):
+        return
+    notices = public_notice.current_notices(ctx.site, ctx.site.now().date())
+    village = [n for n in notices if n["level"] == "Village"]
+    if village:
+        public_notice.file_objection(
+            ctx.site,
+            village[0]["name"],
+            "王大爷",
+            "13905431234",
+            "该户去年新盖了楼房，家庭困难情况不实",
+            ctx.site.now(),
+        )

@@ -200,6 +200,9 @@ def load_demo(site: Any, *, households_per_village: int = 4, out: TextIO | None 
     added = ensure_registries(ctx, households_per_village)
     log(f"demo: {added} new households in {len(villages)} villages")
     failures = ensure_applications(ctx)
+    from townflow.demodata.monitoring import ensure_monitoring
+
+    log(ensure_monitoring(ctx))  # pregnancies with visits due and overdue, the roster's figures
     lines = ["", "Demo users (password: demo):"]
     lines += [f"  {u.email:<22} {', '.join(u.roles):<24} {u.full_name}" for u in users]
     lines.append(

@@ -112,6 +112,27 @@ def certificate_expired(certificate: Mapping[str, Any], today: date) -> bool:
     return certificate.get("certificate_status") == "Unused" and until is not None and until < today
 
 
+#: the certificates the daily job expires (Issued -> Expired the day after `valid_until`), with the
+#: `certificate_status` an expiring one must still hold (None: the DocType keeps no use status —
+#: a birth service certificate (生育服务证) stays valid for the pregnancy that named it, its
+#: record checks the validity against its own registration date)
+EXPIRING_CERTIFICATES: dict[str, str | None] = {
+    "Termination Certificate Application": "Unused",
+    "Birth Service Certificate": None,
+}
+
+
+def expires(doctype: str, certificate: Mapping[str, Any], today: date) -> bool:
+    """Whether an Issued certificate of `doctype` is expired at `today` (see EXPIRING_CERTIFICATES)."""
+    if doctype not in EXPIRING_CERTIFICATES:
+        return False
+    status = EXPIRING_CERTIFICATES[doctype]
+    if status is not None:
+        return certificate_expired(certificate, today) and certificate.get("certificate_status") == status
+    until = _as_date(certificate.get("valid_until"))
+    return until is not None and until < today
+
+
 # --- approval notices (审批通知书) ------------------------------------------------------------
 
 

@@ -107,9 +107,10 @@ def waits_on_someone(workflow: Workflow, state: str) -> bool:
 
     A state nothing leaves waits on nobody (Approved, Disbursed). Nor does one whose only ways
     out are resubmissions (Rejected): the applicant may send it again, but no one owes it work, so
-    a rejected document closes its tasks instead of leaving the clerk one that never ends."""
+    a rejected document closes its tasks instead of leaving the clerk one that never ends. Nor
+    does a finished benefit that may only be stopped (kind `stop`)."""
     moves = [t for t in workflow.transitions if t.state == state]
-    return any(t.kind != "resubmit" for t in moves)
+    return any(t.kind not in ("resubmit", "stop") for t in moves)  # stop: 停发 (issue 17)
 
 
 def waiting_roles(workflows: Iterable[Workflow]) -> frozenset[str]:

@@ -53,8 +53,19 @@ def _recompute(session, household: str | None, leave_out: str | None = None) -> 
         site.session(session.user, ignore_permissions=True).db_set(rules.HOUSEHOLD, household, changes)
 
 
+def recompute_household(session, household: str | None) -> None:
+    """The household's derived counts from its members as stored now (used by bulk imports)."""
+    _recompute(session, household)
+
+
 def member_changed(event) -> None:
-    """Hook (Person, on_update): recompute the household (and the one the person left)."""
+    """Hook (Person, on_update): recompute the household (and the one the person left). A bulk
+    import sets `session.deferred_households` to a set: the households are collected there and
+    recomputed once per batch, in the batch's transaction (townflow.dataio.importer)."""
+    deferred = getattr(event.session, "deferred_households", None)
+    if deferred is not None:
+        deferred.update(h for h in (event.doc.get("household"), (event.old or {}).get("household")) if h)
+        return
     _recompute(event.session, event.doc.get("household"))
     old = (event.old or {}).get("household")
     if old and old != event.doc.get("household"):

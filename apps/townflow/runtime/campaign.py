@@ -109,15 +109,16 @@ def on_report_submit(event) -> None:
         workflow.apply_system_move(system, CERTIFICATE, certificate["name"], "Used", USED_ACTION)
 
 
-def expired_certificates(site, today: date) -> list[str]:
-    """Issued certificates nobody used whose validity ended before `today`."""
-    if not site.metas.exists(CERTIFICATE) or "valid_until" not in site.metas.get(CERTIFICATE).column_set:
+def expired_certificates(site, today: date, doctype: str = CERTIFICATE) -> list[str]:
+    """Issued certificates of `doctype` (one of rules.EXPIRING_CERTIFICATES) whose validity ended
+    before `today` (a termination certificate: only one nobody used)."""
+    if not site.metas.exists(doctype) or "valid_until" not in site.metas.get(doctype).column_set:
         return []
     rows = site.db.fetchall(
-        f"SELECT * FROM {table(CERTIFICATE)} WHERE workflow_state = ? AND valid_until < ?",
+        f"SELECT * FROM {table(doctype)} WHERE workflow_state = ? AND valid_until < ?",
         (ISSUED_STATE, today.isoformat()),
     )
-    return [r["name"] for r in rows if rules.certificate_expired(dict(r), today)]
+    return [r["name"] for r in rows if rules.expires(doctype, dict(r), today)]
 
 
 def register(site) -> None:

@@ -27,7 +27,7 @@ still recorded as modified_by and in the audit log.
 from __future__ import annotations
 
 from townflow.rules.masking import mask
-from townflow.runtime import query, store, versions
+from townflow.runtime import pinyin_search, query, store, versions
 from townflow.runtime.errors import DoesNotExistError, PermissionError
 from townflow.runtime.meta import Meta
 from townflow.runtime.permissions import OUTPUT_PTYPES, UserContext
@@ -313,16 +313,27 @@ class Session(WriteMixin):
             c for c in [title, *meta.doctype.search_fields] if c and c in meta.column_set
         ]
         search_cols = [c for c in dict.fromkeys(search_cols) if shown(c)]
-        if txt:
+        title_sql = query.quote(title) if title and shown(title) else "NULL"
+        found = None
+        if txt:  # typed pinyin (zxy, zhangxiaoyan) on a DocType with Chinese title/search fields
+            found = pinyin_search.link_matches(
+                self.site, meta, txt, search_cols, where.sql, where.params, title_sql, page_length
+            )
+            # a full page, or a table too large to scan: the key index alone answers
+            if found is not None and (len(found) >= page_length or not pinyin_search.small(self.site, meta)):
+                return found
             like = f"%{txt}%"
             where.add(" OR ".join(f"{query.quote(c)} LIKE ?" for c in search_cols), [like] * len(search_cols))
-        title_sql = query.quote(title) if title and shown(title) else "NULL"
         rows = self.site.db.fetchall(
             f"SELECT name, {title_sql} AS title FROM {meta.table} WHERE {where.sql} "
             f"ORDER BY {query.compile_order_by(meta, None)} LIMIT ?",
             (*where.params, int(page_length)),
         )
-        return [{"value": r["name"], "description": r["title"] or ""} for r in rows]
+        matched = [{"value": r["name"], "description": r["title"] or ""} for r in rows]
+        if found:  # pinyin matches first, then the substring matches not already listed
+            seen = {r["value"] for r in found}
+            matched = (found + [r for r in matched if r["value"] not in seen])[: int(page_length)]
+        return matched
 
     def versions(self, doctype: str, name: str) -> list[dict]:
         """The Version history of a document the user may read, oldest first."""

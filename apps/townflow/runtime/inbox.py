@@ -38,8 +38,9 @@ _TAB_WHERE = {
 
 
 def _source(tab: str) -> str:
-    """The overdue tab walks the open-due index (what is overdue now), never the user's whole to-do list."""
-    return f"{ACTION} INDEXED BY workflow_action_due_open" if tab == "overdue" else ACTION
+    """The overdue tab walks the user's audiences' open to-dos by due time (what is overdue now for
+    them), never their whole to-do list nor the township's overdue work."""
+    return f"{ACTION} INDEXED BY workflow_action_audience_due" if tab == "overdue" else ACTION
 
 
 def audiences(session, ctx, tab: str = "todo") -> list[str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from townflow.rules import monitoring as rules
@@ -127,6 +127,159 @@ def sync(site, now: datetime, names: Iterable[str] | None = None, *, open_new: b
         for name, rows in open_rows.items():  # an outcome was recorded, or the record is gone
             if name not in computed:
                 _reconcile(site, {"name": name}, [], rows, today, stamp, done)
+        if names is None:  # the stored schedule columns the incremental tick selects by
+            _refresh_schedule(site, [record for record, _ in computed.values()], plan)
+            _remember(site, _fingerprint(plan))
+    return done
+
+
+# --- the incremental tick ---------------------------------------------------------------------
+#
+# `tick` runs every few minutes; reading every ongoing pregnancy each time costs seconds at 100k
+# documents. `sync_due` reads only the records something can have happened to since the stored
+# schedule was computed (every save recomputes it, `on_record_saved` reconciles at once):
+# - work falls due: a record whose stored next visit / check is due within the notice days, or
+#   whose expected date (or LMP + 280 days) plus grace has passed, without the open to-do of that
+#   kind (the record's schedule columns and the to-dos' reference index answer it);
+# - escalation falls due: an open, unescalated monitoring to-do at least `escalate_after_days`
+#   calendar days past its due date (working days only come later; the rules decide exactly);
+# - work left open on a record that has an outcome now, or is gone.
+# A full `sync` runs instead when the monitoring settings (or this module's rules version) differ
+# from those of the last full pass: it recomputes every schedule and stores the columns again.
+
+RULES_VERSION = "1"
+STATE_TABLE = "__monitoring"
+
+
+def _fingerprint(plan: rules.Policy) -> str:
+    return f"{RULES_VERSION}|{plan!r}"
+
+
+def _remember(site, fingerprint: str) -> None:
+    site.db.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    site.db.execute(
+        f"INSERT INTO {STATE_TABLE} (key, value) VALUES ('policy', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (fingerprint,),
+    )
+
+
+def _remembered(site) -> str | None:
+    if site.db.fetchone("SELECT 1 FROM sqlite_master WHERE name = ?", (STATE_TABLE,)) is None:
+        return None
+    row = site.db.fetchone(f"SELECT value FROM {STATE_TABLE} WHERE key = 'policy'")
+    return row["value"] if row is not None else None
+
+
+def _refresh_schedule(site, records: list[dict], plan: rules.Policy) -> int:
+    """Store the schedule columns of `records` where they differ from what the rules compute now
+    (system-computed, read-only fields: no version, `modified` kept)."""
+    meta = site.metas.get(DOCTYPE)
+    columns = [c for c in rules.SCHEDULE_FIELDS if c in meta.column_set and c != "unsigned_visits"]
+    if not columns or not records:
+        return 0
+    stored = {}
+    names = [r["name"] for r in records]
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        sql = f"SELECT name, {', '.join(columns)} FROM {RECORD_TABLE} WHERE name IN ({marks})"
+        stored.update({row["name"]: dict(row) for row in site.db.fetchall(sql, chunk)})
+    updates = []
+    for record in records:
+        values = rules.schedule_fields(record, plan)
+        now = stored.get(record["name"])
+        if now is not None and any(now[c] != values[c] for c in columns):
+            updates.append((*(values[c] for c in columns), record["name"]))
+    if updates:
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        site.db.conn.executemany(f"UPDATE {RECORD_TABLE} SET {sets} WHERE name = ?", updates)
+    return len(updates)
+
+
+def _open_todo(state: str) -> str:
+    return (
+        f"NOT EXISTS (SELECT 1 FROM {ACTION} a WHERE a.reference_name = r.name "
+        "AND a.reference_doctype = ? AND a.status = 'Open' AND a.kind = 'todo' AND a.source = 'monitoring' "
+        f"AND a.workflow_state = '{state}')"
+    )
+
+
+#: the open monitoring to-dos (a literal, so SQLite matches the partial index below)
+_OPEN_HERE = f"reference_doctype = '{DOCTYPE}' AND kind = 'todo' AND status = 'Open'"
+#: the open monitoring to-dos by source and due time: what the tick escalates, and what it closes
+#: once the record has an outcome; only Pregnancy Record to-dos pay for it on write
+_INDEX = f"""CREATE INDEX IF NOT EXISTS workflow_action_monitoring_open
+    ON {ACTION} (source, due_at, reference_name) WHERE {_OPEN_HERE}"""
+
+
+def due_candidates(site, plan: rules.Policy, today: date) -> set[str]:
+    """The records whose monitoring work may have changed since their schedule was stored (see
+    above): a superset of what changes; `work_items` decides each exactly."""
+    db = site.db
+    horizon = (today + timedelta(days=plan.notice_days)).isoformat()
+    outcome_limit = (today - timedelta(days=plan.outcome_grace_days)).isoformat()
+    gestation = f"+{rules.GESTATION_DAYS} days"
+    visit, check, outcome = (_open_todo(rules.KIND_STATE[k]) for k in rules.KINDS)
+    found = {
+        r[0]
+        for r in db.fetchall(
+            f"""SELECT r.name FROM {RECORD_TABLE} r WHERE r.outcome = ? AND (
+                  r.next_visit_due IS NULL OR r.next_check_due IS NULL
+                  OR (r.next_visit_due <= ? AND {visit})
+                  OR (r.next_check_due <= ? AND {check})
+                  OR (coalesce(r.expected_delivery_date, date(r.lmp_date, ?)) <= ? AND {outcome}))""",
+            (rules.ONGOING, horizon, DOCTYPE, horizon, DOCTYPE, gestation, outcome_limit, DOCTYPE),
+        )
+    }
+    escalate_by = f"{(today - timedelta(days=plan.escalate_after_days)).isoformat()} 23:59:59.999999"
+    found |= {
+        r[0]
+        for r in db.fetchall(
+            f"""SELECT reference_name FROM {ACTION} WHERE {_OPEN_HERE} AND source = 'monitoring'
+                AND due_at <= ? AND escalated_at IS NULL""",
+            (escalate_by,),
+        )
+    }
+    found |= {
+        r[0]
+        for r in db.fetchall(
+            f"""SELECT a.reference_name FROM {ACTION} a
+                LEFT JOIN {RECORD_TABLE} r ON r.name = a.reference_name
+                WHERE a.{_OPEN_HERE.replace(" AND ", " AND a.")}
+                AND a.source IN ('monitoring', 'escalate') AND (r.name IS NULL OR r.outcome IS NOT ?)""",
+            (rules.ONGOING,),
+        )
+    }
+    return found
+
+
+def sync_due(site, now: datetime) -> dict[str, int]:
+    """What `tick` runs: the open monitoring work brought in line with the schedule at `now`, for
+    the records something can have happened to (see above); a full `sync` when the monitoring
+    settings changed since the last full pass (or on a site that never had one)."""
+    done = {"opened": 0, "escalated": 0, "closed": 0, "moved": 0}
+    if not enabled(site):
+        return done
+    plan = policy(site)
+    with site.db.transaction():
+        site.db.execute(_INDEX)
+    if _remembered(site) != _fingerprint(plan):
+        return sync(site, now)
+    today, stamp = now.date(), timestamp(now)
+    with site.db.transaction():
+        names = due_candidates(site, plan, today)
+        if not names:
+            return done
+        records = load_records(site, names)
+        open_rows = _open_rows(site, names)
+        for record in records:
+            items = rules.work_items(record, plan, today)
+            _reconcile(site, record, items, open_rows.get(record["name"], []), today, stamp, done)
+        ongoing = {r["name"] for r in records}
+        for name in names - ongoing:  # an outcome was recorded, or the record is gone
+            _reconcile(site, {"name": name}, [], open_rows.get(name, []), today, stamp, done)
+        _refresh_schedule(site, records, plan)
     return done
 
 

@@ -194,6 +194,8 @@ def compile_filters(
         sql, values = _condition(target, fieldname, op, value)
         for bound in values:
             check_bindable(fieldname, bound)
+        if joiner == "OR" and target is meta and op == "like":
+            sql, values = _with_pinyin(meta, fieldname, value, sql, values)
         if target is not meta:
             child_table = table(target.name)
             sql = f"{quote('name')} IN (SELECT parent FROM {child_table} WHERE parenttype = ? AND ({sql}))"
@@ -203,6 +205,14 @@ def compile_filters(
     if not parts:
         return "", []
     return f" {joiner} ".join(parts), params
+
+
+def _with_pinyin(meta: Meta, fieldname: str, value, sql: str, values: list) -> tuple[str, list]:
+    """A search (`or_filters` like) on a pinyin-indexed field with typed pinyin (letters only)
+    matches the field's pinyin keys instead: an index range, not a scan (runtime.pinyin_search)."""
+    from townflow.runtime import pinyin_search
+
+    return pinyin_search.widen(meta, fieldname, value) or (sql, values)
 
 
 #: More conditions than this are refused (SQLite's expression depth limit is 1000).

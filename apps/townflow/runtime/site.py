@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from townflow.runtime import attachments, audit_key, schema
+from townflow.runtime import attachments, audit_key, pinyin_search, schema
 from townflow.runtime.admin_guard import register_admin_guard_hooks
 from townflow.runtime.audit import AuditLog
 from townflow.runtime.customize import register_customization_hooks
@@ -73,6 +73,7 @@ class Site:
         register_admin_guard_hooks(self)  # only Administrator changes Administrator
         attachments.register_attachment_hooks(self)  # an Attach field names only the user's files
         register_identity_hooks(self)  # 出生日期 and 性别 from the ID number
+        pinyin_search.register(self)  # search by pinyin: keys written with each save
 
     @classmethod
     def open(
@@ -139,6 +140,7 @@ class Site:
         self.metas.invalidate()
         added = schema.sync_all(self.db, self.metas)
         attachments.ensure_schema(self)  # which document each uploaded file belongs to
+        pinyin_search.ensure_schema(self)  # pinyin keys of title/search fields, backfilled
         report_summaries.ensure(self)  # report roll-ups and step visits, kept by triggers
         return added
 

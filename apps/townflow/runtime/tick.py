@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from townflow.rules import steps as step_rules
-from townflow.runtime import benefits, campaign, monitoring, workflow_io
+from townflow.runtime import benefits, campaign, monitoring, public_notice, workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.runtime.system_doctypes import ADMINISTRATOR
 from townflow.runtime.workflow_store import ACTION
@@ -55,8 +55,9 @@ def run(site, now: datetime | None = None) -> dict[str, int]:
             done["escalated"] += "escalate" in taken
         done["expired"] = _expire_certificates(session, stamp)
         done["conversions"] = benefits.open_conversions(session, session.now().date())
+        done["reconfirmations"] = public_notice.open_reconfirmations(session, session.now().date())
     # pregnancy monitoring: visits and checks due, outcomes overdue, escalation to the township
-    for key, value in monitoring.sync(site, session.now()).items():
+    for key, value in monitoring.sync_due(site, session.now()).items():  # the records due only
         done[f"visits_{key}"] = value
     return done
 
@@ -124,20 +125,20 @@ def _escalate(session, workflow, doctype: str, name: str, todos: list[dict], rol
 
 
 def _expire_certificates(session, stamp: str) -> int:
+    """Issued certificates past their validity move to Expired: termination certificates nobody
+    used and birth service certificates (rules.campaign.EXPIRING_CERTIFICATES)."""
+    from townflow.rules.campaign import EXPIRING_CERTIFICATES
     from townflow.runtime.workflow import apply_system_move
 
     site = session.site
-    names = campaign.expired_certificates(site, session.now().date())
-    workflow = site.project.workflow_for(campaign.CERTIFICATE)
-    if not names or workflow is None or workflow.state(campaign.EXPIRED_STATE) is None:
-        return 0
-    for name in names:
-        apply_system_move(
-            session,
-            campaign.CERTIFICATE,
-            name,
-            campaign.EXPIRED_STATE,
-            "Mark Expired",
-            "Certificate validity ended unused",
-        )
-    return len(names)
+    expired = 0
+    for doctype in EXPIRING_CERTIFICATES:
+        workflow = site.project.workflow_for(doctype)
+        if workflow is None or workflow.state(campaign.EXPIRED_STATE) is None:
+            continue
+        for name in campaign.expired_certificates(site, session.now().date(), doctype):
+            apply_system_move(
+                session, doctype, name, campaign.EXPIRED_STATE, "Mark Expired", "Certificate validity ended"
+            )
+            expired += 1
+    return expired

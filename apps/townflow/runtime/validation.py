@@ -5,7 +5,8 @@ mandatory and mandatory_depends_on; Select options; Links exist and are visible 
 unique; length; min/max and non_negative; regex; named validators (townflow.rules.validators);
 the DocType's `rules`. Child rows are checked with their own meta and named
 `<table>[<idx>].<field>`: a row's depends_on / mandatory_depends_on and its DocType's `rules` read
-the row as `doc` and the document it belongs to as `parent`, as Frappe's forms evaluate them.
+the row as `doc` and the document it belongs to as `parent`, as Frappe's forms evaluate them; a
+stored row's field whose `read_only_depends_on` held may not change (townflow.rules.read_only).
 Nothing stops at the first problem: the ValidationError lists them all.
 """
 
@@ -16,7 +17,7 @@ import re
 from datetime import date, datetime
 
 from townflow.expr import ExprError
-from townflow.rules import validators
+from townflow.rules import read_only, validators
 from townflow.rules.derived import derived_values
 from townflow.rules.messages import fill_message
 from townflow.runtime import expressions
@@ -229,6 +230,8 @@ class Validator:
                 continue
             unchanged = old is not None and old.get(f.fieldname) == value
             self._check_value(meta, doc, f, value, where, unchanged)
+        if prefix:
+            self._check_read_only(meta, doc, prefix, old)
         for tf in meta.table_fields:
             rows = doc.get(tf.fieldname) or []
             if tf.reqd and not rows:
@@ -239,6 +242,19 @@ class Validator:
                 self.check_doc(
                     child, row, f"{tf.fieldname}[{i}].", parent=doc, old=old_rows.get(row.get("name"))
                 )
+
+    def _check_read_only(self, meta: Meta, row: dict, prefix: str, stored: dict | None) -> None:
+        """A child row's field whose `read_only_depends_on` held for the stored row (its stored
+        document as `parent`) may not change: the form showed it read-only (rules.read_only)."""
+        if stored is None or self.session.ignore_permissions or self.session.ctx.is_administrator:
+            return
+        if getattr(self.session, "in_workflow", False):
+            return
+        holds = lambda source: self._depends(source, stored, self.old)  # noqa: E731
+        for f in read_only.locked_changes(meta.value_fields, stored, row, holds):
+            where = prefix + f.fieldname
+            if where not in self.errors.fields:
+                self.add(where, f, "is read-only and cannot be changed", " 为只读，不能修改")
 
     def _depends(self, source: str | None, doc: dict, parent: dict | None = None) -> bool:
         if not source:

@@ -24,7 +24,7 @@ from townflow.rules.workflow import (
     state_field_updates,
     state_row,
 )
-from townflow.runtime import benefits, campaign, workflow_io
+from townflow.runtime import benefits, campaign, public_notice, workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.runtime.durable import durable
 from townflow.runtime.errors import ValidationError
@@ -282,13 +282,19 @@ def _move(
     except WorkflowRuleError as error:
         raise fail(error) from None
     at = workflow_io.now(session)
+    if transition is not None:  # 公示 and 年审 (issue 17): refused while a window runs or unsettled
+        public_notice.check_leave(session, loaded, from_state, at)
+        public_notice.check_reconfirmation(session, loaded, target)
     updates = {
         **state_field_updates(wf, next_state),
         **campaign.entering(session, loaded, target, at),
         **benefits.entering(session, loaded, target, at),
+        **public_notice.entering(session, loaded, target, at),
     }
     shown = workflow_io.write(session, loaded, updates, operation)
     benefits.after_move(session, loaded, target, at)
+    public_notice.after_move(session, loaded, from_state, target, at, transition is not None)
+    public_notice.reconfirmation_after_move(session, loaded, target, at, comment)
     stored = loaded.stored
     role = transition.allowed if transition else workflow_io.acting_role(session, wf, from_state)
     step_id = store.log(

@@ -83,6 +83,11 @@ SCHEMA = [
         (audience, kind, status, modified, scope_kind, scope_value, role)""",
     f"""CREATE INDEX IF NOT EXISTS workflow_action_due_open ON {ACTION}
         (due_at, audience, scope_kind, scope_value, role) WHERE kind = 'todo' AND status = 'Open'""",
+    # the overdue tab and count per user: each of the user's audiences' open to-dos by due time
+    # (a township with thousands of overdue visits no longer walks them all for each clerk)
+    f"""CREATE INDEX IF NOT EXISTS workflow_action_audience_due ON {ACTION}
+        (audience, due_at, reference_doctype, scope_kind, scope_value, role)
+        WHERE kind = 'todo' AND status = 'Open'""",
     f"""CREATE INDEX IF NOT EXISTS workflow_action_reference ON {ACTION}
         (reference_name, reference_doctype, status)""",
     # Inbox counts without counting: one row per (audience, tab, scope, role) group, kept exact by

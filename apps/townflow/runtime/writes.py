@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from townflow.rules.masking import looks_masked
 from townflow.rules.system_fields import system_fields
-from townflow.runtime import doc_values, naming, store, versions
+from townflow.runtime import doc_values, naming, pinyin_search, store, versions
 from townflow.runtime.admin_guard import refuse_unless_administrator
 from townflow.runtime.db import quote
 from townflow.runtime.durable import durable
@@ -189,6 +189,7 @@ class WriteMixin:
             store.update_row(
                 self.site.db, meta, {k: new[k] for k in (*values, "name", "modified", "modified_by")}
             )
+            pinyin_search.refresh(self.site, meta, new, old)  # db_set runs no hooks: keep the keys
             self._record_change(meta, old, new, "update")
         return new
 

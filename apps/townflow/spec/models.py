@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from townflow.spec.public_notice import PublicNotice, Reconfirmation
+
 # Frappe v15 DocField.fieldtype options (frappe/core/doctype/docfield/docfield.json).
 FieldType = Literal[
     "Autocomplete",
@@ -338,7 +340,8 @@ class DocType(Model):
 # --- Workflows ----------------------------------------------------------------------------
 
 OverdueAction = Literal["remind", "escalate"]
-TransitionKind = Literal["submit", "approve", "reject", "resubmit", "issue", "close", "other"]
+#: `stop`: a finished benefit is stopped (停发, 年审): it may happen, but nobody owes it work
+TransitionKind = Literal["submit", "approve", "reject", "resubmit", "issue", "close", "other", "stop"]
 
 
 class Step(Model):
@@ -391,6 +394,8 @@ class WorkflowState(Model):
     style: Literal["", "Primary", "Info", "Success", "Warning", "Danger", "Inverse"] = ""
     is_optional_state: bool = False
     step: Step | None = None
+    #: 公示: posted publicly while the document is here (townflow.spec.public_notice)
+    public_notice: PublicNotice | None = None
 
 
 class WorkflowTransition(Model):
@@ -437,6 +442,8 @@ class Workflow(Model):
     #: where 退回 to the applicant lands (usually the first state)
     applicant_state: str | None = None
     withdraw: Withdraw | None = None
+    #: 年审 of continuing benefits (townflow.spec.public_notice)
+    reconfirmation: Reconfirmation | None = None
 
     def state(self, name: str) -> WorkflowState | None:
         return next((s for s in self.states if s.state == name), None)

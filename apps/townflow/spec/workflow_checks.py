@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from townflow.spec.checks import Checker, _close
 from townflow.spec.models import Workflow
+from townflow.spec.public_notice import check_public_notice, check_reconfirmation
 
 if TYPE_CHECKING:
     from townflow.spec.project import Where
@@ -59,6 +60,7 @@ def check_workflow(c: Checker, wf: Workflow, where: Where) -> None:
     index_of = _check_states(c, wf, where, doctype)
     outgoing = _check_transitions(c, wf, where, doctype, index_of)
     _check_graph(c, wf, where, index_of, outgoing)
+    check_reconfirmation(c, wf, where, doctype)
     if wf.applicant_state is not None and wf.applicant_state not in index_of:
         c.add(
             where,
@@ -105,6 +107,8 @@ def _check_states(c: Checker, wf: Workflow, where: Where, doctype) -> dict[str, 
             for n, role in enumerate(s.step.cc):
                 c.role(where, (*at, "step", "cc", n), role, "cc role")
             _check_step_due(c, s.step, where, (*at, "step"), doctype)
+        if s.public_notice is not None:
+            check_public_notice(c, wf, where, doctype, index, s.public_notice)
     if wf.states[0].doc_status != 0:
         c.add(
             where,

@@ -80,6 +80,9 @@ def create_app(site: Any, *, settings: WebSettings | None = None, pages: bool = 
     from townflow.web import api_dataio  # frappe.desk.reportview.export_query (issue 15)
 
     app.include_router(api_dataio.router)
+    from townflow.web import api_notice  # townflow.api.settle_objection (公示, issue 17)
+
+    app.include_router(api_notice.router)
     if pages:
         _install_pages(app)
     install_openapi(app)

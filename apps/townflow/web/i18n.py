@@ -171,8 +171,10 @@ STRINGS: dict[str, tuple[str, str]] = {
 
 # The words of the clerk's and approver's daily pages (issue 18), kept in their own module.
 from townflow.web.i18n_ux import UX_STRINGS  # noqa: E402
+from townflow.web.i18n_verify import VERIFY_STRINGS  # noqa: E402
 
 STRINGS.update(UX_STRINGS)
+STRINGS.update(VERIFY_STRINGS)  # issue 17: the verification page, the QR box, PDFs
 
 
 def pick_language(query_lang: str | None, cookie_lang: str | None) -> str:

@@ -15,7 +15,7 @@ import frappe
 from frappe.model import workflow as frappe_workflow
 from frappe.utils import cint, get_datetime, now_datetime
 
-from care_for_girls.townflow_ext import counts, errors, events, log, permissions, spec
+from care_for_girls.townflow_ext import counts, errors, events, log, permissions, public_notice, spec
 from care_for_girls.townflow_ext import inbox as inbox_queries
 from townflow.rules import steps
 from townflow.rules import workflow as rules
@@ -65,6 +65,7 @@ def _move(stored, workflow, target: str, action: str, kind: str, comment: str | 
         stored.db_set(field, value)
     log.record(stored, action, kind, state_before, target, comment)
     log.assign_state(stored, workflow, target)
+    public_notice.moved(stored, workflow, state_before, target)  # 公示 taken down or posted
     return stored.as_dict()
 
 
@@ -95,6 +96,8 @@ def apply_workflow(doc, action, comment=None):
         log.record(stored, action, "vote", state, state, comment)
         log.close_tasks(stored.doctype, stored.name, user=user)
         return stored.as_dict()
+    public_notice.check_leave(stored, workflow, state)  # 公示 window and objections (issue 17)
+    public_notice.check_reconfirmation(stored, transition.next_state)  # 年审: still eligible
     back_to = steps.resubmission_target(history, state) if transition.kind in steps.FORWARD_KINDS else None
     if back_to and back_to != transition.next_state:
         return _move(stored, workflow, back_to, action, transition.kind, comment)

@@ -125,16 +125,15 @@ def on_submit(doc) -> None:
         api.system_move(frappe.get_doc(CERTIFICATE, certificate["name"]), USED_STATE, USED_ACTION)
 
 
-def expired_certificates() -> list[str]:
-    if not _has(CERTIFICATE, "valid_until"):
+def expired_certificates(doctype: str = CERTIFICATE) -> list[str]:
+    """Issued certificates of `doctype` (rules.EXPIRING_CERTIFICATES) past their validity."""
+    if not _has(doctype, "valid_until"):
         return []
-    fields = ["name", "valid_until"] + (
-        ["certificate_status"] if _has(CERTIFICATE, "certificate_status") else []
-    )
+    fields = ["name", "valid_until"] + (["certificate_status"] if _has(doctype, "certificate_status") else [])
     rows = frappe.get_all(
-        CERTIFICATE,
+        doctype,
         filters={"workflow_state": ISSUED_STATE, "valid_until": ["<", nowdate()]},
         fields=fields,
     )
     today = getdate(nowdate())
-    return [r["name"] for r in rows if rules.certificate_expired(r, today)]
+    return [r["name"] for r in rows if rules.expires(doctype, r, today)]

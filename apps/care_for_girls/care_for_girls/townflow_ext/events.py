@@ -4,7 +4,8 @@ validate   drops what a user sent for fields the system sets (townflow.rules.sys
            serials, validity dates, quota fields, masked companions, the workflow state outside a
            transition); field validators (ID number checksum, mobile), min/max, regex, the DocType's
            rules (expressions that may call exists/count) and mandatory_depends_on, the same for each
-           child row (the row as `doc`, the document as `parent`), the campaign's eligibility rules, Frappe's
+           child row (the row as `doc`, the document as `parent`) and a stored child row's
+           read_only_depends_on (townflow.rules.read_only), the campaign's eligibility rules, Frappe's
            missing server-side allow_edit check, and the countersign guard; fills the masked
            companions of sensitive fields (townflow.compile.masked).
 on_change  after a workflow move: log it, open the next step's tasks (approvers resolved by the
@@ -19,10 +20,10 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime, nowdate
 
-from care_for_girls.townflow_ext import benefits, campaign, log, pregnancy, spec
+from care_for_girls.townflow_ext import benefits, campaign, log, pregnancy, public_notice, spec
 from care_for_girls.townflow_ext.errors import bilingual
 from townflow.expr import parse
-from townflow.rules import derived, identity, masking, steps, validators
+from townflow.rules import derived, identity, masking, read_only, steps, validators
 from townflow.rules import workflow as wf_rules
 from townflow.rules.messages import fill_message
 from townflow.rules.system_fields import system_fields
@@ -137,6 +138,36 @@ def _rule_errors(dt: DocType, doc, parent: dict[str, Any] | None = None, prefix:
     return errors
 
 
+def _read_only_errors(child: DocType, doc, table: str) -> list[str]:
+    """A stored child row's field whose `read_only_depends_on` held (the stored row as `doc`, the
+    stored document as `parent`) may not change: Frappe's form shows it read-only, its server does
+    not check (townflow.rules.read_only, as the embedded runtime)."""
+    if _system_write() or doc.flags.ignore_permissions or doc.is_new():
+        return []
+    if not any(f.read_only_depends_on for f in child.data_fields):
+        return []
+    before = doc.get_doc_before_save()
+    if before is None:
+        return []
+    stored_parent = _plain(before)
+    stored_rows = {r.get("name"): r for r in stored_parent.get(table) or []}
+    functions = runtime_functions(doc)
+    zh = (frappe.local.lang or "").startswith("zh")
+    errors = []
+    for row in doc.get(table) or []:
+        stored = stored_rows.get(row.get("name"))
+        if stored is None:
+            continue
+        context = expression_context(stored, stored_parent)
+        holds = lambda source: bool(parse(source).evaluate(context, functions))  # noqa: E731, B023
+        new = _plain(row)
+        for f in read_only.locked_changes(child.data_fields, stored, new, holds):
+            label = f.label.zh if zh else f.label.en
+            message = bilingual("is read-only and cannot be changed", "为只读，不能修改")
+            errors.append(f"#{row.get('idx')} {label} ({table}.{f.fieldname}): {message}")
+    return errors
+
+
 def _state_change(doc) -> tuple[str | None, str | None]:
     workflow = spec.workflow(doc.doctype)
     before = doc.get_doc_before_save()
@@ -239,6 +270,8 @@ def validate(doc, method: str | None = None) -> None:
             _fill_masked(child, row)
             parent = parent if parent is not None else _plain(doc)
             errors.extend(_rule_errors(child, row, parent, prefix=f"#{row.idx} "))
+        if child is not None:
+            errors.extend(_read_only_errors(child, doc, f.fieldname))
     for field, value in derived.derived_values(doc.doctype, doc.as_dict()).items():
         if any(f.fieldname == field for f in dt.fields):  # 计生女孩户 follows 家庭类别
             doc.set(field, value)
@@ -304,6 +337,8 @@ def on_change(doc, method: str | None = None) -> None:
         log.assign_state(doc, workflow, new, moved=old is not None)
         campaign.entered(doc, new)
         benefits.entered(doc, new)
+        if old is not None:  # 公示 and 年审 (issue 17)
+            public_notice.entered(doc, workflow, old, new, pending.get("comment"))
 
 
 def before_submit(doc, method: str | None = None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import frappe
 
-from care_for_girls.townflow_ext import counts, log, spec
+from care_for_girls.townflow_ext import counts, log, pinyin_search, spec
 from townflow.rules import masking, steps
 
 
@@ -149,6 +149,7 @@ def after_migrate() -> None:
     _indexes()
     _campaign_settings(only_missing=True)
     _backfill_masked()
+    pinyin_search.backfill()  # issue 17: keys of records saved before the tf_pinyin column
     _close_tasks_nobody_owes()
     counts.install()
     frappe.db.commit()

@@ -200,3 +200,23 @@ def followups() -> list[dict[str, Any]]:
         for r in rows
     ]
     return sorted(found, key=lambda r: (r["due"] or "", r["record"], r["kind"]))
+
+
+@frappe.whitelist()
+def followups_page() -> list[dict[str, Any]]:
+    """The 随访 desk page (page/followups): `followups()` with what the page shows beside each row —
+    the kind's label and the due date as "剩余N个工作日" (or how long overdue), in the user's language."""
+    lang = "zh" if (frappe.local.lang or "").startswith("zh") else "en"
+    today = getdate(now_datetime())
+    rows = []
+    for row in followups():
+        due = getdate(row["due"]) if row.get("due") else None
+        rows.append(
+            {
+                **row,
+                "label": rules.KIND_LABEL[row["kind"]][lang],
+                "due_text": rules.due_text(due, today, lang) if due else "",
+                "overdue": bool(due and due < today),
+            }
+        )
+    return rows

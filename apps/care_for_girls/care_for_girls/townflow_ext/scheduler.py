@@ -52,6 +52,10 @@ def daily() -> None:
 
     benefits.open_conversions()
     frappe.db.commit()
+    from care_for_girls.townflow_ext import public_notice
+
+    public_notice.open_reconfirmations()  # 年审 due today: the village clerk's task (issue 17)
+    frappe.db.commit()
     workflow = spec.workflow(campaign.CERTIFICATE)
     if workflow is None or workflow.state(campaign.EXPIRED_STATE) is None:
         return

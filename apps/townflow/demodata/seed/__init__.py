@@ -78,6 +78,13 @@ def load_seed(
     log(f"{len(families)} households, {len(plans)} applications, {timeline.count} events to replay")
     ran = timeline.run(lambda done: log(f"{done} events") if done % 4000 < 400 else None)
     clock.now = max(clock.now, real_now)
+    # the scheduler's monitoring pass: the ongoing pregnancies' due and overdue visits open as work
+    from townflow.runtime import monitoring
+
+    opened = monitoring.sync_due(site, clock.now)
+    log(f"{opened['opened']} visit to-dos opened, {opened['escalated']} escalated to the township")
+    moved = applications.reconfirmed_yearly(site, today)
+    log(f"{moved} continuing benefits reconfirmed yearly up to today (年审)")
     births = sum(1 for f in families for c in f.children if c.in_window)
     seconds = time.perf_counter() - started
     return (

@@ -14,6 +14,7 @@ from typing import Any
 from townflow.demodata.seed import benefits as b
 from townflow.demodata.seed.registry import FamilyState, clerk, head_user
 from townflow.demodata.seed.timeline import Timeline, at
+from townflow.rules.workdays import add_working_days, next_working_day
 from townflow.runtime import workflow
 
 DEPARTMENT_USER = {
@@ -142,7 +143,14 @@ def add_application(timeline: Timeline, plan: b.ApplicationPlan, state: FamilySt
     elif plan.outcome == "rejected":
         at_step = rng.randrange(0, 3)
         steps = [*steps[:at_step], (steps[at_step][0], "Reject", REJECTIONS[at_step])]
-    for user, action, comment in steps:
+    for user, action, comment in _with_notices(doctype, steps):
+        if action == END_NOTICE:  # 公示: ended the first working morning after the window
+            days = NOTICE_WORKING_DAYS[user == "approver@demo"]
+            when = at(next_working_day(add_working_days(when.date(), days) + timedelta(days=1)), 9, 30)
+            if when.date() >= timeline.today:
+                break
+            timeline.add(when, _act(timeline, doctype, doc, user, action, comment))
+            continue
         low, high = (
             PAY_HOURS
             if action in ("Record Payment", "Confirm Enrolment")
@@ -152,6 +160,27 @@ def add_application(timeline: Timeline, plan: b.ApplicationPlan, state: FamilySt
         if when.date() >= timeline.today:
             break  # not done yet: the step is still in someone's inbox today
         timeline.add(when, _act(timeline, doctype, doc, user, action, comment))
+
+
+END_NOTICE = "End Notice"
+#: the Subsidy Application's notice windows (workflows/subsidy_application.yaml): village, township
+NOTICE_WORKING_DAYS = {False: 5, True: 7}
+
+
+def _with_notices(
+    doctype: str, steps: list[tuple[str, str, str | None]]
+) -> list[tuple[str, str, str | None]]:
+    """公示 (issue 17): a subsidy verified by the village head is posted in the village, and one
+    approved by its department at the township, before the next step; the steps chosen (pending,
+    rejected) stay those of the plan, so the seed's random draws and figures do not change."""
+    if doctype != b.SUBSIDY:
+        return steps
+    out: list[tuple[str, str, str | None]] = []
+    for index, (user, action, comment) in enumerate(steps):
+        out.append((user, action, comment))
+        if index + 1 < len(steps) and action in ("Verify", "Approve"):
+            out.append((user if action == "Verify" else "approver@demo", END_NOTICE, None))
+    return out
 
 
 REJECTIONS = (
@@ -225,3 +254,30 @@ def _disburse(session: Any, application: dict[str, Any], day: str) -> None:
             "docstatus": 1,
         }
     )
+
+
+def reconfirmed_yearly(site: Any, today: date) -> int:
+    """年审: the seed's continuing benefits (relief, insurance, pension) started up to five years
+    ago; the township confirmed each every year, so the next reconfirmation date is the first
+    anniversary of the one set at the start that is still to come (none is overdue at once)."""
+    from townflow.rules.public_notice import add_months
+
+    spec = site.project.workflows[b.SUBSIDY].reconfirmation
+    if spec is None:
+        return 0
+    column = spec.date_field  # a Date field of the spec, checked by `townflow check`
+    rows = site.db.fetchall(
+        f'SELECT name, {column} AS due FROM "tabSubsidy Application" '  # noqa: S608 - spec field name
+        f"WHERE {column} IS NOT NULL AND {column} != '' AND {column} <= ?",
+        (today.isoformat(),),
+    )
+    with site.transaction():
+        for row in rows:
+            due = date.fromisoformat(row["due"])
+            while due <= today:
+                due = add_months(due, spec.every_months)
+            site.db.execute(
+                f'UPDATE "tabSubsidy Application" SET {column} = ? WHERE name = ?',  # noqa: S608
+                (due.isoformat(), row["name"]),
+            )
+    return len(rows)

@@ -280,9 +280,18 @@ def other_pregnancies(
     ]
     rng.shuffle(free)
     counts = {"ongoing": 0, "miscarriage": 0, "termination": 0}
-    for family in free[:45]:  # pregnant now, 8 to 30 weeks
+    follow = random.Random("follow-ups")  # noqa: S311 - demo data
+    for index, family in enumerate(free[:45]):  # pregnant now, 8 to 30 weeks
         lmp = today - timedelta(weeks=rng.randrange(9, 31))
-        _pregnancy(timeline, family, states[family.number], {}, lmp, rng, ends=today)
+        filed: dict[str, Any] = {}
+        _pregnancy(timeline, family, states[family.number], filed, lmp, rng, ends=today)
+        # 单月访: visited since, most of them within the month; one in three fell behind (overdue);
+        # their own random numbers: the pregnancies, miscarriages and terminations stay as they were
+        behind = index % 3 == 0
+        last = today - timedelta(days=follow.randrange(33, 60) if behind else follow.randrange(1, 26))
+        if last > lmp + timedelta(weeks=10):
+            visit = _follow_up(timeline, family, filed, lmp, last, follow)
+            timeline.add(at(last, 16, follow.randrange(60)), visit)
         counts["ongoing"] += 1
     for family in free[45:65]:
         lmp = window_start + timedelta(days=rng.randrange(60, 4 * 365))
@@ -297,6 +306,22 @@ def other_pregnancies(
         terminate(timeline, family, states[family.number], record, lmp, rng)
         counts["termination"] += 1
     return counts
+
+
+def _follow_up(timeline, family, record, lmp, until, rng):
+    """The clerk records the visits since the record was filed, the last one on `until`."""
+
+    def visit() -> None:
+        session = timeline.session(clerk(family))
+        doc = session.get("Pregnancy Record", record["name"])
+        done = doc.get("visits", [])
+        since = max((str(d["visit_date"]) for d in done), default="")
+        later = [v for v in _visits(lmp, until, rng) if v["visit_date"] > since]
+        if later:
+            doc["visits"] = done + later
+            session.save(doc)
+
+    return visit
 
 
 def _miscarriage(timeline, family, record, lmp, rng):

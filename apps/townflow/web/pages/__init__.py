@@ -8,10 +8,14 @@
     /app/<doctype>/<name>/action         approve / reject / return / withdraw / delegate / comment
     /inbox, /inbox/bulk                  to do / done / CC / overdue, bulk action
     /print/<doctype>/<name>              certificate / approval notice
+    /print/<doctype>/<name>/pdf, POST /print/<doctype>/pdf   the same as PDF, one or a list's selection
+    /verify, /verify/<serial>?code=      public: is this certificate or notice valid (no login)
     /app/dashboard, /app/query-report/<report>   campaign dashboard, reports, Excel/CSV export
     /followups, /followups/<record>/visit   due pregnancy visits, the visit form with signature
     /migrants/...                        handover within the township (转出/转入), liaison letter
     /roster                              women of child-bearing age per village, completeness
+    /notice, /notice/print, /notice/reply, /notice/objections   公示 (public, no login) and objections
+    /app/data-import[/<job>]             Excel/CSV import: template, preview, progress, failed rows
     /admin/users, /admin/customize/<doctype>, /admin/workflow/<doctype>
     /files/upload, /files/<doctype>/<name>/<field>   attachments (permission-checked)
     /form-rules/<doctype>.js             depends_on rules compiled from the spec
@@ -29,6 +33,7 @@ from fastapi.staticfiles import StaticFiles
 from townflow.web.pages import (
     actions,
     admin,
+    data_import,
     eligibility,
     files,
     followups,
@@ -38,10 +43,12 @@ from townflow.web.pages import (
     lists,
     login,
     migrants,
+    notice,
     password,
     printing,
     reports,
     roster,
+    verify,
 )
 from townflow.web.pages.common import STATIC_DIR
 
@@ -55,14 +62,17 @@ def install(app: FastAPI) -> None:
         inbox,
         followups,
         migrants,
+        notice,
         roster,
         admin,
         files,
         form_rules,
         eligibility,
+        verify,  # /verify (public) and /print/.../pdf, before printing's /print/<dt>/<name>
         printing,
         actions,
         reports,
+        data_import,  # /app/data-import (issue 15), before the generic /app/<doctype>
         lists,
         forms,
     ):

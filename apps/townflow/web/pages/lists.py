@@ -14,9 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from townflow.runtime import inbox as runtime_inbox
+from townflow.runtime import pinyin_search
 from townflow.runtime.workflow_recent import returned_names
 from townflow.web.pages.common import Page, PageRoute, SessionDep, call, doctype_from_slug, render, slug
 from townflow.web.pages.layout import display_value, fetched_select
+from townflow.web.pages.printing import PRINTS
 
 router = APIRouter(route_class=PageRoute)
 
@@ -172,7 +174,14 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
                 for f in dict.fromkeys(search)
                 if f == "name" or (meta.get_field(f) and readable(meta.get_field(f)))
             ]
-            or_filters = [[f, "like", f"%{q}%"] for f in search]
+            # letters typed into a large list of Chinese names are pinyin (zxy): the key index
+            # alone, no scan; a small list also searches its other fields' text
+            typed_pinyin = (
+                []
+                if pinyin_search.small(page.site, meta)
+                else pinyin_search.typed_pinyin_fields(meta, q, search)
+            )
+            or_filters = [[f, "like", f"%{q}%"] for f in (typed_pinyin or search)]
         workflow = page.site.project.workflow_for(doctype)
         state_field = workflow.workflow_state_field if workflow else None
         fields = ["name", "modified", *[c.fieldname for c in columns]]
@@ -212,6 +221,8 @@ async def list_view(request: Request, dt: str, session: SessionDep) -> HTMLRespo
             search_people=bool(_identifying_fields(meta)),
             returned=returned_names(page.site.db, doctype, [r["name"] for r in rows]) if workflow else set(),
             can_create=session.has_permission(doctype, "create"),
+            # issue 17: tick certificates or notices and print them as one PDF
+            batch_print=doctype in PRINTS and session.has_permission(doctype, "print"),
             display=lambda df, value: display_value(page, df, value),
             page_url=lambda s: f"/app/{slug(doctype)}?" + urlencode({**base, "start": s}),
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from townflow.rules import verify as verify_rules
 from townflow.rules.cn_text import amount_in_capitals, chinese_date
 from townflow.web.pages.common import Page
 from townflow.web.pages.layout import display_value, fetched_select
@@ -29,6 +30,8 @@ HEADER_FIELDS = {
     "certificate_status",
     "termination_report",
     "used_on",
+    "certificate_no",
+    "issued_on",
 }
 
 
@@ -45,9 +48,8 @@ def office_name(site: Any, lang: str) -> str:
     if site.metas.exists("Township"):
         row = site.db.fetchone('SELECT township_name, full_name FROM "tabTownship" ORDER BY name LIMIT 1')
     township = (row["full_name"] or row["township_name"]) if row else ""
-    if lang == "en":
-        return f"{township} Family Planning Office".strip()
-    return f"{township}计划生育办公室" if township else "计划生育办公室"
+    # Campaign Settings' print_township_name, when set, is what the papers print (issue 17)
+    return verify_rules.office_name(site.settings(), township, lang)
 
 
 def money_text(value: Any, lang: str) -> str:

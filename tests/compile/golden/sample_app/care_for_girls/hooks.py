@@ -33,7 +33,10 @@ fixtures = [
 # Spec validators, eligibility rules, countersign, approver tasks, CC and certificates.
 doc_events = {
     "Aid Request": {
-        "validate": "care_for_girls.townflow_ext.events.validate",
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
         "before_submit": "care_for_girls.townflow_ext.events.before_submit",
         "on_update": "care_for_girls.townflow_ext.events.on_change",
         "on_submit": "care_for_girls.townflow_ext.events.on_change",
@@ -42,7 +45,12 @@ doc_events = {
     },
     "Custom Field": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
     "Property Setter": {"validate": "care_for_girls.townflow_ext.pregnancy.validate_customization"},
-    "Village": {"validate": "care_for_girls.townflow_ext.events.validate"},
+    "Village": {
+        "validate": [
+            "care_for_girls.townflow_ext.events.validate",
+            "care_for_girls.townflow_ext.pinyin_search.fill",
+        ],
+    },
 }
 
 # Due times: reminders and escalation hourly; certificate expiry daily; pregnancy visits
@@ -72,6 +80,7 @@ override_whitelisted_methods = {
     "townflow.api.followups": "care_for_girls.townflow_ext.monitoring.followups",
     "townflow.api.request_handover": "care_for_girls.townflow_ext.migrants.request_handover",
     "townflow.api.confirm_handover": "care_for_girls.townflow_ext.migrants.confirm_handover",
+    "townflow.api.settle_objection": "care_for_girls.townflow_ext.public_notice.settle_objection",
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a
@@ -81,3 +90,16 @@ permission_query_conditions = {
     "Aid Request": "care_for_girls.townflow_ext.permissions.query_conditions",
 }
 has_permission = {"Aid Request": "care_for_girls.townflow_ext.permissions.has_permission"}
+
+# Search by pinyin (issue 17): every Link field's search of these DocTypes finds 张小燕
+# by `zxy` or `zhangxiaoyan` (the hidden tf_pinyin column, filled on validate),
+# through frappe.get_list and so the user's permissions.
+standard_queries = {
+    "Aid Request": "care_for_girls.townflow_ext.pinyin_search.search",
+    "Village": "care_for_girls.townflow_ext.pinyin_search.search",
+}
+
+# Certificates anyone can verify (issue 17): the Print Formats' QR and code,
+# and the guest page /verify/<serial>.
+jinja = {"methods": ["care_for_girls.townflow_ext.verify.care_for_girls_verify_box"]}
+website_route_rules = [{"from_route": "/verify/<serial>", "to_route": "verify"}]

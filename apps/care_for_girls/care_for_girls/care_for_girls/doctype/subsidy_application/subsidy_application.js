@@ -6,7 +6,7 @@
 // document to the app's apply_workflow, which records it and refuses the action without it.
 frappe.ui.form.on("Subsidy Application", {
 	before_workflow_action(frm) {
-		const needs_comment = ["Reject"];
+		const needs_comment = ["Reject", "Stop Benefit"];
 		if (!needs_comment.includes(frm.selected_workflow_action)) return;
 		return new Promise((resolve) => {
 			frappe.prompt(

@@ -1,0 +1,8 @@
+// Copyright (c) 2024, townflow and contributors
+// For license information, please see license.txt
+
+// frappe.ui.form.on("Notice Outbox", {
+// 	refresh(frm) {
+
+// 	},
+// });

@@ -38,6 +38,7 @@ from townflow.runtime.hooks import Hooks
 from townflow.runtime.identity_hooks import register_identity_hooks
 from townflow.runtime.meta import Metas
 from townflow.runtime.permissions import Permissions, UserContext, load_user_context
+from townflow.runtime.reports import summaries as report_summaries
 from townflow.runtime.scope_follow import register_scope_follow_hooks
 from townflow.runtime.store import load_single
 from townflow.runtime.system_doctypes import ADMINISTRATOR, AUTOMATIC_ROLES, SYSTEM_MANAGER
@@ -141,6 +142,7 @@ class Site:
         added = schema.sync_all(self.db, self.metas)
         attachments.ensure_schema(self)  # which document each uploaded file belongs to
         pinyin_search.ensure_schema(self)  # pinyin keys of title/search fields, backfilled
+        report_summaries.ensure(self)  # report roll-ups and step visits, kept by triggers
         return added
 
     def meta(self, doctype: str) -> DocType:

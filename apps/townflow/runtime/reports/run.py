@@ -30,6 +30,7 @@ from townflow.runtime.errors import DoesNotExistError, FieldMessage, PermissionE
 from townflow.runtime.reports.sql import condition_sql
 from townflow.runtime.reports.steps_source import add_step_rows
 from townflow.runtime.reports.steps_sql import steps_from, steps_lookup
+from townflow.runtime.reports.summaries import rollup_select, steps_aggregate, visits_from
 from townflow.spec.reports import SOURCE_COLUMN, Dimension, Measure, Report, ReportSource
 
 #: how each aggregate is asked of SQLite over the measure's values (median and p90: see _percentiles)
@@ -64,6 +65,9 @@ def get_report(session, report_name: str) -> Report:
 class ReportRun:
     """One run of one report for one session."""
 
+    #: read the summaries kept by triggers (runtime/reports/summaries.py) where they can serve;
+    #: False reads the documents and the approval log (what the summaries must always equal)
+    use_summaries = True
     #: numbers the TEMP tables of runs (per connection, dropped at the end of each run)
     _temp_serial = 0
 
@@ -176,7 +180,7 @@ class ReportRun:
         if source.rows == "documents":
             return self.site.metas.get(source.doctype).table, [], None
         if source.doctype not in self._steps:
-            self._steps[source.doctype] = steps_from(self, source)
+            self._steps[source.doctype] = visits_from(self, source) or steps_from(self, source)
         return self._steps[source.doctype]
 
     def column_sql(self, source: ReportSource):
@@ -226,6 +230,17 @@ class ReportRun:
 
     # -- running ---------------------------------------------------------------------------
 
+    def only(self, measures: set[str]) -> ReportRun:
+        """Compute only these measures (and what their ratios divide): the others come out as
+        no figure, like a withheld one. The dashboard asks a report for its cards' measures."""
+        wanted = set(measures)
+        for _ in range(len(self.report.measures)):
+            for m in self.report.measures:
+                if m.name in wanted and m.is_ratio:
+                    wanted |= {m.ratio.numerator, m.ratio.denominator}
+        self.skipped = {m.name for m in self.report.measures if m.name not in wanted}
+        return self
+
     def tally(self) -> Tally:
         return Tally(
             self.report,
@@ -233,7 +248,7 @@ class ReportRun:
             settings=self.settings,
             today=self.today,
             now=self.now,
-            withheld=self.withheld,
+            withheld=self.withheld | getattr(self, "skipped", set()),
             lang=self.lang,
         )
 
@@ -253,6 +268,8 @@ class ReportRun:
         One query groups what adds up; a report that needs more than one pass over its rows
         (percentiles, totals of what does not add up) first copies them into a TEMP table, so the
         sources (and the approval log's window query) are read once."""
+        if steps_aggregate(self, tally):  # step visits read from their counters and index
+            return True
         selects: list[tuple[str, list]] = []
         for source in self.sources:
             select = self._source_select(source, tally)
@@ -324,6 +341,40 @@ class ReportRun:
         return {key: percentile_of_ranks(n, p, values) for key, (n, values) in ranked.items()}
 
     def _source_select(self, source: ReportSource, tally: Tally) -> tuple[str, list] | None:
+        summarized = rollup_select(self, source, tally)
+        if summarized is not None:
+            sql, params, rest = summarized
+            if not rest:
+                return sql, params
+            # the measures the roll-up cannot serve, each from the documents meeting its own
+            # condition (one index range each, where an index fits)
+            dims = [f"d{i}" for i in range(len(self.dimensions))]
+            for name in rest:
+                documents = self._source_select_documents(source, tally, {name})
+                if documents is None:
+                    return None
+                rows = documents[0]
+                if self.report.measure(name).aggregate in ("count", "sum"):  # added up here already
+                    values = [
+                        (
+                            _SQL_FUNCTIONS[m.aggregate].format(quote("m_" + m.name))
+                            if m.name == name
+                            else "NULL"
+                        )
+                        + f" AS {quote('m_' + m.name)}"
+                        for m in tally.aggregates
+                    ]
+                    group = f" GROUP BY {', '.join(dims)}" if dims else ""
+                    rows = f"SELECT {', '.join([*dims, *values])} FROM ({rows}){group}"
+                sql, params = f"{sql} UNION ALL {rows}", [*params, *documents[1]]
+            return sql, params
+        return self._source_select_documents(source, tally, None)
+
+    def _source_select_documents(
+        self, source: ReportSource, tally: Tally, only: set[str] | None
+    ) -> tuple[str, list] | None:
+        """The source's rows read from its documents: every measure, or `only` these (the other
+        measures NULL, and only the rows some of them count)."""
         found = self.source_from(source)
         if found is None:
             return None
@@ -332,15 +383,17 @@ class ReportRun:
         condition = condition_sql(source.condition, lookup, self.context)
         if condition is None:
             return None
-        measures, measure_params = [], []
+        measures, measure_params, counted, counted_params = [], [], [], []
         for m in tally.aggregates:
             alias = quote(f"m_{m.name}")
-            if m.source not in (None, source.doctype):
+            if m.source not in (None, source.doctype) or (only is not None and m.name not in only):
                 measures.append(f"NULL AS {alias}")
                 continue
             cond = condition_sql(m.condition, lookup, self.context)
             if cond is None:
                 return None
+            counted.append(cond[0])
+            counted_params.extend(cond[1])
             if m.aggregate == "count":
                 value = "1"
             else:
@@ -353,11 +406,21 @@ class ReportRun:
         perm_sql, perm_params = ("1", []) if step_columns is not None else self.where(source)
         filt_sql, filt_params = self.filter_sql(source, self.conditions)
         dims = [f"{self.dimension_sql(source, d)} AS d{i}" for i, d in enumerate(self.dimensions)]
+        wanted, wanted_params = "1", []
+        if only is not None:
+            wanted, wanted_params = " OR ".join(f"({c})" for c in counted) or "0", counted_params
         sql = (
             f"SELECT {', '.join([*dims, *measures])} FROM {from_sql} "
-            f"WHERE ({perm_sql}) AND ({filt_sql}) AND ({condition[0]})"
+            f"WHERE ({perm_sql}) AND ({filt_sql}) AND ({condition[0]}) AND ({wanted})"
         )
-        return sql, [*measure_params, *from_params, *perm_params, *filt_params, *condition[1]]
+        return sql, [
+            *measure_params,
+            *from_params,
+            *perm_params,
+            *filt_params,
+            *condition[1],
+            *wanted_params,
+        ]
 
     def needed_fields(self, source: ReportSource) -> list[str]:
         """The source's fieldnames the rows path reads (whitelisted against the meta)."""

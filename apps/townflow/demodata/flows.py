@@ -223,6 +223,14 @@ SUBSIDY_FLOWS = [
     Flow(SUBSIDY, "Pending Family Planning Office Review", HEALTH_CHECK, FORWARDED, days_ago=NOTICE_DAYS),
     Flow(
         SUBSIDY,
+        "Granted",
+        HEALTH_CHECK,
+        [*_approved("fpo@demo"), ("finance@demo", "Confirm Granted", None)],
+        days_ago=2 * NOTICE_DAYS,
+    ),
+    # 会办 last: adding them left every other demo flow in the village it had before
+    Flow(
+        SUBSIDY,
         "Pending Joint Review",
         STUDENT_LOAN,
         FORWARDED,
@@ -239,13 +247,6 @@ SUBSIDY_FLOWS = [
         before={len(FORWARDED): _finance_decides},
         prepare=_record_in_school,
         days_ago=NOTICE_DAYS,
-    ),
-    Flow(
-        SUBSIDY,
-        "Granted",
-        HEALTH_CHECK,
-        [*_approved("fpo@demo"), ("finance@demo", "Confirm Granted", None)],
-        days_ago=2 * NOTICE_DAYS,
     ),
 ]
 

@@ -17,6 +17,18 @@ from typing import Any
 from townflow.rules.monitoring import ONGOING, as_date, visit_signed
 
 MIN_AGE, MAX_AGE = 15, 49
+#: the Person fields a roster row is built from, read in chunks of CHUNK (both runtimes)
+PERSON_FIELDS = (
+    "name",
+    "full_name",
+    "village",
+    "date_of_birth",
+    "contraception_method",
+    "contraception_checked_on",
+    "is_migrant",
+    "migrant_direction",
+)
+CHUNK = 500
 
 
 def age_on(born: date, today: date) -> int:

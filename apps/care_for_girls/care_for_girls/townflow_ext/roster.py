@@ -29,17 +29,6 @@ ROLES = frozenset(
         "Village Head",
     }
 )
-PERSON_FIELDS = [
-    "name",
-    "full_name",
-    "village",
-    "date_of_birth",
-    "contraception_method",
-    "contraception_checked_on",
-    "is_migrant",
-    "migrant_direction",
-]
-CHUNK = 500
 
 
 def _zh() -> bool:
@@ -57,13 +46,13 @@ def roster_rows(village: str | None = None) -> list[rules.RosterRow]:
     ]
     if village:
         filters.append(["village", "=", village])
-    women = frappe.get_list("Person", fields=PERSON_FIELDS, filters=filters, limit_page_length=0)
+    women = frappe.get_list("Person", fields=list(rules.PERSON_FIELDS), filters=filters, limit_page_length=0)
     names = [w["name"] for w in women]
     readable: list[str] = []
-    for start in range(0, len(names), CHUNK):
+    for start in range(0, len(names), rules.CHUNK):
         readable += frappe.get_list(
             monitoring.DOCTYPE,
-            filters=[["person", "in", names[start : start + CHUNK]]],
+            filters=[["person", "in", names[start : start + rules.CHUNK]]],
             pluck="name",
             limit_page_length=0,
         )

@@ -21,17 +21,6 @@ from townflow.web.pages.monitoring_text import text
 
 router = APIRouter(route_class=PageRoute)
 
-PERSON_FIELDS = [
-    "name",
-    "full_name",
-    "village",
-    "date_of_birth",
-    "contraception_method",
-    "contraception_checked_on",
-    "is_migrant",
-    "migrant_direction",
-]
-CHUNK = 500
 MAX_ROWS = 50_000
 
 
@@ -46,16 +35,17 @@ def roster_rows(session: Any, village: str | None) -> list[rules.RosterRow]:
     ]
     if village:
         filters.append(["village", "=", village])
-    women = session.get_list("Person", fields=PERSON_FIELDS, filters=filters, limit_page_length=MAX_ROWS)
+    fields = list(rules.PERSON_FIELDS)
+    women = session.get_list("Person", fields=fields, filters=filters, limit_page_length=MAX_ROWS)
     names = [w["name"] for w in women]
     readable: list[str] = []
-    for start in range(0, len(names), CHUNK):
+    for start in range(0, len(names), rules.CHUNK):
         readable += [
             r["name"]
             for r in session.get_list(
                 monitoring.DOCTYPE,
                 fields=["name"],
-                filters=[["person", "in", names[start : start + CHUNK]]],
+                filters=[["person", "in", names[start : start + rules.CHUNK]]],
                 limit_page_length=MAX_ROWS,
             )
         ]

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from townflow.web import identity
 from townflow.web.errors import AuthenticationError, CSRFTokenError, PermissionError, TooManyRequestsError
 from townflow.web.requestdata import body_dict, form_dict
 from townflow.web.sessions import WebSession
+from townflow.web.threads import run_read, run_write
 
 SID_COOKIE = "sid"
 CSRF_HEADER = "X-Frappe-CSRF-Token"
@@ -93,7 +93,7 @@ async def _resolve(request: Request) -> Principal:
     header = request.headers.get("authorization")
     if header:
         key, secret = _parse_authorization(header)
-        user = await run_in_threadpool(identity.user_for_api_key, _state(request).site, key, secret)
+        user = await run_read(identity.user_for_api_key, _state(request).site, key, secret)
         if not user:
             raise AuthenticationError("Invalid API key or secret", zh="API 密钥无效")
         return Principal(user, "token")
@@ -109,10 +109,10 @@ async def _resolve(request: Request) -> Principal:
         return Principal(GUEST, "guest")
     # A user disabled (or deleted) by an admin loses her open sessions at once, as on Frappe.
     if not identity.is_enabled(state.site, web_session.user):
-        await run_in_threadpool(state.sessions.delete_user, web_session.user)
+        await run_write(state.sessions.delete_user, web_session.user)
         return Principal(GUEST, "guest")
     if state.sessions.touch_due(web_session):
-        await run_in_threadpool(state.sessions.touch, web_session)
+        await run_write(state.sessions.touch, web_session)
     return Principal(web_session.user, "cookie", web_session)
 
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from townflow.web.auth import current_session
 from townflow.web.requestdata import form_dict
+from townflow.web.threads import run_for
 
 Handler = Callable[[Any, dict[str, Any]], Any]
 
@@ -74,7 +74,7 @@ def whitelisted(
         async def endpoint(request: Request) -> Any:
             args = await form_dict(request)
             session = await current_session(request)
-            result = await run_in_threadpool(fn, session, args)
+            result = await run_for(request, fn, session, args)
             if isinstance(result, Response):
                 return result
             return {} if result is None else {"message": result}

@@ -20,7 +20,7 @@ from townflow.web.auth import SessionDep
 from townflow.web.errors import ValidationError
 from townflow.web.jsonutil import FrappeJSONResponse
 from townflow.web.requestdata import form_dict, int_arg, parse_json_arg
-from townflow.web.threads import run_read, run_write
+from townflow.web.threads import run_durably, run_read
 
 router = APIRouter(tags=["resource"])
 
@@ -102,7 +102,7 @@ async def create_doc(request: Request, doctype: str, session: SessionDep) -> dic
     if not data.get("name"):
         data.pop("name", None)
     doc = {**data, "doctype": doctype}
-    return {"data": await run_write(session.insert, doc)}
+    return {"data": await run_durably(request.app.state.site, session.insert, doc)}
 
 
 @router.get("/api/resource/{doctype}/{name:path}", summary="Read a document")
@@ -126,10 +126,10 @@ async def update_doc(request: Request, doctype: str, name: str, session: Session
     def update() -> dict[str, Any]:
         return session.save(doc, check_modified=bool(data.get("modified")))
 
-    return {"data": await run_write(update)}
+    return {"data": await run_durably(request.app.state.site, update)}
 
 
 @router.delete("/api/resource/{doctype}/{name:path}", summary="Delete a document", status_code=202)
-async def delete_doc(doctype: str, name: str, session: SessionDep) -> FrappeJSONResponse:
-    await run_write(session.delete, doctype, name)
+async def delete_doc(request: Request, doctype: str, name: str, session: SessionDep) -> FrappeJSONResponse:
+    await run_durably(request.app.state.site, session.delete, doctype, name)
     return FrappeJSONResponse({"data": "ok"}, status_code=202)

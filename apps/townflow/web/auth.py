@@ -32,7 +32,7 @@ from fastapi import Depends, Request, Response
 
 from townflow.web import identity
 from townflow.web.errors import AuthenticationError, CSRFTokenError, PermissionError, TooManyRequestsError
-from townflow.web.requestdata import body_dict, form_dict
+from townflow.web.requestdata import body_dict, cached, form_dict
 from townflow.web.sessions import WebSession
 from townflow.web.threads import run_read, run_write
 
@@ -81,9 +81,9 @@ def _state(request: Request) -> Any:
 
 async def principal(request: Request) -> Principal:
     """The caller of this request, resolved once and cached on the request."""
-    cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
+    known = cached(request, "principal")
+    if known is not None:
+        return known
     found = await _resolve(request)
     request.state.principal = found
     return found
@@ -168,12 +168,12 @@ async def current_user(request: Request) -> str:
 async def current_session(request: Request) -> Any:
     """Dependency: the runtime `Session` of the signed-in user; every rule is applied in it."""
     user = await current_user(request)
-    cached = getattr(request.state, "runtime_session", None)
-    if cached is None:
+    session = cached(request, "runtime_session")
+    if session is None:
         # reads only (the user's roles and permissions, ~35 us): on the loop, not worth a thread hop
-        cached = _state(request).site.session(user)
-        request.state.runtime_session = cached
-    return cached
+        session = _state(request).site.session(user)
+        request.state.runtime_session = session
+    return session
 
 
 #: `session: SessionDep` in a route signature gives the runtime Session of the signed-in user.
@@ -185,7 +185,7 @@ UserDep = Annotated[str, Depends(current_user)]
 def csrf_token(request: Request) -> str:
     """The CSRF token for forms and scripts of this page ("" for guests and token callers).
     Handing it out makes the session send it from then on (Frappe's rule)."""
-    who = getattr(request.state, "principal", None)
+    who = cached(request, "principal")
     if who is None:
         web_session = _state(request).sessions.get(request.cookies.get(SID_COOKIE))
     else:

@@ -15,6 +15,7 @@ a thread a writer holds.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -57,3 +58,14 @@ async def run_for(request: Request, fn: Callable[..., T], *args: Any, **kwargs: 
     if request.method in _SAFE_METHODS:
         return await run_read(fn, *args, **kwargs)
     return await run_write(fn, *args, **kwargs)
+
+
+async def run_durably(site: Any, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a write on the site's group committer and await its durable answer on the event loop:
+    no thread waits for the batch's fsync. `fn` runs on the committer's thread inside its own
+    SAVEPOINT of the shared transaction, exactly as the `@durable` writes it calls would; without
+    a committer (scripts, some tests) it runs in a write thread."""
+    committer = getattr(site, "committer", None)
+    if committer is None:
+        return await run_write(fn, *args, **kwargs)
+    return await asyncio.wrap_future(committer.submit(functools.partial(fn, *args, **kwargs)))

@@ -34,7 +34,7 @@ from townflow.web import identity
 from townflow.web.errors import AuthenticationError, CSRFTokenError, PermissionError, TooManyRequestsError
 from townflow.web.requestdata import body_dict, cached, form_dict
 from townflow.web.sessions import WebSession
-from townflow.web.threads import run_read, run_write
+from townflow.web.threads import note_request, run_read, run_write
 
 SID_COOKIE = "sid"
 CSRF_HEADER = "X-Frappe-CSRF-Token"
@@ -84,6 +84,7 @@ async def principal(request: Request) -> Principal:
     known = cached(request, "principal")
     if known is not None:
         return known
+    note_request(request)  # a POST's runtime calls then wait in the write threads (web.threads)
     found = await _resolve(request)
     request.state.principal = found
     return found

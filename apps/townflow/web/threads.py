@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import anyio
@@ -30,6 +31,8 @@ T = TypeVar("T")
 #: threads writes may hold at once (the group committer takes batches of up to 64)
 WRITE_THREADS = 64
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: the HTTP method of the request this task serves (`note_request`), for `run_here`
+_method: ContextVar[str] = ContextVar("townflow_request_method", default="GET")
 #: one limiter per event loop, as anyio keeps its default one (tests run several loops)
 _write_limiter: RunVar[anyio.CapacityLimiter] = RunVar("townflow_write_limiter")
 
@@ -51,6 +54,19 @@ async def run_read(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 async def run_write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a write (or anything that waits for a durable commit) in the write threads."""
     return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=_writes())
+
+
+def note_request(request: Request) -> None:
+    """Remember the request's method for `run_here` (called once per request, by auth.principal)."""
+    _method.set(request.method)
+
+
+async def run_here(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """As `run_for`, for code that has no request at hand (the pages' `call`): the method noted
+    for this request picks the threads."""
+    if _method.get() in _SAFE_METHODS:
+        return await run_read(fn, *args, **kwargs)
+    return await run_write(fn, *args, **kwargs)
 
 
 async def run_for(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

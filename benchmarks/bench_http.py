@@ -2,6 +2,12 @@
 
     python -m benchmarks --sizes 10000 --suites http          (part of `make bench`)
     python -m benchmarks.bench_http --size 10000 --port 8110   (this suite alone)
+    python -m benchmarks.bench_http --size 100000 --mixed-only (only reads beside 50 writers)
+
+Seeded sites are kept in `sites/bench-cache/http-<size>-<key>/` (`--cache DIR`, `--no-cache`):
+the first run at a size seeds there (1,000,000 documents: about 7 minutes), later runs copy
+the cached site to a temporary folder (seconds), so no run's writes reach the cache. The key
+hashes the spec, benchmarks/seeding.py and `seed_site`: a change to any of them seeds anew.
 
 A site is seeded (benchmarks/seeding.py: N Subsidy Applications with their workflow rows), each
 call is first timed in this process through the runtime (the engine's own cost: the baseline),
@@ -15,6 +21,9 @@ with a cookie session from `/api/method/login` and the CSRF token sent on change
 - inbox + counts     GET  /api/method/townflow.api.inbox?tab=todo         (village head)
 - insert             POST /api/resource/Subsidy Application               (village clerk)
 - apply_workflow     POST /api/method/frappe.model.workflow.apply_workflow  ("Verify", village heads)
+
+Then reads beside writers: 1, then 8 clients read the list of 20 while 50 clients take workflow
+steps (the reads' latency while the group committer is busy).
 
 Each row: p50 and p95 latency as the client saw it, requests per second over the run, the
 in-process p50 beside it and the ratio HTTP p50 / in-process p50 (what HTTP, JSON and the

@@ -34,6 +34,8 @@ from townflow.runtime.permissions import OUTPUT_PTYPES, UserContext
 from townflow.runtime.writes import WriteMixin
 
 DEFAULT_PAGE_LENGTH = 20
+#: filter operators a count from a roll-up serves (equality and set tests on kept text columns)
+_KEPT_OPS = frozenset({"=", "!=", "in", "not in", "is"})
 
 
 #: (meta id, readable levels) -> (meta, fields `present` may change): the rest pass as stored
@@ -258,7 +260,39 @@ class Session(WriteMixin):
         meta = self.meta(doctype)
         self.require_doctype(meta, "read")
         sql, params = self._where_sql(meta, filters, or_filters, "read")
+        kept = self._count_kept(meta, filters, or_filters)
+        if kept is not None:
+            return kept
         return int(self.site.db.scalar(f"SELECT COUNT(*) FROM {meta.table} WHERE {sql}", params))
+
+    def _count_kept(self, meta: Meta, filters, or_filters) -> int | None:
+        """The count summed from the DocType's roll-up (townflow.runtime.reports.summaries), when
+        the filters and the user's read condition — the list's own — read only its columns: a
+        village clerk's count is then a few rows' sum, not a walk of her village's documents.
+        None when it cannot serve (the caller counts the documents): OR filters, a child
+        table's, a field the roll-up does not keep, a value SQLite would compare by another type
+        than the document's column (a number given for a text field)."""
+        from townflow.runtime.reports import summaries
+
+        if query.parse_filters(or_filters):
+            return None
+        fields: list[str] = []
+        for doctype, fieldname, op, value in query.parse_filters(filters):
+            if (doctype and doctype != meta.name) or op not in _KEPT_OPS:
+                return None
+            f = meta.get_field(fieldname)
+            if f is None or f.fieldtype in query._NUMERIC:
+                return None
+            values = value if isinstance(value, (list, tuple)) else [value]
+            if not all(v is None or isinstance(v, str) for v in values):
+                return None
+            fields.append(fieldname)
+        and_sql, and_params = query.compile_filters(meta, filters, self.site.metas.get, self.readable)
+        if self.ignore_permissions:
+            perm = ("1=1", [])
+        else:
+            perm = self.site.perms.where(meta, self.ctx, "read", alias="r.")
+        return summaries.rollup_count(self.site, meta.name, perm, (and_sql, and_params), fields)
 
     def get_group_by_count(self, doctype: str, field: str, filters=None) -> list[dict]:
         """Frappe's `frappe.desk.listview.get_group_by_count`: [{"name": value, "count": n}], most

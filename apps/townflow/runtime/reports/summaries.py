@@ -1122,3 +1122,75 @@ def verify(site) -> list[str]:
             f"SELECT {_visit_key_sql('v')}, COUNT(*) FROM {VISITS} AS v WHERE v.alive = 1 GROUP BY {groups}",
         )
     return problems
+
+
+# -- counts from roll-ups ---------------------------------------------------------------------
+
+#: (id(db), roll-up name, stamp) -> the schema version at which the roll-up was found complete:
+#: a count asks at every call, and `_ready` reads the schema (0.2 ms at 1M documents' sites);
+#: any rebuild or drop of a summary changes the schema version, so the answer is asked again
+_READY_AT: dict[tuple[int, str, str], int] = {}
+
+
+def _ready_now(site, name: str) -> bool:
+    found = plans(site).stamps.get(name)
+    if found is None:
+        return False
+    key = (id(site.db), name, found[0])
+    version = site.db.scalar("PRAGMA schema_version")
+    if _READY_AT.get(key) == version:
+        return True
+    if not _ready(site, name):
+        return False
+    if len(_READY_AT) >= 64:
+        _READY_AT.clear()
+    _READY_AT[key] = version
+    return True
+
+
+def rollup_count(
+    site, doctype: str, perm: tuple[str, list], filters: tuple[str, list], fields: list[str]
+) -> int | None:
+    """The number of `doctype`'s documents matching the user's permission condition `perm`
+    (written over the alias `r.`) and the list filters `filters` (SQL over the bare columns
+    `fields`), summed from the DocType's roll-up: each roll-up row holds the same values of its
+    columns as each of its `__n` documents, so the same conditions select the same documents.
+    None (count the documents) when there is no ready roll-up, a filter reads a field the roll-up
+    does not keep as it is (a date is kept as its month), or the permission condition reads
+    anything but roll-up columns (a user scoped by owner)."""
+    current = plans(site)
+    rollup = current.rollups.get(doctype)
+    if rollup is None:
+        return None
+    meta = site.metas.get(doctype)
+    raw = set(rollup.raw)
+    if any(f not in raw or _is_date(meta, f) for f in fields):
+        return None
+    perm_sql, perm_params = perm
+    if not _qualified(perm_sql, "r.") or not _ready_now(site, rollup.name):
+        return None
+    filter_sql, filter_params = filters
+    try:
+        found = site.db.scalar(
+            f"SELECT COALESCE(SUM(r.{quote(COUNT)}), 0) FROM {rollup.table} AS r "
+            f"WHERE ({perm_sql}) AND ({filter_sql or '1'})",
+            [*perm_params, *filter_params],
+        )
+    except sqlite3.OperationalError as e:
+        if "no such column" in str(e):  # the permission condition reads a column not kept
+            return None
+        raise
+    return int(found)
+
+
+_QUALIFIED: dict[tuple[str, str], bool] = {}
+
+
+def _qualified(sql: str, alias: str) -> bool:
+    """`_only_qualified`, remembered per condition (a user's condition is the same at each call)."""
+    known = _QUALIFIED.get((sql, alias))
+    if known is None:
+        if len(_QUALIFIED) >= 256:
+            _QUALIFIED.clear()
+        known = _QUALIFIED[(sql, alias)] = _only_qualified(sql, alias)
+    return known

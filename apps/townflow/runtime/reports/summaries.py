@@ -1126,17 +1126,17 @@ def verify(site) -> list[str]:
 
 # -- counts from roll-ups ---------------------------------------------------------------------
 
-#: (id(db), roll-up name, stamp) -> the schema version at which the roll-up was found complete:
+#: (site folder, roll-up name, stamp) -> the schema version at which the roll-up was found complete:
 #: a count asks at every call, and `_ready` reads the schema (0.2 ms at 1M documents' sites);
 #: any rebuild or drop of a summary changes the schema version, so the answer is asked again
-_READY_AT: dict[tuple[int, str, str], int] = {}
+_READY_AT: dict[tuple[str, str, str], int] = {}
 
 
 def _ready_now(site, name: str) -> bool:
     found = plans(site).stamps.get(name)
     if found is None:
         return False
-    key = (id(site.db), name, found[0])
+    key = (str(site.path), name, found[0])
     version = site.db.scalar("PRAGMA schema_version")
     if _READY_AT.get(key) == version:
         return True

@@ -6,6 +6,7 @@ import pytest
 from site_support import f, make_user
 
 from townflow.runtime import Site
+from townflow.runtime.documents import Session
 from townflow.runtime.errors import DuplicateEntryError
 from townflow.runtime.schema import IndexSpec, existing_columns, index_name, index_specs
 
@@ -215,7 +216,11 @@ def test_a_department_officers_lists_and_counts_use_the_partial_indexes(wsite):
     (in_state,) = plans(wsite, waiting_for_health)
     assert in_state == f"SEARCH {TABLE} USING INDEX {by_state} (workflow_state=? AND department=?)"
 
-    (count,) = plans(wsite, lambda: health.get_count(SUBSIDY))
+    # her count sums the roll-up (tests/runtime/test_count_from_rollups.py); counted from the
+    # documents, as when the roll-up cannot serve, it walks the same partial index
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Session, "_count_kept", lambda *args: None)
+        (count,) = plans(wsite, lambda: health.get_count(SUBSIDY))
     assert count == f"SEARCH {TABLE} USING COVERING INDEX {by_department} (department=?)"
 
 

@@ -19,7 +19,8 @@ crash the WAL holds both or neither.
   cannot serve (a distinct count, a condition on today) are read beside it from the documents,
   each through its own condition and a support index on the fields those conditions read.
 - **Step visits** (`__step_visit`): one row per visit of a workflow step (the approval log entry
-  that entered it, when it was left and how), with the document's current state, department and
+  that entered it, when it was left and how), with the document's current state (while the visit is
+  open: a closed visit keeps none, so a step moves one visit row, not all of them), department and
   office, and **visit counters** (`__step_visit_count`) kept by triggers on the visits: Department
   Timeliness reads counters and an index of hours instead of a window over the whole log.
 
@@ -411,7 +412,7 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
             f"CREATE TRIGGER tf_visit_{slug}_log AFTER INSERT ON {LOG} "
             f"WHEN NEW.reference_doctype = {dt} AND NEW.kind IN {STATE_CHANGES} BEGIN "
             f"UPDATE {VISITS} SET left_on = NEW.creation, next_kind = NEW.kind, next_action = NEW.action, "
-            f"next_state = NEW.to_state, hours = {_hours('entered_on', 'NEW.creation')}, "
+            f"next_state = NEW.to_state, hours = {_hours('entered_on', 'NEW.creation')}, doc_state = NULL, "
             f"closed_outcome = {_closed_outcome(plan, 'step', 'NEW.kind', 'NEW.action', 'NEW.to_state')} "
             f"WHERE doctype = {dt} AND ref = NEW.reference_name AND left_on IS NULL; "
             f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) "
@@ -421,9 +422,15 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
             f"d.name IS NOT NULL FROM (SELECT 1) LEFT JOIN {meta.table} AS d ON d.name = NEW.reference_name "
             f"WHERE NEW.to_state IN ({steps}); END"
         )
+        # only the rows whose values change: a closed visit keeps no document state (it is read
+        # only while the visit is open), so a state change rewrites the open visit alone, not
+        # every visit of the document (each one an index entry moved and its counters)
+        doc_state = f"CASE WHEN left_on IS NULL THEN NEW.{state} END"
+        office = _office(plan, "step_role", new_dept)
         refresh = (
-            f"UPDATE {VISITS} SET alive = 1, doc_state = NEW.{state}, department = {new_dept}, "
-            f"office = {_office(plan, 'step_role', new_dept)} WHERE doctype = {dt} AND ref = NEW.name;"
+            f"UPDATE {VISITS} SET alive = 1, doc_state = {doc_state}, department = {new_dept}, "
+            f"office = {office} WHERE doctype = {dt} AND ref = NEW.name AND (alive IS NOT 1 OR "
+            f"doc_state IS NOT {doc_state} OR department IS NOT {new_dept} OR office IS NOT {office});"
         )
         out.append(f"CREATE TRIGGER tf_visit_{slug}_ins AFTER INSERT ON {meta.table} BEGIN {refresh} END")
         out.append(
@@ -471,7 +478,12 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
     out.append(f"CREATE TRIGGER tf_visit_count_del AFTER DELETE ON {VISITS} BEGIN {remove('OLD')} END")
     watched = ("alive", "doctype", "office", "step", "step_role", "department", "entered_on", "left_on")
     watched += ("doc_state", "closed_outcome")
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
+    # only when the counter the visit falls in changes (not, say, an open visit's state moving
+    # between two other steps): the keys compared, as computed, and whether it is counted
+    keys_changed = [
+        f"{a} IS NOT {b}" for a, b in zip(_visit_key_exprs("OLD"), _visit_key_exprs("NEW"), strict=True)
+    ]
+    changed = " OR ".join(["OLD.alive IS NOT NEW.alive", *keys_changed])
     out.append(
         f"CREATE TRIGGER tf_visit_count_upd AFTER UPDATE OF {', '.join(watched)} ON {VISITS} "
         f"WHEN {changed} BEGIN {remove('OLD')} {add('NEW')} END"
@@ -500,7 +512,8 @@ def _visit_backfill_select(doctype: str, plan: dict) -> str:
         f"CASE WHEN w.next_at IS NOT NULL THEN {_hours('w.creation', 'w.next_at')} END, "
         f"CASE WHEN w.next_at IS NOT NULL THEN "
         f"{_closed_outcome(plan, 'w.to_state', 'w.next_kind', 'w.next_action', 'w.next_state')} END, "
-        f"d.{state}, {dept}, {_office(plan, role, dept)}, d.name IS NOT NULL "
+        f"CASE WHEN w.next_at IS NULL THEN d.{state} END, {dept}, {_office(plan, role, dept)}, "
+        f"d.name IS NOT NULL "
         f"FROM ({window}) AS w LEFT JOIN {plan['meta'].table} AS d ON d.name = w.reference_name "
         f"WHERE w.to_state IN ({steps})"
     )

@@ -441,31 +441,40 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
         changed = " OR ".join(f"OLD.{quote(f)} IS NOT NEW.{quote(f)}" for f in watched)
         out.append(
             f"CREATE TRIGGER tf_visit_{slug}_upd AFTER UPDATE OF {', '.join(quote(f) for f in watched)} "
-            f"ON {meta.table} WHEN {changed} BEGIN "
-            f"UPDATE {VISITS} SET alive = 0 "
-            f"WHERE doctype = {dt} AND ref = OLD.name AND OLD.name IS NOT NEW.name; "
-            f"{refresh} END"
+            f"ON {meta.table} WHEN {changed} BEGIN {refresh} END"
+        )
+        # a renamed document: its old name's visits are no longer alive (the refresh above
+        # finds the new name's); its own trigger, so a state change does not run it
+        out.append(
+            f"CREATE TRIGGER tf_visit_{slug}_rename AFTER UPDATE OF name ON {meta.table} "
+            f"WHEN OLD.name IS NOT NEW.name BEGIN "
+            f"UPDATE {VISITS} SET alive = 0 WHERE doctype = {dt} AND ref = OLD.name; END"
         )
         # backfill: the same visits from the log as it stands
         out.append(f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) {_visit_backfill_select(doctype, plan)}")
     # counters per (process, office, step, role, department, month entered, outcome) of the
     # visits of documents that exist, kept by triggers on the visits themselves
     keys = ", ".join(_VISIT_KEYS)
+    # unique over the keys with NULL as its own value (an empty blob: no text equals it), so a
+    # visit counted is one UPSERT, and a counter is found by the same expressions
+    unique = ", ".join(_VISIT_UNIQUE)
     out.append(f"CREATE TABLE {VISIT_COUNTS} ({keys}, n INTEGER NOT NULL)")
-    out.append(f"CREATE INDEX tf_visit_count_keys ON {VISIT_COUNTS} ({keys})")
+    out.append(f"CREATE UNIQUE INDEX tf_visit_count_keys ON {VISIT_COUNTS} ({unique})")
     out.append(
         f"INSERT INTO {VISIT_COUNTS} ({keys}, n) SELECT {_visit_key_sql('v')}, COUNT(*) FROM {VISITS} AS v "
         f"WHERE v.alive = 1 GROUP BY {', '.join(str(i + 1) for i in range(len(_VISIT_KEYS)))}"
     )
 
-    def match(row: str) -> str:
-        return " AND ".join(f"{k} IS {e}" for k, e in zip(_VISIT_KEYS, _visit_key_exprs(row), strict=True))
+    def match(row: str) -> str:  # the unique index's expressions, so it finds the counter
+        pairs = zip(_VISIT_KEYS, _visit_key_exprs(row), strict=True)
+        return " AND ".join(
+            f"{k} = {e}" if k == "doctype" else f"ifnull({k}, x'') = ifnull({e}, x'')" for k, e in pairs
+        )
 
     def add(row: str) -> str:
         return (
-            f"UPDATE {VISIT_COUNTS} SET n = n + 1 WHERE {row}.alive = 1 AND {match(row)}; "
             f"INSERT INTO {VISIT_COUNTS} ({keys}, n) SELECT {_visit_key_sql(row)}, 1 WHERE {row}.alive = 1 "
-            f"AND NOT EXISTS (SELECT 1 FROM {VISIT_COUNTS} WHERE {match(row)});"
+            f"ON CONFLICT ({unique}) DO UPDATE SET n = n + 1;"
         )
 
     def remove(row: str) -> str:
@@ -521,6 +530,8 @@ def _visit_backfill_select(doctype: str, plan: dict) -> str:
 
 VISIT_COUNTS = '"__step_visit_count"'
 _VISIT_KEYS = ("doctype", "office", "step", "step_role", "department", "entered_month", "outcome")
+#: the counters' unique index: each key, NULL read as an empty blob (distinct from every text)
+_VISIT_UNIQUE = ("doctype", *(f"ifnull({k}, x'')" for k in _VISIT_KEYS[1:]))
 
 
 def _visit_outcome(row: str) -> str:

@@ -426,3 +426,37 @@ def test_a_step_rewrites_the_open_visit_only_however_many_came_before(wsite, wor
         ("Issue Notice", {"insert": 1, "update": 2}),
     ]
     assert_summaries_exact(wsite)
+
+
+def test_a_document_renamed_or_deleted_by_sql_leaves_dead_visits_as_the_backfill_computes_them(
+    wsite, world, wclock
+):
+    """Visits of a document that is gone (deleted, or renamed by raw SQL) are not counted and keep
+    no state, department or department office: exactly what recomputing from the log gives."""
+    to_finance = REWARD_TO_APPROVED[: REWARD_TO_APPROVED.index(("approver1", "Forward")) + 1]
+    apps = [world.reward_application(), world.reward_application()]
+    for app in apps:
+        for user, action in to_finance:
+            wclock.advance(hours=5)
+            take(wsite, wclock, user, app, action)
+    db = wsite.db
+    renamed, deleted = apps[0]["name"], apps[1]["name"]
+    with db.transaction():
+        db.execute('UPDATE "tabSubsidy Application" SET name = ? WHERE name = ?', ("RENAMED-1", renamed))
+        db.execute('DELETE FROM "tabSubsidy Application" WHERE name = ?', (deleted,))
+    gone = db.fetchall(
+        'SELECT ref, alive, doc_state, department, office FROM "__step_visit" WHERE ref IN (?, ?) '
+        "ORDER BY ref, log_name",
+        (renamed, deleted),
+    )
+    # four visits each (Pending Village Verification, the notice, Township Review, Finance): none
+    # alive, no state, no department, and Finance's office back to its role (was 财政所)
+    assert len(gone) == 8
+    assert {(r["alive"], r["doc_state"], r["department"]) for r in gone} == {(0, None, None)}
+    assert [r["office"] for r in gone][:4] == [
+        "Village Head",
+        "Village Head",
+        "Township Approver",
+        "Finance Officer",
+    ]
+    assert_summaries_exact(wsite)

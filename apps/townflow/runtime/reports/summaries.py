@@ -433,9 +433,14 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
             f"doc_state IS NOT {doc_state} OR department IS NOT {new_dept} OR office IS NOT {office});"
         )
         out.append(f"CREATE TRIGGER tf_visit_{slug}_ins AFTER INSERT ON {meta.table} BEGIN {refresh} END")
+        # a visit whose document is gone keeps none of its values (as the backfill, whose join
+        # finds no document, computes it): not alive, no state, no department
+        dead = (
+            f"alive = 0, doc_state = NULL, department = NULL, office = {_office(plan, 'step_role', 'NULL')}"
+        )
         out.append(
             f"CREATE TRIGGER tf_visit_{slug}_del AFTER DELETE ON {meta.table} BEGIN "
-            f"UPDATE {VISITS} SET alive = 0 WHERE doctype = {dt} AND ref = OLD.name; END"
+            f"UPDATE {VISITS} SET {dead} WHERE doctype = {dt} AND ref = OLD.name; END"
         )
         watched = ["name", plan["state_field"]] + (["department"] if plan["has_department"] else [])
         changed = " OR ".join(f"OLD.{quote(f)} IS NOT NEW.{quote(f)}" for f in watched)
@@ -448,7 +453,7 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
         out.append(
             f"CREATE TRIGGER tf_visit_{slug}_rename AFTER UPDATE OF name ON {meta.table} "
             f"WHEN OLD.name IS NOT NEW.name BEGIN "
-            f"UPDATE {VISITS} SET alive = 0 WHERE doctype = {dt} AND ref = OLD.name; END"
+            f"UPDATE {VISITS} SET {dead} WHERE doctype = {dt} AND ref = OLD.name; END"
         )
         # backfill: the same visits from the log as it stands
         out.append(f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) {_visit_backfill_select(doctype, plan)}")

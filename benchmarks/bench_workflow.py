@@ -224,3 +224,71 @@ def notice_rows(size: int, verify: dict[str, float], township: dict[str, float])
             "ratio": f"{verify['cpu_ms'] / township['cpu_ms']:.2f}" if township["cpu_ms"] else "",
         }
     ]
+
+
+def later_step(size: int, count: int = 400, slice_: int = 25) -> dict[str, float]:
+    """A step at a document's fourth visit, on its own seeded site: `count` applications walked
+    through Verify, End Notice (the notice window passed) and Forward, then the health officer's
+    Approve (which posts the township notice) timed with synchronous=OFF in slices: CPU per step
+    (median of slices) and WAL frames per step. What the seeded first steps do not show: the
+    work a step does for the document's earlier visits."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        site = seeding.open_site(Path(folder) / "site", seeding.Clock(seeding.START))
+        try:
+            seeding.seed(site, size)
+            heads = {v: f"head.{i}" for i, v in enumerate(seeding.villages(site))}
+            sessions: dict = {}
+
+            def act(user: str, name: str, action: str) -> None:
+                row = site.db.fetchone(
+                    'SELECT name, modified FROM "tabSubsidy Application" WHERE name = ?', (name,)
+                )
+                session = sessions.get(user) or sessions.setdefault(user, site.session(user))
+                doc = {"doctype": seeding.DOCTYPE, "name": row["name"], "modified": row["modified"]}
+                workflow.apply_workflow(session, doc, action)
+
+            rows = site.db.fetchall(
+                'SELECT name, village FROM "tabSubsidy Application" WHERE workflow_state = ? LIMIT ?',
+                ("Pending Village Verification", count),
+            )
+            for r in rows:
+                act(heads[r["village"]], r["name"], "Verify")
+            site.now.advance(days=14)  # past the village notice's five working days
+            for r in rows:
+                act(heads[r["village"]], r["name"], "End Notice")
+            for r in rows:
+                act(seeding.APPROVERS[0], r["name"], "Forward")
+            conn = site.db.conn
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+            slices, frames = [], []
+            for first in range(0, len(rows), slice_):
+                part = rows[first : first + slice_]
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                started = time.process_time()
+                for r in part:
+                    act("health.1", r["name"], "Approve")
+                slices.append((time.process_time() - started) / len(part))
+                frames.append(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1] / len(part))
+            visits = site.db.scalar('SELECT COUNT(*) FROM "__step_visit" WHERE ref = ?', (rows[0]["name"],))
+        finally:
+            site.close()
+    return {
+        "steps": len(rows),
+        "cpu_ms": statistics.median(slices) * 1000 if slices else 0.0,
+        "frames": statistics.median(frames) if frames else 0.0,
+        "visits": visits,
+    }
+
+
+if __name__ == "__main__":  # python -m benchmarks.bench_workflow [size]: the later step alone
+    import sys
+
+    later = later_step(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    print(
+        f"Approve at a fourth visit (posts the township notice), {later['steps']} steps: "
+        f"{later['cpu_ms']:.2f} ms CPU (median of slices), {later['frames']:.1f} pages "
+        f"({later['visits']} visits per document after it)"
+    )

@@ -15,7 +15,7 @@ import hashlib
 
 import frappe
 
-from care_for_girls.townflow_ext import counts, log, pinyin_search, spec
+from care_for_girls.townflow_ext import counts, log, pinyin_search, spec, tallies
 from townflow.rules import masking, steps
 
 
@@ -205,6 +205,7 @@ def after_install() -> None:
     _report_indexes()
     _campaign_settings(only_missing=False)
     counts.install()
+    tallies.install(rebuild=False)
     frappe.db.commit()
 
 
@@ -217,4 +218,5 @@ def after_migrate() -> None:
     pinyin_search.backfill()  # issue 17: keys of records saved before the tf_pinyin column
     _close_tasks_nobody_owes()
     counts.install()
+    tallies.install(rebuild=False)  # rebuilt only when new or a trigger was missing
     frappe.db.commit()

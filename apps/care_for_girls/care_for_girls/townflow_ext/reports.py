@@ -186,7 +186,9 @@ class FrappeReportRun:
             withheld=self.withheld,
             lang=frappe.local.lang or "zh",
         )
-        if SqlAggregate(self, tally).run():
+        from care_for_girls.townflow_ext.tallies import KeptTally
+
+        if KeptTally(self, tally).run() or SqlAggregate(self, tally).run():
             return tally.finish(last=last)
         rows = {
             s.doctype: self.step_rows(s) if s.rows == "steps" else self.read(s, self.fields(s))
@@ -343,31 +345,42 @@ class SqlAggregate:
     ) -> tuple[list[tuple[tuple, dict]], dict | None]:
         """([(group key, {measure: value})], {measure: total value} or None) over the union of
         `selects`; groups with no figure at all (an empty source without dimensions) left out.
-        With one dimension the totals come from the same scan (WITH ROLLUP: its row is last);
-        with more, None (a query of its own when a figure that does not add up needs it)."""
+        Without dimensions the one row is the total; with some, None (a query of its own when a
+        figure that does not add up needs it). Grouped, a distinct count is a count over the
+        distinct (group, value) pairs: `count(distinct)` inside a GROUP BY sorts every row and
+        keeps a tree per group (78 ms for a village's 14k rows at 1M, 18 ms this way), and WITH
+        ROLLUP forces a filesort as well (64 ms against 10 for the same count and sum)."""
         inner = " union all ".join(sql for sql, _ in selects)
         params = [p for _, ps in selects for p in ps]
-        outer = [_SQL_AGGREGATES[m.aggregate or "count"].format(f"`m_{m.name}`") for m in measures]
+        split = [m for m in measures if dims and (m.aggregate or "count") == "count_distinct"]
+        rest = [m for m in measures if m not in split]
+        outer = [_SQL_AGGREGATES[m.aggregate or "count"].format(f"`m_{m.name}`") for m in rest]
+        outer = outer or ["count(*)"]
         group = f" group by {', '.join(dims)}" if dims else ""
-        rollup = len(dims) == 1
-        if rollup:
-            group += " with rollup"
         # identifiers: d0.., m_<measure name of the spec>; every value is a parameter
         sql = f"select {''.join(d + ', ' for d in dims)}{', '.join(outer)} from ({inner}) r{group}"  # noqa: S608
         rows = frappe.db.sql(sql, params, as_list=True)
-        total = None
-        if rollup and rows:
-            total = {m.name: rows[-1][1 + i] for i, m in enumerate(measures)}
-            rows = rows[:-1]
-        out = []
+        found: dict[tuple, dict] = {}
         for row in rows:
             figures = row[len(dims) :]
             if not dims and all(v is None for v in figures):
                 continue
             key = tuple(_plain(v) if v != "" else None for v in row[: len(dims)])
-            out.append((key, {m.name: figures[i] for i, m in enumerate(measures)}))
-        if not dims:
-            total = out[0][1] if out else None
+            found[key] = {m.name: figures[i] for i, m in enumerate(rest)}
+        for m in split:
+            dim_list = ", ".join(dims)
+            per_group = (
+                f"select {dim_list}, count(*) from (select distinct {dim_list}, `m_{m.name}` "  # noqa: S608
+                f"from ({inner}) r where `m_{m.name}` is not null) x group by {dim_list}"
+            )
+            counted = {
+                tuple(_plain(v) if v != "" else None for v in row[: len(dims)]): row[-1]
+                for row in frappe.db.sql(per_group, params, as_list=True)
+            }
+            for key, figures in found.items():
+                figures[m.name] = counted.get(key, 0)
+        out = list(found.items())
+        total = out[0][1] if not dims and out else None
         return out, total
 
     def lookup(self, source: ReportSource):

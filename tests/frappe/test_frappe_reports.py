@@ -299,3 +299,54 @@ def test_a_number_card_reads_the_totals_row_of_its_report(admin, village, embedd
 def test_another_villages_clerk_sees_none_of_the_village(users, village):
     answer = users["clerk_a"].run_report("Sex Ratio at Birth", {"village": village})
     assert answer["result"] == []
+
+
+def _served(report: str, filters: dict, user: str | None = None) -> dict:
+    """townflow_ext.tallies.served on the bench: kept (served from the kept tallies) and same
+    (every row and the totals equal to the same run aggregated over the documents)."""
+    kwargs = {"report_name": report, "filters": filters, **({"user": user} if user else {})}
+    out = run_bench("execute", "care_for_girls.townflow_ext.tallies.served", "--kwargs", json.dumps(kwargs))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_township_wide_reports_come_from_the_kept_tallies_with_the_documents_figures(admin, village):
+    """A reader of the whole township (here Administrator) gets Benefit Tally from the tallies
+    the triggers keep (townflow_ext.tallies) — whole township, by month, by village, one benefit
+    kind, one village grouped by village — with exactly the figures aggregating the documents
+    gives; and the tallies equal their recomputation after this run's REST writes."""
+    runs = [
+        {},
+        {"group_by": "month"},
+        {"group_by": "village"},
+        {"benefit": "Low-income Relief"},
+        {"village": village, "group_by": "village"},
+    ]
+    for filters in runs:
+        answer = _served("Benefit Tally", filters)
+        assert answer["kept"] is True, filters
+        assert answer["same"] is True, filters
+        assert answer["rows"] >= 1, filters
+    problems = run_bench("execute", "care_for_girls.townflow_ext.tallies.verify")
+    assert problems.strip().splitlines()[-1] == "[]", problems
+
+
+def test_a_kept_village_row_is_the_embedded_runtimes(admin, village, embedded):
+    """Served from the kept tallies, the village's row and totals are the embedded runtime's:
+    one Low-income Relief application of 600 yuan, from one household."""
+    filters = {"village": village, "group_by": "village"}
+    assert _served("Benefit Tally", filters)["kept"] is True
+    on_frappe = figures(Frappe(admin, {}).report("Benefit Tally", filters))
+    assert on_frappe == figures(embedded.report("Benefit Tally", filters))
+    row = on_frappe["rows"][0]
+    assert (row["village"], row["applications"], row["households"], row["amount"]) == (village, 1, 1, 600.0)
+
+
+def test_a_village_clerk_is_not_served_from_the_township_tallies(village, people):
+    """A clerk's User Permission narrows them to their village: their run aggregates the
+    documents they may read, never the township's tallies, and sees only their village."""
+    clerk = people.clients["report-clerk"]
+    answer = _served("Benefit Tally", {"group_by": "village"}, user=clerk.email)
+    assert answer == {"kept": False, "same": True, "rows": 1}
+    rows = figures(clerk.run_report("Benefit Tally", {"group_by": "village"}))["rows"]
+    assert [r["village"] for r in rows[:-1]] == [village]
+    assert (rows[0]["applications"], rows[0]["households"], rows[0]["amount"]) == (1, 1, 600.0)

@@ -35,7 +35,7 @@ from townflow.reports import compute_report, measure_columns, needed_fields
 from townflow.reports import filters as report_filters
 from townflow.reports.filters import ReportInputError
 from townflow.reports.steps import step_visits
-from townflow.reports.tally import Tally
+from townflow.reports.tally import PERCENTILES, Tally, percentile_of_ranks
 from townflow.rules.steps import ActionEntry
 from townflow.spec.reports import SOURCE_COLUMN, Report, ReportSource
 
@@ -87,6 +87,9 @@ def _withheld(report: Report, sources: list[ReportSource]) -> set[str]:
 
 class FrappeReportRun:
     """One run for the session user: permitted sources, their rows, then `compute_report`."""
+
+    #: serve from the kept tallies where they certainly give the same figures (tests compare)
+    use_tallies = True
 
     def __init__(self, report: Report, values: dict[str, Any]):
         self.report = report
@@ -188,7 +191,7 @@ class FrappeReportRun:
         )
         from care_for_girls.townflow_ext.tallies import KeptTally
 
-        if KeptTally(self, tally).run() or SqlAggregate(self, tally).run():
+        if (self.use_tallies and KeptTally(self, tally).run()) or SqlAggregate(self, tally).run():
             return tally.finish(last=last)
         rows = {
             s.doctype: self.step_rows(s) if s.rows == "steps" else self.read(s, self.fields(s))
@@ -304,9 +307,9 @@ class SqlAggregate:
         measures = self.tally.aggregates
         if getattr(frappe.db, "db_type", None) != "mariadb":  # the SQL below is MariaDB's
             return False
-        if any(s.rows != "documents" for s in sources):
+        if any(s.rows not in ("documents", "steps") for s in sources):
             return False
-        if any((m.aggregate or "count") not in _SQL_AGGREGATES for m in measures):
+        if any((m.aggregate or "count") not in {*_SQL_AGGREGATES, *PERCENTILES} for m in measures):
             return False
         selects = {}
         for source in sources:
@@ -353,7 +356,8 @@ class SqlAggregate:
         inner = " union all ".join(sql for sql, _ in selects)
         params = [p for _, ps in selects for p in ps]
         split = [m for m in measures if dims and (m.aggregate or "count") == "count_distinct"]
-        rest = [m for m in measures if m not in split]
+        ranked = [m for m in measures if m.aggregate in PERCENTILES]
+        rest = [m for m in measures if m not in split and m not in ranked]
         outer = [_SQL_AGGREGATES[m.aggregate or "count"].format(f"`m_{m.name}`") for m in rest]
         outer = outer or ["count(*)"]
         group = f" group by {', '.join(dims)}" if dims else ""
@@ -379,9 +383,37 @@ class SqlAggregate:
             }
             for key, figures in found.items():
                 figures[m.name] = counted.get(key, 0)
+        for m in ranked:
+            for key, value in self.percentiles(inner, params, dims, m).items():
+                if key in found:
+                    found[key][m.name] = value
+        for figures in found.values():
+            for m in ranked:
+                figures.setdefault(m.name, None)
         out = list(found.items())
         total = out[0][1] if not dims and out else None
         return out, total
+
+    @staticmethod
+    def percentiles(inner: str, params: list, dims: list[str], m) -> dict[tuple, float | None]:
+        """{group key: the measure's percentile} from the two ranked values it interpolates
+        between (townflow.reports.tally.percentile_of_ranks), numbered by a window in MariaDB."""
+        p = PERCENTILES[m.aggregate]
+        over = f"partition by {', '.join(dims)} " if dims else ""
+        value = f"`m_{m.name}`"
+        low = f"floor((n - 1) * {p} / 100)"
+        keys = "".join(d + ", " for d in dims)
+        sql = (  # identifiers d0.., m_<measure>; every value a parameter
+            f"select {keys}n, rn, v from (select {keys}{value} as v, "  # noqa: S608
+            f"row_number() over ({over}order by {value}) as rn, count(*) over ({over.strip()}) as n "
+            f"from ({inner}) r where {value} is not null) x where rn = {low} + 1 or rn = least({low} + 2, n)"
+        )
+        ranks: dict[tuple, tuple[int, dict[int, float]]] = {}
+        for row in frappe.db.sql(sql, params, as_list=True):
+            key = tuple(_plain(v) if v != "" else None for v in row[: len(dims)])
+            n, rn, v = row[len(dims) :]
+            ranks.setdefault(key, (int(n), {}))[1][int(rn)] = float(v)
+        return {key: percentile_of_ranks(n, p, values) for key, (n, values) in ranks.items()}
 
     def lookup(self, source: ReportSource):
         meta = frappe.get_meta(source.doctype)
@@ -405,7 +437,17 @@ class SqlAggregate:
         columns d0.. and each measure's value where its condition holds (m_<name>), or None."""
         from townflow.runtime.reports.sql import condition_sql
 
-        column = self.lookup(source)
+        from_sql, from_params = None, []
+        if source.rows == "steps":
+            from care_for_girls.townflow_ext import steps_sql
+
+            found = steps_sql.visits_from(source, self.run_.fields(source), self.run_.now)
+            if found is None:
+                return None
+            from_sql, from_params, step_columns = found
+            column = steps_sql.lookup(source, step_columns)
+        else:
+            column = self.lookup(source)
 
         def translated(expression: str | None) -> tuple[str, list] | None:
             found = condition_sql(expression, column, self.context)
@@ -441,14 +483,16 @@ class SqlAggregate:
             if sql is None:
                 return None
             dims.append(f"{sql} as d{i}")
-        permitted = frappe.get_list(
-            source.doctype, fields=self.run_.fields(source), limit_page_length=0, order_by=None, run=0
-        ).replace("%", "%%")
+        if from_sql is None:
+            permitted = frappe.get_list(
+                source.doctype, fields=self.run_.fields(source), limit_page_length=0, order_by=None, run=0
+            ).replace("%", "%%")
+            from_sql = f"({permitted}) t"
         sql = (  # columns from the meta, conditions translated with every value a parameter
-            f"select {', '.join([*dims, *values])} from ({permitted}) t "  # noqa: S608
+            f"select {', '.join([*dims, *values])} from {from_sql} "  # noqa: S608
             f"where ({filters[0]}) and ({condition[0]})"
         )
-        return sql, [*value_params, *filters[1], *condition[1]]
+        return sql, [*value_params, *from_params, *filters[1], *condition[1]]
 
     def filter_sql(self, column) -> tuple[str, list] | None:
         """The report's filters where MariaDB compares exactly as townflow.reports.filters does."""

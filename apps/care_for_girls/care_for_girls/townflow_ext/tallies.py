@@ -528,4 +528,28 @@ def installed_tables() -> list[str]:
     return [p.table for p in plans() if _ready(p)]
 
 
+def served(report_name: str, filters: Any = None, user: str | None = None) -> dict[str, Any]:
+    """For the bench tests and benchmarks (bench execute, an operator's tool): whether this run
+    is served from the kept tallies for `user`, and whether its figures (every row and the
+    totals) are those of the same run over the documents."""
+    from care_for_girls.townflow_ext.reports import FrappeReportRun, reports
+    from townflow.reports import filters as report_filters
+    from townflow.reports.tally import Tally
+
+    if user:
+        frappe.set_user(user)
+    report = reports()[report_name]
+    values = report_filters.parse_filter_values(dict(frappe.parse_json(filters) if filters else {}))
+    values = {k: v for k, v in values.items() if v not in (None, "", [])}
+    run = FrappeReportRun(report, values)
+    tally = Tally(report, run.dimensions, settings=spec.settings(), today=run.today, now=run.now)
+    kept = KeptTally(run, tally).run()
+    with_tallies = FrappeReportRun(report, values).run()
+    plain = FrappeReportRun(report, values)
+    plain.use_tallies = False
+    without = plain.run()
+    same = (with_tallies.result, with_tallies.totals) == (without.result, without.totals)
+    return {"kept": kept, "same": same, "rows": len(with_tallies.result or [])}
+
+
 __all__ = ["KeptTally", "TallyPlan", "install", "installed_tables", "plan_for", "plans", "spec", "verify"]

@@ -90,6 +90,8 @@ class FrappeReportRun:
 
     #: serve from the kept tallies where they certainly give the same figures (tests compare)
     use_tallies = True
+    #: aggregate in MariaDB where it can (False: read rows, the reference the tests compare with)
+    use_sql = True
 
     def __init__(self, report: Report, values: dict[str, Any]):
         self.report = report
@@ -191,7 +193,9 @@ class FrappeReportRun:
         )
         from care_for_girls.townflow_ext.tallies import KeptTally
 
-        if (self.use_tallies and KeptTally(self, tally).run()) or SqlAggregate(self, tally).run():
+        if self.use_sql and (
+            (self.use_tallies and KeptTally(self, tally).run()) or SqlAggregate(self, tally).run()
+        ):
             return tally.finish(last=last)
         rows = {
             s.doctype: self.step_rows(s) if s.rows == "steps" else self.read(s, self.fields(s))
@@ -228,6 +232,25 @@ def aggregates_in_sql(report_name: str, filters: Any = None) -> bool:
     run = FrappeReportRun(report, values)
     tally = Tally(report, run.dimensions, settings=spec.settings(), today=run.today, now=run.now)
     return SqlAggregate(run, tally).run()
+
+
+def paths_agree(report_name: str, filters: Any = None, user: str | None = None) -> dict[str, Any]:
+    """For the bench tests (bench execute): whether `report_name` with `filters` is aggregated in
+    MariaDB for `user` (or the session user), and whether its rows and totals are exactly those
+    of the same run reading rows into Python (`compute_report`), at the same instant."""
+    if user:
+        frappe.set_user(user)
+    report = reports()[report_name]
+    values = report_filters.parse_filter_values(dict(frappe.parse_json(filters) if filters else {}))
+    values = {k: v for k, v in values.items() if v not in (None, "", [])}
+    fast, slow = FrappeReportRun(report, values), FrappeReportRun(report, values)
+    slow.use_sql = False
+    slow.today, slow.now = fast.today, fast.now
+    tally = Tally(report, fast.dimensions, settings=spec.settings(), today=fast.today, now=fast.now)
+    in_sql = SqlAggregate(fast, tally).run()
+    a, b = fast.run(), slow.run()
+    same = (a.result, a.totals) == (b.result, b.totals)
+    return {"in_sql": in_sql, "same": same, "rows": len(a.result or [])}
 
 
 def execute_report(report_name: str, filters: Any = None):
@@ -317,6 +340,26 @@ class SqlAggregate:
             if select is None:
                 return False
             selects[source.doctype] = select
+        # step visits come from a window over the action log: computed once into a temporary
+        # table that the grouped figures, the percentiles and their totals then read
+        temporary = []
+        try:
+            for source in sources:
+                if source.rows == "steps":
+                    SqlAggregate._serial += 1
+                    table = f"tf_report_rows_{SqlAggregate._serial}"
+                    sql, params = selects[source.doctype]
+                    frappe.db.sql(f"create temporary table `{table}` as {sql}", params)
+                    temporary.append(table)
+                    selects[source.doctype] = (f"select * from `{table}`", [])  # noqa: S608
+            return self._aggregate_all(sources, selects, measures)
+        finally:
+            for table in temporary:
+                frappe.db.sql(f"drop temporary table if exists `{table}`")
+
+    _serial = 0
+
+    def _aggregate_all(self, sources, selects, measures) -> bool:
         dims = [f"d{i}" for i in range(len(self.run_.dimensions))]
         additive = [m for m in measures if (m.aggregate or "count") in _ADDITIVE]
         whole = [m for m in measures if (m.aggregate or "count") not in _ADDITIVE]

@@ -326,8 +326,10 @@ def test_township_wide_reports_come_from_the_kept_tallies_with_the_documents_fig
         assert answer["kept"] is True, filters
         assert answer["same"] is True, filters
         assert answer["rows"] >= 1, filters
-    problems = run_bench("execute", "care_for_girls.townflow_ext.tallies.verify")
-    assert problems.strip().splitlines()[-1] == "[]", problems
+    out = run_bench("execute", "care_for_girls.townflow_ext.tallies.check")
+    checked = json.loads(out.strip().splitlines()[-1])
+    assert checked["tables"] >= 1
+    assert checked["problems"] == []
 
 
 def test_a_kept_village_row_is_the_embedded_runtimes(admin, village, embedded):
@@ -342,11 +344,41 @@ def test_a_kept_village_row_is_the_embedded_runtimes(admin, village, embedded):
 
 
 def test_a_village_clerk_is_not_served_from_the_township_tallies(village, people):
-    """A clerk's User Permission narrows them to their village: their run aggregates the
-    documents they may read, never the township's tallies, and sees only their village."""
+    """A clerk's User Permission narrows them to their villages: their run aggregates the
+    documents they may read, never the township's tallies, with the same figures."""
     clerk = people.clients["report-clerk"]
-    answer = _served("Benefit Tally", {"group_by": "village"}, user=clerk.email)
-    assert answer == {"kept": False, "same": True, "rows": 1}
-    rows = figures(clerk.run_report("Benefit Tally", {"group_by": "village"}))["rows"]
+    filters = {"village": village, "group_by": "village"}
+    assert _served("Benefit Tally", filters, user=clerk.email) == {"kept": False, "same": True, "rows": 1}
+    rows = figures(clerk.run_report("Benefit Tally", filters))["rows"]
     assert [r["village"] for r in rows[:-1]] == [village]
     assert (rows[0]["applications"], rows[0]["households"], rows[0]["amount"]) == (1, 1, 600.0)
+
+
+def _paths_agree(report: str, filters: dict, user: str | None = None) -> dict:
+    kwargs = {"report_name": report, "filters": filters, **({"user": user} if user else {})}
+    method = "care_for_girls.townflow_ext.reports.paths_agree"
+    out = run_bench("execute", method, "--kwargs", json.dumps(kwargs))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_department_timeliness_is_aggregated_in_mariadb_with_the_rows_figures(village, users):
+    """Department Timeliness (`rows: steps`) is computed in MariaDB from the action log
+    (townflow_ext.steps_sql: a window over each document's state changes, percentiles from the
+    ranked hours) for a township reader and a department officer narrowed to their department,
+    grouped and filtered; every row and the totals equal reading the log into Python
+    (townflow.reports.steps.step_visits) at the same instant."""
+    runs = [
+        ({}, None),
+        ({"group_by": "process"}, None),
+        ({"group_by": "office,step", "from_date": (TODAY - timedelta(days=1)).isoformat()}, None),
+        ({"process": "Subsidy Application"}, "tf-approver@example.com"),
+        ({}, "tf-civil@example.com"),
+    ]
+    for filters, user in runs:
+        answer = _paths_agree("Department Timeliness", filters, user)
+        assert answer["in_sql"] is True, (filters, user)
+        assert answer["same"] is True, (filters, user)
+    # over REST: this run's relief passed the offices' steps; the step visits add up in the totals
+    rows = figures(users["approver"].run_report("Department Timeliness", {"group_by": "office"}))["rows"]
+    assert len(rows) >= 2 and all(r["handled"] >= 1 for r in rows[:-1])
+    assert rows[-1]["handled"] == sum(r["handled"] for r in rows[:-1])

@@ -524,6 +524,11 @@ def _number(value: Any) -> Any:
     return float(value) if isinstance(value, Decimal) else value
 
 
+def check() -> dict[str, Any]:
+    """`verify()` and the tables it checked, for bench execute (which prints nothing empty)."""
+    return {"tables": len(plans()), "problems": verify()}
+
+
 def installed_tables() -> list[str]:
     return [p.table for p in plans() if _ready(p)]
 
@@ -552,4 +557,14 @@ def served(report_name: str, filters: Any = None, user: str | None = None) -> di
     return {"kept": kept, "same": same, "rows": len(with_tallies.result or [])}
 
 
-__all__ = ["KeptTally", "TallyPlan", "install", "installed_tables", "plan_for", "plans", "spec", "verify"]
+__all__ = [
+    "KeptTally",
+    "TallyPlan",
+    "check",
+    "install",
+    "installed_tables",
+    "plan_for",
+    "plans",
+    "spec",
+    "verify",
+]

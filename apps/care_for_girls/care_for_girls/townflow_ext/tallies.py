@@ -358,11 +358,13 @@ def verify() -> list[str]:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _ready(plan: TallyPlan) -> bool:
-    triggers = plan.triggers()
-    return bool(frappe.db.sql("show tables like %s", (plan.table,))) and _triggers_present(
-        list(triggers)
-    ) == set(triggers)
+def _ready(plans: list[TallyPlan]) -> bool:
+    """Whether every plan's table and triggers are there (a table without its triggers may have
+    missed writes: a bulk load drops them until it rebuilds)."""
+    triggers = [t for p in plans for t in p.triggers()]
+    if _triggers_present(triggers) != set(triggers):
+        return False
+    return all(frappe.db.sql("show tables like %s", (p.table,)) for p in plans)
 
 
 class KeptTally:
@@ -382,7 +384,7 @@ class KeptTally:
         by_doctype = {}
         for source in run.sources:
             plan = plan_for(report, source)
-            if plan is None or not township_wide(source.doctype) or not _ready(plan):
+            if plan is None or not township_wide(source.doctype):
                 return False
             by_doctype[source.doctype] = (source, plan)
         for m in tally.aggregates:
@@ -423,6 +425,8 @@ class KeptTally:
             if sid is None:
                 return False
             found[source.doctype] = (plan, sid)
+        if not _ready([p for p, _ in found.values()]):  # last: the checks above are free
+            return False
         additive = [m for m in tally.aggregates if (m.aggregate or "count") in ("count", "sum")]
         distinct = [m for m in tally.aggregates if m.aggregate == "count_distinct"]
         grouped = dim is not None
@@ -530,7 +534,7 @@ def check() -> dict[str, Any]:
 
 
 def installed_tables() -> list[str]:
-    return [p.table for p in plans() if _ready(p)]
+    return [p.table for p in plans() if _ready([p])]
 
 
 def served(report_name: str, filters: Any = None, user: str | None = None) -> dict[str, Any]:

@@ -101,6 +101,11 @@ def calls() -> list[tuple[str, str, callable]]:
             "load-clerk-000@example.com",
             lambda: reports.execute_report("Benefit Tally", {"group_by": "month"}),
         ),
+        (
+            "approver: Benefit Tally, township-wide by month",
+            "load-approver-0@example.com",
+            lambda: reports.execute_report("Benefit Tally", {"group_by": "month"}),
+        ),
     ]
 
 

@@ -316,6 +316,8 @@ class SqlAggregate:
     def __init__(self, run: FrappeReportRun, tally: Tally):
         self.run_ = run
         self.tally = tally
+        #: (rows SQL, measure) -> its distinct count over every group, read with the pairs
+        self.pair_totals: dict[tuple[str, str], Any] = {}
         self.context = {
             "doc": {},
             "settings": spec.settings(),
@@ -398,6 +400,10 @@ class SqlAggregate:
         ROLLUP forces a filesort as well (64 ms against 10 for the same count and sum)."""
         inner = " union all ".join(sql for sql, _ in selects)
         params = [p for _, ps in selects for p in ps]
+        if not dims and len(measures) == 1 and (inner, measures[0].name) in self.pair_totals:
+            # the total of a distinct count whose (group, value) pairs were just read (below)
+            value = self.pair_totals[(inner, measures[0].name)]
+            return [((), {measures[0].name: value})], {measures[0].name: value}
         split = [m for m in measures if dims and (m.aggregate or "count") == "count_distinct"]
         ranked = [m for m in measures if m.aggregate in PERCENTILES]
         rest = [m for m in measures if m not in split and m not in ranked]
@@ -415,15 +421,28 @@ class SqlAggregate:
             key = tuple(_plain(v) if v != "" else None for v in row[: len(dims)])
             found[key] = {m.name: figures[i] for i, m in enumerate(rest)}
         for m in split:
+            # the distinct (group, value) pairs once, in a temporary table: the per-group counts
+            # and the total (every group's values counted once) both read it, not the rows again
             dim_list = ", ".join(dims)
-            per_group = (
-                f"select {dim_list}, count(*) from (select distinct {dim_list}, `m_{m.name}` "  # noqa: S608
-                f"from ({inner}) r where `m_{m.name}` is not null) x group by {dim_list}"
+            SqlAggregate._serial += 1
+            pairs = f"tf_report_pairs_{SqlAggregate._serial}"
+            frappe.db.sql(
+                f"create temporary table `{pairs}` as select distinct {dim_list}, `m_{m.name}` as v "  # noqa: S608
+                f"from ({inner}) r where `m_{m.name}` is not null",
+                params,
             )
-            counted = {
-                tuple(_plain(v) if v != "" else None for v in row[: len(dims)]): row[-1]
-                for row in frappe.db.sql(per_group, params, as_list=True)
-            }
+            try:
+                counted = {
+                    tuple(_plain(v) if v != "" else None for v in row[: len(dims)]): row[-1]
+                    for row in frappe.db.sql(
+                        f"select {dim_list}, count(*) from `{pairs}` group by {dim_list}",  # noqa: S608
+                        as_list=True,
+                    )
+                }
+                total = frappe.db.sql(f"select count(distinct v) from `{pairs}`")[0][0]  # noqa: S608
+                self.pair_totals[(inner, m.name)] = total
+            finally:
+                frappe.db.sql(f"drop temporary table if exists `{pairs}`")
             for key, figures in found.items():
                 figures[m.name] = counted.get(key, 0)
         for m in ranked:

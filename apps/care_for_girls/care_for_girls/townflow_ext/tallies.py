@@ -307,7 +307,7 @@ def install(rebuild: bool = True) -> list[str]:
     """Create each kept tally and its triggers; rebuild a table from the documents when it is
     new or a trigger was missing (writes may have passed unseen), or always with `rebuild`;
     drop the tables and triggers no report needs any more. Returns the tables rebuilt."""
-    if frappe.db.db_type != "mariadb":
+    if getattr(frappe.db, "db_type", None) != "mariadb":
         return []
     current = plans()
     wanted_tables = {p.table for p in current}
@@ -375,11 +375,11 @@ class KeptTally:
         self.tally = tally
 
     def run(self) -> bool:
+        run, tally = self.run_, self.tally
+        if getattr(frappe.db, "db_type", None) != "mariadb" or len(run.dimensions) > 1:
+            return False
         from care_for_girls.townflow_ext.permissions import township_wide
 
-        run, tally = self.run_, self.tally
-        if frappe.db.db_type != "mariadb" or len(run.dimensions) > 1:
-            return False
         report = run.report
         by_doctype = {}
         for source in run.sources:

@@ -286,8 +286,6 @@ _SQL_AGGREGATES = {
     "max": "max({})",
 }
 _ADDITIVE = {"count", "sum"}
-#: how a figure per (group, distinct value) pair gives the group's: SqlAggregate.one_pass
-_REGROUPED = {"count": "sum", "sum": "sum", "min": "min", "max": "max"}
 _LINKISH = {"Link", "Select", "Dynamic Link"}
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FULL_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$")
@@ -409,8 +407,6 @@ class SqlAggregate:
         split = [m for m in measures if dims and (m.aggregate or "count") == "count_distinct"]
         ranked = [m for m in measures if m.aggregate in PERCENTILES]
         rest = [m for m in measures if m not in split and m not in ranked]
-        if len(split) == 1 and not ranked and all((m.aggregate or "count") in _REGROUPED for m in rest):
-            return self.one_pass(inner, params, dims, split[0], rest)
         outer = [_SQL_AGGREGATES[m.aggregate or "count"].format(f"`m_{m.name}`") for m in rest]
         outer = outer or ["count(*)"]
         group = f" group by {', '.join(dims)}" if dims else ""
@@ -459,43 +455,6 @@ class SqlAggregate:
         out = list(found.items())
         total = out[0][1] if not dims and out else None
         return out, total
-
-    def one_pass(self, inner: str, params: list, dims: list[str], distinct, rest) -> tuple[list, None]:
-        """Grouped figures with one distinct count, the rows read once: grouped by the dimensions
-        and the distinct value into a temporary table (each count and sum per pair), whose rows
-        then give each group's figures (sums of the pairs' counts and sums, the count of its
-        values) and the distinct total over every group (kept in `pair_totals`)."""
-        dim_list = ", ".join(dims)
-        value = f"`m_{distinct.name}`"
-        inner_aggs = ", ".join(
-            f"{_SQL_AGGREGATES[m.aggregate or 'count'].format(f'`m_{m.name}`')} as `a_{m.name}`" for m in rest
-        )
-        outer_aggs = ", ".join(f"{_REGROUPED[m.aggregate or 'count']}(`a_{m.name}`)" for m in rest)
-        SqlAggregate._serial += 1
-        pairs = f"tf_report_pairs_{SqlAggregate._serial}"
-        frappe.db.sql(  # identifiers d0.., m_/a_<measure name of the spec>; values parameters
-            f"create temporary table `{pairs}` as select {dim_list}, {value} as v"  # noqa: S608
-            f"{', ' + inner_aggs if inner_aggs else ''} from ({inner}) r group by {dim_list}, {value}",
-            params,
-        )
-        try:
-            rows = frappe.db.sql(
-                f"select {dim_list}, {outer_aggs + ', ' if outer_aggs else ''}count(v) "  # noqa: S608
-                f"from `{pairs}` group by {dim_list}",
-                as_list=True,
-            )
-            self.pair_totals[(inner, distinct.name)] = frappe.db.sql(
-                f"select count(distinct v) from `{pairs}`"  # noqa: S608
-            )[0][0]
-        finally:
-            frappe.db.sql(f"drop temporary table if exists `{pairs}`")
-        out = []
-        for row in rows:
-            key = tuple(_plain(v) if v != "" else None for v in row[: len(dims)])
-            figures = {m.name: row[len(dims) + i] for i, m in enumerate(rest)}
-            figures[distinct.name] = row[-1]
-            out.append((key, figures))
-        return out, None
 
     @staticmethod
     def percentiles(inner: str, params: list, dims: list[str], m) -> dict[tuple, float | None]:

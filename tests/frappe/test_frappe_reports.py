@@ -371,6 +371,8 @@ def test_department_timeliness_is_aggregated_in_mariadb_with_the_rows_figures(vi
         ({}, None),
         ({"group_by": "process"}, None),
         ({"group_by": "office,step", "from_date": (TODAY - timedelta(days=1)).isoformat()}, None),
+        # the window then reads only state changes from that day on (steps_sql's `since`)
+        ({"group_by": "process", "from_date": TODAY.isoformat()}, None),
         ({"process": "Subsidy Application"}, "tf-approver@example.com"),
         ({}, "tf-civil@example.com"),
     ]

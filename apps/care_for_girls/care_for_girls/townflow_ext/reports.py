@@ -503,7 +503,13 @@ class SqlAggregate:
         if source.rows == "steps":
             from care_for_girls.townflow_ext import steps_sql
 
-            found = steps_sql.visits_from(source, self.run_.fields(source), self.run_.now)
+            since = None
+            for c in self.run_.conditions:  # a lower bound on entered_on narrows the window's input
+                text = c.value if isinstance(c.value, str) else ""
+                bound = _DATE_ONLY.match(text) or _FULL_DATETIME.match(text)
+                if source.field_for(c.column) == "entered_on" and c.operator in (">=", ">") and bound:
+                    since = max(since or c.value, c.value)
+            found = steps_sql.visits_from(source, self.run_.fields(source), self.run_.now, since)
             if found is None:
                 return None
             from_sql, from_params, step_columns = found

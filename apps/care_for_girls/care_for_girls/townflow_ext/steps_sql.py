@@ -44,9 +44,16 @@ def _hours(start: str, end: str) -> str:
     return f"round(timestampdiff(microsecond, {start}, {end}) / 3600000000, 4)"
 
 
-def visits_from(source, fields: list[str], now: str) -> tuple[str, list, dict] | None:
+def visits_from(
+    source, fields: list[str], now: str, since: str | None = None
+) -> tuple[str, list, dict] | None:
     """(FROM clause `(...) v`, its parameters, column -> (SQL, fieldtype)) of `source`'s step
-    visits for the session user, carrying the document `fields`; None without a workflow."""
+    visits for the session user, carrying the document `fields`; None without a workflow.
+
+    `since`: a lower bound the report's filter puts on `entered_on` (the caller still applies the
+    filter itself). The window then reads only state changes from that time on: a visit entered
+    then is ended by a later change, so its `lead()` is the same; earlier visits are filtered
+    out anyway."""
     workflow = spec.workflow(source.doctype)
     if workflow is None:
         return None
@@ -63,6 +70,7 @@ def visits_from(source, fields: list[str], now: str) -> tuple[str, list, dict] |
     ).replace("%", "%%")
     department = "d.`department`" if has_department else "null"
     carry = "".join(f", d.`{f}` as `doc_{f}`" for f in carried)
+    after = " and l.creation >= %s" if since else ""
     # identifiers from the meta; values parameters or escaped spec strings
     visits = (
         f"select d.`name` as _ref, d.`{state_field}` as _state, {department} as _dept{carry}, "  # noqa: S608
@@ -70,7 +78,7 @@ def visits_from(source, fields: list[str], now: str) -> tuple[str, list, dict] |
         f"lead(l.kind) over w as _next_kind, lead(l.action) over w as _next_action, "
         f"lead(l.to_state) over w as _next_state "
         f"from ({permitted}) d join `tab{log.ACTION}` l on l.reference_doctype = %s "
-        f"and l.reference_name = d.`name` and l.kind in {STATE_CHANGES} "
+        f"and l.reference_name = d.`name` and l.kind in {STATE_CHANGES}{after} "
         f"window w as (partition by l.reference_name order by l.creation, l.step_round)"
     )
     steps = ", ".join(_lit(s) for s in roles)
@@ -128,7 +136,7 @@ def visits_from(source, fields: list[str], now: str) -> tuple[str, list, dict] |
     for f in carried:
         df = meta.get_field(f)
         columns[f] = (f"v.`doc_{f}`", df.fieldtype if df is not None else "Data")
-    return from_sql, [source.doctype], columns
+    return from_sql, [source.doctype, *([since] if since else [])], columns
 
 
 def lookup(source, columns: dict):

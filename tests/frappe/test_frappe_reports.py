@@ -299,3 +299,88 @@ def test_a_number_card_reads_the_totals_row_of_its_report(admin, village, embedd
 def test_another_villages_clerk_sees_none_of_the_village(users, village):
     answer = users["clerk_a"].run_report("Sex Ratio at Birth", {"village": village})
     assert answer["result"] == []
+
+
+def _served(report: str, filters: dict, user: str | None = None) -> dict:
+    """townflow_ext.tallies.served on the bench: kept (served from the kept tallies) and same
+    (every row and the totals equal to the same run aggregated over the documents)."""
+    kwargs = {"report_name": report, "filters": filters, **({"user": user} if user else {})}
+    out = run_bench("execute", "care_for_girls.townflow_ext.tallies.served", "--kwargs", json.dumps(kwargs))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_township_wide_reports_come_from_the_kept_tallies_with_the_documents_figures(admin, village):
+    """A reader of the whole township (here Administrator) gets Benefit Tally from the tallies
+    the triggers keep (townflow_ext.tallies) — whole township, by month, by village, one benefit
+    kind, one village grouped by village — with exactly the figures aggregating the documents
+    gives; and the tallies equal their recomputation after this run's REST writes."""
+    runs = [
+        {},
+        {"group_by": "month"},
+        {"group_by": "village"},
+        {"benefit": "Low-income Relief"},
+        {"village": village, "group_by": "village"},
+    ]
+    for filters in runs:
+        answer = _served("Benefit Tally", filters)
+        assert answer["kept"] is True, filters
+        assert answer["same"] is True, filters
+        assert answer["rows"] >= 1, filters
+    out = run_bench("execute", "care_for_girls.townflow_ext.tallies.check")
+    checked = json.loads(out.strip().splitlines()[-1])
+    assert checked["tables"] >= 1
+    assert checked["problems"] == []
+
+
+def test_a_kept_village_row_is_the_embedded_runtimes(admin, village, embedded):
+    """Served from the kept tallies, the village's row and totals are the embedded runtime's:
+    one Low-income Relief application of 600 yuan, from one household."""
+    filters = {"village": village, "group_by": "village"}
+    assert _served("Benefit Tally", filters)["kept"] is True
+    on_frappe = figures(Frappe(admin, {}).report("Benefit Tally", filters))
+    assert on_frappe == figures(embedded.report("Benefit Tally", filters))
+    row = on_frappe["rows"][0]
+    assert (row["village"], row["applications"], row["households"], row["amount"]) == (village, 1, 1, 600.0)
+
+
+def test_a_village_clerk_is_not_served_from_the_township_tallies(village, people):
+    """A clerk's User Permission narrows them to their villages: their run aggregates the
+    documents they may read, never the township's tallies, with the same figures."""
+    clerk = people.clients["report-clerk"]
+    filters = {"village": village, "group_by": "village"}
+    assert _served("Benefit Tally", filters, user=clerk.email) == {"kept": False, "same": True, "rows": 1}
+    rows = figures(clerk.run_report("Benefit Tally", filters))["rows"]
+    assert [r["village"] for r in rows[:-1]] == [village]
+    assert (rows[0]["applications"], rows[0]["households"], rows[0]["amount"]) == (1, 1, 600.0)
+
+
+def _paths_agree(report: str, filters: dict, user: str | None = None) -> dict:
+    kwargs = {"report_name": report, "filters": filters, **({"user": user} if user else {})}
+    method = "care_for_girls.townflow_ext.reports.paths_agree"
+    out = run_bench("execute", method, "--kwargs", json.dumps(kwargs))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_department_timeliness_is_aggregated_in_mariadb_with_the_rows_figures(village, users):
+    """Department Timeliness (`rows: steps`) is computed in MariaDB from the action log
+    (townflow_ext.steps_sql: a window over each document's state changes, percentiles from the
+    ranked hours) for a township reader and a department officer narrowed to their department,
+    grouped and filtered; every row and the totals equal reading the log into Python
+    (townflow.reports.steps.step_visits) at the same instant."""
+    runs = [
+        ({}, None),
+        ({"group_by": "process"}, None),
+        ({"group_by": "office,step", "from_date": (TODAY - timedelta(days=1)).isoformat()}, None),
+        # the window then reads only state changes from that day on (steps_sql's `since`)
+        ({"group_by": "process", "from_date": TODAY.isoformat()}, None),
+        ({"process": "Subsidy Application"}, "tf-approver@example.com"),
+        ({}, "tf-civil@example.com"),
+    ]
+    for filters, user in runs:
+        answer = _paths_agree("Department Timeliness", filters, user)
+        assert answer["in_sql"] is True, (filters, user)
+        assert answer["same"] is True, (filters, user)
+    # over REST: this run's relief passed the offices' steps; the step visits add up in the totals
+    rows = figures(users["approver"].run_report("Department Timeliness", {"group_by": "office"}))["rows"]
+    assert len(rows) >= 2 and all(r["handled"] >= 1 for r in rows[:-1])
+    assert rows[-1]["handled"] == sum(r["handled"] for r in rows[:-1])

@@ -75,8 +75,7 @@ def _char_readings(char: str) -> tuple[str, ...]:
 def _syllables(text: str) -> list[str]:
     """The phrase-aware reading, one entry per character kept (Chinese characters and ASCII
     letters or digits; anything else is dropped). pypinyin reads each run of Chinese characters
-    on its own (its `simple_seg`; phrases never cross a run's end), so each run's reading is
-    cached: names share their characters (a large import reads the same runs again and again)."""
+    on its own (its `simple_seg`; phrases never cross a run's end): see `_run_syllables`."""
     from pypinyin.constants import RE_HANS
     from pypinyin.seg.simpleseg import simple_seg
 
@@ -90,8 +89,44 @@ def _syllables(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=65536)
 def _run_syllables(run: str) -> tuple[str, ...]:
+    """pypinyin's phrase-aware reading of one run of Chinese characters, from cached readings of
+    single characters whenever that is the same reading. pypinyin cuts a run into words by
+    forward maximum matching against the prefixes of its phrase dictionary (`mmseg.seg`): when
+    no two neighbouring characters of the run begin a phrase, every word is one character and
+    the run reads as its characters read alone. A register's names are mostly such runs (张小燕;
+    a million names share a few thousand characters), so a name costs a few dictionary lookups
+    instead of pypinyin's segmentation and conversion; a run holding a phrase's beginning (重庆,
+    银行) is read by pypinyin whole, as before (`_phrase_syllables`, cached)."""
+    if len(run) > 1:
+        prefixes = _phrase_prefixes()
+        for i in range(len(run) - 1):
+            if run[i : i + 2] in prefixes:
+                return _phrase_syllables(run)
+    out: list[str] = []
+    for char in run:
+        out.extend(_char_syllables(char))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _phrase_prefixes():
+    """The prefix set pypinyin's own word segmentation matches against (`mmseg.seg`)."""
+    from pypinyin.seg import mmseg
+
+    return mmseg.seg._prefix_set
+
+
+@lru_cache(maxsize=65536)
+def _char_syllables(char: str) -> tuple[str, ...]:
+    """pypinyin's reading of one character on its own (cached: a register has a few thousand)."""
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(char, style=Style.NORMAL, errors=lambda s: list(s)))
+
+
+@lru_cache(maxsize=65536)
+def _phrase_syllables(run: str) -> tuple[str, ...]:
     """pypinyin's phrase-aware reading of one run of Chinese characters."""
     from pypinyin import Style, lazy_pinyin
 

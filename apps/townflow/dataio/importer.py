@@ -41,6 +41,7 @@ from typing import IO, Any
 from townflow.dataio.columns import CellConverter, ColumnMap, map_header
 from townflow.dataio.export import write_xlsx
 from townflow.dataio.reader import ImportFileError, Table, read_tables
+from townflow.runtime import pinyin_search
 from townflow.runtime.db import quote
 from townflow.runtime.errors import FieldMessage, TownflowError
 from townflow.web.report_export import safe_cell
@@ -443,9 +444,11 @@ def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, lim
         # undone whole and the others stay.
         batch = ImportResult(doctype=result.doctype)
         session.deferred_households = touched = set()
+        session.deferred_pinyin = keys = []
         try:
             with site.db.transaction():
                 for line, cells, doc in rows:
+                    mark = len(keys)
                     row = dict(doc)
                     if member_link and str(row.get(member_link) or "").startswith(_ROW_KEY):
                         given = row[member_link]
@@ -465,13 +468,16 @@ def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, lim
                     )
                     if written is None:
                         batch.failed[-1].sheet = sheet_name
+                        del keys[mark:]  # the row was rolled back: so are its search keys
                     elif not member_link:
                         file_keys[f"{_ROW_KEY}{line}"] = written
                         if doc.get("name"):
                             file_keys[str(doc["name"])] = written
+                pinyin_search.write_deferred(site, keys)
                 _recompute_households(session, touched)
         finally:
             session.deferred_households = None
+            session.deferred_pinyin = None
         for name in ("inserted", "updated", "skipped", "failed"):
             getattr(result, name).extend(getattr(batch, name))
         step(len(rows))

@@ -446,9 +446,9 @@ def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, lim
         session.deferred_households = touched = set()
         session.deferred_pinyin = keys = []
         try:
-            with site.db.transaction():
+            with site.db.transaction(), site.audit.buffered():
                 for line, cells, doc in rows:
-                    mark = len(keys)
+                    mark, audit_mark = len(keys), site.audit.mark()
                     row = dict(doc)
                     if member_link and str(row.get(member_link) or "").startswith(_ROW_KEY):
                         given = row[member_link]
@@ -469,6 +469,7 @@ def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, lim
                     if written is None:
                         batch.failed[-1].sheet = sheet_name
                         del keys[mark:]  # the row was rolled back: so are its search keys
+                        site.audit.discard_failed(audit_mark)  # and its audit rows
                     elif not member_link:
                         file_keys[f"{_ROW_KEY}{line}"] = written
                         if doc.get("name"):

@@ -138,3 +138,27 @@ def test_a_record_the_importer_may_not_read_is_never_matched_or_counted(site, ad
     result = import_file(clerk, "Person", _xlsx(tmp_path / "p.xlsx", rows))
     assert result.skipped == [] and result.updated == []
     assert people["p2"]["name"] not in result.inserted
+
+
+def test_import_writes_the_rows_the_check_read_and_leaves_no_spool(site, admin, people, tmp_path):
+    """The first pass keeps the rows it checked (reader._Spool); the import writes those, even if
+    the file changes in between, and the kept rows go when the import is done with them."""
+    import gc
+    import os
+
+    from townflow.dataio.importer import prepare, run_import
+
+    source = _xlsx(
+        tmp_path / "p.xlsx", [[f"人{i}", "Female", people["h1"]["name"], None, i % 100] for i in range(1200)]
+    )
+    prepared = prepare(admin, "Person", source)
+    spool = prepared.main.table.lines.__self__.path
+    assert os.path.exists(spool)
+    _xlsx(source, [["换了", "Male", people["h1"]["name"], None, 1]])  # the file replaced after the check
+    result = run_import(admin, prepared)
+    assert len(result.inserted) == 1200 and result.failed == []
+    stored = site.db.fetchall("SELECT full_name, age FROM \"tabPerson\" WHERE full_name LIKE '人%'")
+    assert sorted((r[0], r[1]) for r in stored) == sorted((f"人{i}", i % 100) for i in range(1200))
+    del prepared
+    gc.collect()
+    assert not os.path.exists(spool)

@@ -3,7 +3,9 @@
 1. The file is read and checked as a whole before anything is written (townflow.dataio.reader,
    .columns; a first pass over the file, holding only the records' keys): a bad file, an unknown
    or missing required column, or the same record twice in the file imports nothing. The
-   import then reads the rows again, 500 at a time: no file is ever held in memory.
+   import then reads the rows again, 500 at a time, from the temporary file the first pass
+   kept them in (reader._Spool: parsing the .xlsx again would cost ten times as much): no file
+   is ever held in memory.
 2. Each row becomes a document and goes through the runtime's insert (or `Session.save` with
    `update=True` for a record that already exists): the same permission check, validation,
    hooks, Version and audit rows as the form, so a row is written whole or not at all. Rows are

@@ -162,3 +162,28 @@ def test_import_writes_the_rows_the_check_read_and_leaves_no_spool(site, admin, 
     del prepared
     gc.collect()
     assert not os.path.exists(spool)
+
+
+def test_reimport_of_many_batches_matches_every_row_by_id_number(site, admin, people, tmp_path):
+    """The existing records of a batch are looked up together (importer._known_keys): re-importing
+    a file of more than one batch skips, or updates, every row and duplicates none."""
+    from townflow.rules.validators import id_number_check_char
+
+    ids = []
+    for i in range(620):
+        first17 = f"11010519800101{i:03d}"
+        ids.append(first17 + id_number_check_char(first17))
+    gender = ["Female", "Male"]  # the ID number's 17th digit: odd for a man
+    rows = [[f"人{i}", gender[int(ids[i][16]) % 2], people["h1"]["name"], ids[i], 30] for i in range(620)]
+    first = import_file(admin, "Person", _xlsx(tmp_path / "a.xlsx", rows))
+    assert len(first.inserted) == 620 and first.failed == []
+    again = import_file(admin, "Person", _xlsx(tmp_path / "b.xlsx", rows))
+    assert again.inserted == [] and sorted(again.skipped) == sorted(first.inserted)
+    for row in rows:
+        row[4] = 31
+    updated = import_file(admin, "Person", _xlsx(tmp_path / "c.xlsx", rows), update=True)
+    assert sorted(updated.updated) == sorted(first.inserted)
+    count, ages = site.db.fetchone(
+        "SELECT COUNT(*), GROUP_CONCAT(DISTINCT age) FROM \"tabPerson\" WHERE full_name LIKE '人%'"
+    )
+    assert (count, ages) == (620, "31")

@@ -217,16 +217,43 @@ def _key_of(doc: dict, key: tuple[str, ...] | None) -> tuple | None:
     return None
 
 
-def _find_existing(site, meta, doc: dict, key: tuple[str, ...] | None) -> str | None:
-    """The name of the stored record this row is (natural key first, then the ID column)."""
+def _find_existing(
+    site, meta, doc: dict, key: tuple[str, ...] | None, known: dict[Any, str] | None = None
+) -> str | None:
+    """The name of the stored record this row is (natural key first, then the ID column).
+    `known`: the stored records of a one-field key, looked up for the whole batch at once
+    (`_known_keys`); a value not in it is stored nowhere."""
     if key is not None and all(doc.get(f) not in (None, "") for f in key):
-        where = " AND ".join(f"{quote(f)} = ?" for f in key)
-        found = site.db.scalar(f"SELECT name FROM {meta.table} WHERE {where} LIMIT 1", [doc[f] for f in key])  # noqa: S608 - meta's table and columns, quoted; values bound
+        if known is not None:
+            found = known.get(doc[key[0]])
+        else:
+            where = " AND ".join(f"{quote(f)} = ?" for f in key)
+            sql = f"SELECT name FROM {meta.table} WHERE {where} LIMIT 1"  # noqa: S608 - meta's table and columns, quoted; values bound
+            found = site.db.scalar(sql, [doc[f] for f in key])
         if found is not None:
             return found
     if doc.get("name"):
         return site.db.scalar(f"SELECT name FROM {meta.table} WHERE name = ?", (doc["name"],))  # noqa: S608 - meta's table and columns, quoted; values bound
     return None
+
+
+def _known_keys(site, meta, key: tuple[str, ...] | None, docs: list[dict]) -> dict[Any, str] | None:
+    """For a one-field natural key (a Person's ID number): the stored records the batch's rows
+    name, value -> name, in one query instead of one per row; None for other keys. Rows of one
+    file never share a key (the first pass refuses the file), so no row of the batch can match
+    another row written before it in the same batch."""
+    if key is None or len(key) != 1:
+        return None
+    values = list({d[key[0]] for d in docs if d.get(key[0]) not in (None, "")})
+    known: dict[Any, str] = {}
+    column = quote(key[0])
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT {column}, name FROM {meta.table} WHERE {column} IN ({marks})"  # noqa: S608 - meta's table and columns, quoted; values bound
+        for value, name in site.db.fetchall(sql, chunk):
+            known.setdefault(value, name)
+    return known
 
 
 def reason_of(exc: Exception) -> str:
@@ -447,6 +474,7 @@ def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, lim
         batch = ImportResult(doctype=result.doctype)
         session.deferred_households = touched = set()
         session.deferred_pinyin = keys = []
+        known = _known_keys(site, sheet.meta, sheet.key, [doc for _line, _cells, doc in rows])
         try:
             with site.db.transaction(), site.audit.buffered():
                 for line, cells, doc in rows:
@@ -466,7 +494,7 @@ def _import_sheet(session, sheet: Sheet, update, result: ImportResult, step, lim
                         given = row[member_link]
                         row[member_link] = file_keys.get(given) or convert.link(link_target, given)
                     written = _import_row(
-                        session, site, sheet.meta, sheet.key, update, line, cells, row, batch
+                        session, site, sheet.meta, sheet.key, update, line, cells, row, batch, known
                     )
                     if written is None:
                         batch.failed[-1].sheet = sheet_name
@@ -496,10 +524,12 @@ def _recompute_households(session, households: set[str]) -> None:
         benefits.recompute_household(session, household)
 
 
-def _import_row(session, site, meta, key, update, line, cells, doc, result: ImportResult) -> str | None:
+def _import_row(
+    session, site, meta, key, update, line, cells, doc, result: ImportResult, known=None
+) -> str | None:
     """Write one row (its own SAVEPOINT); the name written, matched or skipped, None if it failed."""
     try:
-        existing = _find_existing(site, meta, doc, key)
+        existing = _find_existing(site, meta, doc, key, known)
         if existing is not None and not session.can_see(meta, existing, "read"):
             existing = None  # a record the user may not read is none of theirs: never matched or told
         if existing is None:

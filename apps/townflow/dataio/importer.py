@@ -269,17 +269,23 @@ def iter_docs(
     """Each row as a document, read from the file as it goes. Cells of the fields in `keep_raw`
     are kept as text (resolved later: members' households)."""
     convert = CellConverter(site, meta)
+    columns_used = [
+        (index, fieldname, fieldname in keep_raw, convert.column(fieldname))
+        for index, fieldname in enumerate(columns.fields)
+        if fieldname
+    ]
     for line, cells in table.rows():
         doc: dict[str, Any] = {"doctype": meta.name}
-        for index, fieldname in enumerate(columns.fields):
-            if fieldname and index < len(cells):
+        width = len(cells)
+        for index, fieldname, raw, column in columns_used:
+            if index < width:
                 cell = cells[index]
-                if fieldname in keep_raw and cell not in (None, ""):
+                if raw and cell not in (None, ""):
                     value: Any = (
                         str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell).strip()
                     )
                 else:
-                    value = convert.convert(fieldname, cell)
+                    value = column(cell)
                 if value is not None:
                     doc[fieldname] = value
         yield line, cells, doc

@@ -6,7 +6,7 @@ a raw baseline run in the same process.
 
 - import: `import_file(admin, "Person", persons.xlsx)`: the file read and checked, every row
   through the runtime's insert (permission check, validation, naming, hooks, Version and audit
-  rows; each row a SAVEPOINT, committed per batch of BATCH_ROWS). Per-batch times give median
+  rows; each row a SAVEPOINT, committed per batch of `batch_rows(N)`). Per-batch times give median
   and p95. Baseline: the same file read with openpyxl read-only and each row INSERTed with raw
   SQL, committed per batch of the same size.
 - export: `export_list(admin, "Person", out.xlsx)`: permission-checked pages of the list (keyset
@@ -39,7 +39,7 @@ from openpyxl import Workbook, load_workbook
 
 from benchmarks.bench_search import names as person_names
 from townflow.dataio.export import default_fields, export_list, write_xlsx
-from townflow.dataio.importer import BATCH_ROWS, import_file
+from townflow.dataio.importer import batch_rows, import_file
 from townflow.rules.validators import id_number_check_char
 from townflow.runtime import Site
 from townflow.spec import load_project
@@ -88,8 +88,8 @@ def _write_source(path: Path, size: int, households: list[str]) -> None:
     book.save(path)
 
 
-def _raw_import(site: Site, path: Path) -> int:
-    """Baseline: read the same file, raw INSERTs committed per batch of BATCH_ROWS (a scratch table)."""
+def _raw_import(site: Site, path: Path, total: int) -> int:
+    """Baseline: read the same file, raw INSERTs committed per batch of the import's size (scratch table)."""
     db = site.db
     db.execute('DROP TABLE IF EXISTS "bench_person"')
     db.execute(
@@ -99,7 +99,8 @@ def _raw_import(site: Site, path: Path) -> int:
     book = load_workbook(path, read_only=True)
     count = 0
     rows = book.worksheets[0].iter_rows(min_row=2, values_only=True)
-    while batch := list(itertools.islice(rows, BATCH_ROWS)):
+    size = batch_rows(total)
+    while batch := list(itertools.islice(rows, size)):
         with db.transaction():
             for row in batch:
                 count += 1
@@ -235,12 +236,12 @@ def run(size: int, folder: str | Path | None = None, export_rows: int = 0) -> li
             assert not result.failed, result.failed[:3]
             batch_times = [b - a for a, b in itertools.pairwise(batches[1:])]
             started = time.perf_counter()
-            _raw_import(site, source)
+            _raw_import(site, source, size)
             raw_imported = time.perf_counter() - started
             rows = [
                 _row("import persons (.xlsx)", size, len(result.inserted), imported, raw_imported),
             ]
-            rows[-1]["value"] += f" (CPU {cpu:.1f} s); {_stats(batch_times, BATCH_ROWS)}"
+            rows[-1]["value"] += f" (CPU {cpu:.1f} s); {_stats(batch_times, batch_rows(size))}"
             count, with_openpyxl, with_stream = _read_passes(source)
             rows.append(
                 {

@@ -187,3 +187,17 @@ def test_reimport_of_many_batches_matches_every_row_by_id_number(site, admin, pe
         "SELECT COUNT(*), GROUP_CONCAT(DISTINCT age) FROM \"tabPerson\" WHERE full_name LIKE '人%'"
     )
     assert (count, ages) == (620, "31")
+
+
+def test_batches_grow_with_the_file_up_to_two_thousand_rows():
+    """Fewer commits (fsyncs) for a large file, progress still moving in steps of 5% or less."""
+    from townflow.dataio.importer import batch_rows
+
+    assert [batch_rows(n) for n in (1, 9_999, 20_000, 30_000, 100_000, 1_000_000)] == [
+        500,
+        500,
+        1000,
+        1500,
+        2000,
+        2000,
+    ]

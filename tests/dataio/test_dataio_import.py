@@ -201,3 +201,28 @@ def test_batches_grow_with_the_file_up_to_two_thousand_rows():
         2000,
         2000,
     ]
+
+
+def test_a_failed_row_in_a_large_file_leaves_the_other_rows_and_nothing_of_itself(
+    site, admin, people, tmp_path
+):
+    """Failed rows in two batches of a larger file: every good row is written once (with its
+    search keys and audit row), the bad rows are reported with their reasons and leave nothing
+    behind."""
+    rows = [[f"人{i}", "Female", people["h1"]["name"], None, i % 100] for i in range(1300)]
+    rows[699][1] = "Robot"  # line 701: not a Select value (second batch of 500)
+    rows[1099][4] = 200  # line 1101: age out of range (third batch)
+    before = site.db.scalar("SELECT COUNT(*) FROM __audit_log WHERE action = 'insert'")
+    result = import_file(admin, "Person", _xlsx(tmp_path / "p.xlsx", rows))
+    assert len(result.inserted) == 1298 and len(set(result.inserted)) == 1298
+    assert [(f.line, f.messages[0].field) for f in result.failed] == [(701, "gender"), (1101, "age")]
+    stored = site.db.fetchall("SELECT full_name FROM \"tabPerson\" WHERE full_name LIKE '人%'")
+    assert sorted(r[0] for r in stored) == sorted(f"人{i}" for i in range(1300) if i not in (699, 1099))
+    keys = site.db.scalar(
+        'SELECT COUNT(DISTINCT pinyin_name) FROM "tabPinyin Key" WHERE pinyin_doctype = ? AND pinyin_name IN '
+        "(SELECT name FROM \"tabPerson\" WHERE full_name LIKE '人%')",
+        ("Person",),
+    )
+    inserts = site.db.scalar("SELECT COUNT(*) FROM __audit_log WHERE action = 'insert'") - before
+    assert (keys, inserts) == (1298, 1298)
+    assert site.audit.verify().ok

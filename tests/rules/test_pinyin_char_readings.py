@@ -36,3 +36,13 @@ def test_same_reading_as_pypinyin_on_random_runs():
         runs.append(rng.choice(chars) + rng.choice(phrases) + rng.choice(chars))
     different = [r for r in runs if pinyin._run_syllables(r) != _pypinyin_run(r)]
     assert different == []
+
+
+def test_keys_of_short_texts_cached_long_texts_not():
+    pinyin._short_keys.cache_clear()
+    assert pinyin.keys("李娜") == ["lina", "ln", "na", "n"]
+    assert pinyin.keys("李娜") == ["lina", "ln", "na", "n"]
+    assert pinyin._short_keys.cache_info().hits == 1
+    long_text = "张" * 40  # a long text is worked out each time, never held by the cache
+    assert pinyin.keys(long_text)[:2] == [("zhang" * 40)[:48], "z" * 40]
+    assert pinyin._short_keys.cache_info().currsize == 1

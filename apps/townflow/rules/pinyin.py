@@ -29,6 +29,8 @@ TEXT_TYPES = frozenset({"Data", "Small Text", "Text", "Long Text", "Read Only"})
 MAX_KEY = 48
 #: at most this many readings of one value (the phrase reading + the first character's others)
 MAX_READINGS = 4
+#: texts (and runs of Chinese characters) up to this long have their keys (readings) cached
+_CACHED_CHARS = 32
 #: what a pinyin query may look like: letters only (an apostrophe or space between syllables is dropped)
 _QUERY = re.compile(r"^[a-z]{1,48}$")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -102,7 +104,7 @@ def _run_syllables(run: str) -> tuple[str, ...]:
         prefixes = _phrase_prefixes()
         for i in range(len(run) - 1):
             if run[i : i + 2] in prefixes:
-                return _phrase_syllables(run)
+                return _phrase_syllables(run) if len(run) <= _CACHED_CHARS else _pypinyin_run(run)
     out: list[str] = []
     for char in run:
         out.extend(_char_syllables(char))
@@ -125,12 +127,15 @@ def _char_syllables(char: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(char, style=Style.NORMAL, errors=lambda s: list(s)))
 
 
-@lru_cache(maxsize=65536)
-def _phrase_syllables(run: str) -> tuple[str, ...]:
+def _pypinyin_run(run: str) -> tuple[str, ...]:
     """pypinyin's phrase-aware reading of one run of Chinese characters."""
     from pypinyin import Style, lazy_pinyin
 
     return tuple(lazy_pinyin(run, style=Style.NORMAL, errors=lambda s: list(s)))
+
+
+#: `_pypinyin_run` of short runs, cached
+_phrase_syllables = lru_cache(maxsize=65536)(_pypinyin_run)
 
 
 def readings(text: str) -> list[list[str]]:
@@ -167,8 +172,12 @@ def keys(text: Any) -> list[str]:
     A value without Chinese gets its latin words instead (`latin_keys`)."""
     if not isinstance(text, str):
         return []
+    return list(_short_keys(text) if len(text) <= _CACHED_CHARS else _keys(text))
+
+
+def _keys(text: str) -> tuple[str, ...]:
     if not has_chinese(text):
-        return latin_keys(text)
+        return tuple(latin_keys(text))
     found: dict[str, None] = {}
     for syllables in readings(str(text)):
         for part in (syllables, syllables[1:]):
@@ -177,7 +186,11 @@ def keys(text: Any) -> list[str]:
             for key in ("".join(part), "".join(s[0] for s in part)):
                 if key:
                     found[key[:MAX_KEY]] = None
-    return list(found)
+    return tuple(found)
+
+
+#: `_keys` of short texts, cached: a register's names repeat (张伟, 王芳) and every save asks
+_short_keys = lru_cache(maxsize=65536)(_keys)
 
 
 def doc_keys(doctype: Any, doc: dict[str, Any]) -> list[tuple[str, str]]:

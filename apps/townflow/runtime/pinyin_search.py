@@ -150,13 +150,21 @@ def refresh(site: Any, meta: Any, doc: dict, old: dict | None = None) -> None:
         site.db.conn.executemany(f"INSERT OR IGNORE INTO {TABLE} VALUES (?, ?, ?, ?, ?)", rows)
 
 
+_DEFERRED_FIELDS: dict[int, tuple[Any, list[str], str | None]] = {}
+
+
 def deferred_entry(meta: Any, doc: dict) -> tuple | None:
     """What `write_deferred` needs of a document just inserted: (DocType, name, village, the
-    pinyin fields' values as they are now), or None when it gets no keys."""
-    fields = fields_of(meta)
+    pinyin fields' values as they are now), or None when it gets no keys. The fields of each
+    meta are worked out once (an import asks for every row)."""
+    cached = _DEFERRED_FIELDS.get(id(meta))
+    if cached is None or cached[0] is not meta:
+        if len(_DEFERRED_FIELDS) > 256:
+            _DEFERRED_FIELDS.clear()
+        cached = _DEFERRED_FIELDS[id(meta)] = (meta, fields_of(meta), scope_field(meta))
+    _meta, fields, scope = cached
     if not fields or not doc.get("name"):
         return None
-    scope = scope_field(meta)
     return (meta.name, doc["name"], doc.get(scope) if scope else None, [(f, doc.get(f)) for f in fields])
 
 

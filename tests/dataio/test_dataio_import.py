@@ -189,7 +189,7 @@ def test_reimport_of_many_batches_matches_every_row_by_id_number(site, admin, pe
     assert (count, ages) == (620, "31")
 
 
-def test_batches_grow_with_the_file_up_to_two_thousand_rows():
+def test_batches_grow_with_the_file_up_to_five_thousand_rows():
     """Fewer commits (fsyncs) for a large file, progress still moving in steps of 5% or less."""
     from townflow.dataio.importer import batch_rows
 
@@ -198,8 +198,8 @@ def test_batches_grow_with_the_file_up_to_two_thousand_rows():
         500,
         1000,
         1500,
-        2000,
-        2000,
+        5000,
+        5000,
     ]
 
 

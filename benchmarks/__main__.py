@@ -68,6 +68,11 @@ def run_size(size: int, suites: set[str]) -> list[dict]:
                 durable = bench_workflow.measure(site, folder=Path(folder))
                 cpu = bench_workflow.measure_cpu(site)
                 rows += bench_workflow.rows_for(size, durable, Path(folder), cpu)
+                # the township's Forward: the same path with no notice posted, so the two read apart
+                forward = bench_workflow.measure(site, folder=Path(folder), step="township")
+                forward_cpu = bench_workflow.measure_cpu(site, step="township")
+                rows += bench_workflow.rows_for(size, forward, Path(folder), forward_cpu)
+                rows += bench_workflow.notice_rows(size, cpu, forward_cpu)
                 alone = bench_workflow.measure_threads(site, count=150, grouped=False)
                 four = bench_workflow.measure_threads(site, threads=4, grouped=True)
                 eight = bench_workflow.measure_threads(site, threads=8, grouped=True)

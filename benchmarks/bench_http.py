@@ -2,6 +2,12 @@
 
     python -m benchmarks --sizes 10000 --suites http          (part of `make bench`)
     python -m benchmarks.bench_http --size 10000 --port 8110   (this suite alone)
+    python -m benchmarks.bench_http --size 100000 --mixed-only (only reads beside 50 writers)
+
+Seeded sites are kept in `sites/bench-cache/http-<size>-<key>/` (`--cache DIR`, `--no-cache`):
+the first run at a size seeds there (1,000,000 documents: about 7 minutes), later runs copy
+the cached site to a temporary folder (seconds), so no run's writes reach the cache. The key
+hashes the spec, benchmarks/seeding.py and `seed_site`: a change to any of them seeds anew.
 
 A site is seeded (benchmarks/seeding.py: N Subsidy Applications with their workflow rows), each
 call is first timed in this process through the runtime (the engine's own cost: the baseline),
@@ -16,6 +22,9 @@ with a cookie session from `/api/method/login` and the CSRF token sent on change
 - insert             POST /api/resource/Subsidy Application               (village clerk)
 - apply_workflow     POST /api/method/frappe.model.workflow.apply_workflow  ("Verify", village heads)
 
+Then reads beside writers: 1, then 8 clients read the list of 20 while 50 clients take workflow
+steps (the reads' latency while the group committer is busy).
+
 Each row: p50 and p95 latency as the client saw it, requests per second over the run, the
 in-process p50 beside it and the ratio HTTP p50 / in-process p50 (what HTTP, JSON and the
 server add). The client is a small asyncio HTTP/1.1 client in this process (no per-request
@@ -27,8 +36,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import inspect
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -37,6 +49,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +68,10 @@ READ_REQUESTS = {1: 200, 8: 400, 50: 1000}
 #: most a level takes, scaled down on small sites
 WORKFLOW_REQUESTS = {1: 100, 8: 200, 50: 400}
 INSERT_REQUESTS = {1: 100, 8: 200, 50: 400}
-#: workflow steps taken while 8 clients read (what is left of the documents waiting for "Verify")
-MIXED_STEPS = 400
+#: workflow steps taken by 50 clients while 1, then 8 clients read (kept aside from the levels'
+#: share of the documents waiting for "Verify")
+MIXED_STEPS = 300
+MIXED_READERS = (1, 8)
 IN_PROCESS_REPEATS = 200
 IN_PROCESS_WRITES = 50
 LIST_FIELDS = json.dumps(["name", "workflow_state", "modified"])
@@ -79,16 +94,62 @@ def _new_application() -> dict[str, Any]:
 # -- the site ---------------------------------------------------------------------------------
 
 
-def prepare_site(folder: Path, size: int) -> dict[str, Any]:
-    """Seed the site, give the bench users passwords, time the calls in process; answers the
-    in-process figures and the documents left waiting for "Verify" (name, village, modified)."""
+#: where seeded sites are kept between runs (`--cache`), one folder per size (sites/ is ignored by git)
+DEFAULT_CACHE = seeding.ROOT / "sites" / "bench-cache"
+
+
+def _seed_key() -> str:
+    """What a cached seed depends on: the spec and the seeding code. A change to either seeds anew
+    (schema changes of the runtime alone are applied by Site.open's sync, as on a live site)."""
+    digest = hashlib.sha256(inspect.getsource(seed_site).encode())
+    files = [Path(seeding.__file__)]
+    for folder in ("doctypes", "workflows", "fixtures", "reports"):
+        files += sorted((seeding.ROOT / folder).rglob("*.yaml"))
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def seed_site(folder: Path, size: int) -> None:
+    """A site with `size` applications and the bench users' passwords, in `folder`."""
     site = seeding.open_site(folder, seeding.Clock(seeding.START))
     try:
         seeding.seed(site, size)
+        for i, _village in enumerate(seeding.villages(site)):
+            site.users.set_password(f"head.{i}", PASSWORD)
+        site.users.set_password("clerk.0", PASSWORD)
+        site.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        site.close()
+
+
+def seeded_copy(folder: Path, size: int, cache: Path | None) -> str:
+    """Put a freshly seeded site in `folder`: seeded here, or copied from `cache` (seeded there
+    first when missing, so a second run at the same size skips the seeding). Answers how."""
+    if cache is None:
+        seed_site(folder, size)
+        return "seeded"
+    kept = cache / f"http-{size}-{_seed_key()}"
+    how = "copied from " + str(kept)
+    if not (kept / "ready").exists():
+        if kept.exists():
+            shutil.rmtree(kept)
+        seed_site(kept / "site", size)
+        (kept / "ready").write_text(time.strftime("%Y-%m-%d %H:%M:%S\n"))
+        how = "seeded into " + str(kept)
+    shutil.copytree(kept / "site", folder)
+    return how
+
+
+def prepare_site(folder: Path, size: int, cache: Path | None = None) -> dict[str, Any]:
+    """Seed the site (or copy it from `cache`), time the calls in process; answers the
+    in-process figures and the documents left waiting for "Verify" (name, village, modified)."""
+    how = seeded_copy(folder, size, cache)
+    # the clock moves on past the newest seeded document, as seeding.seed leaves it
+    site = seeding.open_site(folder, seeding.Clock(seeding.START + timedelta(seconds=size + 60)))
+    try:
         names = seeding.villages(site)
         heads = {v: f"head.{i}" for i, v in enumerate(names)}
-        for user in ["clerk.0", *heads.values()]:
-            site.users.set_password(user, PASSWORD)
         doc_name = site.db.scalar(
             'SELECT name FROM "tabSubsidy Application" WHERE village = ? ORDER BY name LIMIT 1', (names[0],)
         )
@@ -127,7 +188,7 @@ def prepare_site(folder: Path, size: int) -> dict[str, Any]:
         site.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         site.close()
-    return {"in_process": in_process, "doc_name": doc_name, "pending": pending, "heads": heads}
+    return {"in_process": in_process, "doc_name": doc_name, "pending": pending, "heads": heads, "how": how}
 
 
 def _time(call: Callable[[], Any], repeats: int) -> tuple[float, float]:
@@ -330,8 +391,9 @@ def measure_http(
     insert = build("POST", query(doctype_path), clerk_sid, clerk_csrf, _new_application())
     heads = {user: login(url, user) for user in sorted(set(prepared["heads"].values()))}
     pending = list(prepared["pending"])
-    share = {c: WORKFLOW_REQUESTS[c] for c in levels}
-    scale = min(1.0, len(pending) / max(1, sum(share.values())))
+    share = {c: WORKFLOW_REQUESTS.get(c, 200) for c in levels}
+    kept = min(len(pending) // 2, MIXED_STEPS * len(MIXED_READERS))  # for the reads beside writers
+    scale = min(1.0, (len(pending) - kept) / max(1, sum(share.values())))
 
     def next_step() -> bytes:
         row = pending.pop(0)
@@ -356,19 +418,21 @@ def measure_http(
 
     for clients in levels:
         for label, request in reads.items():
-            level(label, clients, READ_REQUESTS[clients], lambda req=request: req)
+            level(label, clients, READ_REQUESTS.get(clients, 400), lambda req=request: req)
         level("insert", clients, INSERT_REQUESTS[clients], lambda: insert)
         steps = max(clients, int(share[clients] * scale))
         if len(pending) >= steps:
             level("apply_workflow", clients, steps, next_step)
-    # reads while writers work: 8 readers of the list, 50 (or as many as documents are left)
-    # clients taking workflow steps; SQLite's WAL lets the readers go on beside the writer
-    writers = min(50, len(pending))
-    if writers >= 8:
+    # reads while writers work: 1, then 8 clients read the list while 50 (or as many as documents
+    # are left) take workflow steps; SQLite's WAL lets the readers go on beside the writer
+    for readers in MIXED_READERS:
+        writers = min(50, len(pending))
+        if writers < 8:
+            break
         steps = min(len(pending), MIXED_STEPS)
-        reads, writes = asyncio.run(_run_mixed(port, reads_list, 8, writers, steps, next_step))
-        results.append({"call": "list of 20", "clients": f"8 while {writers} write", **reads})
-        results.append({"call": "apply_workflow", "clients": f"{writers} beside 8 readers", **writes})
+        reads, writes = asyncio.run(_run_mixed(port, reads_list, readers, writers, steps, next_step))
+        results.append({"call": "list of 20", "clients": f"{readers} while {writers} write", **reads})
+        results.append({"call": "apply_workflow", "clients": f"{writers} beside {readers} readers", **writes})
     return results
 
 
@@ -401,17 +465,25 @@ def rows_for(size: int, in_process: dict, results: list[dict], load: tuple[float
     return rows
 
 
-def run(size: int, port: int = DEFAULT_PORT, serve_args: tuple[str, ...] = ()) -> list[dict]:
+def run(
+    size: int,
+    port: int = DEFAULT_PORT,
+    serve_args: tuple[str, ...] = (),
+    cache: Path | None = DEFAULT_CACHE,
+    levels: tuple[int, ...] = CLIENTS,
+    mixed_only: bool = False,
+) -> list[dict]:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         site_dir = Path(folder) / "site"
         started = time.perf_counter()
-        prepared = prepare_site(site_dir, size)
+        prepared = prepare_site(site_dir, size, cache)
         print(
-            f"  http: seeded and timed in process in {time.perf_counter() - started:.1f} s", file=sys.stderr
+            f"  http: site {prepared['how']}, timed in process, in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
         )
         with serving(site_dir, port, serve_args) as (url, pid):
-            results = measure_http(url, prepared, server_pid=pid)
+            results = measure_http(url, prepared, levels=() if mixed_only else levels, server_pid=pid)
     return rows_for(size, prepared["in_process"], results, (load_before, os.getloadavg()[0]))
 
 
@@ -424,8 +496,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--serve-arg", action="append", default=[], help="passed on to `townflow serve`")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_CACHE,
+        help=f"folder keeping seeded sites by size for the next run (default {DEFAULT_CACHE})",
+    )
+    parser.add_argument("--no-cache", action="store_true", help="seed a new site, keep nothing")
+    parser.add_argument("--clients", default=",".join(map(str, CLIENTS)), help="client levels, e.g. 1,50")
+    parser.add_argument("--mixed-only", action="store_true", help="only the reads beside 50 writing clients")
     args = parser.parse_args(argv)
-    print(table(run(args.size, args.port, tuple(args.serve_arg))))
+    levels = tuple(int(c) for c in args.clients.split(",") if c)
+    rows = run(
+        args.size,
+        args.port,
+        tuple(args.serve_arg),
+        cache=None if args.no_cache else args.cache,
+        levels=levels,
+        mixed_only=args.mixed_only,
+    )
+    print(table(rows))
     return 0
 
 

@@ -1,7 +1,8 @@
 """On the real Frappe site: 加签 and 会办 through the app's task model, as the embedded runtime
 does them (tests/runtime/test_approval_moves.py). Skipped without a bench (conftest.py says why).
 
-- the township approver adds a Township Leader before themselves: the leader finds the task in
+- the township approver picks a Township Leader (the picker lists who may read the document)
+  and adds them before themselves: the leader finds the task in
   their inbox, the approver's Forward is refused until the leader signed, then goes through;
 - a student loan opens one branch for Finance and one for Education: each officer reads it
   (shared) and decides in their own inbox; it moves on when both approved.
@@ -41,7 +42,16 @@ def test_a_signer_added_before_the_approver_signs_first(users, org, household):
     act(head, app, "Verify")
     act(head, app, "End Notice")  # 公示 window passed (act backdates it)
     doc = {"doctype": SUBSIDY, "name": app["name"]}
+    # the desk's picker offers the leader (who may read it), never the approver, nor the clerk's
+    # colleague in another village; and only to the approver holding the step's task
+    offered = [o["value"] for o in approver.call("townflow.api.signer_candidates", doc=doc)]
+    assert leader.email in offered and approver.email not in offered
+    assert users["clerk_b"].email not in offered
+    with pytest.raises(errors.FrappeError, match="holds this step's task"):
+        leader.call("townflow.api.signer_candidates", doc=doc)
     added = approver.call("townflow.api.add_signer", doc=doc, users=[leader.email], position="before")
+    offered = [o["value"] for o in approver.call("townflow.api.signer_candidates", doc=doc)]
+    assert leader.email not in offered  # already signing
     assert added["added"] == [leader.email]
     assert app["name"] in todo_names(leader, SUBSIDY)
     with pytest.raises(errors.FrappeError, match="Wait for the signers added before the approver"):

@@ -196,16 +196,11 @@ def test_every_kind_of_write_keeps_the_summaries_and_reports_read_them(wsite, wo
     visits = wsite.db.fetchall(
         'SELECT step, office, hours, closed_outcome, doc_state FROM "__step_visit" ORDER BY log_name'
     )
-    assert tuple(visits[0]) == (
-        "Pending Village Verification",
-        "Village Head",
-        5.0,
-        "forward",
-        "Pending Township Review",
-    )
+    # a closed visit keeps no document state (only an open one is read against it)
+    assert tuple(visits[0]) == ("Pending Village Verification", "Village Head", 5.0, "forward", None)
     assert [tuple(v) for v in visits][-3:] == [
-        ("Pending Township Review", "Township Approver", 5.0, "forward", "Pending Township Review"),
-        ("Pending Finance Review", "财政所", 0.0, "returned", "Pending Township Review"),
+        ("Pending Township Review", "Township Approver", 5.0, "forward", None),
+        ("Pending Finance Review", "财政所", 0.0, "returned", None),
         ("Pending Township Review", "Township Approver", None, None, "Pending Township Review"),
     ]
     rollup = wsite.db.fetchall(
@@ -391,3 +386,77 @@ def test_an_unqualified_name_in_a_scope_condition_keeps_the_roll_up_away():
     assert not summaries._only_qualified('"household" IN (?)', "r.")  # SQLite: a string, not a column
     assert not summaries._only_qualified('(r."village" IN (?)) OR ("owner" = ?)', "r.")
     assert summaries._only_qualified("r.owner = '\"x\"'", "r.")  # quotes inside a string literal
+
+
+def test_a_step_rewrites_the_open_visit_only_however_many_came_before(wsite, world, wclock):
+    """Each workflow step writes one visit row closed and one opened, not every earlier visit
+    of the document again (a closed visit keeps no document state): the write stays the same
+    size at the seventh step as at the second, and the summaries stay exact."""
+    app = world.reward_application()
+    db = wsite.db
+    db.execute("CREATE TEMP TABLE visit_writes (kind TEXT)")
+    db.execute(
+        'CREATE TEMP TRIGGER count_visit_updates AFTER UPDATE ON main."__step_visit" '
+        "BEGIN INSERT INTO visit_writes VALUES ('update'); END"
+    )
+    db.execute(
+        'CREATE TEMP TRIGGER count_visit_inserts AFTER INSERT ON main."__step_visit" '
+        "BEGIN INSERT INTO visit_writes VALUES ('insert'); END"
+    )
+    per_step = []
+    for user, action in REWARD_TO_APPROVED:
+        db.execute("DELETE FROM visit_writes")
+        wclock.advance(hours=5)
+        take(wsite, wclock, user, app, action)
+        if user != support.CLOCK:
+            rows = db.fetchall("SELECT kind, COUNT(*) FROM visit_writes GROUP BY kind ORDER BY kind")
+            per_step.append((action, {r[0]: r[1] for r in rows}))
+    visits = db.scalar('SELECT COUNT(*) FROM "__step_visit" WHERE ref = ?', (app["name"],))
+    assert visits == 7  # Submit, Verify, End Notice, Forward, Approve, End Notice, Issue Notice
+    # the first step: nothing open to close; every later one: the open visit's state set, then
+    # closed (it was 2, 3, 4 ... 7 updates when every visit took the document's state). Forward
+    # sets the department, which every visit carries (the counters group by it): 2 more
+    assert per_step == [
+        ("Submit", {"insert": 1}),
+        ("Verify", {"insert": 1, "update": 2}),
+        ("End Notice", {"insert": 1, "update": 2}),
+        ("Forward", {"insert": 1, "update": 4}),
+        ("Approve", {"insert": 1, "update": 2}),
+        ("End Notice", {"insert": 1, "update": 2}),
+        ("Issue Notice", {"insert": 1, "update": 2}),
+    ]
+    assert_summaries_exact(wsite)
+
+
+def test_a_document_renamed_or_deleted_by_sql_leaves_dead_visits_as_the_backfill_computes_them(
+    wsite, world, wclock
+):
+    """Visits of a document that is gone (deleted, or renamed by raw SQL) are not counted and keep
+    no state, department or department office: exactly what recomputing from the log gives."""
+    to_finance = REWARD_TO_APPROVED[: REWARD_TO_APPROVED.index(("approver1", "Forward")) + 1]
+    apps = [world.reward_application(), world.reward_application()]
+    for app in apps:
+        for user, action in to_finance:
+            wclock.advance(hours=5)
+            take(wsite, wclock, user, app, action)
+    db = wsite.db
+    renamed, deleted = apps[0]["name"], apps[1]["name"]
+    with db.transaction():
+        db.execute('UPDATE "tabSubsidy Application" SET name = ? WHERE name = ?', ("RENAMED-1", renamed))
+        db.execute('DELETE FROM "tabSubsidy Application" WHERE name = ?', (deleted,))
+    gone = db.fetchall(
+        'SELECT ref, alive, doc_state, department, office FROM "__step_visit" WHERE ref IN (?, ?) '
+        "ORDER BY ref, log_name",
+        (renamed, deleted),
+    )
+    # four visits each (Pending Village Verification, the notice, Township Review, Finance): none
+    # alive, no state, no department, and Finance's office back to its role (was 财政所)
+    assert len(gone) == 8
+    assert {(r["alive"], r["doc_state"], r["department"]) for r in gone} == {(0, None, None)}
+    assert [r["office"] for r in gone][:4] == [
+        "Village Head",
+        "Village Head",
+        "Township Approver",
+        "Finance Officer",
+    ]
+    assert_summaries_exact(wsite)

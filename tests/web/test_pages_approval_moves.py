@@ -125,3 +125,71 @@ def test_the_timeline_and_the_inbox_show_the_added_signer(app, site: Site) -> No
     inbox = login(app, LEADER2).get("/inbox").text
     assert f"/app/subsidy-application/{name}" in inbox
     assert '<span class="badge badge-info" data-added-signer>加签（前）</span>' in inbox
+
+
+def picked(page: str) -> list[str]:
+    picker = re.search(r"<fieldset class=\"signer-picker\".*?</fieldset>", page, re.S)
+    return re.findall(r'name="users" value="([^"]+)"', picker.group(0)) if picker else []
+
+
+def test_the_approver_picks_signers_from_the_people_who_may_read_the_document(app, site: Site) -> None:
+    name = at_township(site)
+    url = f"/app/subsidy-application/{name}"
+    approver = login(app, APPROVER)
+    page = approver.get(url).text
+    assert "选择加签人（可阅此件的人员）" in page
+    offered = picked(page)
+    assert {LEADER1, LEADER2, "leader3@demo"} <= set(offered)
+    assert "领导小组组长" in page  # each person by full name, with the user name and role beside
+    assert APPROVER not in offered  # not oneself
+    village = site.db.scalar('SELECT village FROM "tabSubsidy Application" WHERE name = ?', (name,))
+    clerks = {
+        r["parent"]
+        for r in site.db.fetchall(
+            """SELECT p.user AS parent FROM "tabUser Permission" p
+               WHERE p.allow = 'Village' AND p.for_value != ?""",
+            (village,),
+        )
+    }
+    assert clerks and not clerks & set(offered)  # other villages' staff may not read it
+    # two ticked boxes and a typed name add three signers, in that order
+    token = csrf(approver, url)
+    posted = approver.post(
+        f"{url}/action",
+        data={
+            "csrf_token": token,
+            "op": "add_signer",
+            "users": [LEADER2, LEADER1],
+            "users_typed": "leader3@demo",
+            "position": "after",
+        },
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    page = approver.get(url).text
+    assert re.findall(r'data-signer="([^"]+)"', page) == [LEADER2, LEADER1, "leader3@demo"]
+    assert not {LEADER1, LEADER2, "leader3@demo"} & set(picked(page))  # signers already added drop out
+
+
+def test_the_signer_picker_over_rest_matches_a_name_and_answers_only_the_approver(app, site: Site) -> None:
+    name = at_township(site)
+    doc = {"doctype": "Subsidy Application", "name": name}
+    approver = login(app, APPROVER)
+    url = f"/app/subsidy-application/{name}"
+    token = csrf(approver, url)
+    answer = approver.post(
+        "/api/method/townflow.api.signer_candidates",
+        json={"doc": doc, "txt": "副组长"},
+        headers={"X-Frappe-CSRF-Token": token},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["message"] == [{"value": LEADER2, "label": "领导小组副组长", "description": LEADER2}]
+    # a leader holds no task of this step: the list of people is not theirs to read
+    leader = login(app, LEADER1)
+    refused = leader.post(
+        "/api/method/townflow.api.signer_candidates",
+        json={"doc": doc},
+        headers={"X-Frappe-CSRF-Token": csrf(leader, url)},
+    )
+    assert refused.status_code == 403, refused.text
+    assert "holds this step's task" in refused.json()["exception"]

@@ -38,8 +38,11 @@ def form_script(doctype: str, workflow: Workflow | None) -> str:
         '\t\t\tconst label = position === "before" ? __("前加签 Before me") : __("后加签 After me");\n'
         "\t\t\tfrm.add_custom_button(label, () => frappe.prompt(\n"
         "\t\t\t\t[\n"
-        '\t\t\t\t\t{ fieldname: "users", fieldtype: "Data", reqd: 1,\n'
-        '\t\t\t\t\t\tlabel: __("加签人 Signers (user names, comma separated)") },\n'
+        '\t\t\t\t\t{ fieldname: "users", fieldtype: "MultiSelectList", reqd: 1,\n'
+        '\t\t\t\t\t\tlabel: __("加签人 Signers"),\n'
+        "\t\t\t\t\t\t// the people who may read this document, by user or full name\n"
+        '\t\t\t\t\t\tget_data: (txt) => frappe.xcall("townflow.api.signer_candidates",\n'
+        "\t\t\t\t\t\t\t{ doc: ref, txt: txt }) },\n"
         '\t\t\t\t\t{ fieldname: "comment", fieldtype: "Small Text", label: __("意见 Comment") },\n'
         "\t\t\t\t],\n"
         "\t\t\t\t(v) => frappe.call({\n"

@@ -64,7 +64,8 @@ FRAPPE_OVERRIDES = {
 }
 #: The approval moves (issue 17.5; townflow.web.api_approval_moves in the embedded runtime).
 APPROVAL_MOVE_METHODS = {
-    f"townflow.api.{m}": f"{EXT}.approval_moves.{m}" for m in ("add_signer", "remove_signer", "sign")
+    f"townflow.api.{m}": f"{EXT}.approval_moves.{m}"
+    for m in ("add_signer", "remove_signer", "sign", "signer_candidates")
 }
 SPEC_BUNDLE = f"{APP}/townflow_spec.json"
 #: Paths (relative to the app folder) that are never generated and never touched.

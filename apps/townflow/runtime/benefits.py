@@ -96,13 +96,14 @@ def entering(session, loaded, target: str, at: str) -> dict[str, Any]:
 def after_move(session, loaded, target: str, at: str) -> None:
     """The registries a state entered changes, written by the system in the step's transaction."""
     site = session.site
-    system = site.session(ADMINISTRATOR, ignore_permissions=True)
+    system = None  # opened for the first registry written (most states write none)
     for (doctype, name), values in rules.other_updates(_effects(session, loaded, target, at)).items():
         if not site.metas.exists(doctype):
             continue
         known = site.metas.get(doctype).column_set
         values = {k: v for k, v in values.items() if k in known}
         if values:
+            system = system or site.session(ADMINISTRATOR, ignore_permissions=True)
             system.db_set(doctype, name, values)
 
 

@@ -106,8 +106,8 @@ class Database:
 
     @property
     def in_transaction(self) -> bool:
-        _ = self.conn
-        return self._local.depth > 0
+        # no connection opened to answer: a thread without one is in no transaction
+        return getattr(self._local, "depth", 0) > 0
 
     @property
     def depth(self) -> int:

@@ -70,11 +70,17 @@ class GroupCommitter:
         """Run `fn` (which writes through `self.db`) in a shared transaction; return once durable."""
         if threading.current_thread() is self._thread:  # a request calling back in: already inside
             return fn()
+        return self.submit(fn).result()
+
+    def submit(self, fn: Callable[[], T]) -> Future:
+        """Queue `fn` as `run` does without waiting: the future gets its result (or its error) once
+        the COMMIT holding its writes is durable. The web server awaits it on its event loop, so
+        a write holds no thread while it waits."""
         if self._closed:
             raise RuntimeError("the group committer is closed")
         future: Future = Future()
         self._queue.put((fn, future))
-        return future.result()
+        return future
 
     @property
     def waiting(self) -> int:

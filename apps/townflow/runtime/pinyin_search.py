@@ -29,6 +29,7 @@ the keys and moved with the record (`moved`, called where a household's move car
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from townflow.rules import pinyin as rules
@@ -124,8 +125,15 @@ def reindex_doctype(site: Any, meta: Any) -> int:
     return count
 
 
-def _keys(value: Any) -> list[str]:
-    return rules.keys(value) if isinstance(value, str) else []
+def _keys(value: Any) -> tuple[str, ...]:
+    return _text_keys(value) if isinstance(value, str) else ()
+
+
+@lru_cache(maxsize=4096)
+def _text_keys(text: str) -> tuple[str, ...]:
+    """rules.keys of one text, remembered: the same titles and names come back on every write
+    (each notice of a step has its step's title; a village's people share surnames and names)."""
+    return tuple(rules.keys(text))
 
 
 def refresh(site: Any, meta: Any, doc: dict, old: dict | None = None) -> None:

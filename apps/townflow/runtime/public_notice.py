@@ -105,12 +105,11 @@ def after_move(session, loaded, from_state: str, target: str, at: str, by_transi
         return
     wf, name = loaded.workflow, loaded.row["name"]
     left = wf.state(from_state)
-    system = _system(session)
     if left is not None and left.public_notice is not None:
         notice = _open_notice(site, wf.document_type, name)
         if notice is not None:
             status = rules.ENDED if by_transition else rules.WITHDRAWN
-            system.db_set(
+            _system(session).db_set(
                 rules.NOTICE, notice["name"], {"status": status, "closed_on": _today(at).isoformat()}
             )
     entered = wf.state(target)
@@ -122,7 +121,7 @@ def after_move(session, loaded, from_state: str, target: str, at: str, by_transi
     posted = _today(at)
     doctype_spec = site.project.doctypes.get(wf.document_type) or loaded.meta.doctype
     label = doctype_spec.label.zh if doctype_spec else wf.document_type
-    system.insert(
+    _system(session).insert(
         {
             "doctype": rules.NOTICE,
             "title": f"{label}（{entered.label.zh}）",

@@ -125,8 +125,15 @@ def load(
             "单据在您打开后已被他人修改，请刷新后重试。",
         )
 
+    # a step checks several conditions on the same values (a Forward, eight): the names and
+    # functions an expression reads are built once per distinct values, not once per condition
+    last: list = [None, None]  # [the values evaluated, their Evaluator]
+
     def check(source: str, values: Mapping[str, Any]) -> bool:
-        return bool(expressions.evaluate(site, ctx, source, dict(values)))
+        if last[0] is None or last[0] != values:
+            last[0] = dict(values)
+            last[1] = expressions.Evaluator(site, ctx, dict(values))
+        return bool(last[1](source))
 
     return Loaded(meta, workflow, row, check, read_where=readable)
 

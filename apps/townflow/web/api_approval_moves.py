@@ -4,6 +4,7 @@ same names, care_for_girls.townflow_ext.approval_moves):
     townflow.api.add_signer(doc, users, position=before|after, comment)   POST  加签
     townflow.api.remove_signer(doc, user, comment)                        POST  remove an added signer
     townflow.api.sign(doc, decision=Agree|Disagree, comment)              POST  an added signer answers
+    townflow.api.signer_candidates(doc, txt)                              GET   whom 加签 may add
 
 比例会签 and 会办 need no method of their own: frappe.model.workflow.apply_workflow decides them.
 Handlers only parse arguments; the rules are the runtime's (runtime/approval_moves.py).
@@ -11,11 +12,12 @@ Handlers only parse arguments; the rules are the runtime's (runtime/approval_mov
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from fastapi import APIRouter
 
-from townflow.runtime import approval_moves
+from townflow.runtime import approval_moves, signer_picker
 from townflow.web.api_methods import COMMENT, DOC, _doc, _text
 from townflow.web.errors import ValidationError
 from townflow.web.requestdata import parse_json_arg, require
@@ -94,3 +96,23 @@ def sign(session: Any, args: dict[str, Any]) -> dict[str, Any]:
     return approval_moves.sign(
         session, _doc(args), _text(args, "decision", required=True) or "", _text(args, "comment")
     )
+
+
+@whitelisted(
+    router,
+    "townflow.api.signer_candidates",
+    params=[DOC, Param("txt", description="part of a user name or full name")],
+    tags=("townflow",),
+)
+def signer_candidates(session: Any, args: dict[str, Any]) -> list[dict[str, str]]:
+    """The people the approver may add as signers (enabled, not already signing, may read the
+    document), as the Frappe desk's MultiSelectList wants them: [{value: user, label: full name,
+    description: user}], label and description HTML-escaped (that control does not), at most 20."""
+    doc = _doc(args)
+    found = signer_picker.signer_candidates(
+        session, doc.get("doctype"), doc.get("name"), _text(args, "txt") or "", limit=20
+    )
+    return [
+        {"value": c["user"], "label": html.escape(c["full_name"]), "description": html.escape(c["user"])}
+        for c in found
+    ]

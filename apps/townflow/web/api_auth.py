@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from townflow.web import identity
 from townflow.web.auth import (
@@ -27,6 +26,7 @@ from townflow.web.auth import (
 from townflow.web.errors import AuthenticationError
 from townflow.web.jsonutil import FrappeJSONResponse
 from townflow.web.requestdata import form_dict, require
+from townflow.web.threads import run_write
 from townflow.web.whitelist import Param, whitelisted
 
 router = APIRouter(tags=["auth"])
@@ -62,7 +62,7 @@ async def login(request: Request) -> Response:
     usr, pwd = args.get("usr"), args.get("pwd")
     if not isinstance(usr, str) or not isinstance(pwd, str):
         raise AuthenticationError("Incomplete login details", zh="请输入用户名和密码")
-    web_session, info = await run_in_threadpool(login_user, request, usr, pwd, csrf_required=False)
+    web_session, info = await run_write(login_user, request, usr, pwd, csrf_required=False)
     settings = request.app.state.settings
     response = FrappeJSONResponse(
         {

@@ -71,6 +71,7 @@ def get_transitions(session: Any, args: dict[str, Any]) -> list[dict[str, Any]]:
     "frappe.model.workflow.apply_workflow",
     http_methods=("POST",),
     params=[DOC, Param("action", required=True), COMMENT],
+    durable=True,  # one @durable workflow action: run on the group committer, awaited on the loop
 )
 def apply_workflow(session: Any, args: dict[str, Any]) -> dict[str, Any]:
     """Take a workflow action on the document; answers the updated document."""

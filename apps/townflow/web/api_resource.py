@@ -15,12 +15,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
 
 from townflow.web.auth import SessionDep
 from townflow.web.errors import ValidationError
 from townflow.web.jsonutil import FrappeJSONResponse
 from townflow.web.requestdata import form_dict, int_arg, parse_json_arg
+from townflow.web.threads import run_durably, run_read
 
 router = APIRouter(tags=["resource"])
 
@@ -92,7 +92,7 @@ async def document_list(
     limit: Annotated[int | None, Query(ge=0, description="alias of limit_page_length")] = None,
 ) -> dict[str, Any]:
     args = list_args(await form_dict(request))
-    rows = await run_in_threadpool(session.get_list, doctype, **args)
+    rows = await run_read(session.get_list, doctype, **args)
     return {"data": rows}
 
 
@@ -102,12 +102,12 @@ async def create_doc(request: Request, doctype: str, session: SessionDep) -> dic
     if not data.get("name"):
         data.pop("name", None)
     doc = {**data, "doctype": doctype}
-    return {"data": await run_in_threadpool(session.insert, doc)}
+    return {"data": await run_durably(request.app.state.site, session.insert, doc)}
 
 
 @router.get("/api/resource/{doctype}/{name:path}", summary="Read a document")
 async def read_doc(doctype: str, name: str, session: SessionDep) -> dict[str, Any]:
-    return {"data": await run_in_threadpool(session.get, doctype, name)}
+    return {"data": await run_read(session.get, doctype, name)}
 
 
 @router.put(
@@ -126,10 +126,10 @@ async def update_doc(request: Request, doctype: str, name: str, session: Session
     def update() -> dict[str, Any]:
         return session.save(doc, check_modified=bool(data.get("modified")))
 
-    return {"data": await run_in_threadpool(update)}
+    return {"data": await run_durably(request.app.state.site, update)}
 
 
 @router.delete("/api/resource/{doctype}/{name:path}", summary="Delete a document", status_code=202)
-async def delete_doc(doctype: str, name: str, session: SessionDep) -> FrappeJSONResponse:
-    await run_in_threadpool(session.delete, doctype, name)
+async def delete_doc(request: Request, doctype: str, name: str, session: SessionDep) -> FrappeJSONResponse:
+    await run_durably(request.app.state.site, session.delete, doctype, name)
     return FrappeJSONResponse({"data": "ok"}, status_code=202)

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from townflow.web import identity
 from townflow.web.errors import AuthenticationError, CSRFTokenError, PermissionError, TooManyRequestsError
-from townflow.web.requestdata import body_dict, form_dict
+from townflow.web.requestdata import body_dict, cached, form_dict
 from townflow.web.sessions import WebSession
+from townflow.web.threads import note_request, run_read, run_write
 
 SID_COOKIE = "sid"
 CSRF_HEADER = "X-Frappe-CSRF-Token"
@@ -81,9 +81,10 @@ def _state(request: Request) -> Any:
 
 async def principal(request: Request) -> Principal:
     """The caller of this request, resolved once and cached on the request."""
-    cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
+    known = cached(request, "principal")
+    if known is not None:
+        return known
+    note_request(request)  # a POST's runtime calls then wait in the write threads (web.threads)
     found = await _resolve(request)
     request.state.principal = found
     return found
@@ -93,7 +94,7 @@ async def _resolve(request: Request) -> Principal:
     header = request.headers.get("authorization")
     if header:
         key, secret = _parse_authorization(header)
-        user = await run_in_threadpool(identity.user_for_api_key, _state(request).site, key, secret)
+        user = await run_read(identity.user_for_api_key, _state(request).site, key, secret)
         if not user:
             raise AuthenticationError("Invalid API key or secret", zh="API 密钥无效")
         return Principal(user, "token")
@@ -109,10 +110,10 @@ async def _resolve(request: Request) -> Principal:
         return Principal(GUEST, "guest")
     # A user disabled (or deleted) by an admin loses her open sessions at once, as on Frappe.
     if not identity.is_enabled(state.site, web_session.user):
-        await run_in_threadpool(state.sessions.delete_user, web_session.user)
+        await run_write(state.sessions.delete_user, web_session.user)
         return Principal(GUEST, "guest")
     if state.sessions.touch_due(web_session):
-        await run_in_threadpool(state.sessions.touch, web_session)
+        await run_write(state.sessions.touch, web_session)
     return Principal(web_session.user, "cookie", web_session)
 
 
@@ -168,12 +169,12 @@ async def current_user(request: Request) -> str:
 async def current_session(request: Request) -> Any:
     """Dependency: the runtime `Session` of the signed-in user; every rule is applied in it."""
     user = await current_user(request)
-    cached = getattr(request.state, "runtime_session", None)
-    if cached is None:
+    session = cached(request, "runtime_session")
+    if session is None:
         # reads only (the user's roles and permissions, ~35 us): on the loop, not worth a thread hop
-        cached = _state(request).site.session(user)
-        request.state.runtime_session = cached
-    return cached
+        session = _state(request).site.session(user)
+        request.state.runtime_session = session
+    return session
 
 
 #: `session: SessionDep` in a route signature gives the runtime Session of the signed-in user.
@@ -185,7 +186,7 @@ UserDep = Annotated[str, Depends(current_user)]
 def csrf_token(request: Request) -> str:
     """The CSRF token for forms and scripts of this page ("" for guests and token callers).
     Handing it out makes the session send it from then on (Frappe's rule)."""
-    who = getattr(request.state, "principal", None)
+    who = cached(request, "principal")
     if who is None:
         web_session = _state(request).sessions.get(request.cookies.get(SID_COOKIE))
     else:

@@ -36,6 +36,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from townflow.web import serve_app
 
     logging.basicConfig(level=getattr(logging, args.log_level.upper(), logging.INFO))
+    serve_app.set_switch_interval(args.switch_interval)
     site = open_site(args.site, args.project)  # created (schema, fixtures) once, before any worker
     if not os.environ.get("TOWNFLOW_ADMIN_PASSWORD"):
         print("note: TOWNFLOW_ADMIN_PASSWORD is not set; a new site's Administrator got a random password")
@@ -56,7 +57,9 @@ def run_serve(args: argparse.Namespace) -> int:
     if workers > 1:
         # each worker process opens the site itself (townflow.web.serve_app); the ticker runs here
         site.close()
-        serve_app.configure(args.site, args.project, secure_cookies=args.secure_cookies)
+        serve_app.configure(
+            args.site, args.project, secure_cookies=args.secure_cookies, switch_interval=args.switch_interval
+        )
         with _ticking(args, None):
             uvicorn.run(f"{serve_app.__name__}:create", factory=True, workers=workers, **options)
         return 0
@@ -125,6 +128,12 @@ def run_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_switch_default() -> float:
+    from townflow.web.serve_app import SWITCH_INTERVAL_MS
+
+    return SWITCH_INTERVAL_MS
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="serve one site: web pages and the REST API")
     serve.add_argument("--site", required=True, help="site folder (created on first start)")
@@ -170,6 +179,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=["auto", "uvloop", "asyncio"],
         default="auto",
         help="event loop (default auto: uvloop when installed, as with the web extra)",
+    )
+    serve.add_argument(
+        "--switch-interval",
+        type=float,
+        default=serve_switch_default(),
+        help="how long (ms) a thread may hold Python's GIL while another waits for it "
+        "(sys.setswitchinterval; Python's default 5 ms)",
     )
     serve.set_defaults(func=run_serve)
 

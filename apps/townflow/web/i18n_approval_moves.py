@@ -7,7 +7,11 @@ APPROVAL_MOVE_STRINGS: dict[str, tuple[str, str]] = {
     "add_signer": ("加签", "Add signer"),
     "add_signer_before": ("前加签（先于我签）", "Add before me (they sign first)"),
     "add_signer_after": ("后加签（我之后签）", "Add after me (the step waits for them too)"),
-    "add_signer_users": ("加签人（用户名，多个用逗号分隔）", "Signers (user names, comma separated)"),
+    "add_signer_users": (
+        "其他加签人（用户名，多个用逗号分隔）",
+        "Other signers (user names, comma separated)",
+    ),
+    "add_signer_pick": ("选择加签人（可阅此件的人员）", "Choose signers (people who may read this document)"),
     "added_signers": ("加签人", "Added signers"),
     "remove_signer": ("移除", "Remove"),
     "sign_agree": ("同意", "Agree"),

@@ -19,11 +19,17 @@ from townflow.web.errors import ValidationError
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
+def cached(request: Request, key: str) -> Any:
+    """`getattr(request.state, key, None)` without the AttributeError a missing key raises inside
+    Starlette's State (measured: a visible share of the event loop's time per request)."""
+    return request.scope.get("state", {}).get(key)
+
+
 async def form_dict(request: Request) -> dict[str, Any]:
     """Query arguments overlaid by the body's arguments (form or JSON object)."""
-    cached = getattr(request.state, "form_dict", None)
-    if cached is not None:
-        return cached
+    cached_args = cached(request, "form_dict")
+    if cached_args is not None:
+        return cached_args
     args: dict[str, Any] = dict(request.query_params)
     if request.method not in {"GET", "HEAD", "OPTIONS"}:
         args.update(await _body_args(request))

@@ -19,6 +19,7 @@ allow no more guesses than one.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from townflow.web.security import WebSettings
@@ -26,6 +27,15 @@ from townflow.web.security import WebSettings
 _SITE = "TOWNFLOW_SERVE_SITE"
 _PROJECT = "TOWNFLOW_SERVE_PROJECT"
 _SECURE = "TOWNFLOW_SERVE_SECURE_COOKIES"
+_SWITCH = "TOWNFLOW_SERVE_SWITCH_INTERVAL_MS"
+#: sys.setswitchinterval for the server, in ms (Python's default: 5 ms)
+SWITCH_INTERVAL_MS = 5.0
+
+
+def set_switch_interval(ms: float) -> None:
+    if ms <= 0:
+        raise SystemExit(f"--switch-interval must be above 0 ms, not {ms}")
+    sys.setswitchinterval(ms / 1000)
 
 
 def build(site: Any, *, secure_cookies: bool = False) -> Any:
@@ -34,8 +44,11 @@ def build(site: Any, *, secure_cookies: bool = False) -> Any:
     return create_app(site, settings=WebSettings(secure_cookies=secure_cookies))
 
 
-def configure(site_dir: str, project: str, *, secure_cookies: bool) -> None:
+def configure(
+    site_dir: str, project: str, *, secure_cookies: bool, switch_interval: float = SWITCH_INTERVAL_MS
+) -> None:
     """Name the site for the worker processes (they inherit this environment)."""
+    os.environ[_SWITCH] = str(switch_interval)
     os.environ[_SITE] = str(site_dir)
     os.environ[_PROJECT] = str(project)
     os.environ[_SECURE] = "1" if secure_cookies else ""
@@ -45,5 +58,6 @@ def create() -> Any:
     """uvicorn's factory in each worker: open the site, build the app."""
     from townflow.web.commands import open_site
 
+    set_switch_interval(float(os.environ.get(_SWITCH, SWITCH_INTERVAL_MS)))
     site = open_site(os.environ[_SITE], os.environ[_PROJECT])
     return build(site, secure_cookies=bool(os.environ.get(_SECURE)))

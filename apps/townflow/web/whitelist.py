@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from townflow.web.auth import current_session
 from townflow.web.requestdata import form_dict
+from townflow.web.threads import run_durably, run_for
 
 Handler = Callable[[Any, dict[str, Any]], Any]
 
@@ -67,14 +67,21 @@ def whitelisted(
     params: Sequence[Param] = (),
     summary: str = "",
     tags: Sequence[str] = ("methods",),
+    durable: bool = False,
 ) -> Callable[[Handler], Handler]:
-    """Register `fn(session, args)` as `/api/method/<method>` for the given HTTP methods."""
+    """Register `fn(session, args)` as `/api/method/<method>` for the given HTTP methods.
+
+    `durable=True`: `fn` is one write (a workflow action), run whole on the group committer and
+    awaited on the event loop (townflow.web.threads.run_durably) instead of in a thread."""
 
     def decorator(fn: Handler) -> Handler:
         async def endpoint(request: Request) -> Any:
             args = await form_dict(request)
             session = await current_session(request)
-            result = await run_in_threadpool(fn, session, args)
+            if durable and request.method not in ("GET", "HEAD"):
+                result = await run_durably(request.app.state.site, fn, session, args)
+            else:
+                result = await run_for(request, fn, session, args)
             if isinstance(result, Response):
                 return result
             return {} if result is None else {"message": result}

@@ -253,6 +253,46 @@ def _users(users) -> list[str]:
 
 
 @frappe.whitelist()
+def signer_candidates(doc, txt=None):
+    """Whom the approver holding this step's task may add (加签): enabled system users, not
+    already signing, who may read the document, matching `txt` on the user or full name; as the
+    desk's MultiSelectList wants them ([{value, label, description}], HTML-escaped, at most 20).
+    The embedded runtime's townflow.api.signer_candidates answers the same."""
+    stored, workflow = _load(doc)
+    me = frappe.session.user
+    state = wf_rules.current_state(workflow, _plain(stored))
+    tasks = [t for t in log.open_tasks(stored.doctype, stored.name) if t.source not in ADDED]
+    if log.my_task(tasks, me) is None:
+        refusal = "Only an approver who holds this step's task may add signers"
+        errors.throw(WorkflowRuleError(refusal, "permission"))
+    signing = signer_tasks(stored.doctype, stored.name, state)
+    taken = {s.user for s in signing if s.status in ("Open", "Waiting")}
+    needle = f"%{txt.strip()}%" if isinstance(txt, str) and txt.strip() else "%"
+    users = frappe.get_all(
+        "User",
+        filters={
+            "enabled": 1,
+            "user_type": "System User",
+            "name": ["not in", ["Administrator", "Guest", me]],
+        },
+        or_filters=[["name", "like", needle], ["full_name", "like", needle]],
+        fields=["name", "full_name"],
+        order_by="name asc",
+        limit_page_length=500,
+    )
+    found = []
+    for user in users:
+        if user.name in taken or not frappe.has_permission(stored.doctype, "read", stored, user=user.name):
+            continue
+        # MultiSelectList puts label and description into its HTML unescaped: escape them here
+        label = frappe.utils.escape_html(user.full_name or user.name)
+        found.append({"value": user.name, "label": label, "description": frappe.utils.escape_html(user.name)})
+        if len(found) >= 20:
+            break
+    return found
+
+
+@frappe.whitelist()
 def add_signer(doc, users, position="before", comment=None):
     stored, workflow = _load(doc)
     me = frappe.session.user

@@ -19,7 +19,8 @@ crash the WAL holds both or neither.
   cannot serve (a distinct count, a condition on today) are read beside it from the documents,
   each through its own condition and a support index on the fields those conditions read.
 - **Step visits** (`__step_visit`): one row per visit of a workflow step (the approval log entry
-  that entered it, when it was left and how), with the document's current state, department and
+  that entered it, when it was left and how), with the document's current state (while the visit is
+  open: a closed visit keeps none, so a step moves one visit row, not all of them), department and
   office, and **visit counters** (`__step_visit_count`) kept by triggers on the visits: Department
   Timeliness reads counters and an index of hours instead of a window over the whole log.
 
@@ -411,7 +412,7 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
             f"CREATE TRIGGER tf_visit_{slug}_log AFTER INSERT ON {LOG} "
             f"WHEN NEW.reference_doctype = {dt} AND NEW.kind IN {STATE_CHANGES} BEGIN "
             f"UPDATE {VISITS} SET left_on = NEW.creation, next_kind = NEW.kind, next_action = NEW.action, "
-            f"next_state = NEW.to_state, hours = {_hours('entered_on', 'NEW.creation')}, "
+            f"next_state = NEW.to_state, hours = {_hours('entered_on', 'NEW.creation')}, doc_state = NULL, "
             f"closed_outcome = {_closed_outcome(plan, 'step', 'NEW.kind', 'NEW.action', 'NEW.to_state')} "
             f"WHERE doctype = {dt} AND ref = NEW.reference_name AND left_on IS NULL; "
             f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) "
@@ -421,44 +422,64 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
             f"d.name IS NOT NULL FROM (SELECT 1) LEFT JOIN {meta.table} AS d ON d.name = NEW.reference_name "
             f"WHERE NEW.to_state IN ({steps}); END"
         )
+        # only the rows whose values change: a closed visit keeps no document state (it is read
+        # only while the visit is open), so a state change rewrites the open visit alone, not
+        # every visit of the document (each one an index entry moved and its counters)
+        doc_state = f"CASE WHEN left_on IS NULL THEN NEW.{state} END"
+        office = _office(plan, "step_role", new_dept)
         refresh = (
-            f"UPDATE {VISITS} SET alive = 1, doc_state = NEW.{state}, department = {new_dept}, "
-            f"office = {_office(plan, 'step_role', new_dept)} WHERE doctype = {dt} AND ref = NEW.name;"
+            f"UPDATE {VISITS} SET alive = 1, doc_state = {doc_state}, department = {new_dept}, "
+            f"office = {office} WHERE doctype = {dt} AND ref = NEW.name AND (alive IS NOT 1 OR "
+            f"doc_state IS NOT {doc_state} OR department IS NOT {new_dept} OR office IS NOT {office});"
         )
         out.append(f"CREATE TRIGGER tf_visit_{slug}_ins AFTER INSERT ON {meta.table} BEGIN {refresh} END")
+        # a visit whose document is gone keeps none of its values (as the backfill, whose join
+        # finds no document, computes it): not alive, no state, no department
+        dead = (
+            f"alive = 0, doc_state = NULL, department = NULL, office = {_office(plan, 'step_role', 'NULL')}"
+        )
         out.append(
             f"CREATE TRIGGER tf_visit_{slug}_del AFTER DELETE ON {meta.table} BEGIN "
-            f"UPDATE {VISITS} SET alive = 0 WHERE doctype = {dt} AND ref = OLD.name; END"
+            f"UPDATE {VISITS} SET {dead} WHERE doctype = {dt} AND ref = OLD.name; END"
         )
         watched = ["name", plan["state_field"]] + (["department"] if plan["has_department"] else [])
         changed = " OR ".join(f"OLD.{quote(f)} IS NOT NEW.{quote(f)}" for f in watched)
         out.append(
             f"CREATE TRIGGER tf_visit_{slug}_upd AFTER UPDATE OF {', '.join(quote(f) for f in watched)} "
-            f"ON {meta.table} WHEN {changed} BEGIN "
-            f"UPDATE {VISITS} SET alive = 0 "
-            f"WHERE doctype = {dt} AND ref = OLD.name AND OLD.name IS NOT NEW.name; "
-            f"{refresh} END"
+            f"ON {meta.table} WHEN {changed} BEGIN {refresh} END"
+        )
+        # a renamed document: its old name's visits are no longer alive (the refresh above
+        # finds the new name's); its own trigger, so a state change does not run it
+        out.append(
+            f"CREATE TRIGGER tf_visit_{slug}_rename AFTER UPDATE OF name ON {meta.table} "
+            f"WHEN OLD.name IS NOT NEW.name BEGIN "
+            f"UPDATE {VISITS} SET {dead} WHERE doctype = {dt} AND ref = OLD.name; END"
         )
         # backfill: the same visits from the log as it stands
         out.append(f"INSERT INTO {VISITS} ({_VISIT_COLUMNS}) {_visit_backfill_select(doctype, plan)}")
     # counters per (process, office, step, role, department, month entered, outcome) of the
     # visits of documents that exist, kept by triggers on the visits themselves
     keys = ", ".join(_VISIT_KEYS)
+    # unique over the keys with NULL as its own value (an empty blob: no text equals it), so a
+    # visit counted is one UPSERT, and a counter is found by the same expressions
+    unique = ", ".join(_VISIT_UNIQUE)
     out.append(f"CREATE TABLE {VISIT_COUNTS} ({keys}, n INTEGER NOT NULL)")
-    out.append(f"CREATE INDEX tf_visit_count_keys ON {VISIT_COUNTS} ({keys})")
+    out.append(f"CREATE UNIQUE INDEX tf_visit_count_keys ON {VISIT_COUNTS} ({unique})")
     out.append(
         f"INSERT INTO {VISIT_COUNTS} ({keys}, n) SELECT {_visit_key_sql('v')}, COUNT(*) FROM {VISITS} AS v "
         f"WHERE v.alive = 1 GROUP BY {', '.join(str(i + 1) for i in range(len(_VISIT_KEYS)))}"
     )
 
-    def match(row: str) -> str:
-        return " AND ".join(f"{k} IS {e}" for k, e in zip(_VISIT_KEYS, _visit_key_exprs(row), strict=True))
+    def match(row: str) -> str:  # the unique index's expressions, so it finds the counter
+        pairs = zip(_VISIT_KEYS, _visit_key_exprs(row), strict=True)
+        return " AND ".join(
+            f"{k} = {e}" if k == "doctype" else f"ifnull({k}, x'') = ifnull({e}, x'')" for k, e in pairs
+        )
 
     def add(row: str) -> str:
         return (
-            f"UPDATE {VISIT_COUNTS} SET n = n + 1 WHERE {row}.alive = 1 AND {match(row)}; "
             f"INSERT INTO {VISIT_COUNTS} ({keys}, n) SELECT {_visit_key_sql(row)}, 1 WHERE {row}.alive = 1 "
-            f"AND NOT EXISTS (SELECT 1 FROM {VISIT_COUNTS} WHERE {match(row)});"
+            f"ON CONFLICT ({unique}) DO UPDATE SET n = n + 1;"
         )
 
     def remove(row: str) -> str:
@@ -471,7 +492,12 @@ def _visit_statements(site, visits: dict[str, dict]) -> list[str]:
     out.append(f"CREATE TRIGGER tf_visit_count_del AFTER DELETE ON {VISITS} BEGIN {remove('OLD')} END")
     watched = ("alive", "doctype", "office", "step", "step_role", "department", "entered_on", "left_on")
     watched += ("doc_state", "closed_outcome")
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
+    # only when the counter the visit falls in changes (not, say, an open visit's state moving
+    # between two other steps): the keys compared, as computed, and whether it is counted
+    keys_changed = [
+        f"{a} IS NOT {b}" for a, b in zip(_visit_key_exprs("OLD"), _visit_key_exprs("NEW"), strict=True)
+    ]
+    changed = " OR ".join(["OLD.alive IS NOT NEW.alive", *keys_changed])
     out.append(
         f"CREATE TRIGGER tf_visit_count_upd AFTER UPDATE OF {', '.join(watched)} ON {VISITS} "
         f"WHEN {changed} BEGIN {remove('OLD')} {add('NEW')} END"
@@ -500,7 +526,8 @@ def _visit_backfill_select(doctype: str, plan: dict) -> str:
         f"CASE WHEN w.next_at IS NOT NULL THEN {_hours('w.creation', 'w.next_at')} END, "
         f"CASE WHEN w.next_at IS NOT NULL THEN "
         f"{_closed_outcome(plan, 'w.to_state', 'w.next_kind', 'w.next_action', 'w.next_state')} END, "
-        f"d.{state}, {dept}, {_office(plan, role, dept)}, d.name IS NOT NULL "
+        f"CASE WHEN w.next_at IS NULL THEN d.{state} END, {dept}, {_office(plan, role, dept)}, "
+        f"d.name IS NOT NULL "
         f"FROM ({window}) AS w LEFT JOIN {plan['meta'].table} AS d ON d.name = w.reference_name "
         f"WHERE w.to_state IN ({steps})"
     )
@@ -508,6 +535,8 @@ def _visit_backfill_select(doctype: str, plan: dict) -> str:
 
 VISIT_COUNTS = '"__step_visit_count"'
 _VISIT_KEYS = ("doctype", "office", "step", "step_role", "department", "entered_month", "outcome")
+#: the counters' unique index: each key, NULL read as an empty blob (distinct from every text)
+_VISIT_UNIQUE = ("doctype", *(f"ifnull({k}, x'')" for k in _VISIT_KEYS[1:]))
 
 
 def _visit_outcome(row: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from townflow.rules import approval_moves as rules
 from townflow.rules import steps as step_rules
 from townflow.rules.workflow import current_state
-from townflow.runtime import approval_moves, workflow_io
+from townflow.runtime import approval_moves, signer_picker, workflow_io
 from townflow.runtime import workflow_store as store
 from townflow.web.i18n_approval_moves import APPROVAL_MOVE_STRINGS as STRINGS  # noqa: F401
 
@@ -44,11 +44,20 @@ def take(session: Any, doc: dict[str, Any], op: str, form: Any, comment: str | N
 
     if op == "add_signer":
         position = approval_moves.require_position(text("position") or "before")
-        approval_moves.add_signers(session, doc, text("users"), position, comment)
+        approval_moves.add_signers(session, doc, picked_users(form), position, comment)
     elif op == "remove_signer":
         approval_moves.remove_signer(session, doc, text("user"), comment)
     else:
         approval_moves.sign(session, doc, text("decision"), comment)
+
+
+def picked_users(form: Any) -> list[str]:
+    """The signers the form names: the picker's ticked boxes, then any names typed beside them
+    (comma separated, 全角 or not), once each in that order."""
+    ticked = form.getlist("users") if hasattr(form, "getlist") else [form.get("users") or ""]
+    typed = form.get("users_typed") or ""
+    names = [n for value in [*ticked, typed] for n in str(value).replace("，", ",").split(",")]
+    return list(dict.fromkeys(n.strip() for n in names if n.strip()))
 
 
 def context(page: Any, doctype: str, doc: dict[str, Any], workflow: Any) -> dict[str, Any]:
@@ -78,10 +87,12 @@ def context(page: Any, doctype: str, doc: dict[str, Any], workflow: Any) -> dict
     positions = list(rules.allowed_positions(step)) if holds is not None else []
     i_sign = any(s["user"] == me and s["status"] == "Open" for s in extra["added_signers"])
     required = rules.parse_required(step.required) if step.mode == "all" else None
+    candidates = signer_picker.signer_candidates(session, doctype, doc["name"]) if positions else []
     shown = bool(positions or signers or branches or i_sign or required)
     return {
         "shown": shown,
         "positions": positions,
+        "candidates": candidates,
         "signers": signers,
         "branches": branches,
         "i_sign": i_sign,

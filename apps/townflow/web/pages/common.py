@@ -18,10 +18,10 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.concurrency import run_in_threadpool
 
 from townflow.web import auth
 from townflow.web.i18n import LANG_COOKIE, label_text, pick_language, translate
+from townflow.web.threads import run_here
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -131,8 +131,9 @@ SessionDep = Annotated[Any, Depends(page_session)]
 
 
 async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a blocking runtime call off the event loop."""
-    return await run_in_threadpool(fn, *args, **kwargs)
+    """Run a blocking runtime call off the event loop: a GET's in the read threads, a POST's in
+    the write threads (townflow.web.threads), so a page's write never holds a read's thread."""
+    return await run_here(fn, *args, **kwargs)
 
 
 _ERROR_PAGES = {

@@ -84,6 +84,7 @@ override_whitelisted_methods = {
     "townflow.api.add_signer": "care_for_girls.townflow_ext.approval_moves.add_signer",
     "townflow.api.remove_signer": "care_for_girls.townflow_ext.approval_moves.remove_signer",
     "townflow.api.sign": "care_for_girls.townflow_ext.approval_moves.sign",
+    "townflow.api.signer_candidates": "care_for_girls.townflow_ext.approval_moves.signer_candidates",
 }
 
 # DocPerm rows the spec narrows to workflow states (a Facility Officer reads a

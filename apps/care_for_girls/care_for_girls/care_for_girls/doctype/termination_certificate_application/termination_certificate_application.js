@@ -34,8 +34,11 @@ frappe.ui.form.on("Termination Certificate Application", {
 			const label = position === "before" ? __("前加签 Before me") : __("后加签 After me");
 			frm.add_custom_button(label, () => frappe.prompt(
 				[
-					{ fieldname: "users", fieldtype: "Data", reqd: 1,
-						label: __("加签人 Signers (user names, comma separated)") },
+					{ fieldname: "users", fieldtype: "MultiSelectList", reqd: 1,
+						label: __("加签人 Signers"),
+						// the people who may read this document, by user or full name
+						get_data: (txt) => frappe.xcall("townflow.api.signer_candidates",
+							{ doc: ref, txt: txt }) },
 					{ fieldname: "comment", fieldtype: "Small Text", label: __("意见 Comment") },
 				],
 				(v) => frappe.call({

@@ -4,10 +4,10 @@ Why not openpyxl's write-only mode (issue 15 names it; the project prefers a lib
 hand-written code): measured against the target, it cannot meet it. With lxml installed (openpyxl
 then serialises through lxml's xmlfile) it still builds a cell object and an XML element per
 value: the same 10,000 rows of 31 columns, same process, 7 Dec 2026 23:33 UTC, load average 2.5,
-took 1.60 s with openpyxl write-only and 0.24 s with this writer (6.6x; 5.6-8.9x in earlier runs
-at 100,000 rows, docs/benchmarks.md). The whole 1M-row export took 32.7 s with this writer at
-load 3-5, of which the writer is about half; at openpyxl's rate its writing alone would be
-about 2 minutes, twice the 60 s target. `python -m benchmarks.bench_dataio` prints both writers
+took 1.60 s with openpyxl write-only and 0.24 s with this writer (6.6x; 5.1-8.9x in other runs).
+At the target's size, 1,000,000 persons, 8 Dec 2026 00:33 UTC, load average 1.5-2.3, the whole
+export (`export_list`) took 69.7 s with openpyxl write-only as its writer, over the 60 s target,
+and 21.2-22.1 s with this one. `python -m benchmarks.bench_dataio` prints both writers
 side by side in every run ("reference: raw SELECT + openpyxl write-only").
 
 This writer builds each row's XML as text and streams it into the zip's deflate. The file is a

@@ -5,10 +5,12 @@ hand-written code): measured against the targets, it cannot meet them. openpyxl'
 reader parses with the standard library's xml.etree (`openpyxl.xml.functions.iterparse`; lxml
 speeds up only its writing) and builds a cell object per value. One pass over the benchmark's
 file of 10,000 persons (6 columns), same process, 7 Dec 2026 23:33 UTC, load average 2.5:
-openpyxl read-only 1.39 s (7,175 rows/s), this reader 0.33 s (30,457 rows/s), 4.2x. An import
-reads its file twice (a check pass, then the import), so openpyxl alone would take about 28 s of
-the 30 s that 100,000 persons may take. `python -m benchmarks.bench_dataio` prints both
-readers side by side in every run ("reference: one pass over the .xlsx").
+openpyxl read-only 1.39 s (7,175 rows/s), this reader 0.33 s (30,457 rows/s), 4.2x; at 100,000
+persons 6.40 s against 1.69 s (8 Dec 00:30 UTC, load 1.9-2.7), in the run whose import took
+29.48 s: an import parses its file once (the check pass; the rows are kept for the import,
+reader._Spool), so openpyxl would have added about 4.7 s and taken it over the 30 s target.
+`python -m benchmarks.bench_dataio` prints both readers side by side in every run
+("reference: one pass over the .xlsx").
 
 This reader walks the sheet part with lxml's iterparse (entities not resolved, no network),
 freeing each row once read, and gives the values openpyxl's read-only `values_only=True` gives:

@@ -15,8 +15,8 @@ a raw baseline run in the same process.
   same writer. Reference row: the same rows through openpyxl's write-only mode (with lxml).
 - reader reference: one pass over the import's own file with openpyxl's read-only mode
   (`iter_rows(values_only=True)`) beside the same pass with townflow.dataio.xlsx_read, in the
-  same process: the import reads its file twice (a check pass, then the import), so what the
-  reader costs the 30 s target is twice the figure printed.
+  same process: the import parses its file once (the check pass; the rows it read are kept in a
+  temporary file for the import), so the figure printed is what the reader costs the import.
 - `--export-rows N`: the export again over N persons (bulk-loaded with raw SQL, as
   bench_reports loads its data): the "1M rows in <= 60 s" figure.
 

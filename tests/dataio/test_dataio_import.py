@@ -138,3 +138,91 @@ def test_a_record_the_importer_may_not_read_is_never_matched_or_counted(site, ad
     result = import_file(clerk, "Person", _xlsx(tmp_path / "p.xlsx", rows))
     assert result.skipped == [] and result.updated == []
     assert people["p2"]["name"] not in result.inserted
+
+
+def test_import_writes_the_rows_the_check_read_and_leaves_no_spool(site, admin, people, tmp_path):
+    """The first pass keeps the rows it checked (reader._Spool); the import writes those, even if
+    the file changes in between, and the kept rows go when the import is done with them."""
+    import gc
+    import os
+
+    from townflow.dataio.importer import prepare, run_import
+
+    source = _xlsx(
+        tmp_path / "p.xlsx", [[f"人{i}", "Female", people["h1"]["name"], None, i % 100] for i in range(1200)]
+    )
+    prepared = prepare(admin, "Person", source)
+    spool = prepared.main.table.lines.__self__.path
+    assert os.path.exists(spool)
+    _xlsx(source, [["换了", "Male", people["h1"]["name"], None, 1]])  # the file replaced after the check
+    result = run_import(admin, prepared)
+    assert len(result.inserted) == 1200 and result.failed == []
+    stored = site.db.fetchall("SELECT full_name, age FROM \"tabPerson\" WHERE full_name LIKE '人%'")
+    assert sorted((r[0], r[1]) for r in stored) == sorted((f"人{i}", i % 100) for i in range(1200))
+    del prepared
+    gc.collect()
+    assert not os.path.exists(spool)
+
+
+def test_reimport_of_many_batches_matches_every_row_by_id_number(site, admin, people, tmp_path):
+    """The existing records of a batch are looked up together (importer._known_keys): re-importing
+    a file of more than one batch skips, or updates, every row and duplicates none."""
+    from townflow.rules.validators import id_number_check_char
+
+    ids = []
+    for i in range(620):
+        first17 = f"11010519800101{i:03d}"
+        ids.append(first17 + id_number_check_char(first17))
+    gender = ["Female", "Male"]  # the ID number's 17th digit: odd for a man
+    rows = [[f"人{i}", gender[int(ids[i][16]) % 2], people["h1"]["name"], ids[i], 30] for i in range(620)]
+    first = import_file(admin, "Person", _xlsx(tmp_path / "a.xlsx", rows))
+    assert len(first.inserted) == 620 and first.failed == []
+    again = import_file(admin, "Person", _xlsx(tmp_path / "b.xlsx", rows))
+    assert again.inserted == [] and sorted(again.skipped) == sorted(first.inserted)
+    for row in rows:
+        row[4] = 31
+    updated = import_file(admin, "Person", _xlsx(tmp_path / "c.xlsx", rows), update=True)
+    assert sorted(updated.updated) == sorted(first.inserted)
+    count, ages = site.db.fetchone(
+        "SELECT COUNT(*), GROUP_CONCAT(DISTINCT age) FROM \"tabPerson\" WHERE full_name LIKE '人%'"
+    )
+    assert (count, ages) == (620, "31")
+
+
+def test_batches_grow_with_the_file_up_to_five_thousand_rows():
+    """Fewer commits (fsyncs) for a large file, progress still moving in steps of 5% or less."""
+    from townflow.dataio.importer import batch_rows
+
+    assert [batch_rows(n) for n in (1, 9_999, 20_000, 30_000, 100_000, 1_000_000)] == [
+        500,
+        500,
+        1000,
+        1500,
+        5000,
+        5000,
+    ]
+
+
+def test_a_failed_row_in_a_large_file_leaves_the_other_rows_and_nothing_of_itself(
+    site, admin, people, tmp_path
+):
+    """Failed rows in two batches of a larger file: every good row is written once (with its
+    search keys and audit row), the bad rows are reported with their reasons and leave nothing
+    behind."""
+    rows = [[f"人{i}", "Female", people["h1"]["name"], None, i % 100] for i in range(1300)]
+    rows[699][1] = "Robot"  # line 701: not a Select value (second batch of 500)
+    rows[1099][4] = 200  # line 1101: age out of range (third batch)
+    before = site.db.scalar("SELECT COUNT(*) FROM __audit_log WHERE action = 'insert'")
+    result = import_file(admin, "Person", _xlsx(tmp_path / "p.xlsx", rows))
+    assert len(result.inserted) == 1298 and len(set(result.inserted)) == 1298
+    assert [(f.line, f.messages[0].field) for f in result.failed] == [(701, "gender"), (1101, "age")]
+    stored = site.db.fetchall("SELECT full_name FROM \"tabPerson\" WHERE full_name LIKE '人%'")
+    assert sorted(r[0] for r in stored) == sorted(f"人{i}" for i in range(1300) if i not in (699, 1099))
+    keys = site.db.scalar(
+        'SELECT COUNT(DISTINCT pinyin_name) FROM "tabPinyin Key" WHERE pinyin_doctype = ? AND pinyin_name IN '
+        "(SELECT name FROM \"tabPerson\" WHERE full_name LIKE '人%')",
+        ("Person",),
+    )
+    inserts = site.db.scalar("SELECT COUNT(*) FROM __audit_log WHERE action = 'insert'") - before
+    assert (keys, inserts) == (1298, 1298)
+    assert site.audit.verify().ok

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,6 +141,22 @@ class CellConverter:
         if isinstance(value, (dt.datetime, dt.date)):
             return value.isoformat()
         return value
+
+    def column(self, fieldname: str) -> Callable[[Any], Any]:
+        """`convert` for one column, worked out once per column instead of once per cell: a text
+        column's text is only stripped (what `convert` does with it), anything else goes
+        through `convert`."""
+        convert = self.convert
+        f = self.meta.get_field(fieldname) if fieldname != "name" else None
+        if f is not None and f.fieldtype in ("Data", "Small Text", "Text"):
+
+            def text(value: Any) -> Any:
+                if type(value) is str:
+                    return value.strip() or None
+                return convert(fieldname, value)
+
+            return text
+        return lambda value: convert(fieldname, value)
 
     def link(self, doctype: str, value: str) -> str:
         """The name of the `doctype` record `value` names (by name, else by a unique title)."""

@@ -13,7 +13,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import os
+import pickle
 import re
+import tempfile
+import weakref
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +29,8 @@ MAX_CELL_CHARS = 32_767
 #: The largest total an .xlsx may unpack to, and the largest compression ratio of one part.
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
 MAX_RATIO = 200
+#: Rows per chunk of the first pass's spool (`_Spool`).
+SPOOL_ROWS = 1000
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
 
 
@@ -38,9 +44,10 @@ class EmptyFileError(ImportFileError):
 
 @dataclass
 class Table:
-    """A file's header cells and its data rows, read as a stream: `rows()` reads the file again
-    each time (as (line number, cells), empty rows dropped), so no import holds a whole file in
-    memory. The first reading (`_table`) checks every cell and counts the rows."""
+    """A file's header cells and its data rows, read as a stream: `rows()` reads them again each
+    time (as (line number, cells), empty rows dropped), so no import holds a whole file in
+    memory. The first reading (`_table`) checks every cell, counts the rows and keeps them in a
+    temporary file that later readings stream back (`_Spool`)."""
 
     path: str
     header: list[str]
@@ -122,6 +129,48 @@ def _blank(cells: list[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
 
 
+class _Spool:
+    """The rows the first pass read, kept in a temporary file (pickled in chunks of `SPOOL_ROWS`)
+    so the import reads them back instead of parsing the file again: memory stays bounded (one
+    chunk at a time), and reading them back costs a few µs a row against about 30 µs for the
+    .xlsx's XML. The file is removed when the table is dropped."""
+
+    def __init__(self) -> None:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open while the first pass writes
+            prefix="townflow-import-", suffix=".rows", delete=False
+        )
+        self.path = handle.name
+        self._handle = handle
+        self._chunk: list[tuple[int, list[Any]]] = []
+        weakref.finalize(self, _remove, self.path)
+
+    def append(self, line_no: int, cells: list[Any]) -> None:
+        self._chunk.append((line_no, cells))
+        if len(self._chunk) >= SPOOL_ROWS:
+            pickle.dump(self._chunk, self._handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self._chunk = []
+
+    def close(self) -> None:
+        if self._chunk:
+            pickle.dump(self._chunk, self._handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self._chunk = []
+        self._handle.close()
+
+    def lines(self) -> Iterator[tuple[int, list[Any]]]:
+        with open(self.path, "rb") as handle:
+            while True:
+                try:
+                    chunk = pickle.load(handle)  # noqa: S301 - our own file, written by the first pass
+                except EOFError:
+                    return
+                yield from chunk
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
 def _table(
     path: Path,
     lines: Callable[[], Iterator[tuple[int, list[Any]]]],
@@ -130,33 +179,42 @@ def _table(
     index: int = 0,
 ) -> Table:
     """Read the sheet once: its header, every cell's length checked, the rows counted (and
-    `inspect`'s check run on each)."""
+    `inspect`'s check run on each). The rows read are kept (`_Spool`): the import reads them
+    back from there, not from the file."""
     header: list[str] | None = None
     check = None
     count = 0
-    for line_no, cells in lines():
-        for col, value in enumerate(cells, start=1):
-            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-                raise ImportFileError(
-                    f"{path.name}: row {line_no}, column {col}: a cell of {len(value):,} characters "
-                    f"(at most {MAX_CELL_CHARS:,})"
-                )
-        if _blank(cells):
-            continue
-        if header is None:
-            header = ["" if v is None else str(v).strip() for v in cells]
-            while header and not header[-1]:
-                header.pop()
-            check = inspect(index, sheet, header) if inspect is not None else None
-            continue
-        count += 1
-        if check is not None:
-            check(line_no, cells)
+    spool = _Spool()
+    try:
+        for line_no, cells in lines():
+            for col, value in enumerate(cells, start=1):
+                if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                    raise ImportFileError(
+                        f"{path.name}: row {line_no}, column {col}: a cell of {len(value):,} characters "
+                        f"(at most {MAX_CELL_CHARS:,})"
+                    )
+            if _blank(cells):
+                continue
+            spool.append(line_no, cells)
+            if header is None:
+                header = ["" if v is None else str(v).strip() for v in cells]
+                while header and not header[-1]:
+                    header.pop()
+                check = inspect(index, sheet, header) if inspect is not None else None
+                continue
+            count += 1
+            if check is not None:
+                check(line_no, cells)
+    except BaseException:
+        spool.close()
+        _remove(spool.path)
+        raise
+    spool.close()
     if header is None:
         raise EmptyFileError(f"{path.name}: the file is empty (no header row)")
     if not count:
         raise EmptyFileError(f"{path.name}: the file has a header but no rows to import")
-    return Table(str(path), header, count, sheet, lines)
+    return Table(str(path), header, count, sheet, spool.lines)
 
 
 def check_zip(path: Path) -> None:

@@ -29,6 +29,8 @@ TEXT_TYPES = frozenset({"Data", "Small Text", "Text", "Long Text", "Read Only"})
 MAX_KEY = 48
 #: at most this many readings of one value (the phrase reading + the first character's others)
 MAX_READINGS = 4
+#: texts (and runs of Chinese characters) up to this long have their keys (readings) cached
+_CACHED_CHARS = 32
 #: what a pinyin query may look like: letters only (an apostrophe or space between syllables is dropped)
 _QUERY = re.compile(r"^[a-z]{1,48}$")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -75,8 +77,7 @@ def _char_readings(char: str) -> tuple[str, ...]:
 def _syllables(text: str) -> list[str]:
     """The phrase-aware reading, one entry per character kept (Chinese characters and ASCII
     letters or digits; anything else is dropped). pypinyin reads each run of Chinese characters
-    on its own (its `simple_seg`; phrases never cross a run's end), so each run's reading is
-    cached: names share their characters (a large import reads the same runs again and again)."""
+    on its own (its `simple_seg`; phrases never cross a run's end): see `_run_syllables`."""
     from pypinyin.constants import RE_HANS
     from pypinyin.seg.simpleseg import simple_seg
 
@@ -90,12 +91,51 @@ def _syllables(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=65536)
 def _run_syllables(run: str) -> tuple[str, ...]:
+    """pypinyin's phrase-aware reading of one run of Chinese characters, from cached readings of
+    single characters whenever that is the same reading. pypinyin cuts a run into words by
+    forward maximum matching against the prefixes of its phrase dictionary (`mmseg.seg`): when
+    no two neighbouring characters of the run begin a phrase, every word is one character and
+    the run reads as its characters read alone. A register's names are mostly such runs (张小燕;
+    a million names share a few thousand characters), so a name costs a few dictionary lookups
+    instead of pypinyin's segmentation and conversion; a run holding a phrase's beginning (重庆,
+    银行) is read by pypinyin whole, as before (`_phrase_syllables`, cached)."""
+    if len(run) > 1:
+        prefixes = _phrase_prefixes()
+        for i in range(len(run) - 1):
+            if run[i : i + 2] in prefixes:
+                return _phrase_syllables(run) if len(run) <= _CACHED_CHARS else _pypinyin_run(run)
+    out: list[str] = []
+    for char in run:
+        out.extend(_char_syllables(char))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _phrase_prefixes():
+    """The prefix set pypinyin's own word segmentation matches against (`mmseg.seg`)."""
+    from pypinyin.seg import mmseg
+
+    return mmseg.seg._prefix_set
+
+
+@lru_cache(maxsize=65536)
+def _char_syllables(char: str) -> tuple[str, ...]:
+    """pypinyin's reading of one character on its own (cached: a register has a few thousand)."""
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(char, style=Style.NORMAL, errors=lambda s: list(s)))
+
+
+def _pypinyin_run(run: str) -> tuple[str, ...]:
     """pypinyin's phrase-aware reading of one run of Chinese characters."""
     from pypinyin import Style, lazy_pinyin
 
     return tuple(lazy_pinyin(run, style=Style.NORMAL, errors=lambda s: list(s)))
+
+
+#: `_pypinyin_run` of short runs, cached
+_phrase_syllables = lru_cache(maxsize=65536)(_pypinyin_run)
 
 
 def readings(text: str) -> list[list[str]]:
@@ -132,8 +172,12 @@ def keys(text: Any) -> list[str]:
     A value without Chinese gets its latin words instead (`latin_keys`)."""
     if not isinstance(text, str):
         return []
+    return list(_short_keys(text) if len(text) <= _CACHED_CHARS else _keys(text))
+
+
+def _keys(text: str) -> tuple[str, ...]:
     if not has_chinese(text):
-        return latin_keys(text)
+        return tuple(latin_keys(text))
     found: dict[str, None] = {}
     for syllables in readings(str(text)):
         for part in (syllables, syllables[1:]):
@@ -142,7 +186,11 @@ def keys(text: Any) -> list[str]:
             for key in ("".join(part), "".join(s[0] for s in part)):
                 if key:
                     found[key[:MAX_KEY]] = None
-    return list(found)
+    return tuple(found)
+
+
+#: `_keys` of short texts, cached: a register's names repeat (张伟, 王芳) and every save asks
+_short_keys = lru_cache(maxsize=65536)(_keys)
 
 
 def doc_keys(doctype: Any, doc: dict[str, Any]) -> list[tuple[str, str]]:

@@ -11,6 +11,11 @@ then the chain shows it.
 Rows are written in the caller's transaction: an insert that rolls back leaves no audit row
 claiming it happened. Denials are the exception: they are written again after the rollback
 (`Database.after_rollback`), because the refusal did happen.
+
+A bulk import writes its rows in batches (`buffered`): inside one transaction the rows are
+collected as they are recorded, a failed row's own rows dropped with it (`discard_failed`), and
+the chain is worked out and written in one statement before the transaction commits — the same
+rows, in the same order, hashed the same way as one at a time.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +102,8 @@ class AuditLog:
         #: the HMAC key (townflow.runtime.audit_key) and the first row id written with it
         self.key = key
         self.keyed_from = keyed_from
+        #: per thread: the rows a `buffered` batch has recorded and not yet written
+        self._local = threading.local()
 
     def use_key(self, key: bytes, keyed_from: int) -> None:
         self.key, self.keyed_from = key, keyed_from
@@ -122,10 +132,70 @@ class AuditLog:
         Inside the caller's transaction no savepoint is opened: the SELECT changes nothing and the
         INSERT is one statement, which SQLite applies whole or not at all, so a savepoint around
         them would have nothing to roll back (and cost two statements per workflow transition)."""
+        pending = getattr(self._local, "pending", None)
+        if pending is not None and self.db.in_transaction:
+            payload = _PAYLOAD.encode(data) if data else None
+            pending.append(
+                (self.db.depth, timestamp(self.now()), user, action, ref_doctype, ref_name, payload)
+            )
+            return 0  # its id is given when the batch is written (`flush`)
         if self.db.in_transaction:
             return self._append(action, user, ref_doctype, ref_name, data)
         with self.db.transaction():
             return self._append(action, user, ref_doctype, ref_name, data)
+
+    @contextmanager
+    def buffered(self) -> Iterator[None]:
+        """Inside the caller's transaction: this thread's rows are collected, then written
+        together (`flush`) when the block ends without an error; on an error they are dropped
+        (the transaction rolls back with them). Rows of denials written again after a rollback
+        (`record_kept`) are written after the block, as without it."""
+        if not self.db.in_transaction:
+            raise RuntimeError("AuditLog.buffered needs an open transaction")
+        self._local.pending = []
+        self._local.depth = self.db.depth
+        try:
+            yield
+            self.flush()
+        finally:
+            self._local.pending = None
+
+    def mark(self) -> int:
+        """Where the rows of the next operation of a `buffered` batch start (see `discard_failed`)."""
+        pending = getattr(self._local, "pending", None)
+        return len(pending) if pending is not None else 0
+
+    def discard_failed(self, mark: int) -> None:
+        """An operation of a `buffered` batch failed and its savepoint was rolled back: drop the
+        rows it recorded inside that savepoint (since `mark`), keep those written again at the
+        batch's own level after the rollback (a denial: `record_kept`)."""
+        pending = getattr(self._local, "pending", None)
+        if pending is not None:
+            level = self._local.depth
+            pending[mark:] = [row for row in pending[mark:] if row[0] <= level]
+
+    def flush(self) -> None:
+        """Write the rows a `buffered` batch has collected, chained after the last stored row."""
+        pending = getattr(self._local, "pending", None)
+        if not pending:
+            return
+        last = self.db.fetchone("SELECT id, hash FROM __audit_log ORDER BY id DESC LIMIT 1")
+        prev_hash = last["hash"] if last else GENESIS
+        row_id = last["id"] if last else 0
+        rows = []
+        for _depth, ts, user, action, ref_doctype, ref_name, payload in pending:
+            row_id += 1
+            digest = row_hash(
+                prev_hash, row_id, ts, user, action, ref_doctype, ref_name, payload, self._key_for(row_id)
+            )
+            rows.append((row_id, ts, user, action, ref_doctype, ref_name, payload, prev_hash, digest))
+            prev_hash = digest
+        self.db.conn.executemany(
+            "INSERT INTO __audit_log (id, ts, user, action, ref_doctype, ref_name, data, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        pending.clear()
 
     def _append(self, action, user, ref_doctype, ref_name, data) -> int:
         # The last hash is read, not remembered: the site's file is shared with other processes

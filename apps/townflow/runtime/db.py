@@ -109,6 +109,12 @@ class Database:
         # no connection opened to answer: a thread without one is in no transaction
         return getattr(self._local, "depth", 0) > 0
 
+    @property
+    def depth(self) -> int:
+        """How many transactions (the outermost one and its savepoints) this thread has open."""
+        _ = self.conn
+        return self._local.depth
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write: BEGIN IMMEDIATE ... COMMIT, or a SAVEPOINT when nested."""

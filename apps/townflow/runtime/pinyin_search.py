@@ -158,6 +158,50 @@ def refresh(site: Any, meta: Any, doc: dict, old: dict | None = None) -> None:
         site.db.conn.executemany(f"INSERT OR IGNORE INTO {TABLE} VALUES (?, ?, ?, ?, ?)", rows)
 
 
+_DEFERRED_FIELDS: dict[int, tuple[Any, list[str], str | None]] = {}
+
+
+def deferred_entry(meta: Any, doc: dict) -> tuple | None:
+    """What `write_deferred` needs of a document just inserted: (DocType, name, village, the
+    pinyin fields' values as they are now), or None when it gets no keys. The fields of each
+    meta are worked out once (an import asks for every row)."""
+    cached = _DEFERRED_FIELDS.get(id(meta))
+    if cached is None or cached[0] is not meta:
+        if len(_DEFERRED_FIELDS) > 256:
+            _DEFERRED_FIELDS.clear()
+        cached = _DEFERRED_FIELDS[id(meta)] = (meta, fields_of(meta), scope_field(meta))
+    _meta, fields, scope = cached
+    if not fields or not doc.get("name"):
+        return None
+    return (meta.name, doc["name"], doc.get(scope) if scope else None, [(f, doc.get(f)) for f in fields])
+
+
+def write_deferred(site: Any, entries: list[tuple]) -> None:
+    """The keys of documents inserted during a bulk import's batch (`deferred_entry`; the
+    importer sets `session.deferred_pinyin` and drops a failed row's entries), written together
+    in the batch's transaction: the rows `refresh` would write for each, sorted, one executemany."""
+    if not entries:
+        return
+    by_doctype: dict[str, list[str]] = {}
+    for doctype, name, _scope, _values in entries:
+        by_doctype.setdefault(doctype, []).append(name)
+    for doctype, names in by_doctype.items():  # as `refresh` does: no stale key survives
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            site.db.execute(
+                f"DELETE FROM {TABLE} WHERE pinyin_doctype = ? AND pinyin_name IN ({marks})",
+                (doctype, *chunk),
+            )
+    rows = sorted(
+        (doctype, key, name, f, scope)
+        for doctype, name, scope, values in entries
+        for f, value in values
+        for key in _keys(value)
+    )
+    site.db.conn.executemany(f"INSERT OR IGNORE INTO {TABLE} VALUES (?, ?, ?, ?, ?)", rows)
+
+
 def moved(site: Any, meta: Any, names: list[str], field: str, value: Any) -> None:
     """Records whose `field` was set to `value` by SQL (a household's move carries its people):
     their keys follow when that field is the village."""
@@ -175,7 +219,14 @@ def register(site: Any) -> None:
 
     def on_change(event: Any) -> None:
         if site.metas.exists(event.doctype):
-            refresh(site, site.metas.get(event.doctype), event.doc, event.old)
+            meta = site.metas.get(event.doctype)
+            pending = getattr(event.session, "deferred_pinyin", None)
+            if pending is not None and event.old is None:  # a bulk import's insert: see write_deferred
+                entry = deferred_entry(meta, event.doc)
+                if entry is not None:
+                    pending.append(entry)
+                return
+            refresh(site, meta, event.doc, event.old)
 
     def on_trash(event: Any) -> None:
         site.db.execute(

@@ -128,10 +128,9 @@ def run_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def serve_switch_default() -> float:
-    from townflow.web.serve_app import SWITCH_INTERVAL_MS
-
-    return SWITCH_INTERVAL_MS
+#: sys.setswitchinterval for the server, in ms (Python's default: 5 ms). Here, not in serve_app,
+#: so building the CLI's parser imports nothing of the web extra (a base install has no starlette).
+SWITCH_INTERVAL_MS = 5.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -183,7 +182,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--switch-interval",
         type=float,
-        default=serve_switch_default(),
+        default=SWITCH_INTERVAL_MS,
         help="how long (ms) a thread may hold Python's GIL while another waits for it "
         "(sys.setswitchinterval; Python's default 5 ms)",
     )

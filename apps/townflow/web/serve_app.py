@@ -22,14 +22,13 @@ import os
 import sys
 from typing import Any
 
+from townflow.web.commands import SWITCH_INTERVAL_MS  # the CLI's default, kept in one place
 from townflow.web.security import WebSettings
 
 _SITE = "TOWNFLOW_SERVE_SITE"
 _PROJECT = "TOWNFLOW_SERVE_PROJECT"
 _SECURE = "TOWNFLOW_SERVE_SECURE_COOKIES"
 _SWITCH = "TOWNFLOW_SERVE_SWITCH_INTERVAL_MS"
-#: sys.setswitchinterval for the server, in ms (Python's default: 5 ms)
-SWITCH_INTERVAL_MS = 5.0
 
 
 def set_switch_interval(ms: float) -> None:

@@ -400,6 +400,9 @@ VISIT_RUNS = [
     {"group_by": "office,step", "from_date": _MONTH.isoformat()},
     {"from_date": _MONTH.isoformat(), "to_date": _MONTH_END + " 23:59:59.999999"},
     {"process": "Subsidy Application"},
+    # off month bounds: counted over the visits entered in range, not the monthly counters
+    {"from_date": (TODAY - timedelta(days=1)).isoformat(), "to_date": TODAY.isoformat()},
+    {"group_by": "process", "from_date": TODAY.isoformat()},
 ]
 
 
@@ -422,18 +425,12 @@ def test_township_readers_get_department_timeliness_from_the_kept_visits(village
     assert _visits_served({"group_by": "office"}, user)["rows"] >= 4
 
 
-def test_department_officers_and_day_filters_keep_the_window_path(village):
-    """A department officer is narrowed to their department, and a filter off month bounds is
-    not what the counters hold: neither is served from the visits, and both get the same
-    figures as before."""
-    assert _visits_served({}, "tf-civil@example.com") == {
-        "kept": False,
-        "same": True,
-        "rows": _visits_served({}, "tf-civil@example.com")["rows"],
-    }
-    day = {"from_date": (TODAY - timedelta(days=1)).isoformat(), "to_date": TODAY.isoformat()}
-    answer = _visits_served(day, "tf-approver@example.com")
+def test_a_department_officer_keeps_the_window_path(village):
+    """A department officer is narrowed to their department: not served from the township's
+    visits, with the same figures as before."""
+    answer = _visits_served({}, "tf-civil@example.com")
     assert (answer["kept"], answer["same"]) == (False, True)
+    assert answer["rows"] >= 1
 
 
 def test_kept_visits_equal_their_recomputation_after_the_rest_writes(village):

@@ -487,7 +487,7 @@ class KeptVisits:
         found = condition_sql(text, column, context)
         return None if found is None else (found[0].replace("?", "%s"), found[1])
 
-    def _filters(self, source, column, month: bool) -> tuple[str, list] | None:
+    def _filters(self, source, column, month: bool, row: str = "v") -> tuple[str, list] | None:
         """The report's filters over a counter row (`month`: entered_on only on month bounds)
         or over a visit row; None where they would not mean exactly what SqlAggregate's do."""
         parts, params = [], []
@@ -512,7 +512,7 @@ class KeptVisits:
                         op = {"<=": "<"}.get(op, op)
                     elif not _FULL_DATETIME.match(c.value):
                         return None
-                    parts.append(f"v.entered_on {op} %s")
+                    parts.append(f"{row}.entered_on {op} %s")
                     params.append(c.value)
                 continue
             found = column(c.column)
@@ -538,6 +538,9 @@ class KeptVisits:
         column = self._lookup(source, plan, "r")
         condition = self._translated(source.condition, column)
         filters = self._filters(source, column, month=True)
+        by_month = filters is not None
+        if not by_month:  # a day bound: count the visits entered in range (their date index)
+            filters = self._filters(source, column, month=False, row="r")
         dims = self._dims(source, column)
         if condition is None or filters is None or dims is None:
             return None
@@ -566,6 +569,18 @@ class KeptVisits:
             f"union all select {key}, entered_month, 'open', 1, 1 from ({overdue}) x1 "
             f"union all select {key}, entered_month, 'open', 0, -1 from ({overdue}) x2) r"
         )
+        if not by_month:
+            late = (
+                f"select distinct reference_name from `tab{log.TASK}` where reference_doctype = {dt} "
+                f"and status = 'Open' and kind = {_lit(log.APPROVAL)} and due < {now}"
+            )
+            outcome = _outcome("v")
+            rows = (
+                f"(select v.office, v.step, v.step_role, v.department, v.entered_on, {outcome} as outcome, "
+                f"cast(({outcome} = 'open' and a.reference_name is not null) as signed) as od, 1 as n "
+                f"from `{VISITS}` v left join ({late}) a on a.reference_name = v.ref "
+                f"where v.doctype = {dt} and v.alive = 1) r"
+            )
         sql = f"select {', '.join([*dims, *measures])} from {rows} where ({filters[0]}) and ({condition[0]})"
         return sql, [*params, *filters[1], *condition[1]]
 

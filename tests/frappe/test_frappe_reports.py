@@ -398,7 +398,7 @@ VISIT_RUNS = [
     {"group_by": "process"},
     {"group_by": "office"},
     {"group_by": "office,step", "from_date": _MONTH.isoformat()},
-    {"from_date": _MONTH.isoformat(), "to_date": _MONTH_END + " 23:59:59.999999"},
+    {"from_date": _MONTH.isoformat(), "to_date": _MONTH_END},
     {"process": "Subsidy Application"},
     # off month bounds: counted over the visits entered in range, not the monthly counters
     {"from_date": (TODAY - timedelta(days=1)).isoformat(), "to_date": TODAY.isoformat()},

@@ -50,7 +50,7 @@ CLOSED = ("forward", "returned", "rejected", "withdrawn")
 KEYS = ("doctype", "office", "step", "step_role", "department", "entered_month", "outcome")
 _COLUMNS = (
     "name, doctype, ref, step, step_role, entered_on, left_on, next_kind, next_action, next_state, "
-    "hours, closed_outcome, doc_state, department, office, alive"
+    "hours, closed_outcome, doc_state, department, office, alive, due"
 )
 
 
@@ -114,6 +114,14 @@ def _closed_outcome(plan: dict, step: str, kind: str, action: str, next_state: s
     )
 
 
+def _due(doctype_sql: str, ref: str) -> str:
+    """The earliest due time of the document's open approval tasks (steps_sql's `due`)."""
+    return (
+        f"(select min(t.due) from `tab{log.TASK}` t where t.reference_doctype = {doctype_sql} "
+        f"and t.reference_name = {ref} and t.status = 'Open' and t.kind = {_lit(log.APPROVAL)})"
+    )
+
+
 def _outcome(row: str) -> str:
     return (
         f"(case when {row}.left_on is null and {row}.doc_state = {row}.step then 'open' "
@@ -144,10 +152,12 @@ def _ddl() -> list[str]:
         "left_on datetime(6) null, next_kind varchar(40) null, next_action varchar(140) null, "
         "next_state varchar(140) null, hours decimal(24,4) null, closed_outcome varchar(20) null, "
         f"doc_state varchar(140) null, department {text}, office {text}, alive tinyint not null, "
+        "due datetime(6) null, "
         "key tf_visit_ref (doctype, ref, left_on), "
         "key tf_visit_rank (alive, office, step, hours, doctype), "
         "key tf_visit_rank_all (alive, hours, doctype), "
-        "key tf_visit_entered (alive, entered_on)) engine=InnoDB "
+        "key tf_visit_entered (alive, entered_on), "
+        "key tf_visit_overdue (doctype, alive, left_on, due)) engine=InnoDB "
         "default charset=utf8mb4 collate=utf8mb4_unicode_ci",
         f"create table if not exists `{COUNTS}` (doctype {text}, office {text}, step {text}, "
         f"step_role {text}, department {text}, entered_month char(7) not null default '', "
@@ -171,13 +181,13 @@ def _doc_triggers(doctype: str, plan: dict) -> dict[str, str]:
         f"after insert on `tab{log.ACTION}` for each row begin "
         f"if NEW.reference_doctype = {dt} and NEW.kind in {STATE_CHANGES} then "
         f"update `{VISITS}` set left_on = NEW.creation, next_kind = NEW.kind, next_action = NEW.action, "
-        f"next_state = NEW.to_state, hours = {hours}, doc_state = null, "
+        f"next_state = NEW.to_state, hours = {hours}, doc_state = null, due = null, "
         f"closed_outcome = {_closed_outcome(plan, 'step', 'NEW.kind', 'NEW.action', 'NEW.to_state')} "
         f"where doctype = {dt} and ref = NEW.reference_name and left_on is null; "
         f"if NEW.to_state in ({steps}) then "
         f"insert into `{VISITS}` ({_COLUMNS}) select NEW.name, {dt}, NEW.reference_name, NEW.to_state, "
         f"{role}, NEW.creation, null, null, null, null, null, null, d.{state}, {dept_of}, "
-        f"{_office(plan, role, dept_of)}, d.name is not null "
+        f"{_office(plan, role, dept_of)}, d.name is not null, {_due(dt, 'NEW.reference_name')} "
         f"from (select 1) one left join `{table}` d on d.name = NEW.reference_name; "
         f"end if; end if; end"
     )
@@ -238,6 +248,29 @@ def _count_triggers() -> dict[str, str]:
     }
 
 
+def _task_triggers() -> dict[str, str]:
+    """An open visit's due time follows its document's open approval tasks."""
+
+    def refresh(row: str) -> str:
+        return (
+            f"update `{VISITS}` set due = {_due(f'{row}.reference_doctype', f'{row}.reference_name')} "
+            f"where doctype = {row}.reference_doctype and ref = {row}.reference_name and left_on is null;"
+        )
+
+    table = f"tab{log.TASK}"
+    same = " and ".join(
+        f"OLD.`{f}` <=> NEW.`{f}`" for f in ("reference_doctype", "reference_name", "status", "kind", "due")
+    )
+    return {
+        f"{TRIGGER_PREFIX}task_ins": f"after insert on `{table}` for each row begin {refresh('NEW')} end",
+        f"{TRIGGER_PREFIX}task_upd": (
+            f"after update on `{table}` for each row begin if not ({same}) then "
+            f"{refresh('OLD')} {refresh('NEW')} end if; end"
+        ),
+        f"{TRIGGER_PREFIX}task_del": f"after delete on `{table}` for each row begin {refresh('OLD')} end",
+    }
+
+
 def triggers(current: dict | None = None) -> dict[str, str]:
     current = plans() if current is None else current
     out = {}
@@ -245,6 +278,7 @@ def triggers(current: dict | None = None) -> dict[str, str]:
         out.update(_doc_triggers(doctype, plan))
     if current:
         out.update(_count_triggers())
+        out.update(_task_triggers())
     return out
 
 
@@ -269,7 +303,8 @@ def backfill_select(doctype: str, plan: dict) -> str:
         f"case when w.next_at is not null then "
         f"{_closed_outcome(plan, 'w.to_state', 'w.next_kind', 'w.next_action', 'w.next_state')} end, "
         f"case when w.next_at is null and d.name is not null then d.`{plan['state_field']}` end, "
-        f"{dept}, {_office(plan, role, dept)}, d.name is not null "
+        f"{dept}, {_office(plan, role, dept)}, d.name is not null, "
+        f"case when w.next_at is null then {_due(dt, 'w.reference_name')} end "
         f"from ({window}) w left join `tab{doctype}` d on d.name = w.reference_name "
         f"where w.to_state in ({steps})"
     )
@@ -312,6 +347,10 @@ def install(rebuild: bool = True) -> bool:
             frappe.db.sql_ddl(f"drop trigger if exists `{trigger}`")
     if not current:
         return False
+    if frappe.db.sql("show tables like %s", (VISITS,)) and not frappe.db.sql(
+        f"show columns from `{VISITS}` like 'due'"
+    ):
+        frappe.db.sql_ddl(f"drop table `{VISITS}`")  # an older layout: rebuilt below
     new = not frappe.db.sql("show tables like %s", (VISITS,))
     stamp = hashlib.sha256(repr(sorted(wanted.items())).encode()).hexdigest()[:16]
     missing = set(wanted) - _present(list(wanted))
@@ -354,7 +393,7 @@ def verify() -> list[str]:
     current = plans()
     cols = (
         "name, doctype, ref, step, step_role, entered_on, left_on, next_kind, next_action, "
-        "next_state, hours, closed_outcome, doc_state, department, office, alive"
+        "next_state, hours, closed_outcome, doc_state, department, office, alive, due"
     )
     kept = {tuple(r) for r in frappe.db.sql(f"select {cols} from `{VISITS}`")}
     fresh = {
@@ -565,10 +604,8 @@ class KeptVisits:
         # the open visits overdue now: an open approval task of the document past its due time
         overdue = (
             f"select o.{key.replace(', ', ', o.')}, left(o.entered_on, 7) as entered_month "
-            f"from (select distinct reference_name from `tab{log.TASK}` where reference_doctype = {dt} "
-            f"and status = 'Open' and kind = {_lit(log.APPROVAL)} and due < {now}) a "
-            f"join `{VISITS}` o on o.doctype = {dt} and o.ref = a.reference_name and o.left_on is null "
-            f"where o.alive = 1 and o.doc_state = o.step"
+            f"from `{VISITS}` o where o.doctype = {dt} and o.alive = 1 and o.left_on is null "
+            f"and o.due < {now} and o.doc_state = o.step"
         )
         # read once, grouped: each group moved from is_overdue 0 (-c) to 1 (+c)
         grouped = (
@@ -580,16 +617,11 @@ class KeptVisits:
             f"from ({grouped}) g cross join (select 1 as od, 1 as sg union all select 0, -1) s) r"
         )
         if not by_month:
-            late = (
-                f"select distinct reference_name from `tab{log.TASK}` where reference_doctype = {dt} "
-                f"and status = 'Open' and kind = {_lit(log.APPROVAL)} and due < {now}"
-            )
             outcome = _outcome("v")
             rows = (
                 f"(select v.office, v.step, v.step_role, v.department, v.entered_on, {outcome} as outcome, "
-                f"cast(({outcome} = 'open' and a.reference_name is not null) as signed) as od, 1 as n "
-                f"from `{VISITS}` v left join ({late}) a on a.reference_name = v.ref "
-                f"where v.doctype = {dt} and v.alive = 1) r"
+                f"cast(({outcome} = 'open' and coalesce(v.due < {now}, 0)) as signed) as od, 1 as n "
+                f"from `{VISITS}` v where v.doctype = {dt} and v.alive = 1) r"
             )
         sql = f"select {', '.join([*dims, *measures])} from {rows} where ({filters[0]}) and ({condition[0]})"
         return sql, [*params, *filters[1], *condition[1]]

@@ -8,10 +8,11 @@ written for MariaDB:
 - **Step visits** (`tabTownflow Step Visit`): one row per visit of a workflow step — the log
   entry that entered it (its name is the key), when it was left, by which kind of change, the
   hours spent (closed visits), how it ended (`closed_outcome`), the document's state while the
-  visit is open, its department and office, and whether the document exists (`alive`). Kept by
-  triggers on `tabTownflow Action` (a state change closes the document's open visit and opens
-  one when it enters a step) and on each DocType's table (state, department, rename, delete), in
-  the writing transaction.
+  visit is open, its department and office, whether the document exists (`alive`) and, while
+  open, the earliest due time of the document's open approval tasks (`due`). Kept by triggers on
+  `tabTownflow Action` (a state change closes the document's open visit and opens one when it
+  enters a step), on each DocType's table (state, department, rename, delete) and on
+  `tabTownflow Task` (the due time), in the writing transaction.
 - **Visit counters** (`tabTownflow Step Visit Count`): visits of existing documents per
   (process, office, step, role, department, month entered, outcome), kept by triggers on the
   visits.
@@ -24,10 +25,12 @@ and backfills them with one INSERT ... SELECT over the window when new or a trig
 
 `KeptVisits(run, tally).run()` serves Department Timeliness-like reports (every source a
 `rows: steps` source) for a user who reads every record of every source
-(permissions.township_wide): counts from the counters (+1 / -1 rows for the visits overdue
-now, a fact of the clock, not kept), medians / p90s of closed visits per (office, step) from the
-hours index (LIMIT 2 OFFSET k), others from the visits rows. Any other run (a filter off month
-bounds, another user) answers False and the current SQL path runs: never wrong, only slower.
+(permissions.township_wide): counts from the counters under month-bounded date filters, or
+from the visits entered in range under day bounds, with the visits overdue now (open, their
+kept due time passed: a fact of the clock, read per run) moved from 0 to 1; medians / p90s of
+closed visits per (office, step) or overall from the hours index (LIMIT 2 OFFSET k), others from
+the visits rows. Any other run (a department officer, a grouping on a flag or a date bucket)
+answers False and the window path runs: never wrong, only slower.
 """
 
 # ruff: noqa: S608 - trigger bodies take no parameters: identifiers come from the meta and the

@@ -313,6 +313,12 @@ def load(size: int, password: str, seed: int = 7) -> dict:
     tallies.install(rebuild=True)  # the report tallies: triggers back, rows from the documents
     frappe.db.commit()
     totals["tallies_seconds"] = round(time.perf_counter() - counted, 1)
+    tallied = time.perf_counter()
+    from care_for_girls.townflow_ext import visits
+
+    visits.install(rebuild=True)  # the step visits: triggers back, rows from the action log
+    frappe.db.commit()
+    totals["visits_seconds"] = round(time.perf_counter() - tallied, 1)
     totals["seconds"] = round(time.perf_counter() - started, 1)
     return totals
 

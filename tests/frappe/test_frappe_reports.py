@@ -384,3 +384,58 @@ def test_department_timeliness_is_aggregated_in_mariadb_with_the_rows_figures(vi
     rows = figures(users["approver"].run_report("Department Timeliness", {"group_by": "office"}))["rows"]
     assert len(rows) >= 2 and all(r["handled"] >= 1 for r in rows[:-1])
     assert rows[-1]["handled"] == sum(r["handled"] for r in rows[:-1])
+
+
+# Department Timeliness from the kept step visits (townflow_ext.visits): the visits and their
+# counters are kept by MariaDB triggers on the action log and the documents, in the writing
+# transaction; a township reader's run is served from them when it may be, with exactly the
+# figures of the window over the action log (townflow_ext.steps_sql) at the same instant.
+
+_MONTH = TODAY.replace(day=1)
+_MONTH_END = ((_MONTH + timedelta(days=32)).replace(day=1) - timedelta(days=1)).isoformat()
+VISIT_RUNS = [
+    {},
+    {"group_by": "process"},
+    {"group_by": "office"},
+    {"group_by": "office,step", "from_date": _MONTH.isoformat()},
+    {"from_date": _MONTH.isoformat(), "to_date": _MONTH_END},
+    {"process": "Subsidy Application"},
+    # off month bounds: counted over the visits entered in range, not the monthly counters
+    {"from_date": (TODAY - timedelta(days=1)).isoformat(), "to_date": TODAY.isoformat()},
+    {"group_by": "process", "from_date": TODAY.isoformat()},
+]
+
+
+def _visits_served(filters: dict, user: str) -> dict:
+    kwargs = {"report_name": "Department Timeliness", "filters": filters, "user": user}
+    out = run_bench("execute", "care_for_girls.townflow_ext.visits.served", "--kwargs", json.dumps(kwargs))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("user", ["Administrator", "tf-approver@example.com"])
+def test_township_readers_get_department_timeliness_from_the_kept_visits(village, user):
+    """The approver and Administrator read every record: whole township, by process, by office,
+    by office and step from the month's first day, within the month, one process — each served
+    from the visits and counters with every row and the totals of the window path."""
+    for filters in VISIT_RUNS:
+        answer = _visits_served(filters, user)
+        assert answer["kept"] is True, filters
+        assert answer["same"] is True, (filters, answer)
+    # this run's relief application passed the clerk's, head's, approver's and civil steps
+    assert _visits_served({"group_by": "office"}, user)["rows"] >= 4
+
+
+def test_a_department_officer_keeps_the_window_path(village):
+    """A department officer is narrowed to their department: not served from the township's
+    visits, with the same figures as before."""
+    answer = _visits_served({}, "tf-civil@example.com")
+    assert (answer["kept"], answer["same"]) == (False, True)
+    assert answer["rows"] >= 1
+
+
+def test_kept_visits_equal_their_recomputation_after_the_rest_writes(village):
+    """After this run's REST writes, every kept visit and counter equals the window's."""
+    out = run_bench("execute", "care_for_girls.townflow_ext.visits.check")
+    checked = json.loads(out.strip().splitlines()[-1])
+    assert checked["visits"] >= 7
+    assert checked["problems"] == []

@@ -15,7 +15,7 @@ import hashlib
 
 import frappe
 
-from care_for_girls.townflow_ext import counts, log, pinyin_search, spec, tallies
+from care_for_girls.townflow_ext import counts, log, pinyin_search, spec, tallies, visits
 from townflow.rules import masking, steps
 
 
@@ -213,6 +213,7 @@ def after_install() -> None:
     _campaign_settings(only_missing=False)
     counts.install()
     tallies.install(rebuild=False)
+    visits.install(rebuild=False)
     frappe.db.commit()
 
 
@@ -226,4 +227,5 @@ def after_migrate() -> None:
     _close_tasks_nobody_owes()
     counts.install()
     tallies.install(rebuild=False)  # rebuilt only when new or a trigger was missing
+    visits.install(rebuild=False)  # the step visits: backfilled only when new or a trigger was missing
     frappe.db.commit()

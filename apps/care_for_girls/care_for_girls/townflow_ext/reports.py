@@ -90,6 +90,8 @@ class FrappeReportRun:
 
     #: serve from the kept tallies where they certainly give the same figures (tests compare)
     use_tallies = True
+    #: serve steps reports from the kept step visits (townflow_ext.visits) where they may
+    use_visits = True
     #: aggregate in MariaDB where it can (False: read rows, the reference the tests compare with)
     use_sql = True
 
@@ -192,9 +194,12 @@ class FrappeReportRun:
             lang=frappe.local.lang or "zh",
         )
         from care_for_girls.townflow_ext.tallies import KeptTally
+        from care_for_girls.townflow_ext.visits import KeptVisits
 
         if self.use_sql and (
-            (self.use_tallies and KeptTally(self, tally).run()) or SqlAggregate(self, tally).run()
+            (self.use_visits and KeptVisits(self, tally).run())
+            or (self.use_tallies and KeptTally(self, tally).run())
+            or SqlAggregate(self, tally).run()
         ):
             return tally.finish(last=last)
         rows = {

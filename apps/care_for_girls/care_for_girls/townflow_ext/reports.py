@@ -243,19 +243,27 @@ def paths_agree(report_name: str, filters: Any = None, user: str | None = None) 
     """For the bench tests (bench execute): whether `report_name` with `filters` is aggregated in
     MariaDB for `user` (or the session user), and whether its rows and totals are exactly those
     of the same run reading rows into Python (`compute_report`), at the same instant."""
+    fast, slow, tally = paired_runs(report_name, filters, user, "use_sql")
+    in_sql = SqlAggregate(fast, tally).run()
+    a, b = fast.run(), slow.run()
+    same = (a.result, a.totals) == (b.result, b.totals)
+    return {"in_sql": in_sql, "same": same, "rows": len(a.result or [])}
+
+
+def paired_runs(report_name: str, filters: Any, user: str | None, slow_off: str):
+    """Two runs of `report_name` with `filters` for `user` (or the session user) at the same
+    instant — the second with the path `slow_off` names (`use_sql`, `use_visits`) turned off —
+    and a Tally for the first: what the bench tests compare a fast path with."""
     if user:
         frappe.set_user(user)
     report = reports()[report_name]
     values = report_filters.parse_filter_values(dict(frappe.parse_json(filters) if filters else {}))
     values = {k: v for k, v in values.items() if v not in (None, "", [])}
     fast, slow = FrappeReportRun(report, values), FrappeReportRun(report, values)
-    slow.use_sql = False
+    setattr(slow, slow_off, False)
     slow.today, slow.now = fast.today, fast.now
     tally = Tally(report, fast.dimensions, settings=spec.settings(), today=fast.today, now=fast.now)
-    in_sql = SqlAggregate(fast, tally).run()
-    a, b = fast.run(), slow.run()
-    same = (a.result, a.totals) == (b.result, b.totals)
-    return {"in_sql": in_sql, "same": same, "rows": len(a.result or [])}
+    return fast, slow, tally
 
 
 def execute_report(report_name: str, filters: Any = None):

@@ -36,6 +36,7 @@ from typing import Any
 import frappe
 
 from care_for_girls.townflow_ext import spec
+from care_for_girls.townflow_ext import triggers as trigger_names
 from townflow.spec.reports import SOURCE_COLUMN, Report, ReportSource
 
 PREFIX = "tabTownflow Tally "
@@ -289,20 +290,6 @@ def plans() -> list[TallyPlan]:
     return out
 
 
-def _triggers_present(names: list[str]) -> set[str]:
-    if not names:
-        return set()
-    marks = ", ".join(["%s"] * len(names))
-    return {
-        r[0]
-        for r in frappe.db.sql(
-            "select trigger_name from information_schema.triggers "  # noqa: S608 - marks only
-            f"where trigger_schema = database() and trigger_name in ({marks})",
-            names,
-        )
-    }
-
-
 def install(rebuild: bool = True) -> list[str]:
     """Create each kept tally and its triggers; rebuild a table from the documents when it is
     new or a trigger was missing (writes may have passed unseen), or always with `rebuild`;
@@ -312,12 +299,7 @@ def install(rebuild: bool = True) -> list[str]:
     current = plans()
     wanted_tables = {p.table for p in current}
     wanted_triggers = {t for p in current for t in p.triggers()}
-    for (trigger,) in frappe.db.sql(
-        "select trigger_name from information_schema.triggers "
-        "where trigger_schema = database() and trigger_name like 'tf\\_tally\\_%%'"
-    ):
-        if trigger not in wanted_triggers:
-            frappe.db.sql_ddl(f"drop trigger if exists `{trigger}`")
+    trigger_names.drop_stale("tf_tally_", wanted_triggers)
     for (table,) in frappe.db.sql("show tables like 'tabTownflow Tally %%'"):
         if table not in wanted_tables:
             frappe.db.sql_ddl(f"drop table if exists `{table}`")
@@ -325,7 +307,7 @@ def install(rebuild: bool = True) -> list[str]:
     for plan in current:
         new = not frappe.db.sql("show tables like %s", (plan.table,))
         triggers = plan.triggers()
-        missing = set(triggers) - _triggers_present(list(triggers))
+        missing = set(triggers) - trigger_names.present(list(triggers))
         frappe.db.sql_ddl(plan.ddl())
         for name, body in triggers.items():
             frappe.db.sql_ddl(f"drop trigger if exists `{name}`")
@@ -362,7 +344,7 @@ def _ready(plans: list[TallyPlan]) -> bool:
     """Whether every plan's table and triggers are there (a table without its triggers may have
     missed writes: a bulk load drops them until it rebuilds)."""
     triggers = [t for p in plans for t in p.triggers()]
-    if _triggers_present(triggers) != set(triggers):
+    if trigger_names.present(triggers) != set(triggers):
         return False
     return all(frappe.db.sql("show tables like %s", (p.table,)) for p in plans)
 

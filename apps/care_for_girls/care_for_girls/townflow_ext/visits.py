@@ -43,6 +43,7 @@ from typing import Any
 import frappe
 
 from care_for_girls.townflow_ext import log, spec
+from care_for_girls.townflow_ext import triggers as trigger_names
 from care_for_girls.townflow_ext.steps_sql import STATE_CHANGES, _case, _hours, _lit
 from townflow.spec.reports import SOURCE_COLUMN
 
@@ -320,20 +321,6 @@ def _counts_select(where: str = "alive = 1") -> str:
     )
 
 
-def _present(names: list[str]) -> set[str]:
-    if not names:
-        return set()
-    marks = ", ".join(["%s"] * len(names))
-    return {
-        r[0]
-        for r in frappe.db.sql(
-            "select trigger_name from information_schema.triggers "
-            f"where trigger_schema = database() and trigger_name in ({marks})",
-            names,
-        )
-    }
-
-
 def install(rebuild: bool = True) -> bool:
     """Create the tables and triggers; backfill from the action log when the tables are new, a
     trigger was missing or changed (writes may have passed unseen), or always with `rebuild`.
@@ -342,12 +329,7 @@ def install(rebuild: bool = True) -> bool:
         return False
     current = plans()
     wanted = triggers(current)
-    for (trigger,) in frappe.db.sql(
-        "select trigger_name from information_schema.triggers "
-        "where trigger_schema = database() and trigger_name like 'tf\\_visit\\_%%'"
-    ):
-        if trigger not in wanted:
-            frappe.db.sql_ddl(f"drop trigger if exists `{trigger}`")
+    trigger_names.drop_stale("tf_visit_", wanted)
     if not current:
         return False
     if frappe.db.sql("show tables like %s", (VISITS,)) and not frappe.db.sql(
@@ -356,7 +338,7 @@ def install(rebuild: bool = True) -> bool:
         frappe.db.sql_ddl(f"drop table `{VISITS}`")  # an older layout: rebuilt below
     new = not frappe.db.sql("show tables like %s", (VISITS,))
     stamp = hashlib.sha256(repr(sorted(wanted.items())).encode()).hexdigest()[:16]
-    missing = set(wanted) - _present(list(wanted))
+    missing = set(wanted) - trigger_names.present(list(wanted))
     changed = frappe.db.get_global("townflow_visit_triggers") != stamp
     for ddl in _ddl():
         frappe.db.sql_ddl(ddl)
@@ -387,7 +369,7 @@ def ready(doctypes: list[str]) -> bool:
     if any(d not in current for d in doctypes):
         return False
     wanted = list(triggers(current))
-    return _present(wanted) == set(wanted)
+    return trigger_names.present(wanted) == set(wanted)
 
 
 def verify() -> list[str]:
